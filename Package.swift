@@ -1,0 +1,33 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "tablm",
+    products: [
+        .library(name: "TablmCore", targets: ["TablmCore"]),
+        .executable(name: "tablm", targets: ["tablm"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+    ],
+    targets: [
+        // Model and algorithms: no argument parsing, no printing.
+        .target(
+            name: "TablmCore",
+            dependencies: [.product(name: "CSV", package: "CSV.swift")]
+        ),
+        // Thin command-line layer over TablmCore.
+        .executableTarget(
+            name: "tablm",
+            dependencies: [
+                "TablmCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "TablmCoreTests", dependencies: ["TablmCore"]),
+        // Runs the built `tablm` binary: exit codes, error lines, no partial outputs.
+        .testTarget(name: "tablmTests", dependencies: ["tablm", "TablmCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

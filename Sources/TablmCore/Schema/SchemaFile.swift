@@ -1,0 +1,181 @@
+import Foundation
+
+/// Reads and writes schema JSON files, validating every rule a later step relies on, so that a
+/// hand-edited schema fails here with the file and line at fault rather than deep inside training.
+public enum SchemaFile {
+    public static func load(path: String) throws -> Schema {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw InputError(exists ? "cannot read file" : "no such file", at: SourceLocation(file: path))
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        try checkSyntax(data, path: path)
+        let schema: Schema
+        do {
+            schema = try JSONDecoder().decode(Schema.self, from: data)
+        } catch let error as DecodingError {
+            throw describe(error, in: text, path: path)
+        }
+        try validate(schema, text: text, path: path)
+        return schema
+    }
+
+    public static func encode(_ schema: Schema) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(schema)
+        data.append(UInt8(ascii: "\n"))
+        return data
+    }
+
+    public static func save(_ schema: Schema, to path: String) throws {
+        try validate(schema, text: nil, path: path)
+        try AtomicFileWriter.write(try encode(schema), to: path)
+    }
+
+    /// Checks the rules of a schema; `text` (the file's JSON) is used to point at the line at fault.
+    public static func validate(_ schema: Schema, text: String?, path: String) throws {
+        func fail(_ message: String, near needle: String?) -> InputError {
+            let line = needle.flatMap { needle in text.flatMap { JSONLine.of(needle, in: $0) } }
+            return InputError(message, at: SourceLocation(file: path, line: line))
+        }
+        guard schema.version == Schema.currentVersion else {
+            throw fail("schema version \(schema.version) is not supported (expected \(Schema.currentVersion))",
+                       near: "\"version\"")
+        }
+        guard !schema.columns.isEmpty else { throw fail("the schema has no columns", near: "\"columns\"") }
+        var seen = Set<String>()
+        for column in schema.columns {
+            let here = "\"\(column.name)\""
+            guard !column.name.isEmpty else { throw fail("a column has an empty name", near: "\"name\"") }
+            guard !column.name.contains(where: \.isNewline) else {
+                throw fail("column name '\(column.name)' contains a line break", near: here)
+            }
+            guard seen.insert(column.name).inserted else {
+                throw fail("duplicate column name '\(column.name)'", near: here)
+            }
+            try validate(column, fail: { fail($0, near: here) })
+        }
+        if let target = schema.target {
+            guard seen.contains(target) else {
+                throw fail("target '\(target)' is not a column of the schema", near: "\"target\"")
+            }
+        }
+        for name in schema.sensitive {
+            guard seen.contains(name) else {
+                throw fail("sensitive column '\(name)' is not a column of the schema", near: "\"sensitive\"")
+            }
+            guard name != schema.target else {
+                throw fail("'\(name)' cannot be both the target and a sensitive column", near: "\"sensitive\"")
+            }
+        }
+    }
+
+    private static func validate(_ column: ColumnSchema, fail: (String) -> InputError) throws {
+        let name = column.name
+        switch column.kind {
+        case .categorical:
+            guard let categories = column.categories, !categories.isEmpty else {
+                throw fail("categorical column '\(name)' has an empty category list")
+            }
+            guard column.min == nil, column.max == nil, column.precision == nil else {
+                throw fail("categorical column '\(name)' cannot have min, max or precision")
+            }
+            var distinct = Set<String>()
+            for category in categories {
+                guard !category.isEmpty else {
+                    throw fail("column '\(name)' lists an empty category (an empty field means missing: set allows_missing)")
+                }
+                guard !category.contains(where: \.isNewline) else {
+                    throw fail("category '\(category)' of column '\(name)' contains a line break")
+                }
+                guard distinct.insert(category).inserted else {
+                    throw fail("category '\(category)' of column '\(name)' is listed twice")
+                }
+            }
+        case .integer, .real:
+            guard column.categories == nil else {
+                throw fail("\(column.kind.rawValue) column '\(name)' cannot have categories")
+            }
+            guard let min = column.min, let max = column.max, min.isFinite, max.isFinite else {
+                throw fail("\(column.kind.rawValue) column '\(name)' needs finite min and max")
+            }
+            guard min <= max else { throw fail("column '\(name)' has min \(min) above max \(max)") }
+            if column.kind == .integer {
+                guard column.precision == nil || column.precision == 0 else {
+                    throw fail("integer column '\(name)' must have precision 0 (use kind real for decimals)")
+                }
+                guard min == min.rounded(), max == max.rounded() else {
+                    throw fail("integer column '\(name)' has a fractional min or max")
+                }
+            } else {
+                guard let precision = column.precision, (0...FixedPoint.maxDecimals).contains(precision) else {
+                    throw fail("real column '\(name)' needs a precision from 0 to \(FixedPoint.maxDecimals) (decimals kept)")
+                }
+            }
+            let scale = Double(FixedPoint.powers[column.decimals])
+            guard Swift.max(abs(min), abs(max)) * scale <= Double(FixedPoint.maxUnits) else {
+                throw fail("column '\(name)' has bounds too large to hold exactly at precision \(column.decimals)")
+            }
+        }
+    }
+
+    /// JSONDecoder on Linux says only "not valid JSON"; JSONSerialization gives the byte offset of a
+    /// syntax error, which is turned into a line and column here.
+    private static func checkSyntax(_ data: Data, path: String) throws {
+        do {
+            _ = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+            var location = SourceLocation(file: path)
+            if let range = detail.range(of: #"character (\d+)"#, options: .regularExpression),
+               let offset = Int(detail[range].dropFirst("character ".count)) {
+                let before = data.prefix(offset)
+                location.line = before.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+                let lineStart = before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? before.startIndex
+                location.column = String(decoding: before[lineStart...], as: UTF8.self).count + 1
+            }
+            throw InputError("not valid JSON: \(detail)", at: location)
+        }
+    }
+
+    /// Turns Foundation's decoding error into one line that names the file and, where it can, the line.
+    private static func describe(_ error: DecodingError, in text: String, path: String) -> InputError {
+        func pathText(_ codingPath: [CodingKey]) -> String {
+            codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        }
+        func location(_ codingPath: [CodingKey]) -> SourceLocation {
+            let key = codingPath.last(where: { $0.intValue == nil })?.stringValue
+            return SourceLocation(file: path, line: key.flatMap { JSONLine.of("\"\($0)\"", in: text) })
+        }
+        switch error {
+        case .dataCorrupted(let context) where !context.codingPath.isEmpty:
+            return InputError("wrong value at \(pathText(context.codingPath)): \(context.debugDescription)",
+                              at: location(context.codingPath))
+        case .dataCorrupted(let context):
+            let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+                ?? context.debugDescription
+            return InputError("not valid JSON: \(detail)", at: SourceLocation(file: path))
+        case .keyNotFound(let key, let context):
+            let at = pathText(context.codingPath)
+            return InputError("missing key '\(key.stringValue)'\(at.isEmpty ? "" : " in \(at)")",
+                              at: location(context.codingPath))
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return InputError("wrong value at \(pathText(context.codingPath)): \(context.debugDescription)",
+                              at: location(context.codingPath))
+        @unknown default:
+            return InputError("not a tablm schema: \(error)", at: SourceLocation(file: path))
+        }
+    }
+}
+
+/// Finds the line of a JSON text where a key or value first appears, to point an error at it.
+enum JSONLine {
+    static func of(_ needle: String, in text: String) -> Int? {
+        guard let range = text.range(of: needle) else { return nil }
+        return text[..<range.lowerBound].reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import TablmCore
+
+struct SchemaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schema",
+        abstract: "Work with table schemas.",
+        subcommands: [Infer.self]
+    )
+
+    struct Infer: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Infer a schema from a CSV file.",
+            discussion: """
+            Rule: a column whose values are all plain decimal numbers (no leading zeros, no '+') is \
+            numeric: 'integer' if none has a decimal point, else 'real' with the most decimals seen as \
+            its precision; its range is the smallest and largest value seen. A numeric column with at \
+            most --max-categorical-numbers distinct values is categorical instead, and so is every \
+            other column, with its distinct values as the category list. Empty fields are missing \
+            values. Text columns with more than 10,000 distinct values (identifiers, free text) are \
+            refused.
+
+            The schema is marked "source": "data" because it reveals the file's categories and \
+            ranges; differentially private training refuses such a schema. Use --public-source only \
+            when DATA.csv is itself public (a published release, a codebook table), never for the \
+            private rows.
+            """
+        )
+
+        @Argument(help: "The CSV file (header row first).")
+        var data: String
+
+        @Option(help: "The column a downstream model predicts.")
+        var target: String?
+
+        @Option(help: "A sensitive column (repeat for several).")
+        var sensitive: [String] = []
+
+        @Option(help: "Numeric columns with at most this many distinct values are categorical.")
+        var maxCategoricalNumbers = 10
+
+        @Flag(help: "DATA.csv is public, not private rows: mark the schema \"source\": \"public\".")
+        var publicSource = false
+
+        @Option(name: .shortAndLong, help: "Output schema JSON file.")
+        var output: String
+
+        func run() throws {
+            var options = SchemaInference.Options()
+            options.target = target
+            options.sensitive = sensitive
+            options.maxCategoricalNumbers = maxCategoricalNumbers
+            options.source = publicSource ? .public : .data
+            let result = try SchemaInference.infer(csvPath: data, options: options)
+            for warning in result.warnings { log("warning: \(warning)") }
+            try SchemaFile.save(result.schema, to: output)
+            let kinds = Dictionary(grouping: result.schema.columns, by: \.kind).mapValues(\.count)
+            log("schema: \(result.schema.columns.count) columns (\(kinds[.categorical] ?? 0) categorical, \(kinds[.integer] ?? 0) integer, \(kinds[.real] ?? 0) real) from \(result.rowCount) rows, source \(result.schema.source.rawValue) -> \(output)")
+        }
+    }
+}

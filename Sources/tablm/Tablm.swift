@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Tablm: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tablm",
+        abstract: "Fine-tune small GPT-2-style models on tables; sample private, fair, schema-valid rows.",
+        subcommands: [SchemaCommand.self, SerializeCommand.self, ParseCommand.self]
+    )
+}

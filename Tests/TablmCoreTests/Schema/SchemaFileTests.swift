@@ -1,0 +1,78 @@
+import TablmCore
+import XCTest
+
+final class SchemaFileTests: XCTestCase {
+    private let schema = Schema(
+        columns: [
+            .integer("age", min: 17, max: 90),
+            .categorical("sex", ["Female", "Male"]),
+            .real("score", min: -1.5, max: 2.25, precision: 2, allowsMissing: true),
+            .categorical("income", ["<=50K", ">50K"]),
+        ],
+        source: .public, target: "income", sensitive: ["sex"])
+
+    func testSaveAndLoadRoundTrip() throws {
+        let path = try Fixtures.scratchFolder(self).appendingPathComponent("s.json").path
+        try SchemaFile.save(schema, to: path)
+        XCTAssertEqual(try SchemaFile.load(path: path), schema)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertTrue(text.contains("\"source\" : \"public\""), text)
+        XCTAssertTrue(text.contains("\"allows_missing\" : true"), text)
+    }
+
+    private func loadError(_ json: String) throws -> InputError {
+        let path = try Fixtures.write(json, named: "s.json", in: try Fixtures.scratchFolder(self))
+        do {
+            _ = try SchemaFile.load(path: path)
+        } catch let error as InputError {
+            return error
+        }
+        XCTFail("expected the schema to be refused")
+        return InputError("none")
+    }
+
+    func testRefusesBrokenSchemasNamingTheLine() throws {
+        let emptyCategories = try loadError("""
+        {
+          "source": "data",
+          "columns": [
+            {"name": "age", "kind": "integer", "min": 1, "max": 9},
+            {"name": "sex", "kind": "categorical", "categories": []}
+          ]
+        }
+        """)
+        XCTAssertTrue(emptyCategories.message.contains("empty category list"), emptyCategories.message)
+        XCTAssertEqual(emptyCategories.location?.line, 5)
+
+        let inverted = try loadError(#"{"source": "data", "columns": [{"name": "a", "kind": "integer", "min": 9, "max": 1}]}"#)
+        XCTAssertTrue(inverted.message.contains("min 9.0 above max 1.0"), inverted.message)
+
+        let unknownTarget = try loadError(#"{"source": "data", "target": "y", "columns": [{"name": "a", "kind": "categorical", "categories": ["x"]}]}"#)
+        XCTAssertTrue(unknownTarget.message.contains("target 'y' is not a column"), unknownTarget.message)
+
+        let noPrecision = try loadError(#"{"source": "data", "columns": [{"name": "a", "kind": "real", "min": 0, "max": 1}]}"#)
+        XCTAssertTrue(noPrecision.message.contains("needs a precision"), noPrecision.message)
+
+        let duplicate = try loadError(#"{"source": "data", "columns": [{"name": "a", "kind": "categorical", "categories": ["x", "x"]}]}"#)
+        XCTAssertTrue(duplicate.message.contains("listed twice"), duplicate.message)
+    }
+
+    func testRefusesMalformedJSONAndWrongTypes() throws {
+        let syntax = try loadError("{\"source\": \"data\", \"columns\": [")
+        XCTAssertTrue(syntax.message.hasPrefix("not valid JSON"), syntax.message)
+        XCTAssertTrue(syntax.location!.file.hasSuffix("s.json"))
+        let stray = try loadError("{\n  \"source\": x}")
+        XCTAssertEqual(stray.location?.line, 2)
+        XCTAssertEqual(stray.location?.column, 13)
+
+        let missingKey = try loadError(#"{"columns": []}"#)
+        XCTAssertTrue(missingKey.message.contains("missing key 'source'"), missingKey.message)
+
+        let wrongType = try loadError("{\n\"source\": \"data\",\n\"columns\": [{\"name\": \"a\", \"kind\": \"integer\", \"min\": \"one\", \"max\": 2}]}")
+        XCTAssertEqual(wrongType.location?.line, 3)
+        XCTAssertTrue(wrongType.message.contains("columns[0].min"), wrongType.message)
+
+        let badKind = try loadError(#"{"source": "data", "columns": [{"name": "a", "kind": "text"}]}"#)
+        XCTAssertTrue(badKind.message.contains("kind"), badKind.message)
+    }
+}

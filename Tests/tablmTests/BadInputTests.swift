@@ -1,0 +1,112 @@
+import Foundation
+import XCTest
+
+/// Every bad input gets one clear stderr line naming file, line and column, a non-zero exit, and no
+/// partial output file (an existing one is left as it was).
+final class BadInputTests: XCTestCase {
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("tablm-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    private func write(_ name: String, _ bytes: [UInt8]) throws {
+        try Data(bytes).write(to: folder.appendingPathComponent(name))
+    }
+
+    private func write(_ name: String, _ text: String) throws {
+        try write(name, Array(text.utf8))
+    }
+
+    /// Runs tablm, expects failure with one stderr line containing `expected`, and checks that the
+    /// folder holds exactly the files it held before (an output named "keep.out" keeps its content).
+    private func expectFailure(_ arguments: [String], _ expected: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        try write("keep.out", "previous content\n")
+        let before = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        let result = try CommandRunner.run(arguments, in: folder)
+        XCTAssertNotEqual(result.status, 0, "exit status", file: file, line: line)
+        let lines = result.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, "one stderr line, got: \(result.stderr)", file: file, line: line)
+        XCTAssertTrue(result.stderr.contains(expected), "stderr: \(result.stderr)", file: file, line: line)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(), before,
+                       "no new or temporary files", file: file, line: line)
+        XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("keep.out"), encoding: .utf8),
+                       "previous content\n", "existing output untouched", file: file, line: line)
+    }
+
+    private let schemaJSON = #"""
+    {"source": "public", "columns": [
+      {"name": "a", "kind": "integer", "min": 0, "max": 9},
+      {"name": "b", "kind": "categorical", "categories": ["x", "y"]}
+    ]}
+    """#
+
+    func testMissingFile() throws {
+        try expectFailure(["schema", "infer", "nope.csv", "-o", "keep.out"], "nope.csv: no such file")
+        try write("s.json", schemaJSON)
+        try expectFailure(["serialize", "--schema", "s.json", "nope.csv", "-o", "keep.out"], "nope.csv: no such file")
+        try expectFailure(["serialize", "--schema", "gone.json", "nope.csv", "-o", "keep.out"], "gone.json: no such file")
+    }
+
+    func testRaggedRow() throws {
+        try write("d.csv", "a,b\n1,x\n2\n3,y\n")
+        try expectFailure(["schema", "infer", "d.csv", "-o", "keep.out"], "d.csv:3:1: row has 1 field, the header has 2")
+        try write("s.json", schemaJSON)
+        try expectFailure(["serialize", "--schema", "s.json", "d.csv", "-o", "keep.out"], "d.csv:3:1: row has 1 field")
+    }
+
+    func testInvalidUTF8() throws {
+        try write("d.csv", Array("a,b\n1,x\n2,".utf8) + [0xC3, 0x28] + Array("\n".utf8))
+        try expectFailure(["schema", "infer", "d.csv", "-o", "keep.out"], "d.csv:3:2 (column 'b'): invalid UTF-8")
+        try write("t.txt", Array("a is 1, b is x\na is 2, b is ".utf8) + [0xFF] + Array("\n".utf8))
+        try write("s.json", schemaJSON)
+        try expectFailure(["parse", "--schema", "s.json", "t.txt", "-o", "keep.out"], "t.txt:2:14: invalid UTF-8")
+    }
+
+    func testUnknownColumnInAnOption() throws {
+        try write("d.csv", "a,b\n1,x\n")
+        try expectFailure(["schema", "infer", "d.csv", "--target", "incme", "-o", "keep.out"],
+                          "d.csv:1: no column named 'incme' (columns: a, b)")
+        try expectFailure(["schema", "infer", "d.csv", "--sensitive", "sexx", "-o", "keep.out"], "no column named 'sexx'")
+    }
+
+    func testEmptyTable() throws {
+        try write("empty.csv", "")
+        try expectFailure(["schema", "infer", "empty.csv", "-o", "keep.out"], "empty.csv:1: the file is empty")
+        try write("header.csv", "a,b\n")
+        try expectFailure(["schema", "infer", "header.csv", "-o", "keep.out"], "header.csv:2: the table has a header but no rows")
+        try write("s.json", schemaJSON)
+        try expectFailure(["serialize", "--schema", "s.json", "header.csv", "-o", "keep.out"], "header but no rows")
+    }
+
+    func testDuplicateColumnName() throws {
+        try write("d.csv", "a,b,a\n1,x,2\n")
+        try expectFailure(["schema", "infer", "d.csv", "-o", "keep.out"], "d.csv:1:3: duplicate column name 'a' (also column 1)")
+    }
+
+    func testValuesThatBreakTheSchema() throws {
+        try write("s.json", schemaJSON)
+        try write("d.csv", "b,a\nx,1\nz,2\n")
+        try expectFailure(["serialize", "--schema", "s.json", "d.csv", "-o", "keep.out"],
+                          "d.csv:3:1 (column 'b'): 'z' is not one of the schema's categories")
+        try write("d.csv", "b,a\nx,1\ny,12\n")
+        try expectFailure(["serialize", "--schema", "s.json", "d.csv", "-o", "keep.out"],
+                          "d.csv:3:2 (column 'a'): 12 is outside the schema's range [0, 9]")
+        try write("t.txt", "a is 1, b is x\nb is y, a is 3, b is x\n")
+        try expectFailure(["parse", "--schema", "s.json", "t.txt", "-o", "keep.out"], "t.txt:2:")
+    }
+
+    func testSkipInvalidCountsAndKeepsTheRest() throws {
+        try write("s.json", schemaJSON)
+        try write("t.txt", "a is 1, b is x\na is 99, b is x\nb is y, a is 3\n")
+        let result = try CommandRunner.run(["parse", "--schema", "s.json", "t.txt", "--skip-invalid", "-o", "out.csv"], in: folder)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("2 rows written to out.csv, 1 invalid lines dropped"), result.stderr)
+        XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("out.csv"), encoding: .utf8), "a,b\n1,x\n3,y\n")
+    }
+}

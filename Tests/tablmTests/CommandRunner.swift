@@ -1,0 +1,46 @@
+import Foundation
+import XCTest
+
+/// Runs the built `tablm` executable and captures what it printed.
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum CommandRunner {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The `tablm` binary built beside this test bundle.
+    static func executable() throws -> URL {
+        let candidates = [
+            Bundle.main.bundleURL.appendingPathComponent("tablm"),
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("tablm"),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tablm"),
+        ]
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw XCTSkip("tablm binary not found next to the tests (\(candidates.map(\.path)))")
+        }
+        return found
+    }
+
+    static func run(_ arguments: [String], in folder: URL) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = try executable()
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes before waiting so a large output cannot block the child.
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CommandResult(status: process.terminationStatus,
+                             stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData, as: UTF8.self))
+    }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Fresh machine to first result: install what is missing, build in release mode, and run the main
+# job on the bundled sample table (Examples/adult-sample.csv). Outputs go to out/quickstart/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+swift build -c release 2>&1 | tail -n 1
+tablm=.build/release/tablm
+out=out/quickstart
+data=Examples/adult-sample.csv
+mkdir -p "$out"
+
+"$tablm" schema infer "$data" --target income --sensitive sex -o "$out/schema.json"
+"$tablm" serialize --schema "$out/schema.json" "$data" --shuffle-columns --seed 1 -o "$out/rows.txt"
+"$tablm" parse --schema "$out/schema.json" "$out/rows.txt" -o "$out/roundtrip.csv"
+cmp -s "$data" "$out/roundtrip.csv" && echo "round trip exact: $out/roundtrip.csv equals $data" >&2
+echo "first row as text:" >&2
+head -n 1 "$out/rows.txt"
