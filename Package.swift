@@ -15,7 +15,12 @@ let package = Package(
         // Model and algorithms: no argument parsing, no printing.
         .target(
             name: "TablmCore",
-            dependencies: [.product(name: "CSV", package: "CSV.swift")]
+            dependencies: ["CSentencePiece", .product(name: "CSV", package: "CSV.swift")]
+        ),
+        // C interface over SentencePiece's C++ API (Debian: libsentencepiece-dev).
+        .target(
+            name: "CSentencePiece",
+            linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("sentencepiece_train")]
         ),
         // Thin command-line layer over TablmCore.
         .executableTarget(
@@ -29,5 +34,6 @@ let package = Package(
         // Runs the built `tablm` binary: exit codes, error lines, no partial outputs.
         .testTarget(name: "tablmTests", dependencies: ["tablm", "TablmCore"]),
     ],
-    swiftLanguageModes: [.v6]
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
 )

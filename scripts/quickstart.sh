@@ -15,5 +15,9 @@ mkdir -p "$out"
 "$tablm" serialize --schema "$out/schema.json" "$data" --shuffle-columns --seed 1 -o "$out/rows.txt"
 "$tablm" parse --schema "$out/schema.json" "$out/rows.txt" -o "$out/roundtrip.csv"
 cmp -s "$data" "$out/roundtrip.csv" && echo "round trip exact: $out/roundtrip.csv equals $data" >&2
-echo "first row as text:" >&2
+"$tablm" tokenizer train --schema "$out/schema.json" -o "$out/tokenizer.model"
+"$tablm" tokenize --tokenizer "$out/tokenizer.model" < "$out/rows.txt" > "$out/rows.ids"
+awk '{ n += NF } END { printf "tokens per row: %.1f (%d rows)\n", n / NR, NR }' "$out/rows.ids" >&2
+echo "first row as text and as pieces:" >&2
 head -n 1 "$out/rows.txt"
+head -n 1 "$out/rows.txt" | "$tablm" tokenize --tokenizer "$out/tokenizer.model" --pieces

@@ -5,6 +5,6 @@ struct Tablm: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tablm",
         abstract: "Fine-tune small GPT-2-style models on tables; sample private, fair, schema-valid rows.",
-        subcommands: [SchemaCommand.self, SerializeCommand.self, ParseCommand.self]
+        subcommands: [SchemaCommand.self, SerializeCommand.self, ParseCommand.self, TokenizerCommand.self, TokenizeCommand.self]
     )
 }

@@ -25,7 +25,7 @@ enum CommandRunner {
         return found
     }
 
-    static func run(_ arguments: [String], in folder: URL) throws -> CommandResult {
+    static func run(_ arguments: [String], in folder: URL, input: String? = nil) throws -> CommandResult {
         let process = Process()
         process.executableURL = try executable()
         process.arguments = arguments
@@ -34,7 +34,11 @@ enum CommandRunner {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let stdin = Pipe()
+        process.standardInput = stdin
         try process.run()
+        stdin.fileHandleForWriting.write(Data((input ?? "").utf8))
+        try stdin.fileHandleForWriting.close()
         // Read both pipes before waiting so a large output cannot block the child.
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import TablmCore
+
+struct TokenizerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenizer",
+        abstract: "Train and inspect SentencePiece tokenizers for row text.",
+        subcommands: [Train.self, Inspect.self]
+    )
+
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train a tokenizer, from the schema alone by default.",
+            discussion: """
+            Without --data the corpus is synthetic rows made from the schema (its column names, \
+            categories, ranges, the template's separators and the digits), so the tokenizer reveals \
+            nothing about any row beyond the schema. This is the only kind private training accepts.
+
+            With --data the corpus is that file's rows as text. The model file records this, and \
+            `tablm finetune --dp` will refuse it: a tokenizer trained on private rows leaks them.
+            """
+        )
+
+        @OptionGroup var rowText: RowTextOptions
+
+        @Option(help: "Train on this CSV file's rows instead of the schema alone (not for private training).")
+        var data: String?
+
+        @Option(help: "Upper bound on the vocabulary size (default: what the schema needs plus 64).")
+        var vocabSize: Int?
+
+        @Option(name: .shortAndLong, help: "Output .model file (e.g. Tokenizers/adult.model).")
+        var output: String
+
+        func run() throws {
+            let serializer = try rowText.load()
+            var options = TokenizerTrainer.Options()
+            options.vocabularySize = vocabSize
+            let result: (model: [UInt8], report: TokenizerTrainer.Report)
+            if let data {
+                result = try TokenizerTrainer.train(schema: serializer.schema, template: serializer.template, dataPath: data, options: options)
+            } else {
+                result = try TokenizerTrainer.train(schema: serializer.schema, template: serializer.template, options: options)
+            }
+            try AtomicFileWriter.write(Data(result.model), to: output)
+            let report = result.report
+            log("tokenizer: \(report.vocabularySize) pieces (\(report.userDefinedSymbols) user-defined), trained on \(report.sentences) \(data == nil ? "synthetic rows from the schema" : "rows of \(data!)") -> \(output)")
+        }
+    }
+
+    struct Inspect: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a tokenizer's vocabulary size, special ids and training corpus.")
+
+        @Argument(help: "The .model file.")
+        var model: String
+
+        @Flag(help: "Also list every piece with its id.")
+        var pieces = false
+
+        func run() throws {
+            let tokenizer = try Tokenizer.load(path: model)
+            let corpus: String
+            switch tokenizer.corpus {
+            case .schema(let hash, let source): corpus = "schema only (schema sha256 \(hash), schema source \(source.rawValue))"
+            case .rows(let hash): corpus = "rows of a data file (sha256 \(hash)): not usable for private training"
+            case .external: corpus = "unknown (not trained by tablm)"
+            }
+            print("vocabulary: \(tokenizer.vocabularySize)")
+            print("ids: unk \(tokenizer.unknownID), bos \(tokenizer.bosID), eos \(tokenizer.eosID), pad \(tokenizer.padID)")
+            print("corpus: \(corpus)")
+            if pieces {
+                for (id, piece) in tokenizer.pieces.enumerated() { print("\(id)\t\(piece)") }
+            }
+        }
+    }
+}
+
+struct TokenizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize",
+        abstract: "Read lines of text on stdin and print their token ids, one line each."
+    )
+
+    @Option(help: "The tokenizer .model file.")
+    var tokenizer: String
+
+    @Flag(help: "Print the pieces instead of the ids.")
+    var pieces = false
+
+    @Flag(help: "End each line with the end-of-row id.")
+    var eos = false
+
+    func run() throws {
+        let tokenizer = try Tokenizer.load(path: self.tokenizer)
+        var lineNumber = 0
+        var output = ""
+        while let line = readLine(strippingNewline: true) {
+            lineNumber += 1
+            var ids: [Int32]
+            do {
+                ids = try tokenizer.encode(line)
+            } catch {
+                throw InputError(error.message, at: SourceLocation(file: "<stdin>", line: lineNumber))
+            }
+            if eos { ids.append(tokenizer.eosID) }
+            output += pieces ? ids.map { tokenizer.pieces[Int($0)] }.joined(separator: " ")
+                             : ids.map(String.init).joined(separator: " ")
+            output += "\n"
+            if output.utf8.count > 1 << 16 {
+                FileHandle.standardOutput.write(Data(output.utf8))
+                output = ""
+            }
+        }
+        FileHandle.standardOutput.write(Data(output.utf8))
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import XCTest
+
+final class TokenizerCommandTests: XCTestCase {
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("tablm-tok-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try #"""
+        {"source": "public", "columns": [
+          {"name": "age", "kind": "integer", "min": 0, "max": 99},
+          {"name": "sex", "kind": "categorical", "categories": ["Female", "Male"]}
+        ]}
+        """#.write(to: folder.appendingPathComponent("s.json"), atomically: true, encoding: .utf8)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    private func run(_ arguments: [String], input: String? = nil) throws -> CommandResult {
+        try CommandRunner.run(arguments, in: folder, input: input)
+    }
+
+    func testTrainInspectAndTokenize() throws {
+        let train = try run(["tokenizer", "train", "--schema", "s.json", "-o", "t.model"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.stderr.contains("synthetic rows from the schema"), train.stderr)
+        let inspect = try run(["tokenizer", "inspect", "t.model"])
+        XCTAssertTrue(inspect.stdout.contains("ids: unk 0, bos 1, eos 2, pad 3"), inspect.stdout)
+        XCTAssertTrue(inspect.stdout.contains("corpus: schema only"), inspect.stdout)
+        let pieces = try run(["tokenize", "--tokenizer", "t.model", "--pieces"], input: "age is 42, sex is Female\nsex is Male, age is 7\n")
+        XCTAssertEqual(pieces.stdout, "age ▁is▁ 4 2 ,▁ sex ▁is▁ Female\nsex ▁is▁ Male ,▁ age ▁is▁ 7\n")
+        let ids = try run(["tokenize", "--tokenizer", "t.model", "--eos"], input: "age is 42\n")
+        XCTAssertEqual(ids.stdout.split(separator: " ").count, 5)
+        XCTAssertTrue(ids.stdout.hasSuffix(" 2\n"), "ends with the EOS id: \(ids.stdout)")
+    }
+
+    func testRowCorpusIsRecorded() throws {
+        try "age,sex\n4,Male\n".write(to: folder.appendingPathComponent("d.csv"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try run(["tokenizer", "train", "--schema", "s.json", "--data", "d.csv", "-o", "r.model"]).status, 0)
+        XCTAssertTrue(try run(["tokenizer", "inspect", "r.model"]).stdout.contains("not usable for private training"))
+    }
+
+    private func expectFailure(_ arguments: [String], input: String? = nil, _ expected: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let result = try run(arguments, input: input)
+        XCTAssertNotEqual(result.status, 0, file: file, line: line)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr, file: file, line: line)
+        XCTAssertTrue(result.stderr.contains(expected), result.stderr, file: file, line: line)
+    }
+
+    func testBadInputs() throws {
+        try #"{"source": "public", "columns": [{"name": "a", "kind": "integer", "min": 0, "max": 9},\#n {"name": "b", "kind": "categorical", "categories": []}]}"#
+            .write(to: folder.appendingPathComponent("empty.json"), atomically: true, encoding: .utf8)
+        try expectFailure(["tokenizer", "train", "--schema", "empty.json", "-o", "t.model"],
+                          "empty.json:2: categorical column 'b' has an empty category list")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("t.model").path))
+
+        try expectFailure(["tokenize", "--tokenizer", "none.model"], input: "x\n", "none.model: no such file")
+        try Data("garbage that is not a model".utf8).write(to: folder.appendingPathComponent("bad.model"))
+        try expectFailure(["tokenizer", "inspect", "bad.model"], "bad.model: not a SentencePiece model")
+
+        XCTAssertEqual(try run(["tokenizer", "train", "--schema", "s.json", "-o", "t.model"]).status, 0)
+        try expectFailure(["tokenize", "--tokenizer", "t.model"], input: "age is 4\nsex is Männlich\n",
+                          "<stdin>:2: character 'ä' (U+00E4) at position 9 is not in this tokenizer's alphabet")
+        try expectFailure(["tokenizer", "train", "--schema", "s.json", "--vocab-size", "5", "-o", "t2.model"], "too small")
+    }
+}
