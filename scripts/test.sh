@@ -8,4 +8,18 @@ bash scripts/install-deps.sh
 python3 -c 'import sentencepiece' 2>/dev/null \
     || python3 -m pip install -q --disable-pip-version-check sentencepiece >/dev/null 2>&1 \
     || echo "note: Python's sentencepiece is not installed; its cross-check test will be skipped" >&2
-swift test 2>&1
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# The tests are XCTest; Swift Testing's runner would only add a "0 tests" line.
+status=0
+swift test --disable-swift-testing 2>&1 | tee "$log" || status=$?
+# XCTest's last line: "Executed N tests, with [K tests skipped and] F failures".
+summary=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with " "$log" | tail -n 1 || true)
+if [[ $summary =~ Executed\ ([0-9]+)\ tests?,\ with\ (([0-9]+)\ tests?\ skipped\ and\ )?([0-9]+)\ failure ]]; then
+    executed=${BASH_REMATCH[1]}
+    skipped=${BASH_REMATCH[3]:-0}
+    failed=${BASH_REMATCH[4]}
+    echo "tests: $((executed - failed - skipped)) passed, $failed failed, $skipped skipped"
+fi
+exit "$status"
