@@ -10,13 +10,20 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
     targets: [
         // Model and algorithms: no argument parsing, no printing.
         .target(
             name: "TablmCore",
-            dependencies: ["CSentencePiece", .product(name: "CSV", package: "CSV.swift")]
+            dependencies: [
+                "CSentencePiece", "CBLAS",
+                .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
         ),
+        // OpenBLAS's CBLAS (Debian: libopenblas-dev).
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // C interface over SentencePiece's C++ API (Debian: libsentencepiece-dev).
         .target(
             name: "CSentencePiece",

@@ -1,0 +1,254 @@
+/// A GPT-2 decoder (Radford et al. 2019): token + position embeddings, pre-LayerNorm blocks of causal
+/// multi-head attention and a 4× GELU MLP, a final LayerNorm, and an LM head tied to the token
+/// embedding. Forward and backward are written by hand, in the manner of Karpathy's llm.c.
+///
+/// Parameters and gradients are each one contiguous buffer (`layout` names the views), so the
+/// optimizer, clipping and DP noise run over flat arrays, and checkpoints map tensors by offset.
+public final class GPT2<S: ModelScalar> {
+    public let config: GPT2Config
+    public let layout: ParameterLayout
+    public let parameters: UnsafeMutableBufferPointer<S>
+    public let gradients: UnsafeMutableBufferPointer<S>
+    private let layerOffsets: [ParameterLayout.Layer]
+    private var activations: Activations<S>?
+    private var lastBatch: (tokens: [Int32], targets: [Int32], weights: [S], batch: Int, length: Int)?
+
+    public init(config: GPT2Config) {
+        precondition(config.problem == nil, config.problem ?? "")
+        self.config = config
+        layout = ParameterLayout(config: config)
+        parameters = .allocate(capacity: layout.count)
+        parameters.initialize(repeating: 0)
+        gradients = .allocate(capacity: layout.count)
+        gradients.initialize(repeating: 0)
+        layerOffsets = (0..<config.layers).map(layout.layer)
+    }
+
+    deinit {
+        parameters.deallocate()
+        gradients.deallocate()
+    }
+
+    public var parameterCount: Int { layout.count }
+
+    /// GPT-2's initialisation: N(0, 0.02) for matrices, scaled by 1/sqrt(2·layers) for residual
+    /// projections; zero biases; LayerNorm weights 1.
+    public func initializeParameters(seed: UInt64) {
+        var generator = SplitMix64(seed: seed)
+        for tensor in layout.tensors {
+            let view = parameters.baseAddress! + tensor.offset
+            if tensor.isMatrix {
+                let std = 0.02 / (tensor.isResidualProjection ? (2 * Double(config.layers)).squareRoot() : 1)
+                for i in 0..<tensor.count { view[i] = S(Gaussian.sample(using: &generator) * std) }
+            } else {
+                let value: S = tensor.name.contains("ln_") && tensor.name.hasSuffix(".weight") ? 1 : 0
+                view.update(repeating: value, count: tensor.count)
+            }
+        }
+    }
+
+    public func zeroGradients() { gradients.update(repeating: 0) }
+
+    public func view(_ name: String) -> UnsafeMutableBufferPointer<S> {
+        let tensor = layout.tensor(name)!
+        return UnsafeMutableBufferPointer(rebasing: parameters[tensor.offset..<tensor.offset + tensor.count])
+    }
+
+    // MARK: Forward
+
+    /// Runs the model on `tokens` ([batch, length], row-major) and returns the logits [batch, length, vocab].
+    public func logits(tokens: [Int32], batch: Int, length: Int) -> [S] {
+        let acts = prepare(batch: batch, length: length)
+        forwardToLogits(tokens: tokens, acts: acts, batch: batch, length: length)
+        return Array(UnsafeBufferPointer(start: acts.logits, count: batch * length * config.vocabularySize))
+    }
+
+    /// Forward pass with loss Σ weight · (−log p(target)); keeps what `backward()` needs.
+    /// Positions with weight 0 (padding) do not count. Per-position losses are in `positionLosses`.
+    @discardableResult
+    public func loss(tokens: [Int32], targets: [Int32], weights: [S], batch: Int, length: Int) -> S {
+        precondition(tokens.count == batch * length && targets.count == tokens.count && weights.count == tokens.count)
+        let acts = prepare(batch: batch, length: length)
+        forwardToLogits(tokens: tokens, acts: acts, batch: batch, length: length)
+        targets.withUnsafeBufferPointer { targets in
+            weights.withUnsafeBufferPointer { weights in
+                CrossEntropyKernel.forward(probabilities: acts.logits, losses: acts.losses, targets: targets.baseAddress!,
+                                           weights: weights.baseAddress!, rows: batch * length, vocabulary: config.vocabularySize)
+            }
+        }
+        lastBatch = (tokens, targets, weights, batch, length)
+        var total: S = 0
+        for i in 0..<batch * length { total += weights[i] * acts.losses[i] }
+        return total
+    }
+
+    /// −log p(target) per position of the last `loss` call (0 where the weight was 0).
+    public var positionLosses: [S] {
+        guard let acts = activations, let last = lastBatch else { return [] }
+        return Array(UnsafeBufferPointer(start: acts.losses, count: last.batch * last.length))
+    }
+
+    private func prepare(batch: Int, length: Int) -> Activations<S> {
+        precondition(length <= config.contextLength, "sequence of \(length) tokens exceeds the context of \(config.contextLength)")
+        if let acts = activations, acts.batch >= batch, acts.length == length { return acts }
+        let acts = Activations<S>(config: config, batch: batch, length: length)
+        activations = acts
+        return acts
+    }
+
+    private func forwardToLogits(tokens: [Int32], acts: Activations<S>, batch b: Int, length t: Int) {
+        let c = config.width, v = config.vocabularySize, rows = b * t
+        let p = UnsafePointer(parameters.baseAddress!)
+        let eps = S(config.layerNormEpsilon)
+        let wte = p + layout.tensors[0].offset, wpe = p + layout.tensors[1].offset
+        for (index, token) in tokens.enumerated() {
+            precondition(token >= 0 && Int(token) < v, "token id \(token) is outside the vocabulary of \(v)")
+            let x = acts.encoded + index * c
+            let te = wte + Int(token) * c, pe = wpe + (index % t) * c
+            for i in 0..<c { x[i] = te[i] + pe[i] }
+        }
+        for l in 0..<config.layers {
+            let o = layerOffsets[l], a = acts.layers[l]
+            let input = l == 0 ? UnsafePointer(acts.encoded) : UnsafePointer(acts.layers[l - 1].residual3)
+            LayerNormKernel.forward(out: a.ln1, mean: a.ln1Mean, rstd: a.ln1Rstd, input: input, weight: p + o.ln1Weight,
+                                    bias: p + o.ln1Bias, rows: rows, channels: c, epsilon: eps)
+            LinearKernel.forward(out: a.qkv, input: a.ln1, weight: p + o.qkvWeight, bias: p + o.qkvBias, rows: rows, inputs: c, outputs: 3 * c)
+            AttentionKernel.forward(out: a.atty, att: a.att, qkv: a.qkv, batch: b, length: t, channels: c, heads: config.heads)
+            LinearKernel.forward(out: a.residual2, input: a.atty, weight: p + o.attnProjWeight, bias: p + o.attnProjBias, rows: rows, inputs: c, outputs: c)
+            for i in 0..<rows * c { a.residual2[i] += input[i] }
+            LayerNormKernel.forward(out: a.ln2, mean: a.ln2Mean, rstd: a.ln2Rstd, input: a.residual2, weight: p + o.ln2Weight,
+                                    bias: p + o.ln2Bias, rows: rows, channels: c, epsilon: eps)
+            LinearKernel.forward(out: a.fch, input: a.ln2, weight: p + o.fcWeight, bias: p + o.fcBias, rows: rows, inputs: c, outputs: 4 * c)
+            GELUKernel.forward(out: a.fchGelu, input: a.fch, count: rows * 4 * c)
+            LinearKernel.forward(out: a.residual3, input: a.fchGelu, weight: p + o.fcProjWeight, bias: p + o.fcProjBias, rows: rows, inputs: 4 * c, outputs: c)
+            for i in 0..<rows * c { a.residual3[i] += a.residual2[i] }
+        }
+        let last = config.layers == 0 ? UnsafePointer(acts.encoded) : UnsafePointer(acts.layers[config.layers - 1].residual3)
+        let lnf = layout.tensors[layout.tensors.count - 2].offset
+        LayerNormKernel.forward(out: acts.lnf, mean: acts.lnfMean, rstd: acts.lnfRstd, input: last, weight: p + lnf,
+                                bias: p + lnf + c, rows: rows, channels: c, epsilon: eps)
+        // Tied LM head: logits = lnf · wte^T.
+        S.gemm(transposeA: false, transposeB: true, m: rows, n: v, k: c, alpha: 1, a: acts.lnf, lda: c, b: wte, ldb: c,
+               beta: 0, c: acts.logits, ldc: v)
+    }
+
+    // MARK: Backward
+
+    /// Adds the gradient of the last `loss(...)` to `gradients`.
+    public func backward() {
+        guard let acts = activations, let batchInfo = lastBatch else { preconditionFailure("backward() before loss()") }
+        let b = batchInfo.batch, t = batchInfo.length
+        let c = config.width, v = config.vocabularySize, rows = b * t
+        let p = UnsafePointer(parameters.baseAddress!), g = gradients.baseAddress!
+        batchInfo.targets.withUnsafeBufferPointer { targets in
+            batchInfo.weights.withUnsafeBufferPointer { weights in
+                CrossEntropyKernel.backward(probabilities: acts.logits, targets: targets.baseAddress!, weights: weights.baseAddress!,
+                                            rows: rows, vocabulary: v)
+            }
+        }
+        let wte = layout.tensors[0].offset, wpe = layout.tensors[1].offset
+        let lnf = layout.tensors[layout.tensors.count - 2].offset
+        // LM head: dlnf = dlogits · wte ; dwte += dlogits^T · lnf.
+        S.gemm(transposeA: false, transposeB: false, m: rows, n: c, k: v, alpha: 1, a: acts.logits, lda: v, b: p + wte, ldb: c,
+               beta: 0, c: acts.dln, ldc: c)
+        S.gemm(transposeA: true, transposeB: false, m: v, n: c, k: rows, alpha: 1, a: acts.logits, lda: v, b: acts.lnf, ldb: c,
+               beta: 1, c: g + wte, ldc: c)
+        let dres = acts.dresidual
+        dres.update(repeating: 0, count: rows * c)
+        let last = config.layers == 0 ? UnsafePointer(acts.encoded) : UnsafePointer(acts.layers[config.layers - 1].residual3)
+        LayerNormKernel.backward(dinput: dres, dweight: g + lnf, dbias: g + lnf + c, dout: acts.dln, input: last, weight: p + lnf,
+                                 mean: acts.lnfMean, rstd: acts.lnfRstd, rows: rows, channels: c)
+        for l in stride(from: config.layers - 1, through: 0, by: -1) {
+            let o = layerOffsets[l], a = acts.layers[l]
+            let input = l == 0 ? UnsafePointer(acts.encoded) : UnsafePointer(acts.layers[l - 1].residual3)
+            // MLP: residual3 = residual2 + fcproj(gelu(fc(ln2(residual2)))).
+            LinearKernel.backward(dinput: acts.dfch, dweight: g + o.fcProjWeight, dbias: g + o.fcProjBias, dout: dres,
+                                  input: a.fchGelu, weight: p + o.fcProjWeight, rows: rows, inputs: 4 * c, outputs: c)
+            GELUKernel.backward(dinput: acts.dfch, input: a.fch, dout: acts.dfch, count: rows * 4 * c)
+            LinearKernel.backward(dinput: acts.dln, dweight: g + o.fcWeight, dbias: g + o.fcBias, dout: acts.dfch,
+                                  input: a.ln2, weight: p + o.fcWeight, rows: rows, inputs: c, outputs: 4 * c)
+            LayerNormKernel.backward(dinput: dres, dweight: g + o.ln2Weight, dbias: g + o.ln2Bias, dout: acts.dln, input: a.residual2,
+                                     weight: p + o.ln2Weight, mean: a.ln2Mean, rstd: a.ln2Rstd, rows: rows, channels: c)
+            // Attention: residual2 = input + attproj(attention(qkv(ln1(input)))).
+            LinearKernel.backward(dinput: acts.datty, dweight: g + o.attnProjWeight, dbias: g + o.attnProjBias, dout: dres,
+                                  input: a.atty, weight: p + o.attnProjWeight, rows: rows, inputs: c, outputs: c)
+            AttentionKernel.backward(dqkv: acts.dqkv, dout: acts.datty, qkv: a.qkv, att: a.att, scratch: acts.attentionScratch,
+                                     batch: b, length: t, channels: c, heads: config.heads)
+            LinearKernel.backward(dinput: acts.dln, dweight: g + o.qkvWeight, dbias: g + o.qkvBias, dout: acts.dqkv,
+                                  input: a.ln1, weight: p + o.qkvWeight, rows: rows, inputs: c, outputs: 3 * c)
+            LayerNormKernel.backward(dinput: dres, dweight: g + o.ln1Weight, dbias: g + o.ln1Bias, dout: acts.dln, input: input,
+                                     weight: p + o.ln1Weight, mean: a.ln1Mean, rstd: a.ln1Rstd, rows: rows, channels: c)
+        }
+        // Embeddings: each position's gradient goes to its token's row and its position's row.
+        for (index, token) in batchInfo.tokens.enumerated() {
+            let dx = dres + index * c
+            let dte = g + wte + Int(token) * c, dpe = g + wpe + (index % t) * c
+            for i in 0..<c {
+                dte[i] += dx[i]
+                dpe[i] += dx[i]
+            }
+        }
+    }
+}
+
+/// Buffers for one batch shape, allocated once and reused every step (no per-step allocation).
+final class Activations<S: ModelScalar> {
+    final class Layer {
+        let ln1, ln1Mean, ln1Rstd, qkv, atty, att, residual2, ln2, ln2Mean, ln2Rstd, fch, fchGelu, residual3: UnsafeMutablePointer<S>
+        private let storage: UnsafeMutableBufferPointer<S>
+
+        init(rows: Int, c: Int, batch: Int, heads: Int, length: Int) {
+            let sizes = [rows * c, rows, rows, rows * 3 * c, rows * c, batch * heads * length * length, rows * c,
+                         rows * c, rows, rows, rows * 4 * c, rows * 4 * c, rows * c]
+            storage = .allocate(capacity: sizes.reduce(0, +))
+            storage.initialize(repeating: 0)
+            var pointers: [UnsafeMutablePointer<S>] = []
+            var offset = 0
+            for size in sizes {
+                pointers.append(storage.baseAddress! + offset)
+                offset += size
+            }
+            (ln1, ln1Mean, ln1Rstd, qkv, atty, att, residual2) = (pointers[0], pointers[1], pointers[2], pointers[3], pointers[4], pointers[5], pointers[6])
+            (ln2, ln2Mean, ln2Rstd, fch, fchGelu, residual3) = (pointers[7], pointers[8], pointers[9], pointers[10], pointers[11], pointers[12])
+        }
+
+        deinit { storage.deallocate() }
+    }
+
+    let batch: Int
+    let length: Int
+    let layers: [Layer]
+    let encoded, lnf, lnfMean, lnfRstd, logits, losses: UnsafeMutablePointer<S>
+    let dresidual, dln, dqkv, datty, dfch, attentionScratch: UnsafeMutablePointer<S>
+    private let storage: UnsafeMutableBufferPointer<S>
+
+    init(config: GPT2Config, batch: Int, length: Int) {
+        self.batch = batch
+        self.length = length
+        let rows = batch * length, c = config.width
+        layers = (0..<config.layers).map { _ in Layer(rows: rows, c: c, batch: batch, heads: config.heads, length: length) }
+        let sizes = [rows * c, rows * c, rows, rows, rows * config.vocabularySize, rows,
+                     rows * c, rows * c, rows * 3 * c, rows * c, rows * 4 * c, 2 * length * length]
+        storage = .allocate(capacity: sizes.reduce(0, +))
+        storage.initialize(repeating: 0)
+        var pointers: [UnsafeMutablePointer<S>] = []
+        var offset = 0
+        for size in sizes {
+            pointers.append(storage.baseAddress! + offset)
+            offset += size
+        }
+        (encoded, lnf, lnfMean, lnfRstd, logits, losses) = (pointers[0], pointers[1], pointers[2], pointers[3], pointers[4], pointers[5])
+        (dresidual, dln, dqkv, datty, dfch, attentionScratch) = (pointers[6], pointers[7], pointers[8], pointers[9], pointers[10], pointers[11])
+    }
+
+    deinit { storage.deallocate() }
+}
+
+/// Standard normal samples by the Box–Muller transform.
+enum Gaussian {
+    static func sample(using generator: inout some RandomNumberGenerator) -> Double {
+        let u1 = Double.random(in: Double.ulpOfOne..<1, using: &generator)
+        let u2 = Double.random(in: 0..<1, using: &generator)
+        return (-2 * Double.log(u1)).squareRoot() * Double.cos(2 * .pi * u2)
+    }
+}
