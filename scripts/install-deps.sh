@@ -2,8 +2,8 @@
 # Installs the Debian packages tablm builds against, if any is missing. Safe to run again.
 set -euo pipefail
 
-# C/C++ libraries the project links: SentencePiece (tokenizer).
-packages=(libsentencepiece-dev)
+# C/C++ libraries the project links: SentencePiece (tokenizer), OpenBLAS (matrix products).
+packages=(libsentencepiece-dev libopenblas-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -21,3 +21,8 @@ awk '{ n += NF } END { printf "tokens per row: %.1f (%d rows)\n", n / NR, NR }' 
 echo "first row as text and as pieces:" >&2
 head -n 1 "$out/rows.txt"
 head -n 1 "$out/rows.txt" | "$tablm" tokenize --tokenizer "$out/tokenizer.model" --pieces
+
+# Fine-tune a small GPT-2 on the sample (non-private for now) and sample rows from it.
+"$tablm" finetune --schema "$out/schema.json" --data "$data" --tokenizer "$out/tokenizer.model" \
+    --steps 200 --eval-every 100 -o "$out/checkpoint"
+"$tablm" generate --checkpoint "$out/checkpoint" --rows 200 --seed 1 -o "$out/synthetic.csv"

@@ -106,6 +106,7 @@ public struct RowSerializer: Sendable {
             // of the text (last field) or a boundary followed by another unseen column's name.
             var firstProblem: (reason: String, offset: Int)?
             var accepted: (cell: Cell, next: Int)?
+            var repeated: (name: String, offset: Int)?
             var end = valueStart
             while end <= bytes.count && accepted == nil {
                 defer { end += 1 }
@@ -115,6 +116,13 @@ public struct RowSerializer: Sendable {
                         other != column && cells[other] == nil
                             && matches(bytes, at: end + betweenBytes.count, nameBytes[other] + infixBytes)
                     }
+                // A valid value followed by a column already written means that column repeats.
+                if !atTextEnd && !atBoundary && repeated == nil && matches(bytes, at: end, betweenBytes),
+                   let again = nameBytes.indices.first(where: { ($0 == column || cells[$0] != nil)
+                       && matches(bytes, at: end + betweenBytes.count, nameBytes[$0] + infixBytes) }),
+                   case .success = decode(Array(bytes[valueStart..<end]), column: column) {
+                    repeated = (schema.columns[again].name, end + betweenBytes.count)
+                }
                 guard atTextEnd || atBoundary else { continue }
                 switch decode(Array(bytes[valueStart..<end]), column: column) {
                 case .success(let cell):
@@ -124,6 +132,7 @@ public struct RowSerializer: Sendable {
                 }
             }
             guard let accepted else {
+                if let repeated { throw fail("column '\(repeated.name)' appears twice", at: repeated.offset) }
                 if let firstProblem { throw fail(firstProblem.reason, at: firstProblem.offset) }
                 throw fail("value of '\(schema.columns[column].name)' runs to the end without a separator", at: valueStart)
             }

@@ -1,0 +1,93 @@
+import Dispatch
+
+/// Measures, in one process, raw sgemm speed at the model's own matrix shapes and the speed of real
+/// training steps, so their ratio is taken in the same conditions.
+public enum TrainingBenchmark {
+    public struct GEMMResult: Sendable, Codable {
+        public var name: String
+        public var m: Int, n: Int, k: Int
+        public var gflops: Double
+    }
+
+    public struct Result: Sendable, Codable {
+        public var config: String
+        public var batch: Int
+        public var length: Int
+        public var gemm: [GEMMResult]
+        /// Time-weighted sgemm rate over the shapes a training step uses.
+        public var gemmGFLOPS: Double
+        public var trainTokensPerSecond: Double
+        public var trainGFLOPS: Double
+        public var stepMilliseconds: Double
+        public var blasCore: String
+    }
+
+    /// Training FLOPs per token: 6 per parameter (forward 2, backward 4) without the position table,
+    /// plus attention's two T×T products per layer (forward 4·T·C, three times that to train).
+    public static func flopsPerToken(_ config: GPT2Config, length: Int) -> Double {
+        let layout = ParameterLayout(config: config)
+        let n = Double(layout.count - config.contextLength * config.width)
+        return 6 * n + 12 * Double(config.layers * length * config.width)
+    }
+
+    static func seconds(_ body: () -> Void) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    /// Repeats `body` until at least `minimum` seconds have passed; returns seconds per call.
+    static func timePerCall(minimum: Double = 0.3, _ body: () -> Void) -> Double {
+        body()   // warm up
+        var calls = 0, total = 0.0
+        repeat {
+            total += seconds(body)
+            calls += 1
+        } while total < minimum
+        return total / Double(calls)
+    }
+
+    public static func run(config: GPT2Config, batch: Int, length: Int, steps: Int = 5) -> Result {
+        let rows = batch * length, c = config.width, v = config.vocabularySize
+        let shapes: [(String, Int, Int, Int, Int)] = [   // name, m, n, k, times per step (forward + backward)
+            ("qkv", rows, 3 * c, c, 3 * config.layers), ("attn proj", rows, c, c, 3 * config.layers),
+            ("mlp up", rows, 4 * c, c, 3 * config.layers), ("mlp down", rows, c, 4 * c, 3 * config.layers),
+            ("lm head", rows, v, c, 3),
+        ]
+        var results: [GEMMResult] = []
+        var flops = 0.0, time = 0.0
+        for (name, m, n, k, times) in shapes {
+            let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n)
+            var out = [Float](repeating: 0, count: m * n)
+            let perCall = timePerCall {
+                Float.gemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &out, ldc: n)
+            }
+            let shapeFlops = 2 * Double(m * n * k)
+            results.append(GEMMResult(name: name, m: m, n: n, k: k, gflops: shapeFlops / perCall / 1e9))
+            flops += shapeFlops * Double(times)
+            time += perCall * Double(times)
+        }
+
+        let model = GPT2<Float>(config: config)
+        model.initializeParameters(seed: 0)
+        var generator = SplitMix64(seed: 1)
+        let tokens = (0..<rows).map { _ in Int32.random(in: 0..<Int32(v), using: &generator) }
+        let targets = (0..<rows).map { _ in Int32.random(in: 0..<Int32(v), using: &generator) }
+        let weights = [Float](repeating: 1 / Float(rows), count: rows)
+        let optimizer = AdamW(layout: model.layout)
+        let step = timePerCall(minimum: 0) {
+            for _ in 0..<steps {
+                model.zeroGradients()
+                model.loss(tokens: tokens, targets: targets, weights: weights, batch: batch, length: length)
+                model.backward()
+                GradientClipping.clip(model.gradients, maximum: 1)
+                optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), rate: 1e-4)
+            }
+        } / Double(steps)
+        let tokensPerSecond = Double(rows) / step
+        return Result(config: "\(config.layers) layers, width \(c), \(config.heads) heads, vocab \(v)", batch: batch, length: length,
+                      gemm: results, gemmGFLOPS: flops / time / 1e9, trainTokensPerSecond: tokensPerSecond,
+                      trainGFLOPS: tokensPerSecond * flopsPerToken(config, length: length) / 1e9, stepMilliseconds: step * 1000,
+                      blasCore: BLASInfo.coreName)
+    }
+}

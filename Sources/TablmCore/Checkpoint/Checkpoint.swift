@@ -1,0 +1,133 @@
+import Foundation
+
+/// A self-describing checkpoint folder:
+/// - `model.safetensors`: weights in Hugging Face GPT-2 names (F32);
+/// - `config.json`: Hugging Face GPT-2 config keys;
+/// - `tokenizer.model`, `schema.json`, `row-template.txt`: how rows become tokens;
+/// - `training.json`: the training record (data hash, steps, losses, privacy);
+/// - `optimizer.safetensors`: AdamW moments and step, for resuming (optional).
+/// The folder is written beside its destination and renamed into place, so a crash never leaves a
+/// half-written checkpoint where a good one was.
+public struct Checkpoint {
+    public var model: GPT2<Float>
+    public var tokenizer: Tokenizer
+    public var schema: Schema
+    public var template: RowTemplate
+    public var record: TrainingRecord
+
+    public init(model: GPT2<Float>, tokenizer: Tokenizer, schema: Schema, template: RowTemplate, record: TrainingRecord) {
+        self.model = model
+        self.tokenizer = tokenizer
+        self.schema = schema
+        self.template = template
+        self.record = record
+    }
+
+    static let weightsFile = "model.safetensors", configFile = "config.json", tokenizerFile = "tokenizer.model"
+    static let schemaFile = "schema.json", templateFile = "row-template.txt", recordFile = "training.json"
+    static let optimizerFile = "optimizer.safetensors"
+
+    public static func load(folder: String) throws -> Checkpoint {
+        let url = URL(fileURLWithPath: folder)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw InputError("no such checkpoint folder", at: SourceLocation(file: folder))
+        }
+        let config = try loadConfig(path: url.appendingPathComponent(configFile).path)
+        let model = GPT2<Float>(config: config)
+        try GPT2Weights.load(SafeTensorsFile(path: url.appendingPathComponent(weightsFile).path), into: model)
+        let tokenizer = try Tokenizer.load(path: url.appendingPathComponent(tokenizerFile).path)
+        guard tokenizer.vocabularySize == config.vocabularySize else {
+            throw InputError("the tokenizer has \(tokenizer.vocabularySize) pieces, the model's vocab_size is \(config.vocabularySize)",
+                             at: SourceLocation(file: url.appendingPathComponent(tokenizerFile).path))
+        }
+        let schema = try SchemaFile.load(path: url.appendingPathComponent(schemaFile).path)
+        let template = try RowTemplate.load(path: url.appendingPathComponent(templateFile).path)
+        let recordPath = url.appendingPathComponent(recordFile).path
+        let record: TrainingRecord
+        do {
+            record = try JSONDecoder().decode(TrainingRecord.self, from: Data(contentsOf: URL(fileURLWithPath: recordPath)))
+        } catch {
+            throw InputError("cannot read the training record: \(error)", at: SourceLocation(file: recordPath))
+        }
+        return Checkpoint(model: model, tokenizer: tokenizer, schema: schema, template: template, record: record)
+    }
+
+    public static func loadConfig(path: String) throws -> GPT2Config {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InputError("no such file", at: SourceLocation(file: path))
+        }
+        let config: GPT2Config
+        do {
+            config = try JSONDecoder().decode(GPT2Config.self, from: data)
+        } catch let DecodingError.dataCorrupted(context) {
+            throw InputError("not a GPT-2 config: \(context.debugDescription)", at: SourceLocation(file: path))
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw InputError("not a GPT-2 config: missing key '\(key.stringValue)'", at: SourceLocation(file: path))
+        } catch {
+            throw InputError("not a GPT-2 config: \(error)", at: SourceLocation(file: path))
+        }
+        if let problem = config.problem { throw InputError(problem, at: SourceLocation(file: path)) }
+        return config
+    }
+
+    /// Writes the folder (and the optimizer state when given) atomically.
+    public func save(to folder: String, optimizer: AdamW? = nil) throws {
+        let destination = URL(fileURLWithPath: folder).standardizedFileURL
+        let parent = destination.deletingLastPathComponent()
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let staging = parent.appendingPathComponent(".\(destination.lastPathComponent).\(pid).tablm-tmp")
+        let manager = FileManager.default
+        try? manager.removeItem(at: staging)
+        do {
+            try manager.createDirectory(at: staging, withIntermediateDirectories: false)
+        } catch {
+            throw InputError("cannot create the checkpoint folder", at: SourceLocation(file: parent.path))
+        }
+        do {
+            try GPT2Weights.save(model, metadata: ["producer": "tablm"], to: staging.appendingPathComponent(Self.weightsFile).path)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try encoder.encode(model.config).write(to: staging.appendingPathComponent(Self.configFile))
+            try encoder.encode(record).write(to: staging.appendingPathComponent(Self.recordFile))
+            try Data(tokenizer.modelBytes).write(to: staging.appendingPathComponent(Self.tokenizerFile))
+            try SchemaFile.encode(schema).write(to: staging.appendingPathComponent(Self.schemaFile))
+            try template.fileText.write(to: staging.appendingPathComponent(Self.templateFile), atomically: false, encoding: .utf8)
+            if let optimizer {
+                try optimizer.firstMoment.withUnsafeBufferPointer { m in
+                    try optimizer.secondMoment.withUnsafeBufferPointer { v in
+                        try SafeTensorsFile.write([("adam.m", [m.count], m), ("adam.v", [v.count], v)],
+                                                  metadata: ["step": String(optimizer.step)],
+                                                  to: staging.appendingPathComponent(Self.optimizerFile).path)
+                    }
+                }
+            }
+            // Swap: the old folder (if any) moves aside, the new one in, then the old one goes.
+            let previous = parent.appendingPathComponent(".\(destination.lastPathComponent).\(pid).tablm-old")
+            let hadPrevious = manager.fileExists(atPath: destination.path)
+            if hadPrevious { try manager.moveItem(at: destination, to: previous) }
+            try manager.moveItem(at: staging, to: destination)
+            if hadPrevious { try? manager.removeItem(at: previous) }
+        } catch {
+            try? manager.removeItem(at: staging)
+            if let error = error as? InputError { throw error }
+            throw InputError("cannot write checkpoint: \(error.localizedDescription)", at: SourceLocation(file: folder))
+        }
+    }
+
+    /// Restores AdamW's state saved with this checkpoint; false if the folder has none.
+    public static func restoreOptimizer(folder: String, into optimizer: AdamW) throws -> Bool {
+        let path = URL(fileURLWithPath: folder).appendingPathComponent(optimizerFile).path
+        guard FileManager.default.fileExists(atPath: path) else { return false }
+        let file = try SafeTensorsFile(path: path)
+        guard let m = file.entry("adam.m"), let v = file.entry("adam.v"), m.count == optimizer.firstMoment.count,
+              v.count == optimizer.secondMoment.count, let step = file.metadata["step"].flatMap(Int.init) else {
+            throw InputError("optimizer state does not match the model", at: SourceLocation(file: path))
+        }
+        var first = [Float](repeating: 0, count: m.count), second = first
+        first.withUnsafeMutableBufferPointer { file.read(m, into: $0.baseAddress!) }
+        second.withUnsafeMutableBufferPointer { file.read(v, into: $0.baseAddress!) }
+        optimizer.restore(step: step, firstMoment: first, secondMoment: second)
+        return true
+    }
+}

@@ -1,0 +1,43 @@
+/// What a checkpoint says about how it was made: enough to know which data it saw and how far it
+/// trained. Written as `training.json` beside the weights.
+public struct TrainingRecord: Codable, Sendable, Equatable {
+    public var dataSHA256: String?
+    public var dataRows: Int?
+    public var heldOutRows: Int?
+    public var steps: Int
+    public var batchSize: Int?
+    public var schedule: LearningRateSchedule?
+    public var seed: UInt64?
+    public var tokensSeen: Int
+    public var trainLoss: Double?
+    public var heldOutLoss: Double?
+    /// The checkpoint fine-tuning started from, if any.
+    public var initializedFrom: String?
+    /// Differential privacy of the training, when it was private (nil: not private).
+    public var privacy: PrivacyRecord?
+
+    public init(steps: Int = 0, tokensSeen: Int = 0) {
+        self.steps = steps
+        self.tokensSeen = tokensSeen
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case dataSHA256 = "data_sha256", dataRows = "data_rows", heldOutRows = "held_out_rows", steps
+        case batchSize = "batch_size", schedule, seed, tokensSeen = "tokens_seen", trainLoss = "train_loss"
+        case heldOutLoss = "held_out_loss", initializedFrom = "initialized_from", privacy
+    }
+}
+
+/// The privacy guarantee of a training run: (epsilon, delta)-DP at the level of one table row.
+public struct PrivacyRecord: Codable, Sendable, Equatable {
+    public var epsilon: Double
+    public var delta: Double
+    public var noiseMultiplier: Double
+    public var sampleRate: Double
+    public var clipNorm: Double
+    public var accountant: String
+
+    enum CodingKeys: String, CodingKey {
+        case epsilon, delta, noiseMultiplier = "noise_multiplier", sampleRate = "sample_rate", clipNorm = "clip_norm", accountant
+    }
+}

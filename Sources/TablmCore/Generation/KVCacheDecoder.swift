@@ -1,0 +1,119 @@
+import RealModule
+
+/// Incremental decoding for a batch of sequences: each step feeds one token per sequence and reuses
+/// the keys and values of earlier positions (the KV cache), so a step costs O(position), not a
+/// full forward pass. All sequences advance in lockstep (same position).
+public final class KVCacheDecoder {
+    public let model: GPT2<Float>
+    public let batch: Int
+    public private(set) var position = 0
+    private let c: Int, heads: Int, hs: Int, capacity: Int
+    private let layerOffsets: [ParameterLayout.Layer]
+    private let keys: UnsafeMutableBufferPointer<Float>    // [layer, batch, capacity, C]
+    private let values: UnsafeMutableBufferPointer<Float>
+    private let x, ln, qkv, atty, fch, fchGelu, scores, mean, rstd: UnsafeMutableBufferPointer<Float>
+    /// Logits of the last step, [batch, vocab].
+    public let logits: UnsafeMutableBufferPointer<Float>
+
+    public init(model: GPT2<Float>, batch: Int) {
+        self.model = model
+        self.batch = batch
+        let config = model.config
+        c = config.width
+        heads = config.heads
+        hs = config.headSize
+        capacity = config.contextLength
+        layerOffsets = (0..<config.layers).map(model.layout.layer)
+        func buffer(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
+            let pointer = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+            pointer.initialize(repeating: 0)
+            return pointer
+        }
+        keys = buffer(config.layers * batch * capacity * c)
+        values = buffer(config.layers * batch * capacity * c)
+        x = buffer(batch * c)
+        ln = buffer(batch * c)
+        qkv = buffer(batch * 3 * c)
+        atty = buffer(batch * c)
+        fch = buffer(batch * 4 * c)
+        fchGelu = buffer(batch * 4 * c)
+        scores = buffer(capacity)
+        mean = buffer(batch)
+        rstd = buffer(batch)
+        logits = buffer(batch * config.vocabularySize)
+    }
+
+    deinit {
+        for buffer in [keys, values, x, ln, qkv, atty, fch, fchGelu, scores, mean, rstd, logits] { buffer.deallocate() }
+    }
+
+    public func reset() { position = 0 }
+
+    /// Feeds `tokens` (one per sequence) at the current position and computes the next-token logits.
+    public func step(_ tokens: [Int32]) {
+        precondition(tokens.count == batch && position < capacity, "decoder is full or the batch size differs")
+        let config = model.config
+        let p = UnsafePointer(model.parameters.baseAddress!)
+        let eps = Float(config.layerNormEpsilon)
+        let wte = p + model.layout.tensors[0].offset, wpe = p + model.layout.tensors[1].offset
+        for (b, token) in tokens.enumerated() {
+            for i in 0..<c { x[b * c + i] = wte[Int(token) * c + i] + wpe[position * c + i] }
+        }
+        let scale = 1 / Float(hs).squareRoot()
+        for l in 0..<config.layers {
+            let o = layerOffsets[l]
+            LayerNormKernel.forward(out: ln.baseAddress!, mean: mean.baseAddress!, rstd: rstd.baseAddress!, input: x.baseAddress!,
+                                    weight: p + o.ln1Weight, bias: p + o.ln1Bias, rows: batch, channels: c, epsilon: eps)
+            LinearKernel.forward(out: qkv.baseAddress!, input: ln.baseAddress!, weight: p + o.qkvWeight, bias: p + o.qkvBias,
+                                 rows: batch, inputs: c, outputs: 3 * c)
+            for b in 0..<batch {
+                let cacheBase = ((l * batch + b) * capacity) * c
+                for i in 0..<c {
+                    keys[cacheBase + position * c + i] = qkv[b * 3 * c + c + i]
+                    values[cacheBase + position * c + i] = qkv[b * 3 * c + 2 * c + i]
+                }
+                for h in 0..<heads {
+                    let q = qkv.baseAddress! + b * 3 * c + h * hs
+                    var maximum = -Float.infinity
+                    for j in 0...position {
+                        let k = keys.baseAddress! + cacheBase + j * c + h * hs
+                        var dot: Float = 0
+                        for d in 0..<hs { dot += q[d] * k[d] }
+                        scores[j] = dot * scale
+                        maximum = max(maximum, scores[j])
+                    }
+                    var sum: Float = 0
+                    for j in 0...position {
+                        scores[j] = Float.exp(scores[j] - maximum)
+                        sum += scores[j]
+                    }
+                    let out = atty.baseAddress! + b * c + h * hs
+                    for d in 0..<hs { out[d] = 0 }
+                    for j in 0...position {
+                        let weight = scores[j] / sum
+                        let v = values.baseAddress! + cacheBase + j * c + h * hs
+                        for d in 0..<hs { out[d] += weight * v[d] }
+                    }
+                }
+            }
+            // residual += attproj(atty)
+            Float.gemm(transposeA: false, transposeB: false, m: batch, n: c, k: c, alpha: 1, a: atty.baseAddress!, lda: c,
+                       b: p + o.attnProjWeight, ldb: c, beta: 1, c: x.baseAddress!, ldc: c)
+            for b in 0..<batch { for i in 0..<c { x[b * c + i] += p[o.attnProjBias + i] } }
+            LayerNormKernel.forward(out: ln.baseAddress!, mean: mean.baseAddress!, rstd: rstd.baseAddress!, input: x.baseAddress!,
+                                    weight: p + o.ln2Weight, bias: p + o.ln2Bias, rows: batch, channels: c, epsilon: eps)
+            LinearKernel.forward(out: fch.baseAddress!, input: ln.baseAddress!, weight: p + o.fcWeight, bias: p + o.fcBias,
+                                 rows: batch, inputs: c, outputs: 4 * c)
+            GELUKernel.forward(out: fchGelu.baseAddress!, input: fch.baseAddress!, count: batch * 4 * c)
+            Float.gemm(transposeA: false, transposeB: false, m: batch, n: c, k: 4 * c, alpha: 1, a: fchGelu.baseAddress!, lda: 4 * c,
+                       b: p + o.fcProjWeight, ldb: c, beta: 1, c: x.baseAddress!, ldc: c)
+            for b in 0..<batch { for i in 0..<c { x[b * c + i] += p[o.fcProjBias + i] } }
+        }
+        let lnf = model.layout.tensors[model.layout.tensors.count - 2].offset
+        LayerNormKernel.forward(out: ln.baseAddress!, mean: mean.baseAddress!, rstd: rstd.baseAddress!, input: x.baseAddress!,
+                                weight: p + lnf, bias: p + lnf + c, rows: batch, channels: c, epsilon: eps)
+        Float.gemm(transposeA: false, transposeB: true, m: batch, n: config.vocabularySize, k: c, alpha: 1, a: ln.baseAddress!, lda: c,
+                   b: wte, ldb: c, beta: 0, c: logits.baseAddress!, ldc: config.vocabularySize)
+        position += 1
+    }
+}

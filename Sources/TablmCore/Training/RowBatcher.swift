@@ -1,0 +1,68 @@
+/// One training batch: inputs, next-token targets and loss weights, [batch, length] row-major.
+public struct TokenBatch {
+    public var tokens: [Int32]
+    public var targets: [Int32]
+    /// 1/(valid tokens in the batch) for real positions, 0 for padding: the loss is the mean per token.
+    public var weights: [Float]
+    public var batch: Int
+    public var length: Int
+    public var validTokens: Int
+}
+
+/// Turns typed rows into token sequences `<s> row text </s>` and pads them into batches.
+///
+/// Token count does not depend on column order (names, separators and values are separate pieces),
+/// so every batch has the same length: the longest row of the table, and activations are allocated once.
+public struct RowBatcher: Sendable {
+    public let serializer: RowSerializer
+    public let tokenizer: Tokenizer
+    public let length: Int
+
+    /// `length` is the longest sequence among `rows` (inputs exclude the last token), checked against `context`.
+    public init(serializer: RowSerializer, tokenizer: Tokenizer, rows: [Row], context: Int) throws {
+        self.serializer = serializer
+        self.tokenizer = tokenizer
+        var longest = 0
+        let texts = rows.map { serializer.text(for: $0) }
+        do {
+            for ids in try tokenizer.encode(batch: texts) { longest = max(longest, ids.count + 1) }
+        } catch {
+            throw InputError("a row cannot be tokenized: \(error.message)")
+        }
+        guard longest <= context else {
+            throw InputError("the longest row needs \(longest) tokens, more than the context of \(context); raise --context")
+        }
+        length = max(longest, 1)
+    }
+
+    /// The token ids of one row in the given column order, with BOS and EOS.
+    public func sequence(_ row: Row, order: [Int]?) throws -> [Int32] {
+        let ids: [Int32]
+        do {
+            ids = try tokenizer.encode(serializer.text(for: row, order: order))
+        } catch {
+            throw InputError("a row cannot be tokenized: \(error.message)")
+        }
+        return [tokenizer.bosID] + ids + [tokenizer.eosID]
+    }
+
+    public func batch(_ sequences: [[Int32]]) -> TokenBatch {
+        let b = max(sequences.count, 1), t = length
+        var tokens = [Int32](repeating: tokenizer.padID, count: b * t)
+        var targets = [Int32](repeating: tokenizer.padID, count: b * t)
+        var valid = [Bool](repeating: false, count: b * t)
+        var count = 0
+        for (i, sequence) in sequences.enumerated() {
+            precondition(sequence.count - 1 <= t, "sequence longer than the batch length")
+            for j in 0..<(sequence.count - 1) {
+                tokens[i * t + j] = sequence[j]
+                targets[i * t + j] = sequence[j + 1]
+                valid[i * t + j] = true
+                count += 1
+            }
+        }
+        let weight = count == 0 ? 0 : 1 / Float(count)
+        return TokenBatch(tokens: tokens, targets: targets, weights: valid.map { $0 ? weight : 0 },
+                          batch: b, length: t, validTokens: count)
+    }
+}

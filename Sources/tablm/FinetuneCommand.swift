@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import TablmCore
+
+struct FinetuneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finetune",
+        abstract: "Fine-tune a GPT-2 on a table's rows as text and save a checkpoint folder.",
+        discussion: """
+        Each step draws --batch-size rows, writes each in a fresh random column order, and takes one \
+        AdamW step (weight decay on matrices, gradient-norm clipping, warmup then cosine decay). A \
+        held-out share of the rows (--held-out) measures progress. The checkpoint is written every \
+        --eval-every steps and at the end; --resume continues a run from its checkpoint.
+
+        --init starts from another checkpoint (or a folder with model.safetensors and config.json in \
+        Hugging Face GPT-2 layout). If its vocabulary differs from the tokenizer's, the blocks are kept \
+        and the embedding rows are re-initialised. Use only checkpoints trained on public data.
+        """
+    )
+
+    @OptionGroup var rowText: RowTextOptions
+
+    @Option(help: "Training table (CSV).")
+    var data: String
+
+    @Option(help: "Tokenizer .model (default: trained from the schema alone).")
+    var tokenizer: String?
+
+    @Option(help: "Checkpoint to start from (public data only).")
+    var initFrom: String?
+
+    @Option(help: "Continue the run saved in this checkpoint folder.")
+    var resume: String?
+
+    @Option(help: "Transformer blocks.") var layers = 4
+    @Option(help: "Model width (n_embd).") var width = 128
+    @Option(help: "Attention heads.") var heads = 4
+    @Option(help: "Context length in tokens (default: the longest row).") var context: Int?
+    @Option(help: "Optimizer steps in total.") var steps = 300
+    @Option(help: "Rows per step.") var batchSize = 32
+    @Option(help: "Peak learning rate.") var lr = 1e-3
+    @Option(help: "Warmup steps.") var warmup = 20
+    @Option(help: "AdamW weight decay (matrices only).") var weightDecay = 0.1
+    @Option(help: "Clip the gradient to this L2 norm.") var clip = 1.0
+    @Option(help: "Share of rows held out to measure loss.") var heldOut = 0.05
+    @Option(help: "Evaluate and checkpoint every N steps.") var evalEvery = 100
+    @Option(help: "Seed for initialisation, batches and column orders.") var seed: UInt64 = 0
+
+    @Option(name: .shortAndLong, help: "Output checkpoint folder.")
+    var output: String
+
+    func run() throws {
+        var serializer = try rowText.load()
+        var settings = FineTuneSettings()
+        settings.steps = steps
+        settings.batchSize = batchSize
+        settings.learningRate = lr
+        settings.warmupSteps = warmup
+        settings.clipNorm = clip
+        settings.seed = seed
+        settings.evaluateEvery = evalEvery
+        settings.adam.weightDecay = weightDecay
+
+        var record = TrainingRecord()
+        let model: GPT2<Float>
+        let tokenizer: Tokenizer
+        var startStep = 0
+        var resumed: Checkpoint?
+        if let resume {
+            let checkpoint = try Checkpoint.load(folder: resume)
+            resumed = checkpoint
+            model = checkpoint.model
+            tokenizer = checkpoint.tokenizer
+            serializer = RowSerializer(schema: checkpoint.schema, template: checkpoint.template)
+            record = checkpoint.record
+            startStep = checkpoint.record.steps
+            if let seed = checkpoint.record.seed { settings.seed = seed }
+        } else {
+            tokenizer = try loadTokenizer(serializer)
+            model = try makeModel(tokenizer: tokenizer, serializer: serializer, record: &record)
+        }
+        let table = try TableData.read(path: data, schema: serializer.schema)
+        if let resumed, resumed.record.dataSHA256 != table.sha256 {
+            throw InputError("this is not the table the checkpoint was trained on (sha256 differs)", at: SourceLocation(file: data))
+        }
+        let (train, held) = table.split(heldOutFraction: heldOut, seed: settings.seed)
+        let batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: model.config.contextLength)
+        let tuner = FineTuner(model: model, batcher: batcher, train: train, heldOut: held, settings: settings)
+        if let resume, try Checkpoint.restoreOptimizer(folder: resume, into: tuner.optimizer) == false {
+            log("warning: \(resume) has no optimizer state; AdamW restarts from zero moments")
+        }
+        record.dataSHA256 = table.sha256
+        record.dataRows = train.count
+        record.heldOutRows = held.count
+        record.batchSize = batchSize
+        record.schedule = tuner.schedule
+        record.seed = settings.seed
+        let baseTokens = record.tokensSeen
+
+        log("finetune: \(model.parameterCount) parameters (\(model.config.layers) layers, width \(model.config.width), \(model.config.heads) heads, context \(model.config.contextLength)); \(train.count) training rows, \(held.count) held out; \(batcher.length) tokens per sequence; OpenBLAS \(BLASInfo.coreName)")
+        if startStep >= steps { log("finetune: the checkpoint is already at step \(startStep) of \(steps)") }
+        let reportEvery = max(1, steps / 50)
+        try tuner.run(startStep: startStep, progress: { p in
+            guard p.step % reportEvery == 0 || p.heldOutLoss != nil || p.step == startStep + 1 else { return }
+            var line = String(format: "step %d/%d  loss %.4f  lr %.2e  |g| %.3f  %.0f tok/s", p.step, p.totalSteps, p.loss,
+                              p.learningRate, p.gradientNorm, p.tokensPerSecond)
+            if let heldOut = p.heldOutLoss { line += String(format: "  held-out %.4f", heldOut) }
+            log(line)
+        }, checkpoint: { step in
+            record.steps = step
+            record.tokensSeen = baseTokens + tuner.tokensSeen
+            record.trainLoss = tuner.lastLoss
+            record.heldOutLoss = try tuner.heldOutLoss()
+            try Checkpoint(model: model, tokenizer: tokenizer, schema: serializer.schema, template: serializer.template, record: record)
+                .save(to: output, optimizer: tuner.optimizer)
+        })
+        log("finetune: checkpoint -> \(output)")
+    }
+
+    private func loadTokenizer(_ serializer: RowSerializer) throws -> Tokenizer {
+        if let path = tokenizer { return try Tokenizer.load(path: path) }
+        let trained = try TokenizerTrainer.train(schema: serializer.schema, template: serializer.template)
+        log("tokenizer: trained from the schema alone (\(trained.report.vocabularySize) pieces)")
+        return try Tokenizer(modelBytes: trained.model)
+    }
+
+    private func makeModel(tokenizer: Tokenizer, serializer: RowSerializer, record: inout TrainingRecord) throws -> GPT2<Float> {
+        guard let initFrom else {
+            let needed = try neededContext(tokenizer: tokenizer, serializer: serializer)
+            let config = GPT2Config(vocabularySize: tokenizer.vocabularySize, contextLength: context ?? needed, width: width,
+                                    layers: layers, heads: heads, bosTokenID: Int(tokenizer.bosID), eosTokenID: Int(tokenizer.eosID))
+            if let problem = config.problem { throw ValidationError(problem) }
+            let model = GPT2<Float>(config: config)
+            model.initializeParameters(seed: seed)
+            return model
+        }
+        let folder = URL(fileURLWithPath: initFrom)
+        let source = GPT2<Float>(config: try Checkpoint.loadConfig(path: folder.appendingPathComponent("config.json").path))
+        try GPT2Weights.load(SafeTensorsFile(path: folder.appendingPathComponent("model.safetensors").path), into: source)
+        record.initializedFrom = initFrom
+        return ModelInitializer.adapt(source, vocabularySize: tokenizer.vocabularySize, contextLength: context ?? source.config.contextLength,
+                                      seed: seed, report: { log("init: \($0)") })
+    }
+
+    private func neededContext(tokenizer: Tokenizer, serializer: RowSerializer) throws -> Int {
+        let table = try TableData.read(path: data, schema: serializer.schema)
+        return try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: Int.max).length
+    }
+}

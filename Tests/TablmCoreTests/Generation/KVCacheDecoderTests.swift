@@ -1,0 +1,25 @@
+import TablmCore
+import XCTest
+
+final class KVCacheDecoderTests: XCTestCase {
+    /// Step-by-step logits with the cache equal the full causal forward pass at every position.
+    func testCachedLogitsEqualFullForward() {
+        let config = GPT2Config(vocabularySize: 23, contextLength: 9, width: 16, layers: 2, heads: 4)
+        let model = GPT2<Float>(config: config)
+        model.initializeParameters(seed: 4)
+        var generator = SplitMix64(seed: 8)
+        for i in 0..<model.parameterCount { model.parameters[i] += Float.random(in: -0.3...0.3, using: &generator) }
+        let sequences: [[Int32]] = [[1, 5, 9, 22, 0, 3, 3, 7, 2], [4, 4, 4, 10, 11, 12, 13, 14, 15], [21, 0, 1, 2, 6, 8, 19, 18, 17]]
+        let full = model.logits(tokens: sequences.flatMap { $0 }, batch: 3, length: 9)
+        let decoder = KVCacheDecoder(model: model, batch: 3)
+        for position in 0..<9 {
+            decoder.step(sequences.map { $0[position] })
+            for b in 0..<3 {
+                for i in 0..<23 {
+                    XCTAssertEqual(decoder.logits[b * 23 + i], full[(b * 9 + position) * 23 + i], accuracy: 2e-5,
+                                   "sequence \(b) position \(position) token \(i)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import XCTest
+
+/// finetune → checkpoint → resume → generate → inspect, on the bundled sample with a tiny model.
+final class ModelCommandTests: XCTestCase {
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("tablm-model-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    private func run(_ arguments: [String]) throws -> CommandResult {
+        try CommandRunner.run(arguments, in: folder)
+    }
+
+    func testFinetuneResumeGenerateInspect() throws {
+        let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
+        XCTAssertEqual(try run(["schema", "infer", sample, "-o", "s.json"]).status, 0)
+        let tiny = ["--layers", "1", "--width", "16", "--heads", "2", "--batch-size", "4", "--eval-every", "2"]
+        let first = try run(["finetune", "--schema", "s.json", "--data", sample, "--steps", "4", "-o", "ckpt"] + tiny)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stderr.contains("step 4/4"), first.stderr)
+        XCTAssertTrue(first.stderr.contains("held-out"), first.stderr)
+        XCTAssertTrue(first.stderr.contains("tok/s"), first.stderr)
+
+        let resumed = try run(["finetune", "--schema", "s.json", "--data", sample, "--resume", "ckpt", "--steps", "6", "-o", "ckpt"] + tiny)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("step 5/6"), "resumes after step 4: \(resumed.stderr)")
+        XCTAssertFalse(resumed.stderr.contains("step 1/6"), resumed.stderr)
+
+        let inspect = try run(["inspect", "checkpoint", "ckpt"])
+        XCTAssertTrue(inspect.stdout.contains("h.0.attn.c_attn.weight [16, 48]"), inspect.stdout)
+        XCTAssertTrue(inspect.stdout.contains("\"steps\" : 6"), inspect.stdout)
+
+        let generate = try run(["generate", "--checkpoint", "ckpt", "--rows", "6", "--batch-size", "4", "-o", "out.csv"])
+        XCTAssertEqual(generate.status, 0, generate.stderr)
+        XCTAssertTrue(generate.stderr.contains("of 6 rows fit the schema"), generate.stderr)
+        let csv = try String(contentsOf: folder.appendingPathComponent("out.csv"), encoding: .utf8)
+        XCTAssertTrue(csv.hasPrefix("age,workclass,fnlwgt,"), csv)
+    }
+
+    func testResumeRefusesAnotherTable() throws {
+        let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
+        XCTAssertEqual(try run(["schema", "infer", sample, "-o", "s.json"]).status, 0)
+        let tiny = ["--layers", "1", "--width", "8", "--heads", "2", "--batch-size", "2", "--steps", "1"]
+        XCTAssertEqual(try run(["finetune", "--schema", "s.json", "--data", sample, "-o", "ckpt"] + tiny).status, 0)
+        let lines = try String(contentsOfFile: sample, encoding: .utf8).split(separator: "\n").prefix(100)
+        try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("other.csv"), atomically: true, encoding: .utf8)
+        let result = try run(["finetune", "--schema", "s.json", "--data", "other.csv", "--resume", "ckpt", "-o", "ckpt"] + tiny)
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("other.csv: this is not the table the checkpoint was trained on"), result.stderr)
+    }
+
+    /// `inspect logits` on the golden fixture prints what the NumPy reference computed.
+    func testInspectLogitsMatchesTheGoldenFixture() throws {
+        let fixture = CommandRunner.repositoryRoot.appendingPathComponent("Tests/Fixtures/tiny-gpt2")
+        let result = try run(["inspect", "logits", "--checkpoint", fixture.path, "--token-ids", "3,14,15"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let ours = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [[Double]]
+        let golden = try JSONSerialization.jsonObject(with: Data(contentsOf: fixture.appendingPathComponent("logits.json"))) as! [[String: Any]]
+        let expected = golden[1]["logits"] as! [[Double]]
+        XCTAssertEqual(ours.count, 3)
+        for (row, reference) in zip(ours, expected) {
+            for (value, wanted) in zip(row, reference) { XCTAssertEqual(value, wanted, accuracy: 1e-4) }
+        }
+        let bad = try run(["inspect", "logits", "--checkpoint", fixture.path, "--token-ids", "3,99"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("'99' is not a token id below 37"), bad.stderr)
+    }
+}
