@@ -1,0 +1,42 @@
+"""Reference epsilons for tablm's RDP accountant tests, from Google's dp_accounting (pip install
+dp-accounting; run from the repository root):
+
+    python3 Tests/Fixtures/make_accountant_values.py
+
+Writes Tests/Fixtures/accountant-values.json: for several (sigma, q, steps, delta), the epsilon of
+dp_accounting's RdpAccountant at the integer orders 2 ... 256, so both sides minimise over the same
+orders. (At fractional orders dp_accounting sums the series' terms in absolute value, a slightly
+looser bound than Opacus's signed sum that tablm follows; Opacus's pinned value covers those.)
+"""
+import json
+
+import dp_accounting
+from dp_accounting import dp_event, rdp
+
+ORDERS = list(range(2, 257))
+CASES = [
+    (1.5, 0.04, 2250, 1e-5),
+    (1.0, 0.01, 1000, 1e-5),
+    (0.8, 0.001, 10000, 1e-6),
+    (2.5, 0.1, 500, 1e-5),
+    (1.1, 0.02, 5000, 1e-5),
+    (4.0, 0.3, 100, 1e-4),
+    (0.6, 0.004, 3000, 1e-5),
+]
+
+
+def main():
+    values = []
+    for sigma, q, steps, delta in CASES:
+        accountant = rdp.RdpAccountant(orders=ORDERS)
+        accountant.compose(dp_event.SelfComposedDpEvent(
+            dp_event.PoissonSampledDpEvent(q, dp_event.GaussianDpEvent(sigma)), steps))
+        values.append({"noise_multiplier": sigma, "sample_rate": q, "steps": steps, "delta": delta,
+                       "epsilon": accountant.get_epsilon(delta)})
+    with open("Tests/Fixtures/accountant-values.json", "w") as f:
+        json.dump({"dp_accounting": dp_accounting.__version__ if hasattr(dp_accounting, "__version__") else "0.6.0",
+                   "orders": "integers 2-256", "values": values}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+import Foundation
+import XCTest
+
+final class PrivacyCommandTests: XCTestCase {
+    func testEpsilonAndCalibrate() throws {
+        let folder = FileManager.default.temporaryDirectory
+        let epsilon = try CommandRunner.run(["privacy", "epsilon", "--sample-rate", "0.04", "--noise-multiplier", "1.5",
+                                             "--steps", "2250", "--delta", "1e-5"], in: folder)
+        XCTAssertEqual(epsilon.status, 0, epsilon.stderr)
+        XCTAssertEqual(try XCTUnwrap(Double(epsilon.stdout.trimmingCharacters(in: .whitespacesAndNewlines))), 7.32911117143, accuracy: 1e-5)
+        let sigma = try CommandRunner.run(["privacy", "calibrate", "--sample-rate", "0.04", "--steps", "2250", "--delta", "1e-5",
+                                           "--epsilon", "7.32911117143"], in: folder)
+        let value = try XCTUnwrap(Double(sigma.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        XCTAssertGreaterThanOrEqual(value, 1.5)
+        XCTAssertLessThan(value, 1.5 * 1.002)
+        let bad = try CommandRunner.run(["privacy", "epsilon", "--sample-rate", "1.5", "--noise-multiplier", "1", "--steps", "1", "--delta", "1e-5"], in: folder)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--sample-rate must be in (0, 1]"), bad.stderr)
+    }
+}
