@@ -37,5 +37,7 @@ struct BenchCommand: ParsableCommand {
         print(String(format: "training step                   %7.1f ms, %.0f tokens/s, %.1f GFLOP/s", result.stepMilliseconds,
                      result.trainTokensPerSecond, result.trainGFLOPS))
         print(String(format: "training / sgemm                %7.2f", result.trainGFLOPS / result.gemmGFLOPS))
+        print(String(format: "DP-SGD step (same batch)        %7.1f ms, %.2f x the non-private step", result.dpStepMilliseconds,
+                     result.dpStepMilliseconds / result.stepMilliseconds))
     }
 }

@@ -15,10 +15,17 @@ struct FinetuneCommand: ParsableCommand {
         --init starts from another checkpoint (or a folder with model.safetensors and config.json in \
         Hugging Face GPT-2 layout). If its vocabulary differs from the tokenizer's, the blocks are kept \
         and the embedding rows are re-initialised. Use only checkpoints trained on public data.
+
+        --dp trains with DP-SGD (Poisson sampling, per-row clipping, Gaussian noise) and guarantees \
+        (epsilon, delta)-DP for each row of --data. It needs a public schema ("source": "public") and a \
+        tokenizer made from a public schema; it prints and records nothing computed from the rows (no \
+        loss, no held-out split, no data hash). Pretraining (--init) must use public data only: the \
+        guarantee covers the rows of --data, nothing else.
         """
     )
 
     @OptionGroup var rowText: RowTextOptions
+    @OptionGroup(title: "Differential privacy") var privacy: PrivacyOptions
 
     @Option(help: "Training table (CSV).")
     var data: String
@@ -50,6 +57,8 @@ struct FinetuneCommand: ParsableCommand {
     var output: String
 
     func run() throws {
+        if privacy.dp { return try runPrivate() }
+        try privacy.refuseWithoutDP()
         var serializer = try rowText.load()
         var settings = FineTuneSettings()
         settings.steps = steps
@@ -95,7 +104,7 @@ struct FinetuneCommand: ParsableCommand {
         record.batchSize = batchSize
         record.schedule = tuner.schedule
         record.seed = settings.seed
-        let baseTokens = record.tokensSeen
+        let baseTokens = record.tokensSeen ?? 0
 
         log("finetune: \(model.parameterCount) parameters (\(model.config.layers) layers, width \(model.config.width), \(model.config.heads) heads, context \(model.config.contextLength)); \(train.count) training rows, \(held.count) held out; \(batcher.length) tokens per sequence; OpenBLAS \(BLASInfo.coreName)")
         if startStep >= steps { log("finetune: the checkpoint is already at step \(startStep) of \(steps)") }
@@ -117,14 +126,14 @@ struct FinetuneCommand: ParsableCommand {
         log("finetune: checkpoint -> \(output)")
     }
 
-    private func loadTokenizer(_ serializer: RowSerializer) throws -> Tokenizer {
+    func loadTokenizer(_ serializer: RowSerializer) throws -> Tokenizer {
         if let path = tokenizer { return try Tokenizer.load(path: path) }
         let trained = try TokenizerTrainer.train(schema: serializer.schema, template: serializer.template)
         log("tokenizer: trained from the schema alone (\(trained.report.vocabularySize) pieces)")
         return try Tokenizer(modelBytes: trained.model)
     }
 
-    private func makeModel(tokenizer: Tokenizer, serializer: RowSerializer, record: inout TrainingRecord) throws -> GPT2<Float> {
+    func makeModel(tokenizer: Tokenizer, serializer: RowSerializer, record: inout TrainingRecord) throws -> GPT2<Float> {
         guard let initFrom else {
             let needed = try neededContext(tokenizer: tokenizer, serializer: serializer)
             let config = GPT2Config(vocabularySize: tokenizer.vocabularySize, contextLength: context ?? needed, width: width,
@@ -142,7 +151,7 @@ struct FinetuneCommand: ParsableCommand {
                                       seed: seed, report: { log("init: \($0)") })
     }
 
-    private func neededContext(tokenizer: Tokenizer, serializer: RowSerializer) throws -> Int {
+    func neededContext(tokenizer: Tokenizer, serializer: RowSerializer) throws -> Int {
         let table = try TableData.read(path: data, schema: serializer.schema)
         return try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: Int.max).length
     }

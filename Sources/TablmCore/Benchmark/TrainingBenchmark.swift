@@ -19,6 +19,8 @@ public enum TrainingBenchmark {
         public var trainTokensPerSecond: Double
         public var trainGFLOPS: Double
         public var stepMilliseconds: Double
+        /// The same batch as a DP-SGD step: per-row clipping (ghost norms, book-keeping sum) and noise.
+        public var dpStepMilliseconds: Double
         public var blasCore: String
     }
 
@@ -84,10 +86,23 @@ public enum TrainingBenchmark {
                 optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), rate: 1e-4)
             }
         } / Double(steps)
+        // The DP step on the same batch: per-row norms, clipped sum, Gaussian noise, AdamW.
+        var sampler = GaussianSampler(generator: ChaCha20Generator())
+        let dpStep = timePerCall(minimum: 0) {
+            for _ in 0..<steps {
+                model.zeroGradients()
+                model.loss(tokens: tokens, targets: targets, weights: weights, batch: batch, length: length)
+                let (norms, addWeightedSum) = model.perExampleGradients()
+                addWeightedSum(norms.map { Float(min(1, 1 / max($0, 1e-12))) })
+                for i in model.gradients.indices { model.gradients[i] += Float(sampler.next()) }
+                optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), rate: 1e-4)
+            }
+        } / Double(steps)
         let tokensPerSecond = Double(rows) / step
         return Result(config: "\(config.layers) layers, width \(c), \(config.heads) heads, vocab \(v)", batch: batch, length: length,
                       gemm: results, gemmGFLOPS: flops / time / 1e9, trainTokensPerSecond: tokensPerSecond,
                       trainGFLOPS: tokensPerSecond * flopsPerToken(config, length: length) / 1e9, stepMilliseconds: step * 1000,
+                      dpStepMilliseconds: dpStep * 1000,
                       blasCore: BLASInfo.coreName)
     }
 }

@@ -8,7 +8,8 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
     public var batchSize: Int?
     public var schedule: LearningRateSchedule?
     public var seed: UInt64?
-    public var tokensSeen: Int
+    /// Tokens trained on (not recorded for private runs: it is computed from the rows).
+    public var tokensSeen: Int?
     public var trainLoss: Double?
     public var heldOutLoss: Double?
     /// The checkpoint fine-tuning started from, if any.
@@ -16,7 +17,7 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
     /// Differential privacy of the training, when it was private (nil: not private).
     public var privacy: PrivacyRecord?
 
-    public init(steps: Int = 0, tokensSeen: Int = 0) {
+    public init(steps: Int = 0, tokensSeen: Int? = nil) {
         self.steps = steps
         self.tokensSeen = tokensSeen
     }
@@ -36,6 +37,15 @@ public struct PrivacyRecord: Codable, Sendable, Equatable {
     public var sampleRate: Double
     public var clipNorm: Double
     public var accountant: String
+
+    public init(epsilon: Double, delta: Double, noiseMultiplier: Double, sampleRate: Double, clipNorm: Double, accountant: String) {
+        self.epsilon = epsilon
+        self.delta = delta
+        self.noiseMultiplier = noiseMultiplier
+        self.sampleRate = sampleRate
+        self.clipNorm = clipNorm
+        self.accountant = accountant
+    }
 
     enum CodingKeys: String, CodingKey {
         case epsilon, delta, noiseMultiplier = "noise_multiplier", sampleRate = "sample_rate", clipNorm = "clip_norm", accountant

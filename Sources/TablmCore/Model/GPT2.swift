@@ -82,6 +82,9 @@ public final class GPT2<S: ModelScalar> {
         return total
     }
 
+    /// Batch and length of the last `loss` call.
+    var lastBatchShape: (batch: Int, length: Int)? { lastBatch.map { ($0.batch, $0.length) } }
+
     /// −log p(target) per position of the last `loss` call (0 where the weight was 0).
     public var positionLosses: [S] {
         guard let acts = activations, let last = lastBatch else { return [] }
@@ -136,58 +139,62 @@ public final class GPT2<S: ModelScalar> {
 
     /// Adds the gradient of the last `loss(...)` to `gradients`.
     public func backward() {
+        guard let last = lastBatch else { preconditionFailure("backward() before loss()") }
+        var sink = AccumulatingSink<S>(gradients: gradients.baseAddress!, rows: last.batch * last.length, length: last.length,
+                                       width: config.width, vocabulary: config.vocabularySize,
+                                       wte: layout.tensors[0].offset, wpe: layout.tensors[1].offset)
+        backward(into: &sink)
+    }
+
+    /// The backward pass of the last `loss(...)`: propagates gradients through the activations and
+    /// hands every parameter's contribution to `sink`.
+    func backward(into sink: inout some GradientSink<S>) {
         guard let acts = activations, let batchInfo = lastBatch else { preconditionFailure("backward() before loss()") }
         let b = batchInfo.batch, t = batchInfo.length
         let c = config.width, v = config.vocabularySize, rows = b * t
-        let p = UnsafePointer(parameters.baseAddress!), g = gradients.baseAddress!
+        let p = UnsafePointer(parameters.baseAddress!)
         batchInfo.targets.withUnsafeBufferPointer { targets in
             batchInfo.weights.withUnsafeBufferPointer { weights in
                 CrossEntropyKernel.backward(probabilities: acts.logits, targets: targets.baseAddress!, weights: weights.baseAddress!,
                                             rows: rows, vocabulary: v)
             }
         }
-        let wte = layout.tensors[0].offset, wpe = layout.tensors[1].offset
+        let wte = layout.tensors[0].offset
         let lnf = layout.tensors[layout.tensors.count - 2].offset
-        // LM head: dlnf = dlogits · wte ; dwte += dlogits^T · lnf.
+        // LM head: dlnf = dlogits · wte (its weight gradient goes to the sink with the lookup's, below).
         S.gemm(transposeA: false, transposeB: false, m: rows, n: c, k: v, alpha: 1, a: acts.logits, lda: v, b: p + wte, ldb: c,
                beta: 0, c: acts.dln, ldc: c)
-        S.gemm(transposeA: true, transposeB: false, m: v, n: c, k: rows, alpha: 1, a: acts.logits, lda: v, b: acts.lnf, ldb: c,
-               beta: 1, c: g + wte, ldc: c)
         let dres = acts.dresidual
         dres.update(repeating: 0, count: rows * c)
         let last = config.layers == 0 ? UnsafePointer(acts.encoded) : UnsafePointer(acts.layers[config.layers - 1].residual3)
-        LayerNormKernel.backward(dinput: dres, dweight: g + lnf, dbias: g + lnf + c, dout: acts.dln, input: last, weight: p + lnf,
-                                 mean: acts.lnfMean, rstd: acts.lnfRstd, rows: rows, channels: c)
+        sink.layerNorm(weight: lnf, bias: lnf + c, dout: acts.dln, input: last, mean: acts.lnfMean, rstd: acts.lnfRstd)
+        LayerNormKernel.backwardInput(dinput: dres, dout: acts.dln, input: last, weight: p + lnf, mean: acts.lnfMean, rstd: acts.lnfRstd,
+                                      rows: rows, channels: c)
         for l in stride(from: config.layers - 1, through: 0, by: -1) {
             let o = layerOffsets[l], a = acts.layers[l]
             let input = l == 0 ? UnsafePointer(acts.encoded) : UnsafePointer(acts.layers[l - 1].residual3)
             // MLP: residual3 = residual2 + fcproj(gelu(fc(ln2(residual2)))).
-            LinearKernel.backward(dinput: acts.dfch, dweight: g + o.fcProjWeight, dbias: g + o.fcProjBias, dout: dres,
-                                  input: a.fchGelu, weight: p + o.fcProjWeight, rows: rows, inputs: 4 * c, outputs: c)
+            sink.linear(weight: o.fcProjWeight, bias: o.fcProjBias, input: a.fchGelu, dout: dres, inputs: 4 * c, outputs: c)
+            LinearKernel.backwardInput(dinput: acts.dfch, dout: dres, weight: p + o.fcProjWeight, rows: rows, inputs: 4 * c, outputs: c)
             GELUKernel.backward(dinput: acts.dfch, input: a.fch, dout: acts.dfch, count: rows * 4 * c)
-            LinearKernel.backward(dinput: acts.dln, dweight: g + o.fcWeight, dbias: g + o.fcBias, dout: acts.dfch,
-                                  input: a.ln2, weight: p + o.fcWeight, rows: rows, inputs: c, outputs: 4 * c)
-            LayerNormKernel.backward(dinput: dres, dweight: g + o.ln2Weight, dbias: g + o.ln2Bias, dout: acts.dln, input: a.residual2,
-                                     weight: p + o.ln2Weight, mean: a.ln2Mean, rstd: a.ln2Rstd, rows: rows, channels: c)
+            sink.linear(weight: o.fcWeight, bias: o.fcBias, input: a.ln2, dout: acts.dfch, inputs: c, outputs: 4 * c)
+            LinearKernel.backwardInput(dinput: acts.dln, dout: acts.dfch, weight: p + o.fcWeight, rows: rows, inputs: c, outputs: 4 * c)
+            sink.layerNorm(weight: o.ln2Weight, bias: o.ln2Bias, dout: acts.dln, input: a.residual2, mean: a.ln2Mean, rstd: a.ln2Rstd)
+            LayerNormKernel.backwardInput(dinput: dres, dout: acts.dln, input: a.residual2, weight: p + o.ln2Weight,
+                                          mean: a.ln2Mean, rstd: a.ln2Rstd, rows: rows, channels: c)
             // Attention: residual2 = input + attproj(attention(qkv(ln1(input)))).
-            LinearKernel.backward(dinput: acts.datty, dweight: g + o.attnProjWeight, dbias: g + o.attnProjBias, dout: dres,
-                                  input: a.atty, weight: p + o.attnProjWeight, rows: rows, inputs: c, outputs: c)
+            sink.linear(weight: o.attnProjWeight, bias: o.attnProjBias, input: a.atty, dout: dres, inputs: c, outputs: c)
+            LinearKernel.backwardInput(dinput: acts.datty, dout: dres, weight: p + o.attnProjWeight, rows: rows, inputs: c, outputs: c)
             AttentionKernel.backward(dqkv: acts.dqkv, dout: acts.datty, qkv: a.qkv, att: a.att, scratch: acts.attentionScratch,
                                      batch: b, length: t, channels: c, heads: config.heads)
-            LinearKernel.backward(dinput: acts.dln, dweight: g + o.qkvWeight, dbias: g + o.qkvBias, dout: acts.dqkv,
-                                  input: a.ln1, weight: p + o.qkvWeight, rows: rows, inputs: c, outputs: 3 * c)
-            LayerNormKernel.backward(dinput: dres, dweight: g + o.ln1Weight, dbias: g + o.ln1Bias, dout: acts.dln, input: input,
-                                     weight: p + o.ln1Weight, mean: a.ln1Mean, rstd: a.ln1Rstd, rows: rows, channels: c)
+            sink.linear(weight: o.qkvWeight, bias: o.qkvBias, input: a.ln1, dout: acts.dqkv, inputs: c, outputs: 3 * c)
+            LinearKernel.backwardInput(dinput: acts.dln, dout: acts.dqkv, weight: p + o.qkvWeight, rows: rows, inputs: c, outputs: 3 * c)
+            sink.layerNorm(weight: o.ln1Weight, bias: o.ln1Bias, dout: acts.dln, input: input, mean: a.ln1Mean, rstd: a.ln1Rstd)
+            LayerNormKernel.backwardInput(dinput: dres, dout: acts.dln, input: input, weight: p + o.ln1Weight,
+                                          mean: a.ln1Mean, rstd: a.ln1Rstd, rows: rows, channels: c)
         }
-        // Embeddings: each position's gradient goes to its token's row and its position's row.
-        for (index, token) in batchInfo.tokens.enumerated() {
-            let dx = dres + index * c
-            let dte = g + wte + Int(token) * c, dpe = g + wpe + (index % t) * c
-            for i in 0..<c {
-                dte[i] += dx[i]
-                dpe[i] += dx[i]
-            }
-        }
+        sink.tokenEmbedding(dlogits: acts.logits, lnf: acts.lnf, dresidual: dres, tokens: batchInfo.tokens)
+        sink.positionEmbedding(dresidual: dres)
     }
 }
 

@@ -22,10 +22,10 @@ enum LayerNormKernel {
         }
     }
 
-    /// Adds to dinput, dweight, dbias: dx = rstd · (dn − mean(dn) − n · mean(dn · n)), n the normalised x.
-    static func backward<S: ModelScalar>(dinput: UnsafeMutablePointer<S>, dweight: UnsafeMutablePointer<S>, dbias: UnsafeMutablePointer<S>,
-                                         dout: UnsafePointer<S>, input: UnsafePointer<S>, weight: UnsafePointer<S>,
-                                         mean: UnsafePointer<S>, rstd: UnsafePointer<S>, rows: Int, channels c: Int) {
+    /// Adds to dinput: dx = rstd · (dn − mean(dn) − n · mean(dn · n)), n the normalised x, dn = w ⊙ dy.
+    static func backwardInput<S: ModelScalar>(dinput: UnsafeMutablePointer<S>, dout: UnsafePointer<S>, input: UnsafePointer<S>,
+                                              weight: UnsafePointer<S>, mean: UnsafePointer<S>, rstd: UnsafePointer<S>,
+                                              rows: Int, channels c: Int) {
         for row in 0..<rows {
             let x = input + row * c, dy = dout + row * c, dx = dinput + row * c
             let m = mean[row], r = rstd[row]
@@ -41,10 +41,21 @@ enum LayerNormKernel {
             dnormNormMean /= S(c)
             for i in 0..<c {
                 let norm = (x[i] - m) * r
-                let dnorm = weight[i] * dy[i]
+                dx[i] += (weight[i] * dy[i] - dnormMean - norm * dnormNormMean) * r
+            }
+        }
+    }
+
+    /// Adds Σ_rows dy ⊙ n to dweight and Σ_rows dy to dbias.
+    static func backwardParameters<S: ModelScalar>(dweight: UnsafeMutablePointer<S>, dbias: UnsafeMutablePointer<S>, dout: UnsafePointer<S>,
+                                                   input: UnsafePointer<S>, mean: UnsafePointer<S>, rstd: UnsafePointer<S>,
+                                                   rows: Int, channels c: Int) {
+        for row in 0..<rows {
+            let x = input + row * c, dy = dout + row * c
+            let m = mean[row], r = rstd[row]
+            for i in 0..<c {
                 dbias[i] += dy[i]
-                dweight[i] += norm * dy[i]
-                dx[i] += (dnorm - dnormMean - norm * dnormNormMean) * r
+                dweight[i] += (x[i] - m) * r * dy[i]
             }
         }
     }

@@ -1,0 +1,79 @@
+import RealModule
+
+/// A cryptographically secure generator: the ChaCha20 block function (RFC 8439, Section 2.3) in
+/// counter mode, keyed from the operating system's CSPRNG (getrandom via SystemRandomNumberGenerator).
+/// DP-SGD's sampling and noise come from it: a predictable generator would let an observer subtract
+/// the noise. A fixed key exists only for tests (`--insecure-seed`).
+public struct ChaCha20Generator: RandomNumberGenerator, Sendable {
+    private var state: [UInt32]
+    private var block = [UInt32](repeating: 0, count: 16)
+    private var index = 16
+
+    /// Keyed from the system's CSPRNG.
+    public init() {
+        var system = SystemRandomNumberGenerator()
+        self.init(key: (0..<8).map { _ in UInt32(truncatingIfNeeded: system.next()) }, nonce: [0, 0, 0])
+    }
+
+    /// A reproducible stream for tests; not secure.
+    public init(insecureSeed seed: UInt64) {
+        var mixer = SplitMix64(seed: seed)
+        self.init(key: (0..<8).map { _ in UInt32(truncatingIfNeeded: mixer.next()) }, nonce: [0, 0, 0])
+    }
+
+    /// Key (8 words), block counter and nonce (3 words), as RFC 8439 lays out the state.
+    init(key: [UInt32], counter: UInt32 = 0, nonce: [UInt32]) {
+        precondition(key.count == 8 && nonce.count == 3)
+        state = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574] + key + [counter] + nonce
+    }
+
+    /// The 16 output words of the block at the current counter (RFC 8439, 2.3.1), then counter + 1.
+    mutating func nextBlock() -> [UInt32] {
+        var x = state
+        @inline(__always) func quarter(_ a: Int, _ b: Int, _ c: Int, _ d: Int) {
+            x[a] &+= x[b]; x[d] ^= x[a]; x[d] = (x[d] << 16) | (x[d] >> 16)
+            x[c] &+= x[d]; x[b] ^= x[c]; x[b] = (x[b] << 12) | (x[b] >> 20)
+            x[a] &+= x[b]; x[d] ^= x[a]; x[d] = (x[d] << 8) | (x[d] >> 24)
+            x[c] &+= x[d]; x[b] ^= x[c]; x[b] = (x[b] << 7) | (x[b] >> 25)
+        }
+        for _ in 0..<10 {
+            quarter(0, 4, 8, 12); quarter(1, 5, 9, 13); quarter(2, 6, 10, 14); quarter(3, 7, 11, 15)
+            quarter(0, 5, 10, 15); quarter(1, 6, 11, 12); quarter(2, 7, 8, 13); quarter(3, 4, 9, 14)
+        }
+        for i in 0..<16 { x[i] &+= state[i] }
+        state[12] &+= 1
+        if state[12] == 0 { state[13] &+= 1 }   // extend the counter into the nonce: never repeat a block
+        return x
+    }
+
+    public mutating func next() -> UInt64 {
+        if index >= 15 {
+            block = nextBlock()
+            index = 0
+        }
+        defer { index += 2 }
+        return UInt64(block[index]) | UInt64(block[index + 1]) << 32
+    }
+}
+
+/// Gaussian samples N(0, 1) by the Box–Muller transform on 53-bit uniforms.
+public struct GaussianSampler<G: RandomNumberGenerator> {
+    public var generator: G
+    private var spare: Double?
+
+    public init(generator: G) { self.generator = generator }
+
+    public mutating func next() -> Double {
+        if let value = spare {
+            spare = nil
+            return value
+        }
+        let u1 = Double.random(in: Double.leastNonzeroMagnitude..<1, using: &generator)
+        let u2 = Double.random(in: 0..<1, using: &generator)
+        let radius = (-2 * Double.log(u1)).squareRoot()
+        spare = radius * Double.sin(2 * .pi * u2)
+        return radius * Double.cos(2 * .pi * u2)
+    }
+
+    public mutating func uniform() -> Double { Double.random(in: 0..<1, using: &generator) }
+}

@@ -1,0 +1,168 @@
+/// Per-example gradient norms without per-example gradient copies of the large matrices, and the
+/// clipped sum Σ_b c_b·g_b from what the one backward pass left behind.
+///
+/// Linear layers use the ghost norm (Li et al. 2022, "Large Language Models Can Be Strong
+/// Differentially Private Learners"; Goodfellow 2015): example b's weight gradient is X_bᵀ G_b over
+/// its T positions, and ‖X_bᵀ G_b‖²_F = ⟨X_b X_bᵀ, G_b G_bᵀ⟩_F costs two T×T Gram matrices. The
+/// clipped sum is then Xᵀ (c ⊙ G), one matrix product per layer with the output gradients G kept
+/// from the same backward pass (book-keeping, Bu et al. 2023), so no second backward is needed.
+/// Small parameters (biases, LayerNorm, the tied token embedding for a table-sized vocabulary,
+/// positions) are handled per example explicitly.
+struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
+    let batch: Int, length: Int, width: Int, vocabulary: Int
+    let wte: Int, wpe: Int
+    /// ‖g_b‖² for each example, summed over all parameters.
+    private(set) var normsSquared: [Double]
+
+    private struct LinearRecord {
+        var weight: Int, bias: Int
+        var input: UnsafePointer<S>
+        var dout: [S]
+        var inputs: Int, outputs: Int
+    }
+
+    /// A parameter block whose per-example gradients are kept whole: [batch, count].
+    private struct ExplicitRecord {
+        var offset: Int
+        var count: Int
+        var perExample: [S]
+    }
+
+    private var linears: [LinearRecord] = []
+    private var explicit: [ExplicitRecord] = []
+    private var gramInput: [S], gramOutput: [S]
+
+    init(batch: Int, length: Int, width: Int, vocabulary: Int, wte: Int, wpe: Int) {
+        self.batch = batch
+        self.length = length
+        self.width = width
+        self.vocabulary = vocabulary
+        self.wte = wte
+        self.wpe = wpe
+        normsSquared = [Double](repeating: 0, count: batch)
+        gramInput = [S](repeating: 0, count: length * length)
+        gramOutput = gramInput
+    }
+
+    private mutating func addNorms(of record: ExplicitRecord) {
+        for b in 0..<batch {
+            var sum = 0.0
+            for i in 0..<record.count {
+                let value = Double(record.perExample[b * record.count + i])
+                sum += value * value
+            }
+            normsSquared[b] += sum
+        }
+    }
+
+    mutating func linear(weight: Int, bias: Int, input: UnsafePointer<S>, dout: UnsafePointer<S>, inputs: Int, outputs: Int) {
+        let t = length
+        for b in 0..<batch {
+            let x = input + b * t * inputs, g = dout + b * t * outputs
+            gramInput.withUnsafeMutableBufferPointer { xx in
+                S.gemm(transposeA: false, transposeB: true, m: t, n: t, k: inputs, alpha: 1, a: x, lda: inputs, b: x, ldb: inputs,
+                       beta: 0, c: xx.baseAddress!, ldc: t)
+            }
+            gramOutput.withUnsafeMutableBufferPointer { gg in
+                S.gemm(transposeA: false, transposeB: true, m: t, n: t, k: outputs, alpha: 1, a: g, lda: outputs, b: g, ldb: outputs,
+                       beta: 0, c: gg.baseAddress!, ldc: t)
+            }
+            var sum = 0.0
+            for i in 0..<t * t { sum += Double(gramInput[i]) * Double(gramOutput[i]) }
+            normsSquared[b] += sum
+        }
+        var biases = ExplicitRecord(offset: bias, count: outputs, perExample: [S](repeating: 0, count: batch * outputs))
+        for b in 0..<batch {
+            for row in 0..<t {
+                let g = dout + (b * t + row) * outputs
+                for j in 0..<outputs { biases.perExample[b * outputs + j] += g[j] }
+            }
+        }
+        addNorms(of: biases)
+        explicit.append(biases)
+        linears.append(LinearRecord(weight: weight, bias: bias, input: input,
+                                    dout: Array(UnsafeBufferPointer(start: dout, count: batch * t * outputs)),
+                                    inputs: inputs, outputs: outputs))
+    }
+
+    mutating func layerNorm(weight: Int, bias: Int, dout: UnsafePointer<S>, input: UnsafePointer<S>, mean: UnsafePointer<S>, rstd: UnsafePointer<S>) {
+        var weights = ExplicitRecord(offset: weight, count: width, perExample: [S](repeating: 0, count: batch * width))
+        var biases = ExplicitRecord(offset: bias, count: width, perExample: [S](repeating: 0, count: batch * width))
+        let t = length, c = width
+        weights.perExample.withUnsafeMutableBufferPointer { dw in
+            biases.perExample.withUnsafeMutableBufferPointer { db in
+                for b in 0..<batch {
+                    LayerNormKernel.backwardParameters(dweight: dw.baseAddress! + b * c, dbias: db.baseAddress! + b * c,
+                                                       dout: dout + b * t * c, input: input + b * t * c, mean: mean + b * t,
+                                                       rstd: rstd + b * t, rows: t, channels: c)
+                }
+            }
+        }
+        addNorms(of: weights)
+        addNorms(of: biases)
+        explicit += [weights, biases]
+    }
+
+    mutating func tokenEmbedding(dlogits: UnsafePointer<S>, lnf: UnsafePointer<S>, dresidual: UnsafePointer<S>, tokens: [Int32]) {
+        let t = length, c = width, v = vocabulary
+        var record = ExplicitRecord(offset: wte, count: v * c, perExample: [S](repeating: 0, count: batch * v * c))
+        record.perExample.withUnsafeMutableBufferPointer { grads in
+            for b in 0..<batch {
+                let grad = grads.baseAddress! + b * v * c
+                S.gemm(transposeA: true, transposeB: false, m: v, n: c, k: t, alpha: 1, a: dlogits + b * t * v, lda: v,
+                       b: lnf + b * t * c, ldb: c, beta: 0, c: grad, ldc: c)
+                for row in 0..<t {
+                    let token = Int(tokens[b * t + row]), dx = dresidual + (b * t + row) * c
+                    for i in 0..<c { grad[token * c + i] += dx[i] }
+                }
+            }
+        }
+        addNorms(of: record)
+        explicit.append(record)
+    }
+
+    mutating func positionEmbedding(dresidual: UnsafePointer<S>) {
+        let record = ExplicitRecord(offset: wpe, count: length * width,
+                                    perExample: Array(UnsafeBufferPointer(start: dresidual, count: batch * length * width)))
+        addNorms(of: record)
+        explicit.append(record)
+    }
+
+    /// Adds Σ_b factors[b] · g_b to `gradients`.
+    func addWeightedSum(factors: [S], into gradients: UnsafeMutablePointer<S>) {
+        precondition(factors.count == batch)
+        for record in explicit {
+            for b in 0..<batch where factors[b] != 0 {
+                let source = record.perExample.withUnsafeBufferPointer { $0.baseAddress! + b * record.count }
+                let target = gradients + record.offset
+                for i in 0..<record.count { target[i] += factors[b] * source[i] }
+            }
+        }
+        for record in linears {
+            var scaled = record.dout
+            for b in 0..<batch {
+                for i in (b * length * record.outputs)..<((b + 1) * length * record.outputs) { scaled[i] *= factors[b] }
+            }
+            scaled.withUnsafeBufferPointer { g in
+                S.gemm(transposeA: true, transposeB: false, m: record.inputs, n: record.outputs, k: batch * length, alpha: 1,
+                       a: record.input, lda: record.inputs, b: g.baseAddress!, ldb: record.outputs, beta: 1,
+                       c: gradients + record.weight, ldc: record.outputs)
+            }
+        }
+    }
+}
+
+extension GPT2 {
+    /// Per-example gradient norms of the last `loss(...)` (each example = one row of the batch), and a
+    /// function that adds Σ_b factors[b]·g_b to `gradients`, both from one backward pass.
+    func perExampleGradients() -> (norms: [Double], addWeightedSum: ([S]) -> Void) {
+        let shape = lastBatchShape!
+        var sink = PerExampleGradientSink<S>(batch: shape.batch, length: shape.length, width: config.width,
+                                             vocabulary: config.vocabularySize, wte: layout.tensors[0].offset,
+                                             wpe: layout.tensors[1].offset)
+        backward(into: &sink)
+        let gradients = self.gradients.baseAddress!
+        let finished = sink
+        return (finished.normsSquared.map { $0.squareRoot() }, { finished.addWeightedSum(factors: $0, into: gradients) })
+    }
+}

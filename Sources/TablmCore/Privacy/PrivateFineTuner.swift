@@ -1,0 +1,136 @@
+import Foundation
+
+/// Settings of a differentially private fine-tuning run.
+public struct DPSettings: Sendable {
+    public var noiseMultiplier: Double
+    public var clipNorm = 1.0
+    /// Probability that a row joins a step (Poisson sampling).
+    public var sampleRate: Double
+    public var steps: Int
+    /// Rows processed together; the clipped sum is the same whatever this is.
+    public var microBatch = 32
+    public var learningRate = 1e-3
+    public var warmupSteps = 20
+    public var adam = AdamW.Settings()
+    /// Seed of the column orders (data-independent randomness; not the noise).
+    public var seed: UInt64 = 0
+
+    public init(noiseMultiplier: Double, sampleRate: Double, steps: Int) {
+        self.noiseMultiplier = noiseMultiplier
+        self.sampleRate = sampleRate
+        self.steps = steps
+    }
+}
+
+/// What a private step reports. Deliberately nothing computed from the rows (no loss, no norms, no
+/// token counts): under DP only the accounted mechanism's output, the model, may leave the process.
+public struct PrivateProgress: Sendable {
+    public var step: Int
+    public var totalSteps: Int
+    public var epsilon: Double
+    public var stepsPerSecond: Double
+}
+
+/// DP-SGD (Abadi et al. 2016) at the level of one table row:
+/// 1. Poisson sampling: each row joins the step independently with probability q (an empty batch is
+///    a valid step: the update is noise alone);
+/// 2. each row's gradient (its mean token loss) is clipped to L2 norm C over all parameters together,
+///    with norms from the ghost-norm / book-keeping backward pass (`PerExampleGradientSink`);
+/// 3. Gaussian noise N(0, σ²C²) is added to the sum of clipped gradients, which is divided by the
+///    expected batch size qN;
+/// 4. AdamW updates the model (post-processing: no privacy cost);
+/// 5. the accountant records (σ, q) for the step.
+/// Noise and sampling draw from a cryptographically secure generator.
+public final class PrivateFineTuner {
+    public let model: GPT2<Float>
+    public let batcher: RowBatcher
+    public let settings: DPSettings
+    public let optimizer: AdamW
+    public let schedule: LearningRateSchedule
+    public private(set) var accountant: PrivacyAccountant
+    private let rows: [Row]
+    private var random: GaussianSampler<ChaCha20Generator>
+
+    public init(model: GPT2<Float>, batcher: RowBatcher, rows: [Row], settings: DPSettings, generator: ChaCha20Generator,
+                accountant: PrivacyAccountant = PrivacyAccountant()) {
+        precondition(settings.sampleRate > 0 && settings.sampleRate <= 1 && settings.clipNorm > 0 && settings.noiseMultiplier >= 0)
+        self.model = model
+        self.batcher = batcher
+        self.settings = settings
+        self.rows = rows
+        self.accountant = accountant
+        random = GaussianSampler(generator: generator)
+        optimizer = AdamW(layout: model.layout, settings: settings.adam)
+        schedule = LearningRateSchedule(peak: settings.learningRate, warmupSteps: settings.warmupSteps, totalSteps: settings.steps)
+    }
+
+    var rowsForTesting: [Row] { rows }
+
+    /// Rows of one step, by Poisson sampling.
+    func sample() -> [Int] {
+        var chosen: [Int] = []
+        for index in rows.indices where random.uniform() < settings.sampleRate { chosen.append(index) }
+        return chosen
+    }
+
+    /// Adds the clipped per-row gradients of `indices` to the model's gradient buffer.
+    func addClippedGradients(of indices: [Int], step: Int) throws {
+        for start in stride(from: 0, to: indices.count, by: settings.microBatch) {
+            let chunk = indices[start..<min(indices.count, start + settings.microBatch)]
+            let sequences = try chunk.map { index in
+                try batcher.sequence(rows[index], order: batcher.serializer.columnOrder(seed: settings.seed, rowIndex: step &* 1_000_003 &+ index))
+            }
+            var batch = batcher.batch(sequences)
+            // Each row's loss is the mean over its own tokens, so its gradient does not depend on the others.
+            for (b, sequence) in sequences.enumerated() {
+                let weight = 1 / Float(sequence.count - 1)
+                for t in 0..<batch.length { batch.weights[b * batch.length + t] = t < sequence.count - 1 ? weight : 0 }
+            }
+            model.loss(tokens: batch.tokens, targets: batch.targets, weights: batch.weights, batch: batch.batch, length: batch.length)
+            let (norms, addWeightedSum) = model.perExampleGradients()
+            addWeightedSum(norms.map { Float(min(1, settings.clipNorm / max($0, 1e-12))) })
+        }
+    }
+
+    /// Leaves the privatized gradient of step `step` in the model's gradient buffer:
+    /// (Σ clipped row gradients + N(0, σ²C²)) / (qN). Returns how many rows were sampled.
+    @discardableResult
+    func privatizedGradient(step: Int) throws -> Int {
+        model.zeroGradients()
+        let chosen = sample()
+        try addClippedGradients(of: chosen, step: step)
+        let noise = settings.noiseMultiplier * settings.clipNorm
+        let scale = 1 / (settings.sampleRate * Double(rows.count))
+        let gradients = model.gradients
+        for i in gradients.indices {
+            gradients[i] = Float((Double(gradients[i]) + noise * random.next()) * scale)
+        }
+        accountant.record(noiseMultiplier: settings.noiseMultiplier, sampleRate: settings.sampleRate)
+        return chosen.count
+    }
+
+    /// One DP-SGD step (0-based `step`).
+    public func step(_ step: Int) throws {
+        try privatizedGradient(step: step)
+        optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), rate: schedule.rate(at: step))
+    }
+
+    public func run(startStep: Int = 0, delta: Double, reportEvery: Int, progress: (PrivateProgress) -> Void,
+                    checkpoint: (Int) throws -> Void) throws {
+        var started = DispatchTime.now().uptimeNanoseconds
+        var stepsSinceReport = 0
+        for index in startStep..<settings.steps {
+            try step(index)
+            stepsSinceReport += 1
+            let done = index + 1
+            if done % reportEvery == 0 || done == settings.steps {
+                let now = DispatchTime.now().uptimeNanoseconds
+                progress(PrivateProgress(step: done, totalSteps: settings.steps, epsilon: accountant.epsilon(delta: delta),
+                                         stepsPerSecond: Double(stepsSinceReport) / (Double(now - started) / 1e9)))
+                started = now
+                stepsSinceReport = 0
+            }
+            if done % max(reportEvery * 10, 1) == 0 || done == settings.steps { try checkpoint(done) }
+        }
+    }
+}

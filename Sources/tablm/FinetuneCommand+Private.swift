@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import TablmCore
+
+extension FinetuneCommand {
+    /// `finetune --dp`: DP-SGD with an accountant; see PrivateFineTuner for the mechanism.
+    func runPrivate() throws {
+        var serializer = try rowText.load()
+        var record = TrainingRecord()
+        let model: GPT2<Float>
+        let tokenizer: Tokenizer
+        var startStep = 0
+        var accountant = PrivacyAccountant()
+        if let resume {
+            let checkpoint = try Checkpoint.load(folder: resume)
+            guard let previous = checkpoint.record.privacy else {
+                throw InputError("this checkpoint was not trained with --dp; a private run cannot continue it", at: SourceLocation(file: resume))
+            }
+            model = checkpoint.model
+            tokenizer = checkpoint.tokenizer
+            serializer = RowSerializer(schema: checkpoint.schema, template: checkpoint.template)
+            record = checkpoint.record
+            startStep = checkpoint.record.steps
+            accountant.record(noiseMultiplier: previous.noiseMultiplier, sampleRate: previous.sampleRate, steps: startStep)
+        } else {
+            tokenizer = try privateTokenizer(serializer)
+            model = try makeModel(tokenizer: tokenizer, serializer: serializer, record: &record)
+            if initFrom != nil { log("note: --init must come from public data; the guarantee covers only the rows of --data") }
+        }
+        try requirePublicSchema(serializer.schema)
+        let table = try TableData.read(path: data, schema: serializer.schema)
+        let batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: model.config.contextLength)
+        let sampleRate = min(1, Double(privacy.expectedBatchSize) / Double(table.rows.count))
+        let sigma: Double
+        if let noiseMultiplier = privacy.noiseMultiplier {
+            sigma = noiseMultiplier
+        } else {
+            guard let calibrated = PrivacyAccountant.calibrate(targetEpsilon: privacy.epsilon!, delta: privacy.delta, sampleRate: sampleRate,
+                                                               steps: steps, method: .rdp) else {
+                throw ValidationError("epsilon \(privacy.epsilon!) cannot be reached in \(steps) steps at sampling rate \(sampleRate)")
+            }
+            sigma = calibrated
+        }
+        if privacy.delta >= 1 / Double(table.rows.count) {
+            log("warning: delta \(privacy.delta) is not below 1/rows = \(1 / Double(table.rows.count)); a smaller delta is safer")
+        }
+        var settings = DPSettings(noiseMultiplier: sigma, sampleRate: sampleRate, steps: steps)
+        settings.clipNorm = clip
+        settings.microBatch = privacy.microBatch
+        settings.learningRate = lr
+        settings.warmupSteps = warmup
+        settings.adam.weightDecay = weightDecay
+        settings.seed = seed
+        let generator: ChaCha20Generator
+        if let insecureSeed = privacy.insecureSeed {
+            log("warning: --insecure-seed makes the noise predictable; the privacy guarantee does not hold for this run")
+            generator = ChaCha20Generator(insecureSeed: insecureSeed)
+        } else {
+            generator = ChaCha20Generator()
+        }
+        let tuner = PrivateFineTuner(model: model, batcher: batcher, rows: table.rows, settings: settings, generator: generator,
+                                     accountant: accountant)
+        if let resume, try Checkpoint.restoreOptimizer(folder: resume, into: tuner.optimizer) == false {
+            log("warning: \(resume) has no optimizer state; AdamW restarts from zero moments")
+        }
+        var planned = PrivacyAccountant()
+        planned.record(noiseMultiplier: sigma, sampleRate: sampleRate, steps: steps)
+        log(String(format: "finetune --dp: %d parameters; sampling rate q = %.5f (expected %d rows a step), noise multiplier σ = %.4f, clip C = %.3g, %d steps: (ε = %.4f, δ = %.1e) when done; OpenBLAS %@",
+                   model.parameterCount, sampleRate, privacy.expectedBatchSize, sigma, clip, steps, planned.epsilon(delta: privacy.delta),
+                   privacy.delta, BLASInfo.coreName))
+        record.schedule = tuner.schedule
+        record.seed = seed
+        record.batchSize = privacy.expectedBatchSize
+        try tuner.run(startStep: startStep, delta: privacy.delta, reportEvery: max(1, steps / 50), progress: { p in
+            log(String(format: "step %d/%d  ε spent %.4f (δ = %.1e)  %.2f steps/s", p.step, p.totalSteps, p.epsilon, privacy.delta, p.stepsPerSecond))
+        }, checkpoint: { step in
+            record.steps = step
+            record.privacy = PrivacyRecord(epsilon: tuner.accountant.epsilon(delta: privacy.delta), delta: privacy.delta,
+                                           noiseMultiplier: sigma, sampleRate: sampleRate, clipNorm: clip, accountant: "rdp")
+            try Checkpoint(model: model, tokenizer: tokenizer, schema: serializer.schema, template: serializer.template, record: record)
+                .save(to: output, optimizer: tuner.optimizer)
+        })
+        log(String(format: "finetune --dp: (ε = %.4f, δ = %.1e)-DP for each row of %@ (RDP accountant); checkpoint -> %@",
+                   tuner.accountant.epsilon(delta: privacy.delta), privacy.delta, data, output))
+    }
+
+    /// Under DP the schema must not come from the private rows: its categories and ranges would leak.
+    private func requirePublicSchema(_ schema: Schema) throws {
+        guard schema.source == .public else {
+            throw InputError("""
+                the schema says "source": "data": it was read off rows and reveals their categories and ranges, which --dp cannot allow. \
+                Write a schema from public knowledge (a codebook, published value lists, safe bounds) and mark it "source": "public"
+                """, at: SourceLocation(file: rowText.schema))
+        }
+    }
+
+    /// Under DP the tokenizer must come from a public schema, never from rows.
+    private func privateTokenizer(_ serializer: RowSerializer) throws -> Tokenizer {
+        guard let path = tokenizer else {
+            try requirePublicSchema(serializer.schema)
+            let trained = try TokenizerTrainer.train(schema: serializer.schema, template: serializer.template)
+            log("tokenizer: trained from the public schema alone (\(trained.report.vocabularySize) pieces)")
+            return try Tokenizer(modelBytes: trained.model)
+        }
+        let loaded = try Tokenizer.load(path: path)
+        guard case .schema(_, .public) = loaded.corpus else {
+            throw InputError("--dp needs a tokenizer trained from a public schema alone (tablm tokenizer train --schema PUBLIC.json); this one was trained on \(loaded.corpus.isRowFree ? "a schema read off rows" : "rows or elsewhere")",
+                             at: SourceLocation(file: path))
+        }
+        return loaded
+    }
+}

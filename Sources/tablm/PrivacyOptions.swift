@@ -1,0 +1,43 @@
+import ArgumentParser
+import TablmCore
+
+/// The options of `finetune --dp`.
+struct PrivacyOptions: ParsableArguments {
+    @Flag(help: "Train with DP-SGD and report (epsilon, delta).")
+    var dp = false
+
+    @Option(help: "Target epsilon: the noise multiplier is calibrated so the run ends at or below it.")
+    var epsilon: Double?
+
+    @Option(help: "Delta of the guarantee (must be well below 1 / rows).")
+    var delta = 1e-5
+
+    @Option(help: "Noise multiplier sigma (instead of --epsilon).")
+    var noiseMultiplier: Double?
+
+    @Option(help: "Expected rows per step; the sampling rate is this over the row count.")
+    var expectedBatchSize = 256
+
+    @Option(help: "Rows processed at once (memory only; the result does not depend on it).")
+    var microBatch = 32
+
+    @Option(help: "Seed the noise and sampling generator (tests only: the noise becomes predictable and the guarantee void).")
+    var insecureSeed: UInt64?
+
+    /// Options that only make sense with --dp are refused without it, rather than silently ignored.
+    func refuseWithoutDP() throws {
+        if epsilon != nil || noiseMultiplier != nil || insecureSeed != nil {
+            throw ValidationError("--epsilon, --noise-multiplier and --insecure-seed need --dp")
+        }
+    }
+
+    func validate() throws {
+        guard dp else { return }
+        guard (epsilon == nil) != (noiseMultiplier == nil) else {
+            throw ValidationError("--dp needs exactly one of --epsilon (target) or --noise-multiplier")
+        }
+        if let epsilon, epsilon <= 0 { throw ValidationError("--epsilon must be positive") }
+        guard delta > 0 && delta < 1 else { throw ValidationError("--delta must be in (0, 1)") }
+        guard expectedBatchSize > 0, microBatch > 0 else { throw ValidationError("--expected-batch-size and --micro-batch must be positive") }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import XCTest
+
+/// `finetune --dp`: what it refuses, what it prints, what it records.
+final class PrivateFinetuneTests: XCTestCase {
+    private var folder: URL!
+    private let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
+    private let publicSchema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
+    private let tiny = ["--layers", "1", "--width", "16", "--heads", "2", "--micro-batch", "16", "--expected-batch-size", "20"]
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("tablm-dp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    private func run(_ arguments: [String]) throws -> CommandResult {
+        try CommandRunner.run(arguments, in: folder)
+    }
+
+    func testTrainsToTheTargetAndRecordsOnlyTheGuarantee() throws {
+        let result = try run(["finetune", "--dp", "--epsilon", "2", "--delta", "1e-5", "--schema", publicSchema, "--data", sample,
+                              "--steps", "6", "--insecure-seed", "1", "-o", "ckpt"] + tiny)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("ε spent"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("the privacy guarantee does not hold for this run"), "insecure seed is flagged")
+        XCTAssertFalse(result.stderr.lowercased().contains("loss"), "no loss computed from the rows is printed: \(result.stderr)")
+        XCTAssertFalse(result.stderr.contains("tok/s"), result.stderr)
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("ckpt/training.json"))) as! [String: Any]
+        let privacy = try XCTUnwrap(record["privacy"] as? [String: Any])
+        let epsilon = try XCTUnwrap(privacy["epsilon"] as? Double)
+        XCTAssertLessThanOrEqual(epsilon, 2)
+        XCTAssertGreaterThan(epsilon, 1.9)
+        XCTAssertEqual(privacy["delta"] as? Double, 1e-5)
+        XCTAssertEqual(privacy["accountant"] as? String, "rdp")
+        for leaky in ["data_sha256", "train_loss", "held_out_loss", "tokens_seen", "data_rows", "held_out_rows"] {
+            XCTAssertNil(record[leaky], "\(leaky) is computed from the rows and must not be recorded")
+        }
+        // The printed epsilon agrees with the accountant command on the same settings.
+        let q = try XCTUnwrap(privacy["sample_rate"] as? Double), sigma = try XCTUnwrap(privacy["noise_multiplier"] as? Double)
+        let check = try run(["privacy", "epsilon", "--sample-rate", "\(q)", "--noise-multiplier", "\(sigma)", "--steps", "6", "--delta", "1e-5"])
+        XCTAssertEqual(try XCTUnwrap(Double(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines))), epsilon, accuracy: 1e-9)
+    }
+
+    private func expectFailure(_ arguments: [String], _ expected: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let result = try run(arguments)
+        XCTAssertNotEqual(result.status, 0, file: file, line: line)
+        XCTAssertTrue(result.stderr.contains(expected), result.stderr, file: file, line: line)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path), file: file, line: line)
+    }
+
+    func testRefusesWhatWouldLeakRows() throws {
+        XCTAssertEqual(try run(["schema", "infer", sample, "-o", "data-schema.json"]).status, 0)
+        try expectFailure(["finetune", "--dp", "--epsilon", "1", "--schema", "data-schema.json", "--data", sample, "-o", "out"] + tiny,
+                          "data-schema.json: the schema says \"source\": \"data\"")
+        XCTAssertEqual(try run(["tokenizer", "train", "--schema", publicSchema, "--data", sample, "-o", "rows.model"]).status, 0)
+        try expectFailure(["finetune", "--dp", "--epsilon", "1", "--schema", publicSchema, "--tokenizer", "rows.model", "--data", sample, "-o", "out"] + tiny,
+                          "rows.model: --dp needs a tokenizer trained from a public schema alone")
+        XCTAssertEqual(try run(["tokenizer", "train", "--schema", "data-schema.json", "-o", "data-schema.model"]).status, 0)
+        try expectFailure(["finetune", "--dp", "--epsilon", "1", "--schema", publicSchema, "--tokenizer", "data-schema.model", "--data", sample, "-o", "out"] + tiny,
+                          "this one was trained on a schema read off rows")
+        try expectFailure(["finetune", "--dp", "--schema", publicSchema, "--data", sample, "-o", "out"] + tiny,
+                          "--dp needs exactly one of --epsilon (target) or --noise-multiplier")
+        try expectFailure(["finetune", "--epsilon", "1", "--schema", publicSchema, "--data", sample, "-o", "out"] + tiny,
+                          "--epsilon, --noise-multiplier and --insecure-seed need --dp")
+    }
+}
