@@ -26,3 +26,5 @@ head -n 1 "$out/rows.txt" | "$tablm" tokenize --tokenizer "$out/tokenizer.model"
 "$tablm" finetune --schema "$out/schema.json" --data "$data" --tokenizer "$out/tokenizer.model" \
     --steps 200 --eval-every 100 -o "$out/checkpoint"
 "$tablm" generate --checkpoint "$out/checkpoint" --rows 200 --seed 1 -o "$out/synthetic.csv"
+"$tablm" generate --checkpoint "$out/checkpoint" --rows 50 --seed 2 --condition sex=Female --condition 'age>=40' \
+    -o "$out/synthetic-women-over-40.csv"

@@ -16,16 +16,36 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Rows per step.") var batchSize = 32
     @Option(help: "Tokens per row (Adult rows are about 70).") var length = 72
     @Option(help: "Training steps timed.") var steps = 5
+    @Option(help: "Schema for the sampling benchmark (constrained vs unconstrained); its tokenizer sets the vocabulary.") var schema: String?
+    @Option(help: "Rows sampled per sampling measurement.") var sampleRows = 256
     @Flag(help: "Print JSON instead of a table.") var json = false
 
+    struct Report: Encodable {
+        var training: TrainingBenchmark.Result
+        var sampling: SamplingBenchmark.Result?
+    }
+
     func run() throws {
-        let config = GPT2Config(vocabularySize: vocab, contextLength: length, width: width, layers: layers, heads: heads)
+        var sampling: SamplingBenchmark.Result?
+        var vocabulary = vocab
+        if let schema {
+            let loaded = try SchemaFile.load(path: schema)
+            let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: loaded, template: .standard).model)
+            let constraint = try RowConstraint(schema: loaded, template: .standard, tokenizer: tokenizer)
+            vocabulary = tokenizer.vocabularySize
+            let model = GPT2<Float>(config: GPT2Config(vocabularySize: vocabulary, contextLength: constraint.maximumTokens,
+                                                      width: width, layers: layers, heads: heads))
+            model.initializeParameters(seed: 0)
+            sampling = SamplingBenchmark.run(model: model, tokenizer: tokenizer, serializer: RowSerializer(schema: loaded),
+                                             constraint: constraint, rows: sampleRows, batch: 64)
+        }
+        let config = GPT2Config(vocabularySize: vocabulary, contextLength: length, width: width, layers: layers, heads: heads)
         if let problem = config.problem { throw ValidationError(problem) }
         let result = TrainingBenchmark.run(config: config, batch: batchSize, length: length, steps: steps)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            print(String(decoding: try encoder.encode(Report(training: result, sampling: sampling)), as: UTF8.self))
             return
         }
         print("model: \(result.config); batch \(result.batch) x \(result.length) tokens; OpenBLAS \(result.blasCore)")
@@ -39,5 +59,11 @@ struct BenchCommand: ParsableCommand {
         print(String(format: "training / sgemm                %7.2f", result.trainGFLOPS / result.gemmGFLOPS))
         print(String(format: "DP-SGD step (same batch)        %7.1f ms, %.2f x the non-private step", result.dpStepMilliseconds,
                      result.dpStepMilliseconds / result.stepMilliseconds))
+        if let sampling {
+            print(String(format: "sampling, KV cache, batch %d:   %.0f tokens/s unconstrained, %.0f tokens/s constrained (%.0f rows/s, %.0f%% valid)",
+                         sampling.batch, sampling.unconstrainedTokensPerSecond, sampling.constrainedTokensPerSecond,
+                         sampling.constrainedRowsPerSecond, 100 * sampling.constrainedValidShare))
+            print(String(format: "constrained / unconstrained cost per token  %.2f", sampling.costRatio))
+        }
     }
 }

@@ -42,7 +42,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Transformer blocks.") var layers = 4
     @Option(help: "Model width (n_embd).") var width = 128
     @Option(help: "Attention heads.") var heads = 4
-    @Option(help: "Context length in tokens (default: the longest row).") var context: Int?
+    @Option(help: "Context length in tokens (default: the longest row the schema allows).") var context: Int?
     @Option(help: "Optimizer steps in total.") var steps = 300
     @Option(help: "Rows per step.") var batchSize = 32
     @Option(help: "Peak learning rate.") var lr = 1e-3
@@ -151,8 +151,13 @@ struct FinetuneCommand: ParsableCommand {
                                       seed: seed, report: { log("init: \($0)") })
     }
 
+    /// The longest row the schema allows (so constrained generation can always finish a row), or the
+    /// longest training row if that is longer. Read from the schema alone, not from the rows, when the
+    /// run is private.
     func neededContext(tokenizer: Tokenizer, serializer: RowSerializer) throws -> Int {
+        let schemaLongest = try RowConstraint(schema: serializer.schema, template: serializer.template, tokenizer: tokenizer).maximumTokens - 1
+        if privacy.dp { return schemaLongest }
         let table = try TableData.read(path: data, schema: serializer.schema)
-        return try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: Int.max).length
+        return max(schemaLongest, try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: Int.max).length)
     }
 }

@@ -6,7 +6,16 @@ struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Sample synthetic rows from a checkpoint and write them as CSV.",
-        discussion: "Rows whose text does not fit the schema are dropped and counted on stderr."
+        discussion: """
+        Decoding is constrained by the schema: only tokens that keep the row valid are sampled (each \
+        column once, categories from the list, numbers inside their range at the schema's precision), \
+        so every row fits. --condition fixes or narrows columns (sex=Female, race=White|Black, age>=40, \
+        hours_per_week=35..45); conditioned columns are written first and the rest is generated given them.
+
+        --logit-noise adds Gaussian noise to the logits before sampling. It makes rows more varied; it \
+        is NOT a differential-privacy mechanism and carries no epsilon. Privacy comes from training \
+        with finetune --dp.
+        """
     )
 
     @Option(help: "Checkpoint folder.") var checkpoint: String
@@ -15,6 +24,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Sample from the k most likely tokens only (0: all).") var topK = 0
     @Option(help: "Sequences decoded together.") var batchSize = 64
     @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(help: "Condition on a column (repeatable): col=v, col=a|b, col>=x, col<x, col=lo..hi.") var condition: [String] = []
+    @Option(help: "Standard deviation of Gaussian noise on the logits (diversity only; no privacy guarantee).") var logitNoise = 0.0
+    @Flag(help: "Sample without the schema constraint (rows that do not fit are dropped and counted).") var unconstrained = false
     @Option(name: .shortAndLong, help: "Output CSV file.") var output: String
 
     func run() throws {
@@ -26,8 +38,19 @@ struct GenerateCommand: ParsableCommand {
         settings.topK = topK
         settings.batchSize = batchSize
         settings.seed = seed
+        settings.logitNoise = logitNoise
+        var constraint: RowConstraint?
+        if unconstrained {
+            guard condition.isEmpty else { throw ValidationError("--condition needs the schema constraint (drop --unconstrained)") }
+        } else {
+            constraint = try RowConstraint(schema: loaded.schema, template: loaded.template, tokenizer: loaded.tokenizer,
+                                           conditions: condition.map(ColumnCondition.parse))
+            if constraint!.maximumTokens > loaded.model.config.contextLength {
+                log("warning: the longest row the schema allows has \(constraint!.maximumTokens) tokens, the model's context is \(loaded.model.config.contextLength); rows that run out of context are dropped")
+            }
+        }
         let started = DispatchTime.now().uptimeNanoseconds
-        let sampler = RowSampler(model: loaded.model, tokenizer: loaded.tokenizer, serializer: serializer)
+        let sampler = RowSampler(model: loaded.model, tokenizer: loaded.tokenizer, serializer: serializer, constraint: constraint)
         let result = sampler.sample(count: rows, settings: settings) { done in
             if done % max(batchSize, rows / 10) == 0 || done == rows { log("generate: \(done)/\(rows) sampled") }
         }

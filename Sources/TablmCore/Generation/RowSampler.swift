@@ -7,6 +7,9 @@ public struct SamplingSettings: Sendable {
     public var topK = 0
     public var batchSize = 64
     public var seed: UInt64 = 0
+    /// Standard deviation of Gaussian noise added to the logits before sampling: a diversity knob. It
+    /// is not a differential-privacy mechanism and carries no epsilon; the guarantee comes from training.
+    public var logitNoise = 0.0
     public init() {}
 }
 
@@ -20,21 +23,24 @@ public struct SampledRows: Sendable {
 }
 
 /// Samples rows from a model: each sequence starts at `<s>` and runs to `</s>` or the context end,
-/// batched through the KV cache; the text is parsed against the schema and rows that do not fit are
-/// counted (constrained decoding, which makes every row fit, is a separate component).
+/// batched through the KV cache. With a `RowConstraint` only tokens that keep the row valid are
+/// sampled, so every row fits the schema; without one, rows whose text does not fit are counted.
 public struct RowSampler {
     public let model: GPT2<Float>
     public let tokenizer: Tokenizer
     public let serializer: RowSerializer
+    public let constraint: RowConstraint?
 
-    public init(model: GPT2<Float>, tokenizer: Tokenizer, serializer: RowSerializer) {
+    public init(model: GPT2<Float>, tokenizer: Tokenizer, serializer: RowSerializer, constraint: RowConstraint? = nil) {
         self.model = model
         self.tokenizer = tokenizer
         self.serializer = serializer
+        self.constraint = constraint
     }
 
     public func sample(count: Int, settings: SamplingSettings, progress: (Int) -> Void = { _ in }) -> SampledRows {
         var generator = SplitMix64(seed: settings.seed)
+        var allowed: [Int32] = []
         var result = SampledRows(rows: [], invalid: 0, examples: [], tokens: 0)
         let v = model.config.vocabularySize
         var probabilities = [Float](repeating: 0, count: v)
@@ -48,11 +54,15 @@ public struct RowSampler {
             var sequences = [[Int32]](repeating: [], count: batch)
             var finished = [Bool](repeating: false, count: batch)
             var next = [Int32](repeating: tokenizer.bosID, count: batch)
+            var states = constraint.map { c in (0..<batch).map { _ in c.start() } }
             while session.position < model.config.contextLength && finished.contains(false) {
                 session.step(next)
                 for b in 0..<batch where !finished[b] {
+                    if let constraint { constraint.allowedTokens(states![b], into: &allowed) }
                     let token = draw(logits: UnsafeBufferPointer(rebasing: session.logits[(b * v)..<((b + 1) * v)]),
-                                     settings: settings, scratch: &probabilities, generator: &generator)
+                                     allowed: constraint == nil ? nil : allowed, settings: settings, scratch: &probabilities,
+                                     generator: &generator)
+                    constraint?.advance(&states![b], with: token)
                     result.tokens += 1
                     if token == tokenizer.eosID {
                         finished[b] = true
@@ -86,27 +96,45 @@ public struct RowSampler {
         return result
     }
 
-    /// Draws a token from softmax(logits / temperature), restricted to the top k when set.
-    func draw(logits: UnsafeBufferPointer<Float>, settings: SamplingSettings, scratch: inout [Float],
+    /// Draws a token from softmax((logits + noise) / temperature) over `allowed` (all tokens when nil),
+    /// restricted to the top k of those when set. Only the allowed entries are read: a constrained step
+    /// costs O(allowed), not O(vocabulary).
+    func draw(logits: UnsafeBufferPointer<Float>, allowed: [Int32]?, settings: SamplingSettings, scratch: inout [Float],
               generator: inout SplitMix64) -> Int32 {
-        let v = logits.count
+        let count = allowed?.count ?? logits.count
+        precondition(count > 0, "no token is allowed")
+        if scratch.count < count { scratch = [Float](repeating: 0, count: count) }
+        if let allowed {
+            for i in 0..<count { scratch[i] = logits[Int(allowed[i])] }
+        } else {
+            for i in 0..<count { scratch[i] = logits[i] }
+        }
+        if settings.logitNoise > 0 {
+            var noise = GaussianSampler(generator: generator)
+            for i in 0..<count { scratch[i] += Float(settings.logitNoise * noise.next()) }
+            generator = noise.generator
+        }
         let temperature = Float(max(settings.temperature, 1e-6))
         var threshold = -Float.infinity
-        if settings.topK > 0 && settings.topK < v {
-            threshold = Array(logits).sorted(by: >)[settings.topK - 1]
+        if settings.topK > 0 && settings.topK < count {
+            threshold = Array(scratch[0..<count]).sorted(by: >)[settings.topK - 1]
         }
         var maximum = -Float.infinity
-        for i in 0..<v where logits[i] >= threshold { maximum = max(maximum, logits[i]) }
+        for i in 0..<count where scratch[i] >= threshold { maximum = max(maximum, scratch[i]) }
         var sum: Float = 0
-        for i in 0..<v {
-            scratch[i] = logits[i] >= threshold ? Float.exp((logits[i] - maximum) / temperature) : 0
+        for i in 0..<count {
+            scratch[i] = scratch[i] >= threshold ? Float.exp((scratch[i] - maximum) / temperature) : 0
             sum += scratch[i]
         }
         var u = Float(Double.random(in: 0..<1, using: &generator)) * sum
-        for i in 0..<v {
+        var chosen = (0..<count).last { scratch[$0] > 0 } ?? 0
+        for i in 0..<count {
             u -= scratch[i]
-            if u < 0 { return Int32(i) }
+            if u < 0 {
+                chosen = i
+                break
+            }
         }
-        return Int32((0..<v).last { scratch[$0] > 0 } ?? 0)
+        return allowed.map { $0[chosen] } ?? Int32(chosen)
     }
 }

@@ -92,6 +92,19 @@ public enum FixedPoint {
         return .success(negative ? -units : units)
     }
 
+    /// A bound given by the user (a condition), in units: rounded toward the inside of the range when it
+    /// has more decimals than the column keeps. `exact` says whether no rounding happened.
+    static func parseBound(_ text: String, decimals: Int, roundUp: Bool, column: String) throws -> (units: Int64, exact: Bool) {
+        guard let value = Double(text), value.isFinite, canonicalDecimals(of: text.hasPrefix("+") ? String(text.dropFirst()) : text) != nil
+                || Double(text) != nil else {
+            throw InputError("condition on '\(column)': '\(text)' is not a number")
+        }
+        let scaled = value * Double(powers[decimals])
+        let rounded = roundUp ? scaled.rounded(.up) : scaled.rounded(.down)
+        guard abs(rounded) <= Double(maxUnits) else { throw InputError("condition on '\(column)': '\(text)' is too large") }
+        return (Int64(rounded), rounded == scaled)
+    }
+
     /// Decimals written in a number's text (`12.50` → 2), nil when it is not a canonical decimal number.
     /// Schema inference uses it: a column whose values are all canonical numbers is numeric, anything
     /// else (a leading zero as in `02134`, a `+`) stays text so that it round-trips exactly.

@@ -22,7 +22,7 @@ final class RowSamplerTests: XCTestCase {
             var counts = [0, 0, 0, 0]
             let draws = 40_000
             for _ in 0..<draws {
-                counts[Int(logits.withUnsafeBufferPointer { sampler.draw(logits: $0, settings: settings, scratch: &scratch, generator: &generator) })] += 1
+                counts[Int(logits.withUnsafeBufferPointer { sampler.draw(logits: $0, allowed: nil, settings: settings, scratch: &scratch, generator: &generator) })] += 1
             }
             let weights = logits.map { exp(Double($0) / temperature) }
             let total = weights.reduce(0, +)
@@ -41,7 +41,7 @@ final class RowSamplerTests: XCTestCase {
         var generator = SplitMix64(seed: 1)
         var scratch = [Float](repeating: 0, count: 5)
         let logits: [Float] = [0.5, 3, -1, 2.9, 0]
-        let drawn = Set((0..<2000).map { _ in logits.withUnsafeBufferPointer { sampler.draw(logits: $0, settings: settings, scratch: &scratch, generator: &generator) } })
+        let drawn = Set((0..<2000).map { _ in logits.withUnsafeBufferPointer { sampler.draw(logits: $0, allowed: nil, settings: settings, scratch: &scratch, generator: &generator) } })
         XCTAssertEqual(drawn, [1, 3])
     }
 

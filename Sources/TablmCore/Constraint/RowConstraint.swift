@@ -1,0 +1,313 @@
+/// The schema as a finite-state machine over tokens: every row it lets through parses, so
+/// generation needs no rejection loop.
+///
+/// A row is: column name (each column once, all columns), the template's ` is `, a legal value, then
+/// the separator and the next column, or the end of row after the last. A legal value is a category
+/// of the column (a trie over the categories' token sequences), the missing spelling where the column
+/// allows missing values, or a number written digit by digit that can still end inside the column's
+/// range at its precision (`NumberPrefix`). Conditions narrow the values of their columns and put
+/// those columns first, so the model generates the rest conditioned on them.
+///
+/// Everything that depends only on schema × tokenizer (tries, digit tokens, literal token
+/// sequences) is built once here; a step looks up a node's children or tests ten digits.
+public final class RowConstraint: TokenConstraint, @unchecked Sendable {
+    public struct State: Sendable {
+        var used: [Bool]
+        var remaining: Int
+        var conditionIndex = 0
+        var phase: Phase
+    }
+
+    enum Phase: Sendable {
+        /// Writing a fixed token sequence (template pieces).
+        case literal(Literal, Int)
+        /// Inside the name trie.
+        case name(node: Int)
+        /// Inside a value: category trie node and/or number prefix (either may be gone).
+        case value(column: Int, trieNode: Int?, number: NumberPrefix?)
+        /// Every column written: only the end of row may come.
+        case end
+        case finished
+    }
+
+    enum Literal: Sendable {
+        case prefix, infix(column: Int), separator, suffix
+    }
+
+    private struct ColumnPlan {
+        var valueTrie: TokenTrie
+        var numberRange: ClosedRange<Int64>?
+        var decimals: Int
+    }
+
+    public let schema: Schema
+    public let eos: Int32
+    private let prefixTokens, infixTokens, separatorTokens, suffixTokens: [Int32]
+    private let names: TokenTrie
+    private let plans: [ColumnPlan]
+    /// Columns with conditions, in the order they are written (first).
+    private let conditioned: [Int]
+    private let digitTokens: [(token: Int32, symbol: NumberPrefix.Symbol)]
+    private let symbolOfToken: [Int32: NumberPrefix.Symbol]
+
+    public init(schema: Schema, template: RowTemplate, tokenizer: Tokenizer, conditions: [ColumnCondition] = []) throws {
+        self.schema = schema
+        eos = tokenizer.eosID
+        func encode(_ text: String, _ what: String) throws -> [Int32] {
+            do { return try tokenizer.encode(text) } catch {
+                throw InputError("the tokenizer cannot spell \(what) '\(text)': \(error.message)")
+            }
+        }
+        prefixTokens = try encode(template.prefix, "the template prefix")
+        infixTokens = try encode(template.infix, "the template's text between name and value")
+        separatorTokens = try encode(template.separator, "the separator")
+        suffixTokens = try encode(template.suffix, "the template suffix")
+        guard !infixTokens.isEmpty, !separatorTokens.isEmpty else { throw InputError("the template's infix and separator must produce tokens") }
+        names = TokenTrie(try schema.columns.enumerated().map { (try encode($1.name, "column name"), $0) })
+
+        var symbols: [Int32: NumberPrefix.Symbol] = [:]
+        for (character, symbol) in [("-", NumberPrefix.Symbol.minus), (".", .point)] + (0...9).map({ ("\($0)", NumberPrefix.Symbol.digit(UInt8($0))) }) {
+            if let id = tokenizer.id(ofPiece: character) { symbols[id] = symbol }
+        }
+        symbolOfToken = symbols
+        digitTokens = symbols.map { ($0.key, $0.value) }.sorted { $0.token < $1.token }
+
+        var byName: [String: [ColumnCondition]] = [:]
+        for condition in conditions {
+            guard schema.index(of: condition.column) != nil else {
+                throw InputError("condition on '\(condition.column)': no such column (columns: \(schema.columnNames.joined(separator: ", ")))")
+            }
+            byName[condition.column, default: []].append(condition)
+        }
+        var conditionedOrder: [Int] = []
+        for condition in conditions where !conditionedOrder.contains(schema.index(of: condition.column)!) {
+            conditionedOrder.append(schema.index(of: condition.column)!)
+        }
+        conditioned = conditionedOrder
+
+        var plans: [ColumnPlan] = []
+        for column in schema.columns {
+            let restrictions = byName[column.name] ?? []
+            var sequences: [(tokens: [Int32], index: Int)] = []
+            var allowsMissing = column.allowsMissing
+            var range: ClosedRange<Int64>? = column.kind == .categorical ? nil : column.unitRange
+            var categories = column.categories ?? []
+            for condition in restrictions {
+                switch condition.restriction {
+                case .values(let values):
+                    allowsMissing = allowsMissing && values.contains(template.missing)
+                    let wanted = values.filter { $0 != template.missing }
+                    if column.kind == .categorical {
+                        for value in wanted where !categories.contains(value) {
+                            throw InputError("condition \(column.name)=\(value): '\(value)' is not a category of '\(column.name)'")
+                        }
+                        categories = categories.filter { wanted.contains($0) }
+                    } else {
+                        var units: [Int64] = []
+                        for value in wanted {
+                            guard case .success(let unit) = FixedPoint.parse(value, decimals: column.decimals, canonical: false) else {
+                                throw InputError("condition \(column.name)=\(value): not a number")
+                            }
+                            units.append(unit)
+                        }
+                        guard units.count <= 1 else { throw InputError("condition on numeric '\(column.name)': use a range (lo..hi) rather than a list") }
+                        range = units.first.map { $0...$0 }.flatMap { clamp($0, range) }
+                    }
+                case .range(let lower, let lowerInclusive, let upper, let upperInclusive):
+                    guard column.kind != .categorical else { throw InputError("condition on categorical '\(column.name)' cannot be a numeric range") }
+                    allowsMissing = false
+                    func units(_ text: String?, up: Bool, inclusive: Bool) throws -> Int64? {
+                        guard let text else { return nil }
+                        let value = try FixedPoint.parseBound(text, decimals: column.decimals, roundUp: up, column: column.name)
+                        return inclusive ? value.units : (up ? (value.exact ? value.units + 1 : value.units) : (value.exact ? value.units - 1 : value.units))
+                    }
+                    let low = try units(lower, up: true, inclusive: lowerInclusive) ?? Int64.min
+                    let high = try units(upper, up: false, inclusive: upperInclusive) ?? Int64.max
+                    range = low <= high ? clamp(low...high, range) : nil
+                }
+            }
+            if column.kind == .categorical {
+                sequences = try categories.enumerated().map { (try encode($1, "category"), $0) }
+            } else if range == nil && !allowsMissing {
+                throw InputError("the conditions on '\(column.name)' leave no value inside its range")
+            }
+            if allowsMissing { sequences.append((try encode(template.missing, "the missing spelling"), -1)) }
+            if sequences.isEmpty && range == nil { throw InputError("the conditions on '\(column.name)' leave no value") }
+            if column.kind != .categorical, range != nil {
+                guard symbols.values.contains(.digit(0)) && symbols.count >= 10 else {
+                    throw InputError("the tokenizer has no single-character digit pieces; '\(column.name)' cannot be written digit by digit")
+                }
+                if allowsMissing, let first = sequences.last?.tokens.first, symbols[first] != nil {
+                    throw InputError("the missing spelling starts like a number; change it in the template")
+                }
+            }
+            plans.append(ColumnPlan(valueTrie: TokenTrie(sequences), numberRange: range, decimals: column.decimals))
+        }
+        self.plans = plans
+        maximumTokens = longestRow()
+    }
+
+    public func start() -> State {
+        let first: Phase = prefixTokens.isEmpty ? .name(node: 0) : .literal(.prefix, 0)
+        return State(used: [Bool](repeating: false, count: schema.columns.count), remaining: schema.columns.count, phase: first)
+    }
+
+    public func isFinished(_ state: State) -> Bool {
+        if case .finished = state.phase { return true }
+        return false
+    }
+
+    private func tokens(of literal: Literal) -> [Int32] {
+        switch literal {
+        case .prefix: prefixTokens
+        case .infix: infixTokens
+        case .separator: separatorTokens
+        case .suffix: suffixTokens
+        }
+    }
+
+    /// Which columns may be named next: the next conditioned column, else any unused one.
+    private func nameAllowed(_ column: Int, _ state: State) -> Bool {
+        if state.conditionIndex < conditioned.count { return column == conditioned[state.conditionIndex] }
+        return !state.used[column]
+    }
+
+    public func allowedTokens(_ state: State, into allowed: inout [Int32]) {
+        allowed.removeAll(keepingCapacity: true)
+        switch state.phase {
+        case .finished:
+            return
+        case .end:
+            allowed.append(eos)
+        case .literal(let literal, let index):
+            allowed.append(tokens(of: literal)[index])
+        case .name(let node):
+            for token in names.nodes[node].childTokens
+            where names.indices(below: names.nodes[node].children[token]!).contains(where: { nameAllowed($0, state) }) {
+                allowed.append(token)
+            }
+            // A name that is a prefix of a longer one ends where the infix begins.
+            if node != 0, let column = names.nodes[node].terminal, nameAllowed(column, state) { allowed.append(infixTokens[0]) }
+        case .value(let column, let trieNode, let number):
+            let plan = plans[column]
+            var complete = false
+            if let trieNode {
+                allowed += plan.valueTrie.nodes[trieNode].childTokens
+                complete = trieNode != 0 && plan.valueTrie.nodes[trieNode].terminal != nil
+            }
+            if let number, let range = plan.numberRange {
+                for (token, symbol) in digitTokens {
+                    if let next = number.appending(symbol, decimals: plan.decimals), next.canComplete(decimals: plan.decimals, range: range) {
+                        allowed.append(token)
+                    }
+                }
+                complete = complete || number.isComplete(decimals: plan.decimals, range: range)
+            }
+            if complete { allowed.append(firstTokenAfterValue(remaining: state.remaining)) }
+        }
+    }
+
+    private func firstTokenAfterValue(remaining: Int) -> Int32 {
+        if !suffixTokens.isEmpty { return suffixTokens[0] }
+        return remaining > 0 ? separatorTokens[0] : eos
+    }
+
+    public func advance(_ state: inout State, with token: Int32) {
+        switch state.phase {
+        case .finished:
+            preconditionFailure("advance after the end of the row")
+        case .end:
+            precondition(token == eos, "only the end of row may follow the last value")
+            state.phase = .finished
+        case .literal(let literal, let index):
+            let sequence = tokens(of: literal)
+            precondition(sequence[index] == token, "token \(token) is not allowed here")
+            if index + 1 < sequence.count {
+                state.phase = .literal(literal, index + 1)
+                return
+            }
+            switch literal {
+            case .prefix, .separator: state.phase = .name(node: 0)
+            case .infix(let column): state.phase = .value(column: column, trieNode: 0, number: plans[column].numberRange == nil ? nil : NumberPrefix())
+            case .suffix: state.phase = state.remaining > 0 ? .literal(.separator, 0) : .end
+            }
+        case .name(let node):
+            if let child = names.nodes[node].children[token],
+               names.indices(below: child).contains(where: { nameAllowed($0, state) }) {
+                let longer = names.nodes[child].childTokens.contains { names.indices(below: names.nodes[child].children[$0]!).contains(where: { nameAllowed($0, state) }) }
+                if let column = names.nodes[child].terminal, nameAllowed(column, state), !longer {
+                    choose(column, &state)
+                } else {
+                    state.phase = .name(node: child)
+                }
+            } else {
+                let column = names.nodes[node].terminal!
+                choose(column, &state)
+                advance(&state, with: token)   // the token is the infix's first
+            }
+        case .value(let column, let trieNode, let number):
+            let plan = plans[column]
+            let nextNode = trieNode.flatMap { plan.valueTrie.nodes[$0].children[token] }
+            let nextNumber = number.flatMap { prefix in symbolOfToken[token].flatMap { prefix.appending($0, decimals: plan.decimals) } }
+            if nextNode != nil || nextNumber != nil {
+                state.phase = .value(column: column, trieNode: nextNode, number: nextNumber)
+                return
+            }
+            // The value ended; the token starts what follows it.
+            if !suffixTokens.isEmpty {
+                state.phase = .literal(.suffix, 0)
+            } else if state.remaining > 0 {
+                state.phase = .literal(.separator, 0)
+            } else {
+                state.phase = .end
+            }
+            advance(&state, with: token)
+        }
+    }
+
+    private func choose(_ column: Int, _ state: inout State) {
+        state.used[column] = true
+        state.remaining -= 1
+        if state.conditionIndex < conditioned.count { state.conditionIndex += 1 }
+        state.phase = .literal(.infix(column: column), 0)
+    }
+
+    /// The longest row this constraint can produce, in tokens (with `<s>` and `</s>`): the context a
+    /// model needs to finish every row.
+    public private(set) var maximumTokens = 0
+
+    private func longestRow() -> Int {
+        var total = 2 + prefixTokens.count
+        for (index, plan) in plans.enumerated() {
+            var longestValue = 0
+            var depth: [Int: Int] = [0: 0]
+            for (node, entry) in plan.valueTrie.nodes.enumerated() {
+                for child in entry.children.values { depth[child] = depth[node, default: 0] + 1 }
+                longestValue = max(longestValue, depth[node, default: 0])
+            }
+            if let range = plan.numberRange {
+                let magnitude = max(range.lowerBound.magnitude, range.upperBound.magnitude)
+                let digits = String(magnitude).count + (range.lowerBound < 0 ? 1 : 0) + (plan.decimals > 0 ? 1 : 0)
+                longestValue = max(longestValue, digits)
+            }
+            let nameLength = names.nodes.count > 1 ? (try? nameLengthOf(index)) ?? 1 : 1
+            total += nameLength + infixTokens.count + longestValue + suffixTokens.count
+        }
+        return total + separatorTokens.count * max(0, plans.count - 1)
+    }
+
+    private func nameLengthOf(_ column: Int) throws -> Int {
+        var depth: [Int: Int] = [0: 0]
+        for (node, entry) in names.nodes.enumerated() {
+            for child in entry.children.values { depth[child] = depth[node, default: 0] + 1 }
+            if entry.terminal == column { return depth[node, default: 0] }
+        }
+        return 1
+    }
+}
+
+private func clamp(_ range: ClosedRange<Int64>, _ outer: ClosedRange<Int64>?) -> ClosedRange<Int64>? {
+    guard let outer else { return range }
+    let low = max(range.lowerBound, outer.lowerBound), high = min(range.upperBound, outer.upperBound)
+    return low <= high ? low...high : nil
+}

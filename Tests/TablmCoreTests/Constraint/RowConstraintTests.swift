@@ -1,0 +1,109 @@
+@testable import TablmCore
+import XCTest
+
+final class RowConstraintTests: XCTestCase {
+    private struct Setup {
+        var schema: Schema
+        var tokenizer: Tokenizer
+        var sampler: RowSampler
+    }
+
+    private func setup(_ file: String) throws -> Setup {
+        let schema = try SchemaInference.infer(csvPath: try Fixtures.sharedData(file)).schema
+        let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: schema, template: .standard).model)
+        let model = GPT2<Float>(config: GPT2Config(vocabularySize: tokenizer.vocabularySize, contextLength: 8, width: 8, layers: 1, heads: 2))
+        return Setup(schema: schema, tokenizer: tokenizer, sampler: RowSampler(model: model, tokenizer: tokenizer, serializer: RowSerializer(schema: schema)))
+    }
+
+    /// Decodes `count` rows with random logits (only the allowed entries are read) and returns their texts.
+    private func randomRows(_ setup: Setup, constraint: RowConstraint, count: Int, seed: UInt64) throws -> [String] {
+        var generator = SplitMix64(seed: seed)
+        var logits = [Float](repeating: 0, count: setup.tokenizer.vocabularySize)
+        var scratch: [Float] = [], allowed: [Int32] = []
+        var settings = SamplingSettings()
+        settings.temperature = 2
+        var texts: [String] = []
+        for _ in 0..<count {
+            var state = constraint.start()
+            var ids: [Int32] = []
+            while !constraint.isFinished(state) {
+                constraint.allowedTokens(state, into: &allowed)
+                XCTAssertFalse(allowed.isEmpty, "a state with no way forward")
+                for id in allowed { logits[Int(id)] = Float.random(in: -4...4, using: &generator) }
+                let token = logits.withUnsafeBufferPointer { setup.sampler.draw(logits: $0, allowed: allowed, settings: settings, scratch: &scratch, generator: &generator) }
+                constraint.advance(&state, with: token)
+                if token != setup.tokenizer.eosID { ids.append(token) }
+                XCTAssertLessThanOrEqual(ids.count, constraint.maximumTokens)
+            }
+            let text = try setup.tokenizer.decode(ids)
+            XCTAssertEqual(try setup.tokenizer.encode(text), ids, "the constrained tokens are the tokenizer's own encoding of the text")
+            texts.append(text)
+        }
+        return texts
+    }
+
+    /// Random logits, many seeds, 2,000 rows per table: every row parses (each column exactly once,
+    /// categories from the list, numbers in range at the schema's precision).
+    func testRandomLogitsAlwaysGiveValidRows() throws {
+        for file in ["adult_train.csv", "german_credit.csv"] {
+            let setup = try setup(file)
+            let constraint = try RowConstraint(schema: setup.schema, template: .standard, tokenizer: setup.tokenizer)
+            let serializer = RowSerializer(schema: setup.schema)
+            var firstColumns = Set<Substring>()
+            for seed in UInt64(0)..<20 {
+                for text in try randomRows(setup, constraint: constraint, count: 100, seed: seed) {
+                    XCTAssertNoThrow(try serializer.parse(text), text)
+                    firstColumns.insert(text.prefix { $0 != " " })
+                }
+            }
+            XCTAssertGreaterThan(firstColumns.count, setup.schema.columns.count / 2, "free column order: rows start with different columns")
+        }
+    }
+
+    func testConditionsAreForcedFirstAndHeld() throws {
+        let setup = try setup("adult_train.csv")
+        let conditions = try ["sex=Female", "age>=40", "race=White|Black", "hours_per_week=35..45", "capital_gain<100"].map(ColumnCondition.parse)
+        let constraint = try RowConstraint(schema: setup.schema, template: .standard, tokenizer: setup.tokenizer, conditions: conditions)
+        let serializer = RowSerializer(schema: setup.schema)
+        let index = { (name: String) in setup.schema.index(of: name)! }
+        for text in try randomRows(setup, constraint: constraint, count: 2000, seed: 99) {
+            XCTAssertTrue(text.hasPrefix("sex is Female, age is "), text)
+            let row = try serializer.parse(text)
+            XCTAssertEqual(row[index("sex")], .category("Female"))
+            guard case .number(let age) = row[index("age")], case .number(let hours) = row[index("hours_per_week")],
+                  case .number(let gain) = row[index("capital_gain")] else { return XCTFail(text) }
+            XCTAssertGreaterThanOrEqual(age, 40)
+            XCTAssertTrue((35...45).contains(hours), text)
+            XCTAssertLessThan(gain, 100)
+            XCTAssertTrue([.category("White"), .category("Black")].contains(row[index("race")]), text)
+        }
+    }
+
+    func testImpossibleOrUnknownConditionsAreRefused() throws {
+        let setup = try setup("german_credit.csv")
+        for (condition, message) in [("age>=200", "leave no value"), ("agee=3", "no such column"), ("sex=robot", "is not a category of 'sex'"),
+                                     ("sex>3", "cannot be a numeric range")] {
+            XCTAssertThrowsError(try RowConstraint(schema: setup.schema, template: .standard, tokenizer: setup.tokenizer,
+                                                   conditions: [ColumnCondition.parse(condition)])) { error in
+                XCTAssertTrue("\(error)".contains(message), "\(condition): \(error)")
+            }
+        }
+    }
+
+    /// A model with random weights, sampled through the KV cache in batches with the constraint:
+    /// every row fits.
+    func testUntrainedModelGeneratesOnlyValidRows() throws {
+        let setup = try setup("german_credit.csv")
+        let constraint = try RowConstraint(schema: setup.schema, template: .standard, tokenizer: setup.tokenizer)
+        let model = GPT2<Float>(config: GPT2Config(vocabularySize: setup.tokenizer.vocabularySize, contextLength: constraint.maximumTokens,
+                                                  width: 16, layers: 1, heads: 2))
+        model.initializeParameters(seed: 1)
+        let sampler = RowSampler(model: model, tokenizer: setup.tokenizer, serializer: RowSerializer(schema: setup.schema), constraint: constraint)
+        var settings = SamplingSettings()
+        settings.batchSize = 25
+        settings.logitNoise = 0.5
+        let result = sampler.sample(count: 100, settings: settings)
+        XCTAssertEqual(result.invalid, 0, "\(result.examples)")
+        XCTAssertEqual(result.rows.count, 100)
+    }
+}
