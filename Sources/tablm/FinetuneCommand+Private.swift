@@ -28,6 +28,20 @@ extension FinetuneCommand {
             if initFrom != nil { log("note: --init must come from public data; the guarantee covers only the rows of --data") }
         }
         try requirePublicSchema(serializer.schema)
+        // A schema estimated under DP has spent part of the budget: training gets the rest.
+        let schemaCost = serializer.schema.privacyCost ?? PrivacyCost(epsilon: 0, delta: 0)
+        let trainingDelta = privacy.delta - schemaCost.delta
+        guard trainingDelta > 0 else {
+            throw ValidationError("--delta \(privacy.delta) is used up by the schema's estimation (delta \(schemaCost.delta)); raise --delta")
+        }
+        let trainingTarget = privacy.epsilon.map { $0 - schemaCost.epsilon }
+        if let trainingTarget, trainingTarget <= 0 {
+            throw ValidationError("--epsilon \(privacy.epsilon!) is used up by the schema's estimation (epsilon \(schemaCost.epsilon)); raise --epsilon")
+        }
+        if serializer.schema.source == .dp {
+            log(String(format: "privacy budget: schema (ε = %.4g, δ = %.2g) + training (ε %@, δ = %.2g)", schemaCost.epsilon, schemaCost.delta,
+                       trainingTarget.map { String(format: "≤ %.4g", $0) } ?? "from σ", trainingDelta))
+        }
         let table = try TableData.read(path: data, schema: serializer.schema)
         let batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: model.config.contextLength)
         let sampleRate = min(1, Double(privacy.expectedBatchSize) / Double(table.rows.count))
@@ -35,9 +49,9 @@ extension FinetuneCommand {
         if let noiseMultiplier = privacy.noiseMultiplier {
             sigma = noiseMultiplier
         } else {
-            guard let calibrated = PrivacyAccountant.calibrate(targetEpsilon: privacy.epsilon!, delta: privacy.delta, sampleRate: sampleRate,
+            guard let calibrated = PrivacyAccountant.calibrate(targetEpsilon: trainingTarget!, delta: trainingDelta, sampleRate: sampleRate,
                                                                steps: steps, method: .rdp) else {
-                throw ValidationError("epsilon \(privacy.epsilon!) cannot be reached in \(steps) steps at sampling rate \(sampleRate)")
+                throw ValidationError("epsilon \(trainingTarget!) cannot be reached in \(steps) steps at sampling rate \(sampleRate)")
             }
             sigma = calibrated
         }
@@ -66,30 +80,38 @@ extension FinetuneCommand {
         var planned = PrivacyAccountant()
         planned.record(noiseMultiplier: sigma, sampleRate: sampleRate, steps: steps)
         log(String(format: "finetune --dp: %d parameters; sampling rate q = %.5f (expected %d rows a step), noise multiplier σ = %.4f, clip C = %.3g, %d steps: (ε = %.4f, δ = %.1e) when done; OpenBLAS %@",
-                   model.parameterCount, sampleRate, privacy.expectedBatchSize, sigma, clip, steps, planned.epsilon(delta: privacy.delta),
-                   privacy.delta, BLASInfo.coreName))
+                   model.parameterCount, sampleRate, privacy.expectedBatchSize, sigma, clip, steps,
+                   planned.epsilon(delta: trainingDelta) + schemaCost.epsilon, privacy.delta, BLASInfo.coreName))
         record.schedule = tuner.schedule
         record.seed = seed
         record.batchSize = privacy.expectedBatchSize
-        try tuner.run(startStep: startStep, delta: privacy.delta, reportEvery: max(1, steps / 50), progress: { p in
-            log(String(format: "step %d/%d  ε spent %.4f (δ = %.1e)  %.2f steps/s", p.step, p.totalSteps, p.epsilon, privacy.delta, p.stepsPerSecond))
+        try tuner.run(startStep: startStep, delta: trainingDelta, reportEvery: max(1, steps / 50), progress: { p in
+            log(String(format: "step %d/%d  ε spent %.4f (δ = %.1e)  %.2f steps/s", p.step, p.totalSteps, p.epsilon + schemaCost.epsilon,
+                       privacy.delta, p.stepsPerSecond))
         }, checkpoint: { step in
             record.steps = step
-            record.privacy = PrivacyRecord(epsilon: tuner.accountant.epsilon(delta: privacy.delta), delta: privacy.delta,
-                                           noiseMultiplier: sigma, sampleRate: sampleRate, clipNorm: clip, accountant: "rdp")
+            var guarantee = PrivacyRecord(epsilon: tuner.accountant.epsilon(delta: trainingDelta) + schemaCost.epsilon, delta: privacy.delta,
+                                          noiseMultiplier: sigma, sampleRate: sampleRate, clipNorm: clip, accountant: "rdp")
+            if serializer.schema.source == .dp {
+                guarantee.schemaEpsilon = schemaCost.epsilon
+                guarantee.schemaDelta = schemaCost.delta
+            }
+            record.privacy = guarantee
             try Checkpoint(model: model, tokenizer: tokenizer, schema: serializer.schema, template: serializer.template, record: record)
                 .save(to: output, optimizer: tuner.optimizer)
         })
-        log(String(format: "finetune --dp: (ε = %.4f, δ = %.1e)-DP for each row of %@ (RDP accountant); checkpoint -> %@",
-                   tuner.accountant.epsilon(delta: privacy.delta), privacy.delta, data, output))
+        log(String(format: "finetune --dp: (ε = %.4f, δ = %.1e)-DP for each row of %@ (RDP accountant%@); checkpoint -> %@",
+                   tuner.accountant.epsilon(delta: trainingDelta) + schemaCost.epsilon, privacy.delta, data,
+                   serializer.schema.source == .dp ? ", schema estimation included" : "", output))
     }
 
     /// Under DP the schema must not come from the private rows: its categories and ranges would leak.
     private func requirePublicSchema(_ schema: Schema) throws {
-        guard schema.source == .public else {
+        guard schema.source != .data else {
             throw InputError("""
                 the schema says "source": "data": it was read off rows and reveals their categories and ranges, which --dp cannot allow. \
-                Write a schema from public knowledge (a codebook, published value lists, safe bounds) and mark it "source": "public"
+                Write a schema from public knowledge (a codebook, published value lists, safe bounds) and mark it "source": "public", \
+                or estimate one under DP (tablm schema infer --dp-epsilon)
                 """, at: SourceLocation(file: rowText.schema))
         }
     }
@@ -99,11 +121,11 @@ extension FinetuneCommand {
         guard let path = tokenizer else {
             try requirePublicSchema(serializer.schema)
             let trained = try TokenizerTrainer.train(schema: serializer.schema, template: serializer.template)
-            log("tokenizer: trained from the public schema alone (\(trained.report.vocabularySize) pieces)")
+            log("tokenizer: trained from the \(serializer.schema.source == .dp ? "DP-estimated" : "public") schema alone (\(trained.report.vocabularySize) pieces)")
             return try Tokenizer(modelBytes: trained.model)
         }
         let loaded = try Tokenizer.load(path: path)
-        guard case .schema(_, .public) = loaded.corpus else {
+        guard case .schema(_, let source) = loaded.corpus, source != .data else {
             throw InputError("--dp needs a tokenizer trained from a public schema alone (tablm tokenizer train --schema PUBLIC.json); this one was trained on \(loaded.corpus.isRowFree ? "a schema read off rows" : "rows or elsewhere")",
                              at: SourceLocation(file: path))
         }

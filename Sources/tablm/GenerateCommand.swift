@@ -26,6 +26,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @Option(help: "Condition on a column (repeatable): col=v, col=a|b, col>=x, col<x, col=lo..hi.") var condition: [String] = []
     @Option(help: "Standard deviation of Gaussian noise on the logits (diversity only; no privacy guarantee).") var logitNoise = 0.0
+    @Flag(help: "Write the columns in the schema's order instead of letting the model choose the order.") var fixedOrder = false
     @Flag(help: "Sample without the schema constraint (rows that do not fit are dropped and counted).") var unconstrained = false
     @Option(name: .shortAndLong, help: "Output CSV file.") var output: String
 
@@ -44,7 +45,7 @@ struct GenerateCommand: ParsableCommand {
             guard condition.isEmpty else { throw ValidationError("--condition needs the schema constraint (drop --unconstrained)") }
         } else {
             constraint = try RowConstraint(schema: loaded.schema, template: loaded.template, tokenizer: loaded.tokenizer,
-                                           conditions: condition.map(ColumnCondition.parse))
+                                           conditions: condition.map(ColumnCondition.parse), fixedOrder: fixedOrder)
             if constraint!.maximumTokens > loaded.model.config.contextLength {
                 log("warning: the longest row the schema allows has \(constraint!.maximumTokens) tokens, the model's context is \(loaded.model.config.contextLength); rows that run out of context are dropped")
             }

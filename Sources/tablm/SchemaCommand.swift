@@ -24,6 +24,11 @@ struct SchemaCommand: ParsableCommand {
             ranges; differentially private training refuses such a schema. Use --public-source only \
             when DATA.csv is itself public (a published release, a codebook table), never for the \
             private rows.
+
+            With --dp-epsilon the schema is estimated under differential privacy instead ("source": \
+            "dp"): categories by noisy-count thresholding, numeric ranges by DP quantiles inside public \
+            bounds you declare with --numeric. Its (epsilon, delta) is recorded in the file and charged \
+            to the total of finetune --dp.
             """
         )
 
@@ -42,10 +47,34 @@ struct SchemaCommand: ParsableCommand {
         @Flag(help: "DATA.csv is public, not private rows: mark the schema \"source\": \"public\".")
         var publicSource = false
 
+        @Option(help: "Estimate the schema under differential privacy with this epsilon (charged to training's total).")
+        var dpEpsilon: Double?
+
+        @Option(help: "Delta of the DP estimate.")
+        var dpDelta = 1e-6
+
+        @Option(help: "With --dp-epsilon: a numeric column and its public bounds, col=lo..hi[:decimals] (repeatable); other columns are categorical.")
+        var numeric: [String] = []
+
+        @Option(help: "Seed the DP noise (tests only: the guarantee does not hold).")
+        var insecureSeed: UInt64?
+
         @Option(name: .shortAndLong, help: "Output schema JSON file.")
         var output: String
 
         func run() throws {
+            if let dpEpsilon {
+                guard dpEpsilon > 0, dpDelta > 0, dpDelta < 1 else { throw ValidationError("--dp-epsilon must be positive and --dp-delta in (0, 1)") }
+                if insecureSeed != nil { log("warning: --insecure-seed makes the noise predictable; the privacy guarantee does not hold") }
+                let schema = try DPSchemaEstimator.estimate(
+                    csvPath: data, numeric: numeric.map(DPSchemaEstimator.NumericDeclaration.parse), epsilon: dpEpsilon, delta: dpDelta,
+                    target: target, sensitive: sensitive,
+                    generator: insecureSeed.map(ChaCha20Generator.init(insecureSeed:)) ?? ChaCha20Generator())
+                try SchemaFile.save(schema, to: output)
+                log("schema: \(schema.columns.count) columns estimated under (ε = \(dpEpsilon), δ = \(dpDelta))-DP, source dp -> \(output)")
+                return
+            }
+            guard numeric.isEmpty && insecureSeed == nil else { throw ValidationError("--numeric and --insecure-seed need --dp-epsilon") }
             var options = SchemaInference.Options()
             options.target = target
             options.sensitive = sensitive

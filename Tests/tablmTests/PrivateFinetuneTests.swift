@@ -68,3 +68,25 @@ final class PrivateFinetuneTests: XCTestCase {
                           "--epsilon, --noise-multiplier and --insecure-seed need --dp")
     }
 }
+
+extension PrivateFinetuneTests {
+    /// A schema estimated under DP is accepted by --dp and its (ε, δ) is charged to the total.
+    func testDPSchemaIsChargedToTheTotal() throws {
+        let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
+        let infer = try CommandRunner.run(["schema", "infer", sample, "--dp-epsilon", "20", "--dp-delta", "1e-7", "--insecure-seed", "1",
+                                           "--numeric", "age=17..90", "--numeric", "fnlwgt=0..2000000", "--numeric", "capital_gain=0..99999",
+                                           "--numeric", "capital_loss=0..99999", "--numeric", "hours_per_week=1..99", "-o", "dp.json"], in: folder)
+        XCTAssertEqual(infer.status, 0, infer.stderr)
+        let result = try CommandRunner.run(["finetune", "--dp", "--epsilon", "22", "--delta", "1e-5", "--schema", "dp.json", "--data", sample,
+                                            "--steps", "4", "--insecure-seed", "2", "-o", "ckpt", "--layers", "1", "--width", "16", "--heads", "2",
+                                            "--expected-batch-size", "20"], in: folder)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("privacy budget: schema (ε = 20, δ = 1e-07) + training (ε ≤ 2"), result.stderr)
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("ckpt/training.json"))) as! [String: Any]
+        let privacy = try XCTUnwrap(record["privacy"] as? [String: Any])
+        XCTAssertEqual(privacy["schema_epsilon"] as? Double, 20)
+        let total = try XCTUnwrap(privacy["epsilon"] as? Double)
+        XCTAssertLessThanOrEqual(total, 22)
+        XCTAssertGreaterThan(total, 21.9)
+    }
+}

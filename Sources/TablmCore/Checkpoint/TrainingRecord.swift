@@ -29,10 +29,14 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
     }
 }
 
-/// The privacy guarantee of a training run: (epsilon, delta)-DP at the level of one table row.
+/// The privacy guarantee of a training run: (epsilon, delta)-DP at the level of one table row. When
+/// the schema was estimated under DP, `epsilon`/`delta` are the totals (schema + training, by basic
+/// composition) and the schema's share is kept beside them.
 public struct PrivacyRecord: Codable, Sendable, Equatable {
     public var epsilon: Double
     public var delta: Double
+    public var schemaEpsilon: Double?
+    public var schemaDelta: Double?
     public var noiseMultiplier: Double
     public var sampleRate: Double
     public var clipNorm: Double
@@ -48,6 +52,6 @@ public struct PrivacyRecord: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case epsilon, delta, noiseMultiplier = "noise_multiplier", sampleRate = "sample_rate", clipNorm = "clip_norm", accountant
+        case epsilon, delta, schemaEpsilon = "schema_epsilon", schemaDelta = "schema_delta", noiseMultiplier = "noise_multiplier", sampleRate = "sample_rate", clipNorm = "clip_norm", accountant
     }
 }

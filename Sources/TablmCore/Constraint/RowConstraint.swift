@@ -45,12 +45,15 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
     private let prefixTokens, infixTokens, separatorTokens, suffixTokens: [Int32]
     private let names: TokenTrie
     private let plans: [ColumnPlan]
-    /// Columns with conditions, in the order they are written (first).
+    /// Columns written in a forced order, first: conditioned ones, then (fixed order) all the others.
     private let conditioned: [Int]
     private let digitTokens: [(token: Int32, symbol: NumberPrefix.Symbol)]
     private let symbolOfToken: [Int32: NumberPrefix.Symbol]
 
-    public init(schema: Schema, template: RowTemplate, tokenizer: Tokenizer, conditions: [ColumnCondition] = []) throws {
+    /// - Parameter fixedOrder: write the columns in the schema's order (after conditioned ones) instead
+    ///   of letting the model choose the next column.
+    public init(schema: Schema, template: RowTemplate, tokenizer: Tokenizer, conditions: [ColumnCondition] = [],
+                fixedOrder: Bool = false) throws {
         self.schema = schema
         eos = tokenizer.eosID
         func encode(_ text: String, _ what: String) throws -> [Int32] {
@@ -83,7 +86,7 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
         for condition in conditions where !conditionedOrder.contains(schema.index(of: condition.column)!) {
             conditionedOrder.append(schema.index(of: condition.column)!)
         }
-        conditioned = conditionedOrder
+        conditioned = conditionedOrder + (fixedOrder ? schema.columns.indices.filter { !conditionedOrder.contains($0) } : [])
 
         var plans: [ColumnPlan] = []
         for column in schema.columns {

@@ -17,6 +17,19 @@ public enum SchemaSource: String, Codable, Sendable {
     case data
     /// Declared by the user from public knowledge (a codebook, a published form), not from private rows.
     case `public`
+    /// Estimated from private rows under differential privacy; `privacy_cost` says what it spent.
+    case dp
+}
+
+/// The privacy a schema estimated under DP spent, charged to the total of a private training run.
+public struct PrivacyCost: Codable, Equatable, Sendable {
+    public var epsilon: Double
+    public var delta: Double
+
+    public init(epsilon: Double, delta: Double) {
+        self.epsilon = epsilon
+        self.delta = delta
+    }
 }
 
 /// One column of a table.
@@ -94,6 +107,13 @@ public struct Schema: Codable, Equatable, Sendable {
     /// Columns whose influence fairness work controls (e.g. `sex`).
     public var sensitive: [String]
     public var columns: [ColumnSchema]
+    /// For `"source": "dp"`: the (ε, δ) its estimation spent.
+    public var privacyCost: PrivacyCost?
+
+    enum CodingKeys: String, CodingKey {
+        case version, source, target, sensitive, columns
+        case privacyCost = "privacy_cost"
+    }
 
     public init(columns: [ColumnSchema], source: SchemaSource, target: String? = nil, sensitive: [String] = []) {
         self.version = Self.currentVersion
@@ -110,6 +130,7 @@ public struct Schema: Codable, Equatable, Sendable {
         target = try container.decodeIfPresent(String.self, forKey: .target)
         sensitive = try container.decodeIfPresent([String].self, forKey: .sensitive) ?? []
         columns = try container.decode([ColumnSchema].self, forKey: .columns)
+        privacyCost = try container.decodeIfPresent(PrivacyCost.self, forKey: .privacyCost)
     }
 
     public var columnNames: [String] { columns.map(\.name) }

@@ -47,6 +47,11 @@ public enum SchemaFile {
                        near: "\"version\"")
         }
         guard !schema.columns.isEmpty else { throw fail("the schema has no columns", near: "\"columns\"") }
+        if schema.source == .dp {
+            guard let cost = schema.privacyCost, cost.epsilon > 0, cost.delta >= 0, cost.delta < 1 else {
+                throw fail("a schema with \"source\": \"dp\" needs \"privacy_cost\" {epsilon > 0, delta in [0, 1)}", near: "\"source\"")
+            }
+        }
         var seen = Set<String>()
         for column in schema.columns {
             let here = "\"\(column.name)\""

@@ -29,6 +29,32 @@ public struct RowDecoder {
         categoryLookup = schema.columns.map { $0.categories.map(Set.init) }
     }
 
+    /// For a schema estimated under DP (`"source": "dp"`), rows are fitted rather than refused: numbers
+    /// are clamped into the estimated range, a category that was not selected becomes missing, and a
+    /// row with a missing number where the schema allows none is left out (nil). Each row maps to at
+    /// most one row, so the privacy analysis of training is unchanged; no count of such rows is reported.
+    public func fittedRow(from record: CSVRecord, file: String) throws -> Row? {
+        var row = Row()
+        row.reserveCapacity(schema.columns.count)
+        for (columnIndex, column) in schema.columns.enumerated() {
+            let field = record.fields[fieldIndex[columnIndex]]
+            if column.kind == .categorical {
+                if !field.isEmpty && categoryLookup[columnIndex]!.contains(field) {
+                    row.append(.category(field))
+                } else {
+                    guard column.allowsMissing else { return nil }
+                    row.append(.missing)
+                }
+            } else if case .success(let units) = FixedPoint.parse(field, decimals: column.decimals, canonical: false) {
+                row.append(.number(min(max(units, column.unitRange.lowerBound), column.unitRange.upperBound)))
+            } else {
+                guard column.allowsMissing else { return nil }
+                row.append(.missing)
+            }
+        }
+        return row
+    }
+
     public func row(from record: CSVRecord, file: String) throws -> Row {
         var row = Row()
         row.reserveCapacity(schema.columns.count)

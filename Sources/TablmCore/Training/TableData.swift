@@ -10,7 +10,13 @@ public struct TableData: Sendable {
         let reader = try CSVRecordReader(path: path)
         let decoder = try RowDecoder(schema: schema, header: reader.header, file: path)
         var rows: [Row] = []
-        try reader.forEachRecord { rows.append(try decoder.row(from: $0, file: path)) }
+        try reader.forEachRecord { record in
+            if schema.source == .dp {
+                if let row = try decoder.fittedRow(from: record, file: path) { rows.append(row) }
+            } else {
+                rows.append(try decoder.row(from: record, file: path))
+            }
+        }
         guard let bytes = FileManager.default.contents(atPath: path) else {
             throw InputError("cannot read file", at: SourceLocation(file: path))
         }

@@ -79,6 +79,19 @@ final class RowConstraintTests: XCTestCase {
         }
     }
 
+    func testFixedOrderWritesTheSchemaOrderAfterConditions() throws {
+        let setup = try setup("german_credit.csv")
+        let constraint = try RowConstraint(schema: setup.schema, template: .standard, tokenizer: setup.tokenizer,
+                                           conditions: [ColumnCondition.parse("sex=female")], fixedOrder: true)
+        let expected = ["sex"] + setup.schema.columnNames.filter { $0 != "sex" }
+        let serializer = RowSerializer(schema: setup.schema)
+        for text in try randomRows(setup, constraint: constraint, count: 300, seed: 5) {
+            XCTAssertNoThrow(try serializer.parse(text))
+            let names = text.components(separatedBy: ", ").compactMap { $0.components(separatedBy: " is ").first }
+            XCTAssertEqual(names, expected, text)
+        }
+    }
+
     func testImpossibleOrUnknownConditionsAreRefused() throws {
         let setup = try setup("german_credit.csv")
         for (condition, message) in [("age>=200", "leave no value"), ("agee=3", "no such column"), ("sex=robot", "is not a category of 'sex'"),
