@@ -1,0 +1,97 @@
+/// How closely the synthetic rows' marginals follow the real ones: total-variation distance
+/// (½ Σ |p − q|) of every column's distribution and of every pair's joint distribution. Numbers are
+/// put into quantile bins fitted on the real training rows; missing is a bin of its own.
+public struct MarginalFidelity {
+    private let binners: [(Cell) -> Int]
+
+    public init(schema: Schema, fittedOn rows: [Row], bins: Int = 10) {
+        binners = schema.columns.enumerated().map { index, column in
+            if let categories = column.categories {
+                let lookup = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0 + 1) })
+                return { cell in if case .category(let value) = cell { return lookup[value] ?? 0 }; return 0 }
+            }
+            var values = rows.compactMap { row -> Int64? in if case .number(let units) = row[index] { return units }; return nil }
+            values.sort()
+            var edges: [Int64] = []
+            if !values.isEmpty {
+                for b in 1..<bins { edges.append(values[min(values.count - 1, values.count * b / bins)]) }
+            }
+            let cuts = Array(Set(edges)).sorted()
+            return { cell in
+                guard case .number(let units) = cell else { return 0 }
+                var low = 0, high = cuts.count
+                while low < high {
+                    let middle = (low + high) / 2
+                    if cuts[middle] <= units { low = middle + 1 } else { high = middle }
+                }
+                return low + 1
+            }
+        }
+    }
+
+    public static func totalVariation(_ p: [Int: Double], _ q: [Int: Double]) -> Double {
+        let keys = Set(p.keys).union(q.keys)
+        return 0.5 * keys.reduce(0) { $0 + abs(p[$1, default: 0] - q[$1, default: 0]) }
+    }
+
+    private func distribution(_ rows: [Row], _ key: (Row) -> Int) -> [Int: Double] {
+        var counts: [Int: Double] = [:]
+        for row in rows { counts[key(row), default: 0] += 1 }
+        return counts.mapValues { $0 / Double(max(rows.count, 1)) }
+    }
+
+    /// TV distance per column.
+    public func oneWay(real: [Row], synthetic: [Row]) -> [Double] {
+        binners.indices.map { column in
+            Self.totalVariation(distribution(real) { binners[column]($0[column]) }, distribution(synthetic) { binners[column]($0[column]) })
+        }
+    }
+
+    /// TV distance per pair of columns (i < j), in order.
+    public func twoWay(real: [Row], synthetic: [Row]) -> [Double] {
+        var result: [Double] = []
+        for i in binners.indices {
+            for j in (i + 1)..<binners.count {
+                let key = { (row: Row) in binners[i](row[i]) * 4096 + binners[j](row[j]) }
+                result.append(Self.totalVariation(distribution(real, key), distribution(synthetic, key)))
+            }
+        }
+        return result
+    }
+}
+
+/// Checks that synthetic rows are not copies of the training rows.
+public enum PrivacyMetrics {
+    /// Share of `rows` identical to some row of `reference`.
+    public static func exactCopyRate(_ rows: [Row], of reference: [Row]) -> Double {
+        let known = Set(reference)
+        return rows.isEmpty ? 0 : Double(rows.filter { known.contains($0) }.count) / Double(rows.count)
+    }
+
+    /// Distance to closest record: for each row, whether its nearest training row is closer than its
+    /// nearest holdout row (Hamming distance over columns; ties count ½). About 0.5 when synthetic rows
+    /// are no closer to the training rows than to unseen rows of the same population; near 1 means
+    /// memorisation. The holdout should be as large as the training sample compared.
+    public static func closerToTrainShare(_ rows: [Row], train: [Row], holdout: [Row]) -> Double {
+        func nearest(_ row: Row, _ candidates: [Row]) -> Int {
+            var best = Int.max
+            for candidate in candidates {
+                var distance = 0
+                for (a, b) in zip(row, candidate) where a != b {
+                    distance += 1
+                    if distance >= best { break }
+                }
+                best = min(best, distance)
+                if best == 0 { break }
+            }
+            return best
+        }
+        guard !rows.isEmpty else { return .nan }
+        var share = 0.0
+        for row in rows {
+            let toTrain = nearest(row, train), toHoldout = nearest(row, holdout)
+            share += toTrain < toHoldout ? 1 : (toTrain == toHoldout ? 0.5 : 0)
+        }
+        return share / Double(rows.count)
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+import XCTest
+
+final class EvaluateCommandTests: XCTestCase {
+    /// A "synthetic" table that copies the training rows: perfect fidelity, utility equal to TRTR,
+    /// every row an exact copy, all closer to train than to holdout.
+    func testCopiedRowsAreFlaggedAndFaithful() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tablm-eval-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let lines = try String(contentsOf: CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        try (lines.prefix(301).joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("train.csv"), atomically: true, encoding: .utf8)
+        try ([lines[0]] + lines.dropFirst(301)).joined(separator: "\n").appending("\n").write(to: folder.appendingPathComponent("test.csv"), atomically: true, encoding: .utf8)
+        let schema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
+        let result = try CommandRunner.run(["evaluate", "--train", "train.csv", "--test", "test.csv", "--synthetic", "train.csv", "--schema", schema,
+                                            "--target", "income", "--sensitive", "sex", "--json", "report.json"], in: folder)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("300 of 300 synthetic rows fit the schema"), result.stdout)
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("report.json"))) as! [String: Any]
+        XCTAssertEqual(report["meanOneWayTV"] as? Double, 0)
+        XCTAssertEqual(report["exactCopyRate"] as? Double, 1)
+        XCTAssertEqual(try XCTUnwrap(report["closerToTrainShare"] as? Double), 1, accuracy: 1e-9)
+        let trtr = try XCTUnwrap(report["trtr"] as? [String: Double]), tstr = try XCTUnwrap(report["tstr"] as? [String: Double])
+        XCTAssertEqual(trtr["rocAUC"], tstr["rocAUC"])
+        XCTAssertEqual(report["positiveClass"] as? String, ">50K")
+    }
+}
