@@ -74,9 +74,10 @@ public enum Evaluation {
                 tstrDemographicParityDifference: FairnessMetrics.parityDifference(outcomes: predictions, groups: groups(test)),
                 tstrEqualizedOddsDifference: FairnessMetrics.equalizedOddsDifference(predictions: predictions, labels: testLabels, groups: groups(test)))
         }
-        // Distance to closest record against equally large train and holdout samples.
-        let holdout = Array(test.prefix(max(comparedRows * 4, 1)))
-        let trainSample = Array(train.prefix(holdout.count))
+        // Distance to closest record against equally large train and holdout samples (a larger
+        // candidate set would look closer by chance alone).
+        let sampleSize = max(1, min(train.count, test.count, comparedRows * 4))
+        let holdout = Array(test.prefix(sampleSize)), trainSample = Array(train.prefix(sampleSize))
         return EvaluationReport(
             syntheticRows: syntheticTotal, validRows: synthetic.count,
             oneWayTV: Dictionary(uniqueKeysWithValues: zip(schema.columnNames, oneWay)),
