@@ -202,24 +202,15 @@ public final class GPT2<S: ModelScalar> {
 final class Activations<S: ModelScalar> {
     final class Layer {
         let ln1, ln1Mean, ln1Rstd, qkv, atty, att, residual2, ln2, ln2Mean, ln2Rstd, fch, fchGelu, residual3: UnsafeMutablePointer<S>
-        private let storage: UnsafeMutableBufferPointer<S>
+        private let storage: CarvedBuffer<S>
 
         init(rows: Int, c: Int, batch: Int, heads: Int, length: Int) {
-            let sizes = [rows * c, rows, rows, rows * 3 * c, rows * c, batch * heads * length * length, rows * c,
-                         rows * c, rows, rows, rows * 4 * c, rows * 4 * c, rows * c]
-            storage = .allocate(capacity: sizes.reduce(0, +))
-            storage.initialize(repeating: 0)
-            var pointers: [UnsafeMutablePointer<S>] = []
-            var offset = 0
-            for size in sizes {
-                pointers.append(storage.baseAddress! + offset)
-                offset += size
-            }
-            (ln1, ln1Mean, ln1Rstd, qkv, atty, att, residual2) = (pointers[0], pointers[1], pointers[2], pointers[3], pointers[4], pointers[5], pointers[6])
-            (ln2, ln2Mean, ln2Rstd, fch, fchGelu, residual3) = (pointers[7], pointers[8], pointers[9], pointers[10], pointers[11], pointers[12])
+            storage = CarvedBuffer(sizes: [rows * c, rows, rows, rows * 3 * c, rows * c, batch * heads * length * length, rows * c,
+                                           rows * c, rows, rows, rows * 4 * c, rows * 4 * c, rows * c])
+            let p = storage.pointers
+            (ln1, ln1Mean, ln1Rstd, qkv, atty, att, residual2) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6])
+            (ln2, ln2Mean, ln2Rstd, fch, fchGelu, residual3) = (p[7], p[8], p[9], p[10], p[11], p[12])
         }
-
-        deinit { storage.deallocate() }
     }
 
     let batch: Int
@@ -227,15 +218,28 @@ final class Activations<S: ModelScalar> {
     let layers: [Layer]
     let encoded, lnf, lnfMean, lnfRstd, logits, losses: UnsafeMutablePointer<S>
     let dresidual, dln, dqkv, datty, dfch, attentionScratch: UnsafeMutablePointer<S>
-    private let storage: UnsafeMutableBufferPointer<S>
+    private let storage: CarvedBuffer<S>
 
     init(config: GPT2Config, batch: Int, length: Int) {
         self.batch = batch
         self.length = length
         let rows = batch * length, c = config.width
         layers = (0..<config.layers).map { _ in Layer(rows: rows, c: c, batch: batch, heads: config.heads, length: length) }
-        let sizes = [rows * c, rows * c, rows, rows, rows * config.vocabularySize, rows,
-                     rows * c, rows * c, rows * 3 * c, rows * c, rows * 4 * c, 2 * length * length]
+        storage = CarvedBuffer(sizes: [rows * c, rows * c, rows, rows, rows * config.vocabularySize, rows,
+                                       rows * c, rows * c, rows * 3 * c, rows * c, rows * 4 * c, 2 * length * length])
+        let p = storage.pointers
+        (encoded, lnf, lnfMean, lnfRstd, logits, losses) = (p[0], p[1], p[2], p[3], p[4], p[5])
+        (dresidual, dln, dqkv, datty, dfch, attentionScratch) = (p[6], p[7], p[8], p[9], p[10], p[11])
+    }
+}
+
+/// One zeroed allocation carved into consecutive buffers of the given sizes: a step's scratch
+/// memory is allocated once and freed together.
+final class CarvedBuffer<S: ModelScalar> {
+    let pointers: [UnsafeMutablePointer<S>]
+    private let storage: UnsafeMutableBufferPointer<S>
+
+    init(sizes: [Int]) {
         storage = .allocate(capacity: sizes.reduce(0, +))
         storage.initialize(repeating: 0)
         var pointers: [UnsafeMutablePointer<S>] = []
@@ -244,8 +248,7 @@ final class Activations<S: ModelScalar> {
             pointers.append(storage.baseAddress! + offset)
             offset += size
         }
-        (encoded, lnf, lnfMean, lnfRstd, logits, losses) = (pointers[0], pointers[1], pointers[2], pointers[3], pointers[4], pointers[5])
-        (dresidual, dln, dqkv, datty, dfch, attentionScratch) = (pointers[6], pointers[7], pointers[8], pointers[9], pointers[10], pointers[11])
+        self.pointers = pointers
     }
 
     deinit { storage.deallocate() }
