@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Fresh machine to first result: install what is missing, build in release mode, and run the main
-# job on the bundled sample table (Examples/adult-sample.csv). Outputs go to out/quickstart/.
+# job on the bundled sample table (Examples/adult-sample.csv): schema, row text, tokenizer, fine-tune,
+# constrained generation, then the private path (finetune --dp, generate, evaluate). Outputs go to
+# out/quickstart/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,3 +30,13 @@ head -n 1 "$out/rows.txt" | "$tablm" tokenize --tokenizer "$out/tokenizer.model"
 "$tablm" generate --checkpoint "$out/checkpoint" --rows 200 --seed 1 -o "$out/synthetic.csv"
 "$tablm" generate --checkpoint "$out/checkpoint" --rows 50 --seed 2 --condition sex=Female --condition 'age>=40' \
     -o "$out/synthetic-women-over-40.csv"
+
+# The private path: DP-SGD with the public Adult schema, then constrained generation.
+"$tablm" finetune --dp --epsilon 3 --delta 1e-5 --schema Examples/adult-public-schema.json --data "$data" \
+    --steps 40 --expected-batch-size 64 -o "$out/checkpoint-dp"
+"$tablm" generate --checkpoint "$out/checkpoint-dp" --rows 300 --seed 3 -o "$out/synthetic-dp.csv"
+test_table=../shared/data/adult_test.csv
+if [ -f "$test_table" ]; then
+    "$tablm" evaluate --train "$data" --test "$test_table" --synthetic "$out/synthetic-dp.csv" \
+        --schema Examples/adult-public-schema.json --target income --sensitive sex --checkpoint "$out/checkpoint-dp"
+fi

@@ -95,8 +95,7 @@ public enum FixedPoint {
     /// A bound given by the user (a condition), in units: rounded toward the inside of the range when it
     /// has more decimals than the column keeps. `exact` says whether no rounding happened.
     static func parseBound(_ text: String, decimals: Int, roundUp: Bool, column: String) throws -> (units: Int64, exact: Bool) {
-        guard let value = Double(text), value.isFinite, canonicalDecimals(of: text.hasPrefix("+") ? String(text.dropFirst()) : text) != nil
-                || Double(text) != nil else {
+        guard let value = Double(text), value.isFinite else {
             throw InputError("condition on '\(column)': '\(text)' is not a number")
         }
         let scaled = value * Double(powers[decimals])
