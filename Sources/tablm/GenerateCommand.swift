@@ -46,8 +46,10 @@ struct GenerateCommand: ParsableCommand {
         } else {
             constraint = try RowConstraint(schema: loaded.schema, template: loaded.template, tokenizer: loaded.tokenizer,
                                            conditions: condition.map(ColumnCondition.parse), fixedOrder: fixedOrder)
-            if constraint!.maximumTokens > loaded.model.config.contextLength {
-                log("warning: the longest row the schema allows has \(constraint!.maximumTokens) tokens, the model's context is \(loaded.model.config.contextLength); rows that run out of context are dropped")
+            // Positions needed: <s> and the row's tokens; </s> is sampled from the last one, never fed.
+            let needed = constraint!.maximumTokens - 1
+            if needed > loaded.model.config.contextLength {
+                log("warning: the longest row the schema allows needs \(needed) positions, the model's context is \(loaded.model.config.contextLength); rows that run out of context are dropped")
             }
         }
         let started = DispatchTime.now().uptimeNanoseconds
