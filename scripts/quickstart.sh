@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
+source scripts/blas-env.sh
 swift build -c release 2>&1 | tail -n 1
 tablm=.build/release/tablm
 out=out/quickstart

@@ -9,8 +9,7 @@ python3 -c 'import sentencepiece' 2>/dev/null \
     || python3 -m pip install -q --disable-pip-version-check sentencepiece >/dev/null 2>&1 \
     || echo "note: Python's sentencepiece is not installed; its cross-check test will be skipped" >&2
 
-# Debian's OpenBLAS falls back to slow kernels on AVX-512 CPUs it does not know (see README).
-if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE=SkylakeX; fi
+source scripts/blas-env.sh
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
