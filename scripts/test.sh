@@ -3,11 +3,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-# Optional: Python's sentencepiece lets a test check that it reads our models with the same ids.
-# Without it (no pip, no network) that one test is skipped.
-python3 -c 'import sentencepiece' 2>/dev/null \
-    || python3 -m pip install -q --disable-pip-version-check sentencepiece >/dev/null 2>&1 \
-    || echo "note: Python's sentencepiece is not installed; its cross-check test will be skipped" >&2
+# Optional: Python's sentencepiece and safetensors let tests check that other implementations read
+# our tokenizers and checkpoints. Without them (no pip, no network) those tests are skipped.
+for module in sentencepiece safetensors; do
+    python3 -c "import $module" 2>/dev/null \
+        || python3 -m pip install -q --disable-pip-version-check "$module" >/dev/null 2>&1 \
+        || echo "note: Python's $module is not installed; its cross-check test will be skipped" >&2
+done
 
 source scripts/blas-env.sh
 
