@@ -122,7 +122,7 @@ public final class GPT2<S: ModelScalar> {
             LayerNormKernel.forward(out: a.ln2, mean: a.ln2Mean, rstd: a.ln2Rstd, input: a.residual2, weight: p + o.ln2Weight,
                                     bias: p + o.ln2Bias, rows: rows, channels: c, epsilon: eps)
             LinearKernel.forward(out: a.fch, input: a.ln2, weight: p + o.fcWeight, bias: p + o.fcBias, rows: rows, inputs: c, outputs: 4 * c)
-            GELUKernel.forward(out: a.fchGelu, input: a.fch, count: rows * 4 * c)
+            GELUKernel.forward(out: a.fchGelu, input: a.fch, count: rows * 4 * c, keepTanh: a.fchTanh)
             LinearKernel.forward(out: a.residual3, input: a.fchGelu, weight: p + o.fcProjWeight, bias: p + o.fcProjBias, rows: rows, inputs: 4 * c, outputs: c)
             for i in 0..<rows * c { a.residual3[i] += a.residual2[i] }
         }
@@ -176,7 +176,7 @@ public final class GPT2<S: ModelScalar> {
             // MLP: residual3 = residual2 + fcproj(gelu(fc(ln2(residual2)))).
             sink.linear(weight: o.fcProjWeight, bias: o.fcProjBias, input: a.fchGelu, dout: dres, inputs: 4 * c, outputs: c)
             LinearKernel.backwardInput(dinput: acts.dfch, dout: dres, weight: p + o.fcProjWeight, rows: rows, inputs: 4 * c, outputs: c)
-            GELUKernel.backward(dinput: acts.dfch, input: a.fch, dout: acts.dfch, count: rows * 4 * c)
+            GELUKernel.backward(dinput: acts.dfch, input: a.fch, tanh: a.fchTanh, dout: acts.dfch, count: rows * 4 * c)
             sink.linear(weight: o.fcWeight, bias: o.fcBias, input: a.ln2, dout: acts.dfch, inputs: c, outputs: 4 * c)
             LinearKernel.backwardInput(dinput: acts.dln, dout: acts.dfch, weight: p + o.fcWeight, rows: rows, inputs: c, outputs: 4 * c)
             sink.layerNorm(weight: o.ln2Weight, bias: o.ln2Bias, dout: acts.dln, input: a.residual2, mean: a.ln2Mean, rstd: a.ln2Rstd)
@@ -201,15 +201,15 @@ public final class GPT2<S: ModelScalar> {
 /// Buffers for one batch shape, allocated once and reused every step (no per-step allocation).
 final class Activations<S: ModelScalar> {
     final class Layer {
-        let ln1, ln1Mean, ln1Rstd, qkv, atty, att, residual2, ln2, ln2Mean, ln2Rstd, fch, fchGelu, residual3: UnsafeMutablePointer<S>
+        let ln1, ln1Mean, ln1Rstd, qkv, atty, att, residual2, ln2, ln2Mean, ln2Rstd, fch, fchGelu, fchTanh, residual3: UnsafeMutablePointer<S>
         private let storage: CarvedBuffer<S>
 
         init(rows: Int, c: Int, batch: Int, heads: Int, length: Int) {
             storage = CarvedBuffer(sizes: [rows * c, rows, rows, rows * 3 * c, rows * c, batch * heads * length * length, rows * c,
-                                           rows * c, rows, rows, rows * 4 * c, rows * 4 * c, rows * c])
+                                           rows * c, rows, rows, rows * 4 * c, rows * 4 * c, rows * 4 * c, rows * c])
             let p = storage.pointers
             (ln1, ln1Mean, ln1Rstd, qkv, atty, att, residual2) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6])
-            (ln2, ln2Mean, ln2Rstd, fch, fchGelu, residual3) = (p[7], p[8], p[9], p[10], p[11], p[12])
+            (ln2, ln2Mean, ln2Rstd, fch, fchGelu, fchTanh, residual3) = (p[7], p[8], p[9], p[10], p[11], p[12], p[13])
         }
     }
 
