@@ -42,7 +42,7 @@ extension FinetuneCommand {
             log(String(format: "privacy budget: schema (ε = %.4g, δ = %.2g) + training (ε %@, δ = %.2g)", schemaCost.epsilon, schemaCost.delta,
                        trainingTarget.map { String(format: "≤ %.4g", $0) } ?? "from σ", trainingDelta))
         }
-        let table = try TableData.read(path: data, schema: serializer.schema)
+        let table = try TableData.read(path: data, schema: serializer.schema, fitRows: true)
         let batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: model.config.contextLength)
         let sampleRate = min(1, Double(privacy.expectedBatchSize) / Double(table.rows.count))
         let sigma: Double

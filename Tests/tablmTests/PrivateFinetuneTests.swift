@@ -70,6 +70,25 @@ final class PrivateFinetuneTests: XCTestCase {
 }
 
 extension PrivateFinetuneTests {
+    /// A row that does not fit the public schema is fitted silently: its value never appears on stderr.
+    func testRowsOutsideTheSchemaAreFittedWithoutQuotingThem() throws {
+        let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
+        var lines = try String(contentsOfFile: sample, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines[5] = lines[5].replacingOccurrences(of: ",Male,", with: ",Secretvalue,").replacingOccurrences(of: ",Female,", with: ",Secretvalue,")
+        try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("odd.csv"), atomically: true, encoding: .utf8)
+        let publicSchema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
+        let result = try CommandRunner.run(["finetune", "--dp", "--noise-multiplier", "1", "--schema", publicSchema, "--data", "odd.csv",
+                                            "--steps", "2", "--insecure-seed", "1", "-o", "ckpt", "--layers", "1", "--width", "16", "--heads", "2",
+                                            "--expected-batch-size", "20"], in: folder)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertFalse(result.stderr.contains("Secretvalue"), result.stderr)
+        // Without --dp the same file is refused, naming the place and the value (the owner's own run).
+        let plain = try CommandRunner.run(["finetune", "--schema", publicSchema, "--data", "odd.csv", "--steps", "1", "-o", "ckpt2",
+                                           "--layers", "1", "--width", "16", "--heads", "2"], in: folder)
+        XCTAssertNotEqual(plain.status, 0)
+        XCTAssertTrue(plain.stderr.contains("odd.csv:6:10 (column 'sex'): 'Secretvalue' is not one of the schema's categories"), plain.stderr)
+    }
+
     /// A schema estimated under DP is accepted by --dp and its (ε, δ) is charged to the total.
     func testDPSchemaIsChargedToTheTotal() throws {
         let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path

@@ -29,7 +29,8 @@ public struct RowDecoder {
         categoryLookup = schema.columns.map { $0.categories.map(Set.init) }
     }
 
-    /// For a schema estimated under DP (`"source": "dp"`), rows are fitted rather than refused: numbers
+    /// For a schema estimated under DP (`"source": "dp"`), and for any schema in private training, rows
+    /// are fitted rather than refused, without a message that would quote their values: numbers
     /// are clamped into the estimated range, a category that was not selected becomes missing, and a
     /// row with a missing number where the schema allows none is left out (nil). Each row maps to at
     /// most one row, so the privacy analysis of training is unchanged; no count of such rows is reported.

@@ -6,12 +6,15 @@ public struct TableData: Sendable {
     public var rows: [Row]
     public var sha256: String
 
-    public static func read(path: String, schema: Schema) throws -> TableData {
+    /// - Parameter fitRows: fit rows to the schema instead of refusing them (see
+    ///   `RowDecoder.fittedRow`). Private training does this for every schema: an error that quotes a
+    ///   row's value would let that value out of the process outside the accounted mechanism.
+    public static func read(path: String, schema: Schema, fitRows: Bool = false) throws -> TableData {
         let reader = try CSVRecordReader(path: path)
         let decoder = try RowDecoder(schema: schema, header: reader.header, file: path)
         var rows: [Row] = []
         try reader.forEachRecord { record in
-            if schema.source == .dp {
+            if fitRows || schema.source == .dp {
                 if let row = try decoder.fittedRow(from: record, file: path) { rows.append(row) }
             } else {
                 rows.append(try decoder.row(from: record, file: path))
