@@ -282,30 +282,15 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
     private func longestRow() -> Int {
         var total = 2 + prefixTokens.count
         for (index, plan) in plans.enumerated() {
-            var longestValue = 0
-            var depth: [Int: Int] = [0: 0]
-            for (node, entry) in plan.valueTrie.nodes.enumerated() {
-                for child in entry.children.values { depth[child] = depth[node, default: 0] + 1 }
-                longestValue = max(longestValue, depth[node, default: 0])
-            }
+            var longestValue = plan.valueTrie.longestSequence
             if let range = plan.numberRange {
                 let magnitude = max(range.lowerBound.magnitude, range.upperBound.magnitude)
                 let digits = String(magnitude).count + (range.lowerBound < 0 ? 1 : 0) + (plan.decimals > 0 ? 1 : 0)
                 longestValue = max(longestValue, digits)
             }
-            let nameLength = names.nodes.count > 1 ? (try? nameLengthOf(index)) ?? 1 : 1
-            total += nameLength + infixTokens.count + longestValue + suffixTokens.count
+            total += names.lengths[index]! + infixTokens.count + longestValue + suffixTokens.count
         }
         return total + separatorTokens.count * max(0, plans.count - 1)
-    }
-
-    private func nameLengthOf(_ column: Int) throws -> Int {
-        var depth: [Int: Int] = [0: 0]
-        for (node, entry) in names.nodes.enumerated() {
-            for child in entry.children.values { depth[child] = depth[node, default: 0] + 1 }
-            if entry.terminal == column { return depth[node, default: 0] }
-        }
-        return 1
     }
 }
 

@@ -22,6 +22,11 @@ struct TokenTrie: Sendable {
     private(set) var nodes = [Node()]
     /// For each node, the indices of the sequences below it (precomputed: a decoding step only looks up).
     private(set) var below: [[Int]] = []
+    /// Token count of each sequence, by index.
+    private(set) var lengths: [Int: Int] = [:]
+
+    /// The longest sequence's token count (0 for an empty trie).
+    var longestSequence: Int { lengths.values.max() ?? 0 }
 
     init(_ sequences: [(tokens: [Int32], index: Int)]) {
         for (tokens, index) in sequences {
@@ -37,6 +42,7 @@ struct TokenTrie: Sendable {
                 }
             }
             nodes[node].terminal = index
+            lengths[index] = tokens.count
         }
         below = [[Int]](repeating: [], count: nodes.count)
         // Children are created after their parents, so a reverse sweep sees every child first.
