@@ -78,7 +78,7 @@ public final class PrivateFineTuner {
         for start in stride(from: 0, to: indices.count, by: settings.microBatch) {
             let chunk = indices[start..<min(indices.count, start + settings.microBatch)]
             let sequences = try chunk.map { index in
-                try batcher.sequence(rows[index], order: batcher.serializer.columnOrder(seed: settings.seed, rowIndex: step &* 1_000_003 &+ index))
+                try batcher.trainingSequence(rows[index], rowIndex: index, step: step, seed: settings.seed)
             }
             var batch = batcher.batch(sequences)
             // Each row's loss is the mean over its own tokens, so its gradient does not depend on the others.

@@ -90,7 +90,7 @@ public final class FineTuner {
         for step in startStep..<settings.steps {
             let started = DispatchTime.now().uptimeNanoseconds
             let sequences = try rowIndices(step: step).map { index in
-                try batcher.sequence(train[index], order: batcher.serializer.columnOrder(seed: settings.seed, rowIndex: step &* 1_000_003 &+ index))
+                try batcher.trainingSequence(train[index], rowIndex: index, step: step, seed: settings.seed)
             }
             let batch = batcher.batch(sequences)
             model.zeroGradients()

@@ -46,6 +46,12 @@ public struct RowBatcher: Sendable {
         return [tokenizer.bosID] + ids + [tokenizer.eosID]
     }
 
+    /// The sequence of training row `rowIndex` at step `step`: a fresh column order each time a row is
+    /// used, reproducible from (seed, step, row) alone so that resumed runs see the same batches.
+    public func trainingSequence(_ row: Row, rowIndex: Int, step: Int, seed: UInt64) throws -> [Int32] {
+        try sequence(row, order: serializer.columnOrder(seed: seed, rowIndex: step &* 1_000_003 &+ rowIndex))
+    }
+
     public func batch(_ sequences: [[Int32]]) -> TokenBatch {
         let b = max(sequences.count, 1), t = length
         var tokens = [Int32](repeating: tokenizer.padID, count: b * t)
