@@ -24,7 +24,7 @@ extension FinetuneCommand {
             accountant.record(noiseMultiplier: previous.noiseMultiplier, sampleRate: previous.sampleRate, steps: startStep)
         } else {
             tokenizer = try privateTokenizer(serializer)
-            model = try makeModel(tokenizer: tokenizer, serializer: serializer, record: &record)
+            model = try makeModel(tokenizer: tokenizer, serializer: serializer, rows: nil, record: &record)
             if initFrom != nil { log("note: --init must come from public data; the guarantee covers only the rows of --data") }
         }
         try requirePublicSchema(serializer.schema)

@@ -71,14 +71,12 @@ struct FinetuneCommand: ParsableCommand {
         settings.adam.weightDecay = weightDecay
 
         var record = TrainingRecord()
-        let model: GPT2<Float>
         let tokenizer: Tokenizer
         var startStep = 0
         var resumed: Checkpoint?
         if let resume {
             let checkpoint = try Checkpoint.load(folder: resume)
             resumed = checkpoint
-            model = checkpoint.model
             tokenizer = checkpoint.tokenizer
             serializer = RowSerializer(schema: checkpoint.schema, template: checkpoint.template)
             record = checkpoint.record
@@ -86,11 +84,16 @@ struct FinetuneCommand: ParsableCommand {
             if let seed = checkpoint.record.seed { settings.seed = seed }
         } else {
             tokenizer = try loadTokenizer(serializer)
-            model = try makeModel(tokenizer: tokenizer, serializer: serializer, record: &record)
         }
         let table = try TableData.read(path: data, schema: serializer.schema)
-        if let resumed, resumed.record.dataSHA256 != table.sha256 {
-            throw InputError("this is not the table the checkpoint was trained on (sha256 differs)", at: SourceLocation(file: data))
+        let model: GPT2<Float>
+        if let resumed {
+            guard resumed.record.dataSHA256 == table.sha256 else {
+                throw InputError("this is not the table the checkpoint was trained on (sha256 differs)", at: SourceLocation(file: data))
+            }
+            model = resumed.model
+        } else {
+            model = try makeModel(tokenizer: tokenizer, serializer: serializer, rows: table.rows, record: &record)
         }
         let (train, held) = table.split(heldOutFraction: heldOut, seed: settings.seed)
         let batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: model.config.contextLength)
@@ -133,9 +136,10 @@ struct FinetuneCommand: ParsableCommand {
         return try Tokenizer(modelBytes: trained.model)
     }
 
-    func makeModel(tokenizer: Tokenizer, serializer: RowSerializer, record: inout TrainingRecord) throws -> GPT2<Float> {
+    /// A new model, or one adapted from --init. `rows` (nil for a private run) size the default context.
+    func makeModel(tokenizer: Tokenizer, serializer: RowSerializer, rows: [Row]?, record: inout TrainingRecord) throws -> GPT2<Float> {
         guard let initFrom else {
-            let needed = try neededContext(tokenizer: tokenizer, serializer: serializer)
+            let needed = try neededContext(tokenizer: tokenizer, serializer: serializer, rows: rows)
             let config = GPT2Config(vocabularySize: tokenizer.vocabularySize, contextLength: context ?? needed, width: width,
                                     layers: layers, heads: heads, bosTokenID: Int(tokenizer.bosID), eosTokenID: Int(tokenizer.eosID))
             if let problem = config.problem { throw ValidationError(problem) }
@@ -152,12 +156,11 @@ struct FinetuneCommand: ParsableCommand {
     }
 
     /// The longest row the schema allows (so constrained generation can always finish a row), or the
-    /// longest training row if that is longer. Read from the schema alone, not from the rows, when the
-    /// run is private.
-    func neededContext(tokenizer: Tokenizer, serializer: RowSerializer) throws -> Int {
+    /// longest training row if that is longer. From the schema alone when no rows are given (a private
+    /// run must not size anything from the rows).
+    func neededContext(tokenizer: Tokenizer, serializer: RowSerializer, rows: [Row]?) throws -> Int {
         let schemaLongest = try RowConstraint(schema: serializer.schema, template: serializer.template, tokenizer: tokenizer).maximumTokens - 1
-        if privacy.dp { return schemaLongest }
-        let table = try TableData.read(path: data, schema: serializer.schema)
-        return max(schemaLongest, try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: Int.max).length)
+        guard let rows else { return schemaLongest }
+        return max(schemaLongest, try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: rows, context: Int.max).length)
     }
 }
