@@ -14,6 +14,7 @@ public final class KVCacheDecoder {
     private let x, ln, qkv, atty, fch, fchGelu, scores, mean, rstd: UnsafeMutableBufferPointer<Float>
     /// Logits of the last step, [batch, vocab].
     public let logits: UnsafeMutableBufferPointer<Float>
+    private let storage: CarvedBuffer<Float>
 
     public init(model: GPT2<Float>, batch: Int) {
         self.model = model
@@ -24,27 +25,12 @@ public final class KVCacheDecoder {
         hs = config.headSize
         capacity = config.contextLength
         layerOffsets = (0..<config.layers).map(model.layout.layer)
-        func buffer(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
-            let pointer = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
-            pointer.initialize(repeating: 0)
-            return pointer
-        }
-        keys = buffer(config.layers * batch * capacity * c)
-        values = buffer(config.layers * batch * capacity * c)
-        x = buffer(batch * c)
-        ln = buffer(batch * c)
-        qkv = buffer(batch * 3 * c)
-        atty = buffer(batch * c)
-        fch = buffer(batch * 4 * c)
-        fchGelu = buffer(batch * 4 * c)
-        scores = buffer(capacity)
-        mean = buffer(batch)
-        rstd = buffer(batch)
-        logits = buffer(batch * config.vocabularySize)
-    }
-
-    deinit {
-        for buffer in [keys, values, x, ln, qkv, atty, fch, fchGelu, scores, mean, rstd, logits] { buffer.deallocate() }
+        let sizes = [config.layers * batch * capacity * c, config.layers * batch * capacity * c, batch * c, batch * c, batch * 3 * c,
+                     batch * c, batch * 4 * c, batch * 4 * c, capacity, batch, batch, batch * config.vocabularySize]
+        storage = CarvedBuffer(sizes: sizes)
+        let v = zip(storage.pointers, sizes).map { UnsafeMutableBufferPointer(start: $0, count: $1) }
+        (keys, values, x, ln, qkv, atty) = (v[0], v[1], v[2], v[3], v[4], v[5])
+        (fch, fchGelu, scores, mean, rstd, logits) = (v[6], v[7], v[8], v[9], v[10], v[11])
     }
 
     public func reset() { position = 0 }

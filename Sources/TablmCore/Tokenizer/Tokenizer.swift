@@ -79,8 +79,8 @@ public final class Tokenizer: @unchecked Sendable {
     public func encode(_ text: String) throws(TokenizerError) -> [Int32] {
         var ids = [Int32](repeating: 0, count: text.utf8.count + 1)
         var error: UnsafeMutablePointer<CChar>?
-        var utf8 = Array(text.utf8)
-        let needed = utf8.withUnsafeMutableBufferPointer { bytes in
+        let utf8 = Array(text.utf8)
+        let needed = utf8.withUnsafeBufferPointer { bytes in
             bytes.withMemoryRebound(to: CChar.self) { bytes in
                 ids.withUnsafeMutableBufferPointer { tablm_sp_encode(processor, bytes.baseAddress, bytes.count, $0.baseAddress, $0.count, &error) }
             }
