@@ -64,7 +64,7 @@ public final class GPT2<S: ModelScalar> {
     }
 
     /// Forward pass with loss Σ weight · (−log p(target)); keeps what `backward()` needs.
-    /// Positions with weight 0 (padding) do not count. Per-position losses are in `positionLosses`.
+    /// Positions with weight 0 (padding) do not count.
     @discardableResult
     public func loss(tokens: [Int32], targets: [Int32], weights: [S], batch: Int, length: Int) -> S {
         precondition(tokens.count == batch * length && targets.count == tokens.count && weights.count == tokens.count)
@@ -84,12 +84,6 @@ public final class GPT2<S: ModelScalar> {
 
     /// Batch and length of the last `loss` call.
     var lastBatchShape: (batch: Int, length: Int)? { lastBatch.map { ($0.batch, $0.length) } }
-
-    /// −log p(target) per position of the last `loss` call (0 where the weight was 0).
-    public var positionLosses: [S] {
-        guard let acts = activations, let last = lastBatch else { return [] }
-        return Array(UnsafeBufferPointer(start: acts.losses, count: last.batch * last.length))
-    }
 
     private func prepare(batch: Int, length: Int) -> Activations<S> {
         precondition(length <= config.contextLength, "sequence of \(length) tokens exceeds the context of \(config.contextLength)")
