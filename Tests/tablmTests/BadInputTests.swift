@@ -7,12 +7,7 @@ final class BadInputTests: XCTestCase {
     private var folder: URL!
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("tablm-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
+        folder = try CommandRunner.scratchFolder(self)
     }
 
     private func write(_ name: String, _ bytes: [UInt8]) throws {

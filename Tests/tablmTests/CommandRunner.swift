@@ -25,6 +25,14 @@ enum CommandRunner {
         return found
     }
 
+    /// A fresh scratch folder, removed when `test` ends.
+    static func scratchFolder(_ test: XCTestCase) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tablm-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
     static func run(_ arguments: [String], in folder: URL, input: String? = nil) throws -> CommandResult {
         let process = Process()
         process.executableURL = try executable()

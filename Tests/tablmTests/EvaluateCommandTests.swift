@@ -6,9 +6,7 @@ final class EvaluateCommandTests: XCTestCase {
     /// every row an exact copy, all closer to train than to holdout (train and test of equal size, so
     /// the distance check compares every training row).
     func testCopiedRowsAreFlaggedAndFaithful() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tablm-eval-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try CommandRunner.scratchFolder(self)
         let lines = try String(contentsOf: CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv"), encoding: .utf8)
             .split(separator: "\n").map(String.init)
         try (lines.prefix(201).joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("train.csv"), atomically: true, encoding: .utf8)

@@ -5,9 +5,7 @@ import XCTest
 /// parse back, and get the same table.
 final class PipelineTests: XCTestCase {
     func testInferSerializeParseRoundTripOnTheBundledSample() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tablm-pipe-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try CommandRunner.scratchFolder(self)
         let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
 
         let infer = try CommandRunner.run(["schema", "infer", sample, "--target", "income", "--sensitive", "sex", "-o", "s.json"], in: folder)

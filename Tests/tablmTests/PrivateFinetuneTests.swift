@@ -9,12 +9,7 @@ final class PrivateFinetuneTests: XCTestCase {
     private let tiny = ["--layers", "1", "--width", "16", "--heads", "2", "--micro-batch", "16", "--expected-batch-size", "20"]
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("tablm-dp-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
+        folder = try CommandRunner.scratchFolder(self)
     }
 
     private func run(_ arguments: [String]) throws -> CommandResult {

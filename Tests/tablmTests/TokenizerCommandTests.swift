@@ -5,18 +5,13 @@ final class TokenizerCommandTests: XCTestCase {
     private var folder: URL!
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("tablm-tok-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try CommandRunner.scratchFolder(self)
         try #"""
         {"source": "public", "columns": [
           {"name": "age", "kind": "integer", "min": 0, "max": 99},
           {"name": "sex", "kind": "categorical", "categories": ["Female", "Male"]}
         ]}
         """#.write(to: folder.appendingPathComponent("s.json"), atomically: true, encoding: .utf8)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
     }
 
     private func run(_ arguments: [String], input: String? = nil) throws -> CommandResult {
