@@ -20,7 +20,10 @@ let package = Package(
                 "CSentencePiece", "CBLAS",
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "RealModule", package: "swift-numerics"),
-            ]
+            ],
+            // Optimised in debug builds too: the tests run real training steps, gradient checks and
+            // accountant FFTs, which take minutes unoptimised and seconds optimised.
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         // OpenBLAS's CBLAS (Debian: libopenblas-dev).
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),

@@ -10,7 +10,7 @@ extension FinetuneCommand {
         let model: GPT2<Float>
         let tokenizer: Tokenizer
         var startStep = 0
-        var accountant = PrivacyAccountant()
+        var accountant = PrivacyAccountant(method: privacy.accountant)
         if let resume {
             let checkpoint = try Checkpoint.load(folder: resume)
             guard let previous = checkpoint.record.privacy else {
@@ -50,7 +50,7 @@ extension FinetuneCommand {
             sigma = noiseMultiplier
         } else {
             guard let calibrated = PrivacyAccountant.calibrate(targetEpsilon: trainingTarget!, delta: trainingDelta, sampleRate: sampleRate,
-                                                               steps: steps, method: .rdp) else {
+                                                               steps: steps, method: privacy.accountant) else {
                 throw ValidationError("epsilon \(trainingTarget!) cannot be reached in \(steps) steps at sampling rate \(sampleRate)")
             }
             sigma = calibrated
@@ -77,7 +77,7 @@ extension FinetuneCommand {
         if let resume, try Checkpoint.restoreOptimizer(folder: resume, into: tuner.optimizer) == false {
             log("warning: \(resume) has no optimizer state; AdamW restarts from zero moments")
         }
-        var planned = PrivacyAccountant()
+        var planned = PrivacyAccountant(method: privacy.accountant)
         planned.record(noiseMultiplier: sigma, sampleRate: sampleRate, steps: steps)
         log(String(format: "finetune --dp: %d parameters; sampling rate q = %.5f (expected %d rows a step), noise multiplier σ = %.4f, clip C = %.3g, %d steps: (ε = %.4f, δ = %.1e) when done; OpenBLAS %@",
                    model.parameterCount, sampleRate, privacy.expectedBatchSize, sigma, clip, steps,
@@ -91,7 +91,7 @@ extension FinetuneCommand {
         }, checkpoint: { step in
             record.steps = step
             var guarantee = PrivacyRecord(epsilon: tuner.accountant.epsilon(delta: trainingDelta) + schemaCost.epsilon, delta: privacy.delta,
-                                          noiseMultiplier: sigma, sampleRate: sampleRate, clipNorm: clip, accountant: "rdp")
+                                          noiseMultiplier: sigma, sampleRate: sampleRate, clipNorm: clip, accountant: privacy.accountant.rawValue)
             if serializer.schema.source == .dp {
                 guarantee.schemaEpsilon = schemaCost.epsilon
                 guarantee.schemaDelta = schemaCost.delta
@@ -100,8 +100,8 @@ extension FinetuneCommand {
             try Checkpoint(model: model, tokenizer: tokenizer, schema: serializer.schema, template: serializer.template, record: record)
                 .save(to: output, optimizer: tuner.optimizer)
         })
-        log(String(format: "finetune --dp: (ε = %.4f, δ = %.1e)-DP for each row of %@ (RDP accountant%@); checkpoint -> %@",
-                   tuner.accountant.epsilon(delta: trainingDelta) + schemaCost.epsilon, privacy.delta, data,
+        log(String(format: "finetune --dp: (ε = %.4f, δ = %.1e)-DP for each row of %@ (%@ accountant%@); checkpoint -> %@",
+                   tuner.accountant.epsilon(delta: trainingDelta) + schemaCost.epsilon, privacy.delta, data, privacy.accountant.rawValue.uppercased(),
                    serializer.schema.source == .dp ? ", schema estimation included" : "", output))
     }
 

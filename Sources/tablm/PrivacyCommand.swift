@@ -14,7 +14,7 @@ struct PrivacyCommand: ParsableCommand {
         @Option(help: "Probability that a row joins a step (Poisson sampling).") var sampleRate: Double
         @Option(help: "Steps taken.") var steps: Int
         @Option(help: "Target delta.") var delta: Double
-        @Option(help: "Accountant: rdp (Rényi DP of the sampled Gaussian, Mironov et al. 2019).") var accountant: PrivacyAccountant.Method = .rdp
+        @Option(help: "Accountant: pld (privacy loss distributions, tight) or rdp (Rényi DP, Mironov et al. 2019; faster, looser). Both are upper bounds.") var accountant: PrivacyAccountant.Method = .pld
 
         func validate() throws {
             guard sampleRate > 0 && sampleRate <= 1 else { throw ValidationError("--sample-rate must be in (0, 1]") }

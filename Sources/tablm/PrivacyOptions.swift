@@ -15,6 +15,9 @@ struct PrivacyOptions: ParsableArguments {
     @Option(help: "Noise multiplier sigma (instead of --epsilon).")
     var noiseMultiplier: Double?
 
+    @Option(help: "Privacy accountant: pld (privacy loss distributions, tight) or rdp (Rényi DP, looser, faster). Both give upper bounds on epsilon.")
+    var accountant: PrivacyAccountant.Method = .pld
+
     @Option(help: "Expected rows per step; the sampling rate is this over the row count.")
     var expectedBatchSize = 256
 

@@ -5,13 +5,15 @@ dp-accounting; run from the repository root):
 
 Writes Tests/Fixtures/accountant-values.json: for several (sigma, q, steps, delta), the epsilon of
 dp_accounting's RdpAccountant at the integer orders 2 ... 256, so both sides minimise over the same
-orders. (At fractional orders dp_accounting sums the series' terms in absolute value, a slightly
+orders, and of its PLDAccountant (connect-the-dots, value_discretization_interval 1e-4, the same grid
+as tablm's PLD accountant). (At fractional orders dp_accounting sums the series' terms in absolute value, a slightly
 looser bound than Opacus's signed sum that tablm follows; Opacus's pinned value covers those.)
 """
 import json
 
 import dp_accounting
 from dp_accounting import dp_event, rdp
+from dp_accounting.pld import pld_privacy_accountant
 
 ORDERS = list(range(2, 257))
 CASES = [
@@ -22,17 +24,20 @@ CASES = [
     (1.1, 0.02, 5000, 1e-5),
     (4.0, 0.3, 100, 1e-4),
     (0.6, 0.004, 3000, 1e-5),
+    (1.0957, 0.00786, 300, 1e-5),
 ]
 
 
 def main():
     values = []
     for sigma, q, steps, delta in CASES:
+        event = dp_event.SelfComposedDpEvent(dp_event.PoissonSampledDpEvent(q, dp_event.GaussianDpEvent(sigma)), steps)
         accountant = rdp.RdpAccountant(orders=ORDERS)
-        accountant.compose(dp_event.SelfComposedDpEvent(
-            dp_event.PoissonSampledDpEvent(q, dp_event.GaussianDpEvent(sigma)), steps))
+        accountant.compose(event)
+        pld = pld_privacy_accountant.PLDAccountant(value_discretization_interval=1e-4)
+        pld.compose(event)
         values.append({"noise_multiplier": sigma, "sample_rate": q, "steps": steps, "delta": delta,
-                       "epsilon": accountant.get_epsilon(delta)})
+                       "epsilon": accountant.get_epsilon(delta), "pld_epsilon": pld.get_epsilon(delta)})
     with open("Tests/Fixtures/accountant-values.json", "w") as f:
         json.dump({"dp_accounting": dp_accounting.__version__ if hasattr(dp_accounting, "__version__") else "0.6.0",
                    "orders": "integers 2-256", "values": values}, f, indent=2)

@@ -5,11 +5,18 @@ final class PrivacyCommandTests: XCTestCase {
     func testEpsilonAndCalibrate() throws {
         let folder = FileManager.default.temporaryDirectory
         let epsilon = try CommandRunner.run(["privacy", "epsilon", "--sample-rate", "0.04", "--noise-multiplier", "1.5",
-                                             "--steps", "2250", "--delta", "1e-5"], in: folder)
+                                             "--steps", "2250", "--delta", "1e-5", "--accountant", "rdp"], in: folder)
         XCTAssertEqual(epsilon.status, 0, epsilon.stderr)
         XCTAssertEqual(try XCTUnwrap(Double(epsilon.stdout.trimmingCharacters(in: .whitespacesAndNewlines))), 7.32911117143, accuracy: 1e-5)
+        // The default accountant is PLD: dp_accounting's PLDAccountant says 6.76879 here; tablm adds a
+        // floating-point allowance, so it may sit a little above, never below.
+        let pld = try CommandRunner.run(["privacy", "epsilon", "--sample-rate", "0.04", "--noise-multiplier", "1.5",
+                                         "--steps", "2250", "--delta", "1e-5"], in: folder)
+        let pldEpsilon = try XCTUnwrap(Double(pld.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        XCTAssertGreaterThanOrEqual(pldEpsilon, 6.76878)
+        XCTAssertLessThan(pldEpsilon, 6.77)
         let sigma = try CommandRunner.run(["privacy", "calibrate", "--sample-rate", "0.04", "--steps", "2250", "--delta", "1e-5",
-                                           "--epsilon", "7.32911117143"], in: folder)
+                                           "--epsilon", "7.32911117143", "--accountant", "rdp"], in: folder)
         let value = try XCTUnwrap(Double(sigma.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         XCTAssertGreaterThanOrEqual(value, 1.5)
         XCTAssertLessThan(value, 1.5 * 1.002)

@@ -30,7 +30,7 @@ final class PrivateFinetuneTests: XCTestCase {
         XCTAssertLessThanOrEqual(epsilon, 2)
         XCTAssertGreaterThan(epsilon, 1.9)
         XCTAssertEqual(privacy["delta"] as? Double, 1e-5)
-        XCTAssertEqual(privacy["accountant"] as? String, "rdp")
+        XCTAssertEqual(privacy["accountant"] as? String, "pld", "the default accountant")
         for leaky in ["data_sha256", "train_loss", "held_out_loss", "tokens_seen", "data_rows", "held_out_rows"] {
             XCTAssertNil(record[leaky], "\(leaky) is computed from the rows and must not be recorded")
         }

@@ -4,6 +4,9 @@ public struct PrivacyAccountant: Codable, Sendable, Equatable {
     public enum Method: String, Codable, Sendable, CaseIterable {
         /// Rényi DP of the sampled Gaussian (Mironov et al. 2019): fast, a valid upper bound.
         case rdp
+        /// Privacy loss distributions with connect-the-dots discretisation (Doroshenko et al. 2022):
+        /// tighter, slower (an FFT over the loss grid), also a valid upper bound.
+        case pld
     }
 
     /// `steps` steps with the same noise multiplier and sample rate.
@@ -42,6 +45,7 @@ public struct PrivacyAccountant: Codable, Sendable, Equatable {
         guard !history.isEmpty else { return 0 }
         switch method {
         case .rdp: return RDPAccountant.epsilon(history: history, delta: delta)
+        case .pld: return PLDAccountant.epsilon(history: history, delta: delta)
         }
     }
 

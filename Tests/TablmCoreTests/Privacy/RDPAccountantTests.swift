@@ -14,17 +14,11 @@ final class RDPAccountantTests: XCTestCase {
     /// Points from Google's dp_accounting RdpAccountant at the same (integer) orders
     /// (Tests/Fixtures/make_accountant_values.py wrote them).
     func testDPAccountingValues() throws {
-        struct Values: Decodable {
-            struct Point: Decodable { var noise_multiplier: Double; var sample_rate: Double; var steps: Int; var delta: Double; var epsilon: Double }
-            var values: [Point]
-        }
-        let url = Fixtures.repositoryRoot.appendingPathComponent("Tests/Fixtures/accountant-values.json")
-        let points = try JSONDecoder().decode(Values.self, from: Data(contentsOf: url)).values
+        let points = try AccountantFixture.load()
         XCTAssertGreaterThanOrEqual(points.count, 6)
         for point in points {
-            let history = [PrivacyAccountant.Segment(noiseMultiplier: point.noise_multiplier, sampleRate: point.sample_rate, steps: point.steps)]
-            let ours = RDPAccountant.epsilon(history: history, delta: point.delta, orders: (2...256).map(Double.init))
-            XCTAssertEqual(ours, point.epsilon, accuracy: point.epsilon * 1e-6, "σ \(point.noise_multiplier) q \(point.sample_rate) T \(point.steps)")
+            let ours = RDPAccountant.epsilon(history: point.history, delta: point.delta, orders: (2...256).map(Double.init))
+            XCTAssertEqual(ours, point.epsilon, accuracy: point.epsilon * 1e-6, point.label)
         }
     }
 

@@ -1,0 +1,162 @@
+import Foundation
+
+/// A discrete privacy loss distribution (Koskela, Jälkö & Honkela 2020; Google's dp_accounting):
+/// P-mass `masses[i]` at loss (lowerIndex + i)·Δ, plus `infinityMass` at +∞. Its hockey-stick
+/// divergence δ(ε) = infinityMass + Σ masses[i]·(1 − e^{ε − lossᵢ})₊ bounds the mechanism's from
+/// above, and composing mechanisms convolves their distributions.
+struct PrivacyLossDistribution {
+    let discretization: Double
+    let lowerIndex: Int
+    var masses: [Double]
+    /// Mass at +∞, including every amount this code could not place exactly (truncated tails and
+    /// the floating-point allowance of the composition): each adds at most its size to δ.
+    var infinityMass: Double
+
+    func loss(at i: Int) -> Double { Double(lowerIndex + i) * discretization }
+
+    /// Connect-the-dots discretisation (Doroshenko, Ghazi, Kamath, Kumar & Manurangsi 2022,
+    /// "Connect the Dots", Algorithm 1), in an equivalent form that avoids their second differences
+    /// of δ: the (P, Q)-mass of each loss interval (lⱼ, lⱼ₊₁] is split between its two grid points
+    /// so that both the P-mass and the Q-mass are kept. The result's δ(ε) is the chord of the true
+    /// δ as a function of e^ε, which is convex, hence above it: a pessimistic (valid) estimate.
+    /// P-mass below the grid is moved up to its first point; above the grid, the part that the
+    /// top point's Q-mass cannot carry goes to +∞.
+    init(pair: SampledGaussianPair, discretization d: Double) {
+        let range = pair.effectiveRange
+        let ends = [pair.loss(range.lower), pair.loss(range.upper)]
+        let low = Int((ends.min()! / d).rounded(.down))
+        let high = max(Int((ends.max()! / d).rounded(.up)), low + 1)
+        discretization = d
+        lowerIndex = low
+        var masses = [Double](repeating: 0, count: high - low + 1)
+        let growth = expm1(d)
+        for j in 0..<(high - low) {
+            let l = Double(low + j) * d
+            let x = pair.interval(lossAbove: l, atMost: l + d)
+            let (p, q) = pair.masses(from: x.lower, to: x.upper)
+            guard p > 0 else { continue }
+            // p/q lies in [e^l, e^{l+Δ}], so this share lies in [0, p].
+            let lowerShare = min(max((exp(l + d) * q - p) / growth, 0), p)
+            masses[j] += lowerShare
+            masses[j + 1] += p - lowerShare
+        }
+        let bottom = pair.interval(lossAbove: -.infinity, atMost: Double(low) * d)
+        masses[0] += pair.masses(from: bottom.lower, to: bottom.upper).p
+        let topLoss = Double(high) * d
+        let top = pair.interval(lossAbove: topLoss, atMost: .infinity)
+        let (pTop, qTop) = pair.masses(from: top.lower, to: top.upper)
+        let carried = min(exp(topLoss) * qTop, pTop)
+        masses[masses.count - 1] += carried
+        infinityMass = pTop - carried
+        self.masses = masses
+    }
+
+    init(discretization: Double, lowerIndex: Int, masses: [Double], infinityMass: Double) {
+        self.discretization = discretization
+        self.lowerIndex = lowerIndex
+        self.masses = masses
+        self.infinityMass = infinityMass
+    }
+
+    /// δ(ε) of this distribution.
+    func delta(epsilon: Double) -> Double {
+        var delta = infinityMass
+        for (i, mass) in masses.enumerated() where loss(at: i) > epsilon {
+            delta += mass * -expm1(epsilon - loss(at: i))
+        }
+        return delta
+    }
+
+    /// The smallest ε ≥ 0 with δ(ε) ≤ `delta` (+∞ when even ε = ∞ leaves too much at +∞).
+    /// Walks down from the top keeping S₀ = Σ masses and S₁ = Σ masses·e^{−loss} over losses above
+    /// ε, where δ(ε) = ∞-mass + S₀ − e^ε·S₁ is solved exactly between grid points.
+    func epsilon(delta target: Double) -> Double {
+        if infinityMass >= target { return .infinity }
+        var s0 = 0.0, s1 = 0.0
+        var i = masses.count - 1
+        while i >= 0 && loss(at: i) > 0 {
+            s0 += masses[i]
+            s1 += masses[i] * exp(-loss(at: i))
+            let floor = max(loss(at: i - 1), 0)
+            if infinityMass + s0 - exp(floor) * s1 > target {
+                let solved = log((infinityMass + s0 - target) / s1)
+                return min(max(solved, floor), loss(at: i))
+            }
+            i -= 1
+        }
+        return 0
+    }
+
+    /// The composition of `parts` (each distribution taken `times` times), all on the same grid,
+    /// by one FFT per part and a pointwise product (cyclic convolution on a window of the loss axis).
+    ///
+    /// The window [a, b] comes from Chernoff bounds on the sum of losses, with tail `tail` beyond
+    /// each end. Mass below a wraps around to higher losses (pessimistic, no charge); mass above b
+    /// wraps to lower losses, so `tail` is charged to +∞. So is the FFT's rounding, bounded in L1 by
+    /// √N·((T + 1)·8u·log₂N + 4uT) (Higham's FFT bound, |zᵀ − ẑᵀ| ≤ T·|z − ẑ| for |z| ≤ 1).
+    /// `chargeRounding: false` leaves that out, as dp_accounting does (tests compare the two).
+    /// Returns nil when the window needs more than `maximumLength` points.
+    static func compose(_ parts: [(distribution: PrivacyLossDistribution, times: Int)], tail: Double = 1e-15,
+                        maximumLength: Int = 1 << 23, chargeRounding: Bool = true) -> PrivacyLossDistribution? {
+        let parts = parts.filter { $0.times > 0 }
+        guard let d = parts.first?.distribution.discretization else {
+            return PrivacyLossDistribution(discretization: 1e-4, lowerIndex: 0, masses: [1], infinityMass: 0)
+        }
+        precondition(parts.allSatisfy { $0.distribution.discretization == d }, "compose needs one grid")
+        let supportLow = parts.reduce(0) { $0 + $1.times * $1.distribution.lowerIndex }
+        let supportHigh = parts.reduce(0) { $0 + $1.times * ($1.distribution.lowerIndex + $1.distribution.masses.count - 1) }
+        // log E[e^{λ·loss}] of the finite part of each distribution, for the Chernoff bounds.
+        let supports = parts.map { part in
+            part.distribution.masses.indices.filter { part.distribution.masses[$0] > 0 }
+                .map { (logMass: log(part.distribution.masses[$0]), loss: part.distribution.loss(at: $0)) }
+        }
+        func logMGF(_ lambda: Double) -> Double {
+            zip(parts, supports).reduce(0.0) { total, item in
+                let top = item.1.reduce(-Double.infinity) { max($0, $1.logMass + lambda * $1.loss) }
+                let sum = item.1.reduce(0.0) { $0 + exp($1.logMass + lambda * $1.loss - top) }
+                return total + Double(item.0.times) * (top + log(sum))
+            }
+        }
+        let lambdas = (-6...10).map { pow(2.0, Double($0)) }
+        var high = supportHigh, low = supportLow
+        var charged = 0.0
+        if let chernoffHigh = lambdas.map({ ((logMGF($0) - log(tail)) / ($0 * d)).rounded(.up) }).min(), chernoffHigh < Double(supportHigh) {
+            high = Int(chernoffHigh)
+            charged = tail
+        }
+        if let chernoffLow = lambdas.map({ ((log(tail) - logMGF(-$0)) / ($0 * d)).rounded(.down) }).max(), chernoffLow > Double(supportLow) {
+            low = min(Int(chernoffLow), high)
+        }
+        var length = 1
+        while length < high - low + 1 { length <<= 1 }
+        guard length <= maximumLength else { return nil }
+
+        let fft = FourierTransform(count: length)
+        var real = [Double](repeating: 1, count: length), imaginary = [Double](repeating: 0, count: length)
+        var totalTimes = 0
+        var survival = 0.0   // log of the chance that no part's loss is +∞
+        for part in parts {
+            var re = [Double](repeating: 0, count: length), im = [Double](repeating: 0, count: length)
+            for (i, mass) in part.distribution.masses.enumerated() { re[i % length] += mass }
+            fft.transform(real: &re, imaginary: &im, inverse: false)
+            let times = Double(part.times)
+            for k in 0..<length {
+                let magnitude = (re[k] * re[k] + im[k] * im[k]).squareRoot()
+                guard magnitude > 0 else { real[k] = 0; imaginary[k] = 0; continue }
+                let power = exp(times * log(magnitude)), angle = times * atan2(im[k], re[k])
+                let (pr, pi) = (power * cos(angle), power * sin(angle))
+                (real[k], imaginary[k]) = (real[k] * pr - imaginary[k] * pi, real[k] * pi + imaginary[k] * pr)
+            }
+            totalTimes += part.times
+            survival += times * log1p(-part.distribution.infinityMass)
+        }
+        fft.transform(real: &real, imaginary: &imaginary, inverse: true)
+        // Position r holds the sums s ≡ r (mod N) of the per-part offsets; entry i of the result is loss index low + i.
+        let start = ((low - supportLow) % length + length) % length
+        let masses = (0..<length).map { i in max(real[(start + i) % length], 0) }
+        let u = Double.ulpOfOne / 2, logLength = log2(Double(length)), t = Double(totalTimes)
+        let rounding = Double(length).squareRoot() * ((t + 1) * 8 * u * logLength + 4 * u * t)
+        return PrivacyLossDistribution(discretization: d, lowerIndex: low, masses: masses,
+                                       infinityMass: -expm1(survival) + charged + (chargeRounding ? rounding : 0))
+    }
+}
