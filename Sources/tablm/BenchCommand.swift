@@ -18,11 +18,20 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Training steps timed.") var steps = 5
     @Option(help: "Schema for the sampling benchmark (constrained vs unconstrained); its tokenizer sets the vocabulary.") var schema: String?
     @Option(help: "Rows sampled per sampling measurement.") var sampleRows = 256
+    @Option(help: "Training workers (cores); the sgemm figure uses as many OpenBLAS threads.") var workers = ModelWorkers.defaultCount
     @Flag(help: "Print JSON instead of a table.") var json = false
 
     struct Report: Encodable {
         var training: TrainingBenchmark.Result
         var sampling: SamplingBenchmark.Result?
+        var peakResidentBytes: Int
+    }
+
+    /// The process's peak resident memory (getrusage reports kilobytes on Linux).
+    static var peakResidentBytes: Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
     }
 
     func run() throws {
@@ -41,14 +50,15 @@ struct BenchCommand: ParsableCommand {
         }
         let config = GPT2Config(vocabularySize: vocabulary, contextLength: length, width: width, layers: layers, heads: heads)
         if let problem = config.problem { throw ValidationError(problem) }
-        let result = TrainingBenchmark.run(config: config, batch: batchSize, length: length, steps: steps)
+        let result = TrainingBenchmark.run(config: config, batch: batchSize, length: length, steps: steps, workers: workers)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(Report(training: result, sampling: sampling)), as: UTF8.self))
+            print(String(decoding: try encoder.encode(Report(training: result, sampling: sampling, peakResidentBytes: Self.peakResidentBytes)), as: UTF8.self))
             return
         }
         print("model: \(result.config); batch \(result.batch) x \(result.length) tokens; OpenBLAS \(result.blasCore)")
+        print("sgemm on \(result.gemmThreads) OpenBLAS thread(s); training on \(result.workers) worker(s) of one thread each")
         for gemm in result.gemm {
             let name = gemm.name.padding(toLength: 10, withPad: " ", startingAt: 0)
             print("  sgemm \(name)" + String(format: " %5d x %5d x %4d  %7.1f GFLOP/s", gemm.m, gemm.n, gemm.k, gemm.gflops))
@@ -65,5 +75,6 @@ struct BenchCommand: ParsableCommand {
                          sampling.constrainedRowsPerSecond, 100 * sampling.constrainedValidShare))
             print(String(format: "constrained / unconstrained cost per token  %.2f", sampling.costRatio))
         }
+        print(String(format: "peak resident memory            %7.1f MiB", Double(Self.peakResidentBytes) / 1_048_576))
     }
 }

@@ -22,6 +22,10 @@ public enum TrainingBenchmark {
         /// The same batch as a DP-SGD step: per-row clipping (ghost norms, book-keeping sum) and noise.
         public var dpStepMilliseconds: Double
         public var blasCore: String
+        /// OpenBLAS threads for the sgemm measurement (all cores), and the training workers, each
+        /// running its GEMMs on one thread.
+        public var gemmThreads: Int
+        public var workers: Int
     }
 
     /// Training FLOPs per token: 6 per parameter (forward 2, backward 4) without the position table,
@@ -49,7 +53,9 @@ public enum TrainingBenchmark {
         return total / Double(calls)
     }
 
-    public static func run(config: GPT2Config, batch: Int, length: Int, steps: Int = 5) -> Result {
+    public static func run(config: GPT2Config, batch: Int, length: Int, steps: Int = 5, workers workerCount: Int = ModelWorkers.defaultCount) -> Result {
+        BLASInfo.threads = workerCount
+        let gemmThreads = BLASInfo.threads
         let rows = batch * length, c = config.width, v = config.vocabularySize
         let shapes: [(String, Int, Int, Int, Int)] = [   // name, m, n, k, times per step (forward + backward)
             ("qkv", rows, 3 * c, c, 3 * config.layers), ("attn proj", rows, c, c, 3 * config.layers),
@@ -72,29 +78,35 @@ public enum TrainingBenchmark {
 
         let model = GPT2<Float>(config: config)
         model.initializeParameters(seed: 0)
+        let workers = ModelWorkers(model: model, count: workerCount)
         var generator = SplitMix64(seed: 1)
         let tokens = (0..<rows).map { _ in Int32.random(in: 0..<Int32(v), using: &generator) }
         let targets = (0..<rows).map { _ in Int32.random(in: 0..<Int32(v), using: &generator) }
-        let weights = [Float](repeating: 1 / Float(rows), count: rows)
+        let whole = TokenBatch(tokens: tokens, targets: targets, weights: [Float](repeating: 1 / Float(rows), count: rows),
+                               batch: batch, length: length, validTokens: rows)
         let optimizer = AdamW(layout: model.layout)
         let step = timePerCall(minimum: 0) {
             for _ in 0..<steps {
-                model.zeroGradients()
-                model.loss(tokens: tokens, targets: targets, weights: weights, batch: batch, length: length)
-                model.backward()
+                workers.lossAndGradient(whole)
                 GradientClipping.clip(model.gradients, maximum: 1)
                 optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), rate: 1e-4)
             }
         } / Double(steps)
-        // The DP step on the same batch: per-row norms, clipped sum, Gaussian noise, AdamW.
-        var sampler = GaussianSampler(generator: ChaCha20Generator())
+        // The DP step on the same rows, one micro-batch per worker as PrivateFineTuner deals them:
+        // per-row norms, clipped sum, Gaussian noise, AdamW.
+        let microBatches = (0..<workers.count).map { part -> TokenBatch in
+            let first = part * batch / workers.count, end = (part + 1) * batch / workers.count
+            let positions = (first * length)..<(end * length)
+            return TokenBatch(tokens: Array(tokens[positions]), targets: Array(targets[positions]),
+                              weights: [Float](repeating: 1 / Float(length), count: positions.count),
+                              batch: end - first, length: length, validTokens: positions.count)
+        }.filter { $0.batch > 0 }
+        var secure = ChaCha20Generator()
+        var noise = GaussianNoise(generator: &secure, streams: workers.count)
         let dpStep = timePerCall(minimum: 0) {
             for _ in 0..<steps {
-                model.zeroGradients()
-                model.loss(tokens: tokens, targets: targets, weights: weights, batch: batch, length: length)
-                let (norms, addWeightedSum) = model.perExampleGradients()
-                addWeightedSum(norms.map { Float(min(1, 1 / max($0, 1e-12))) })
-                for i in model.gradients.indices { model.gradients[i] += Float(sampler.next()) }
+                workers.clippedGradientSum(microBatches, clipNorm: 1)
+                noise.add(to: model.gradients, standardDeviation: 1, scale: 1 / Double(batch))
                 optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), rate: 1e-4)
             }
         } / Double(steps)
@@ -103,6 +115,6 @@ public enum TrainingBenchmark {
                       gemm: results, gemmGFLOPS: flops / time / 1e9, trainTokensPerSecond: tokensPerSecond,
                       trainGFLOPS: tokensPerSecond * flopsPerToken(config, length: length) / 1e9, stepMilliseconds: step * 1000,
                       dpStepMilliseconds: dpStep * 1000,
-                      blasCore: BLASInfo.coreName)
+                      blasCore: BLASInfo.coreName, gemmThreads: gemmThreads, workers: workers.count)
     }
 }

@@ -12,6 +12,8 @@ public final class GPT2<S: ModelScalar> {
     private let layerOffsets: [ParameterLayout.Layer]
     private var activations: Activations<S>?
     private var lastBatch: (tokens: [Int32], targets: [Int32], weights: [S], batch: Int, length: Int)?
+    /// For a replica: the model whose parameters it reads (kept alive, never freed here).
+    private let parameterOwner: GPT2<S>?
 
     public init(config: GPT2Config) {
         precondition(config.problem == nil, config.problem ?? "")
@@ -22,10 +24,22 @@ public final class GPT2<S: ModelScalar> {
         gradients = .allocate(capacity: layout.count)
         gradients.initialize(repeating: 0)
         layerOffsets = (0..<config.layers).map(layout.layer)
+        parameterOwner = nil
+    }
+
+    /// A replica for another core: the same parameter buffer, its own activations and gradients.
+    init(replicaOf owner: GPT2<S>) {
+        config = owner.config
+        layout = owner.layout
+        parameters = owner.parameters
+        gradients = .allocate(capacity: layout.count)
+        gradients.initialize(repeating: 0)
+        layerOffsets = owner.layerOffsets
+        parameterOwner = owner
     }
 
     deinit {
-        parameters.deallocate()
+        if parameterOwner == nil { parameters.deallocate() }
         gradients.deallocate()
     }
 

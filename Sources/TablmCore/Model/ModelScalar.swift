@@ -52,6 +52,14 @@ public enum ReferenceGEMM {
 /// Which OpenBLAS kernel set is running. Debian's build does not recognise recent CPUs and falls back
 /// to slow generic kernels unless OPENBLAS_CORETYPE is set before the process starts.
 public enum BLASInfo {
+    /// OpenBLAS's own thread count. Training splits batches over cores itself (`ModelWorkers`) and
+    /// runs each GEMM on one thread: at this model's small shapes a second OpenBLAS thread mostly
+    /// spins in sched_yield (measured: 2 threads 98 ms/step, 1 thread 104 ms).
+    public static var threads: Int {
+        get { Int(openblas_get_num_threads()) }
+        set { openblas_set_num_threads(Int32(newValue)) }
+    }
+
     public static var coreName: String {
         guard let name = openblas_get_corename() else { return "unknown" }
         return String(cString: name)

@@ -22,6 +22,15 @@ public struct ChaCha20Generator: RandomNumberGenerator, Sendable {
         self.init(key: (0..<8).map { _ in UInt32(truncatingIfNeeded: mixer.next()) }, nonce: [0, 0, 0])
     }
 
+    /// An independent generator keyed by 256 bits of this one's output: streams for other threads
+    /// that are as unpredictable as this one (and reproducible under `--insecure-seed`).
+    public mutating func split() -> ChaCha20Generator {
+        ChaCha20Generator(key: (0..<4).flatMap { _ -> [UInt32] in
+            let word = next()
+            return [UInt32(truncatingIfNeeded: word), UInt32(truncatingIfNeeded: word >> 32)]
+        }, nonce: [0, 0, 0])
+    }
+
     /// Key (8 words), block counter and nonce (3 words), as RFC 8439 lays out the state.
     init(key: [UInt32], counter: UInt32 = 0, nonce: [UInt32]) {
         precondition(key.count == 8 && nonce.count == 3)

@@ -14,6 +14,8 @@ public struct DPSettings: Sendable {
     public var adam = AdamW.Settings()
     /// Seed of the column orders (data-independent randomness; not the noise).
     public var seed: UInt64 = 0
+    /// Cores the micro-batches are dealt to; the clipped sum does not depend on it.
+    public var workers = ModelWorkers.defaultCount
 
     public init(noiseMultiplier: Double, sampleRate: Double, steps: Int) {
         self.noiseMultiplier = noiseMultiplier
@@ -48,8 +50,10 @@ public final class PrivateFineTuner {
     public let optimizer: AdamW
     public let schedule: LearningRateSchedule
     public private(set) var accountant: PrivacyAccountant
+    private let workers: ModelWorkers
     private let rows: [Row]
     private var random: GaussianSampler<ChaCha20Generator>
+    private var noise: GaussianNoise
 
     public init(model: GPT2<Float>, batcher: RowBatcher, rows: [Row], settings: DPSettings, generator: ChaCha20Generator,
                 accountant: PrivacyAccountant = PrivacyAccountant()) {
@@ -59,9 +63,12 @@ public final class PrivateFineTuner {
         self.settings = settings
         self.rows = rows
         self.accountant = accountant
+        var generator = generator
+        noise = GaussianNoise(generator: &generator, streams: settings.workers)
         random = GaussianSampler(generator: generator)
         optimizer = AdamW(layout: model.layout, settings: settings.adam)
         schedule = LearningRateSchedule(peak: settings.learningRate, warmupSteps: settings.warmupSteps, totalSteps: settings.steps)
+        workers = ModelWorkers(model: model, count: settings.workers)
     }
 
     var rowsForTesting: [Row] { rows }
@@ -73,22 +80,20 @@ public final class PrivateFineTuner {
         return chosen
     }
 
-    /// Adds the clipped per-row gradients of `indices` to the model's gradient buffer.
-    func addClippedGradients(of indices: [Int], step: Int) throws {
-        for start in stride(from: 0, to: indices.count, by: settings.microBatch) {
+    /// The micro-batches of the rows `indices`, each row's loss the mean over its own tokens, so
+    /// that its gradient does not depend on the other rows.
+    func microBatches(of indices: [Int], step: Int) throws -> [TokenBatch] {
+        try stride(from: 0, to: indices.count, by: settings.microBatch).map { start in
             let chunk = indices[start..<min(indices.count, start + settings.microBatch)]
             let sequences = try chunk.map { index in
                 try batcher.trainingSequence(rows[index], rowIndex: index, step: step, seed: settings.seed)
             }
             var batch = batcher.batch(sequences)
-            // Each row's loss is the mean over its own tokens, so its gradient does not depend on the others.
             for (b, sequence) in sequences.enumerated() {
                 let weight = 1 / Float(sequence.count - 1)
                 for t in 0..<batch.length { batch.weights[b * batch.length + t] = t < sequence.count - 1 ? weight : 0 }
             }
-            model.loss(tokens: batch.tokens, targets: batch.targets, weights: batch.weights, batch: batch.batch, length: batch.length)
-            let (norms, addWeightedSum) = model.perExampleGradients()
-            addWeightedSum(norms.map { Float(min(1, settings.clipNorm / max($0, 1e-12))) })
+            return batch
         }
     }
 
@@ -96,15 +101,10 @@ public final class PrivateFineTuner {
     /// (Σ clipped row gradients + N(0, σ²C²)) / (qN). Returns how many rows were sampled.
     @discardableResult
     func privatizedGradient(step: Int) throws -> Int {
-        model.zeroGradients()
         let chosen = sample()
-        try addClippedGradients(of: chosen, step: step)
-        let noise = settings.noiseMultiplier * settings.clipNorm
-        let scale = 1 / (settings.sampleRate * Double(rows.count))
-        let gradients = model.gradients
-        for i in gradients.indices {
-            gradients[i] = Float((Double(gradients[i]) + noise * random.next()) * scale)
-        }
+        workers.clippedGradientSum(try microBatches(of: chosen, step: step), clipNorm: settings.clipNorm)
+        noise.add(to: model.gradients, standardDeviation: settings.noiseMultiplier * settings.clipNorm,
+                  scale: 1 / (settings.sampleRate * Double(rows.count)))
         accountant.record(noiseMultiplier: settings.noiseMultiplier, sampleRate: settings.sampleRate)
         return chosen.count
     }

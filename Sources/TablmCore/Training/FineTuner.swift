@@ -10,6 +10,9 @@ public struct FineTuneSettings: Sendable {
     public var seed: UInt64 = 0
     public var evaluateEvery = 100
     public var adam = AdamW.Settings()
+    /// Cores to split each batch over (the model plus replicas); the result does not depend on it
+    /// beyond floating-point summation order.
+    public var workers = ModelWorkers.defaultCount
     public init() {}
 }
 
@@ -34,6 +37,7 @@ public final class FineTuner {
     public let settings: FineTuneSettings
     public let optimizer: AdamW
     public let schedule: LearningRateSchedule
+    private let workers: ModelWorkers
     private let train: [Row]
     private let heldOut: [Row]
     public private(set) var tokensSeen = 0
@@ -48,6 +52,7 @@ public final class FineTuner {
         self.heldOut = heldOut
         optimizer = AdamW(layout: model.layout, settings: settings.adam)
         schedule = LearningRateSchedule(peak: settings.learningRate, warmupSteps: settings.warmupSteps, totalSteps: settings.steps)
+        workers = ModelWorkers(model: model, count: settings.workers)
     }
 
     /// The rows of step `step`: consecutive slices of per-epoch seeded permutations.
@@ -93,9 +98,7 @@ public final class FineTuner {
                 try batcher.trainingSequence(train[index], rowIndex: index, step: step, seed: settings.seed)
             }
             let batch = batcher.batch(sequences)
-            model.zeroGradients()
-            let loss = Double(model.loss(tokens: batch.tokens, targets: batch.targets, weights: batch.weights, batch: batch.batch, length: batch.length))
-            model.backward()
+            let loss = workers.lossAndGradient(batch)
             let norm = GradientClipping.clip(model.gradients, maximum: settings.clipNorm)
             let rate = schedule.rate(at: step)
             optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), rate: rate)

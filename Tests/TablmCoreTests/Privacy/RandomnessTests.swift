@@ -33,6 +33,29 @@ final class RandomnessTests: XCTestCase {
         XCTAssertEqual(Double(beyond) / Double(count), 0.0455, accuracy: 0.002)
     }
 
+    /// The noise drawn on several cores: each slice of the buffer from its own split stream, with
+    /// the stated spread and no correlation between the slices (a stream reused for two slices
+    /// would correlate them fully).
+    func testParallelNoiseStreams() {
+        var generator = ChaCha20Generator(insecureSeed: 3)
+        var noise = GaussianNoise(generator: &generator, streams: 2)
+        let count = 200_000
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+        defer { buffer.deallocate() }
+        buffer.initialize(repeating: 0)
+        noise.add(to: buffer, standardDeviation: 2, scale: 0.5)
+        let values = buffer.map(Double.init)
+        let mean = values.reduce(0, +) / Double(count)
+        let sd = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(count)).squareRoot()
+        XCTAssertEqual(sd, 1, accuracy: 0.01)
+        XCTAssertEqual(mean, 0, accuracy: 0.01)
+        let half = count / 2
+        let correlation = (0..<half).reduce(0.0) { $0 + values[$1] * values[half + $1] } / Double(half)
+        XCTAssertEqual(correlation, 0, accuracy: 0.02)
+        var parent = ChaCha20Generator(insecureSeed: 3), child = parent.split()
+        XCTAssertNotEqual((0..<4).map { _ in parent.next() }, (0..<4).map { _ in child.next() })
+    }
+
     func testSecureGeneratorsDiffer() {
         var a = ChaCha20Generator(), b = ChaCha20Generator()
         XCTAssertNotEqual((0..<4).map { _ in a.next() }, (0..<4).map { _ in b.next() })

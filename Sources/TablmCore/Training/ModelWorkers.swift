@@ -1,0 +1,85 @@
+import Foundation
+
+/// The model plus one replica per extra core. Replicas share the parameter buffer and own their
+/// activations and gradients, so a batch split by rows runs forward and backward on every core at
+/// once and the gradients are summed afterwards: data parallelism inside one process, with each GEMM
+/// on a single OpenBLAS thread (at these shapes OpenBLAS's own threads mostly spin; see `BLASInfo`).
+public final class ModelWorkers {
+    public let model: GPT2<Float>
+    private let workers: [GPT2<Float>]
+
+    /// One worker per core, at most 8.
+    public static var defaultCount: Int { max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)) }
+
+    public init(model: GPT2<Float>, count: Int = ModelWorkers.defaultCount) {
+        self.model = model
+        workers = [model] + (1..<max(count, 1)).map { _ in GPT2(replicaOf: model) }
+        if workers.count > 1 { BLASInfo.threads = 1 }
+    }
+
+    public var count: Int { workers.count }
+
+    /// Runs `work(worker, index)` for every worker at once; each call touches only its own
+    /// worker's activations and gradients and reads the shared parameters.
+    private func parallel(_ work: (GPT2<Float>, Int) -> Void) {
+        Parallel.forEach(workers.count) { work(workers[$0], $0) }
+    }
+
+    /// Adds the replicas' gradients into the model's and zeroes theirs, each worker summing one
+    /// slice of the buffer.
+    private func gatherGradients() {
+        guard workers.count > 1 else { return }
+        let total = model.gradients, n = total.count, slice = (n + workers.count - 1) / workers.count
+        parallel { _, part in
+            let range = (part * slice)..<min(n, (part + 1) * slice)
+            for replica in workers.dropFirst() {
+                let source = replica.gradients
+                for i in range { total[i] += source[i]; source[i] = 0 }
+            }
+        }
+    }
+
+    /// Rows of `rows` given to each worker: contiguous, as even as possible.
+    private func shares(of rows: Int) -> [Range<Int>] {
+        (0..<workers.count).map { part in (part * rows / workers.count)..<((part + 1) * rows / workers.count) }
+    }
+
+    /// Zeroes the gradients, runs loss and backward over `batch` split by rows across the workers,
+    /// and leaves the summed gradient in the model's buffer; returns the loss. The loss is a
+    /// weighted sum over positions, so the parts' losses and gradients simply add up.
+    @discardableResult
+    public func lossAndGradient(_ batch: TokenBatch) -> Double {
+        model.zeroGradients()
+        let parts = shares(of: batch.batch), t = batch.length
+        var losses = [Double](repeating: 0, count: workers.count)
+        losses.withUnsafeMutableBufferPointer { losses in
+            parallel { worker, part in
+                let rows = parts[part]
+                guard !rows.isEmpty else { return }
+                let positions = (rows.lowerBound * t)..<(rows.upperBound * t)
+                losses[part] = Double(worker.loss(tokens: Array(batch.tokens[positions]), targets: Array(batch.targets[positions]),
+                                                  weights: Array(batch.weights[positions]), batch: rows.count, length: t))
+                worker.backward()
+            }
+        }
+        gatherGradients()
+        return losses.reduce(0, +)
+    }
+
+    /// DP-SGD's clipped sum: Σ_b min(1, C/‖g_b‖)·g_b over every row of `microBatches` (each row's
+    /// loss weighted by the caller), with per-row norms from the ghost-norm pass. Micro-batches are
+    /// dealt round-robin to the workers; the sum is left in the model's (zeroed) gradient buffer.
+    public func clippedGradientSum(_ microBatches: [TokenBatch], clipNorm: Double) {
+        model.zeroGradients()
+        parallel { worker, part in
+            for index in stride(from: part, to: microBatches.count, by: workers.count) {
+                let batch = microBatches[index]
+                worker.loss(tokens: batch.tokens, targets: batch.targets, weights: batch.weights, batch: batch.batch, length: batch.length)
+                let (norms, addWeightedSum) = worker.perExampleGradients()
+                addWeightedSum(norms.map { Float(min(1, clipNorm / max($0, 1e-12))) })
+            }
+        }
+        gatherGradients()
+    }
+}
+
