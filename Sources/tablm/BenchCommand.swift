@@ -67,12 +67,15 @@ struct BenchCommand: ParsableCommand {
         print(String(format: "training step                   %7.1f ms, %.0f tokens/s, %.1f GFLOP/s", result.stepMilliseconds,
                      result.trainTokensPerSecond, result.trainGFLOPS))
         print(String(format: "training / sgemm                %7.2f", result.trainGFLOPS / result.gemmGFLOPS))
-        print(String(format: "DP-SGD step (same batch)        %7.1f ms, %.2f x the non-private step", result.dpStepMilliseconds,
-                     result.dpStepMilliseconds / result.stepMilliseconds))
+        print(String(format: "DP-SGD step (same batch)        %7.1f ms, %.0f tokens/s, %.1f GFLOP/s", result.dpStepMilliseconds,
+                     result.dpTokensPerSecond, result.dpGFLOPS))
+        print(String(format: "DP step / non-private step      %7.2f", result.dpStepMilliseconds / result.stepMilliseconds))
         if let sampling {
-            print(String(format: "sampling, KV cache, batch %d:   %.0f tokens/s unconstrained, %.0f tokens/s constrained (%.0f rows/s, %.0f%% valid)",
-                         sampling.batch, sampling.unconstrainedTokensPerSecond, sampling.constrainedTokensPerSecond,
-                         sampling.constrainedRowsPerSecond, 100 * sampling.constrainedValidShare))
+            print(String(format: "sampling, KV cache, batch %d:   unconstrained %.0f tokens/s, %.0f rows/s (%.0f%% valid)",
+                         sampling.batch, sampling.unconstrainedTokensPerSecond, sampling.unconstrainedRowsPerSecond,
+                         100 * sampling.unconstrainedValidShare))
+            print(String(format: "                                constrained   %.0f tokens/s, %.0f rows/s (%.0f%% valid)",
+                         sampling.constrainedTokensPerSecond, sampling.constrainedRowsPerSecond, 100 * sampling.constrainedValidShare))
             print(String(format: "constrained / unconstrained cost per token  %.2f", sampling.costRatio))
         }
         print(String(format: "peak resident memory            %7.1f MiB", Double(Self.peakResidentBytes) / 1_048_576))

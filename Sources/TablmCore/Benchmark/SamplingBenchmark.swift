@@ -6,6 +6,9 @@ public enum SamplingBenchmark {
         public var rows: Int
         public var batch: Int
         public var unconstrainedTokensPerSecond: Double
+        public var unconstrainedRowsPerSecond: Double
+        /// Share of unconstrained rows that fit the schema.
+        public var unconstrainedValidShare: Double
         public var constrainedTokensPerSecond: Double
         public var constrainedRowsPerSecond: Double
         public var constrainedValidShare: Double
@@ -27,6 +30,7 @@ public enum SamplingBenchmark {
         let free = timed(RowSampler(model: model, tokenizer: tokenizer, serializer: serializer))
         let constrained = timed(RowSampler(model: model, tokenizer: tokenizer, serializer: serializer, constraint: constraint))
         return Result(rows: rows, batch: batch, unconstrainedTokensPerSecond: free.tokensPerSecond,
+                      unconstrainedRowsPerSecond: free.rowsPerSecond, unconstrainedValidShare: free.valid,
                       constrainedTokensPerSecond: constrained.tokensPerSecond, constrainedRowsPerSecond: constrained.rowsPerSecond,
                       constrainedValidShare: constrained.valid)
     }

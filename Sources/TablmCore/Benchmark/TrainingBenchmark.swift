@@ -21,6 +21,10 @@ public enum TrainingBenchmark {
         public var stepMilliseconds: Double
         /// The same batch as a DP-SGD step: per-row clipping (ghost norms, book-keeping sum) and noise.
         public var dpStepMilliseconds: Double
+        /// The DP step's tokens/s and model GFLOP/s (the same 6·N·tokens + attention count: the ghost
+        /// norms' extra work is overhead, not credited).
+        public var dpTokensPerSecond: Double
+        public var dpGFLOPS: Double
         public var blasCore: String
         /// OpenBLAS threads for the sgemm measurement (all cores), and the training workers, each
         /// running its GEMMs on one thread.
@@ -53,7 +57,14 @@ public enum TrainingBenchmark {
         return total / Double(calls)
     }
 
-    public static func run(config: GPT2Config, batch: Int, length: Int, steps: Int = 5, workers workerCount: Int = ModelWorkers.defaultCount) -> Result {
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+
+    /// `rounds` alternating timings of `steps` non-private and `steps` DP steps (after one warm-up of each).
+    public static func run(config: GPT2Config, batch: Int, length: Int, steps: Int = 5, rounds: Int = 5,
+                           workers workerCount: Int = ModelWorkers.defaultCount) -> Result {
         BLASInfo.threads = workerCount
         let gemmThreads = BLASInfo.threads
         let rows = batch * length, c = config.width, v = config.vocabularySize
@@ -85,13 +96,13 @@ public enum TrainingBenchmark {
         let whole = TokenBatch(tokens: tokens, targets: targets, weights: [Float](repeating: 1 / Float(rows), count: rows),
                                batch: batch, length: length, validTokens: rows)
         let optimizer = AdamW(layout: model.layout)
-        let step = timePerCall(minimum: 0) {
+        func plainSteps() {
             for _ in 0..<steps {
                 workers.lossAndGradient(whole)
                 GradientClipping.clip(model.gradients, maximum: 1)
                 optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), rate: 1e-4)
             }
-        } / Double(steps)
+        }
         // The DP step on the same rows, one micro-batch per worker as PrivateFineTuner deals them:
         // per-row norms, clipped sum, Gaussian noise, AdamW.
         let microBatches = (0..<workers.count).map { part -> TokenBatch in
@@ -103,18 +114,29 @@ public enum TrainingBenchmark {
         }.filter { $0.batch > 0 }
         var secure = ChaCha20Generator()
         var noise = GaussianNoise(generator: &secure, streams: workers.count)
-        let dpStep = timePerCall(minimum: 0) {
+        func privateSteps() {
             for _ in 0..<steps {
                 workers.clippedGradientSum(microBatches, clipNorm: 1)
                 noise.add(to: model.gradients, standardDeviation: 1, scale: 1 / Double(batch))
                 optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), rate: 1e-4)
             }
-        } / Double(steps)
+        }
+        // Rounds alternate the two kinds of step and the medians are reported, so a burst of other
+        // load on the machine moves both figures alike rather than the ratio.
+        plainSteps()
+        privateSteps()
+        var plainTimes: [Double] = [], privateTimes: [Double] = []
+        for _ in 0..<rounds {
+            plainTimes.append(seconds(plainSteps) / Double(steps))
+            privateTimes.append(seconds(privateSteps) / Double(steps))
+        }
+        let step = median(plainTimes), dpStep = median(privateTimes)
         let tokensPerSecond = Double(rows) / step
         return Result(config: "\(config.layers) layers, width \(c), \(config.heads) heads, vocab \(v)", batch: batch, length: length,
                       gemm: results, gemmGFLOPS: flops / time / 1e9, trainTokensPerSecond: tokensPerSecond,
                       trainGFLOPS: tokensPerSecond * flopsPerToken(config, length: length) / 1e9, stepMilliseconds: step * 1000,
-                      dpStepMilliseconds: dpStep * 1000,
+                      dpStepMilliseconds: dpStep * 1000, dpTokensPerSecond: Double(rows) / dpStep,
+                      dpGFLOPS: Double(rows) / dpStep * flopsPerToken(config, length: length) / 1e9,
                       blasCore: BLASInfo.coreName, gemmThreads: gemmThreads, workers: workers.count)
     }
 }

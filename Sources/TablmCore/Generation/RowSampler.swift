@@ -38,60 +38,82 @@ public struct RowSampler {
         self.constraint = constraint
     }
 
-    public func sample(count: Int, settings: SamplingSettings, progress: (Int) -> Void = { _ in }) -> SampledRows {
-        var generator = SplitMix64(seed: settings.seed)
+    /// Samples `count` rows in chunks of `settings.batchSize`, the chunks spread over `workers`
+    /// cores (each its own KV cache; the model's parameters are only read). Chunk i draws from its
+    /// own generator seeded by (seed, i), so the rows do not depend on the number of workers.
+    public func sample(count: Int, settings: SamplingSettings, workers: Int = ModelWorkers.defaultCount,
+                       progress: (Int) -> Void = { _ in }) -> SampledRows {
+        let chunkSize = max(settings.batchSize, 1)
+        let chunks = stride(from: 0, to: count, by: chunkSize).map { min(chunkSize, count - $0) }
+        if workers > 1 { BLASInfo.threads = 1 }
+        var result = SampledRows(rows: [], invalid: 0, examples: [], tokens: 0)
+        var produced = 0
+        for round in stride(from: 0, to: chunks.count, by: max(workers, 1)) {
+            let indices = Array(round..<min(chunks.count, round + max(workers, 1)))
+            var parts = [SampledRows?](repeating: nil, count: indices.count)
+            parts.withUnsafeMutableBufferPointer { parts in
+                Parallel.forEach(indices.count) { slot in
+                    var generator = SplitMix64(seed: settings.seed, stream: UInt64(indices[slot]))
+                    parts[slot] = sampleChunk(rows: chunks[indices[slot]], settings: settings, generator: &generator)
+                }
+            }
+            for part in parts.compactMap({ $0 }) {
+                result.rows += part.rows
+                result.invalid += part.invalid
+                result.tokens += part.tokens
+                result.examples += part.examples.prefix(max(0, 5 - result.examples.count))
+                produced += part.rows.count + part.invalid
+            }
+            progress(produced)
+        }
+        return result
+    }
+
+    /// One batch of rows decoded together through a KV cache.
+    private func sampleChunk(rows batch: Int, settings: SamplingSettings, generator: inout SplitMix64) -> SampledRows {
         var allowed: [Int32] = []
         var result = SampledRows(rows: [], invalid: 0, examples: [], tokens: 0)
         let v = model.config.vocabularySize
         var probabilities = [Float](repeating: 0, count: v)
-        var decoder: KVCacheDecoder?
-        var produced = 0
-        while produced < count {
-            let batch = min(settings.batchSize, count - produced)
-            if decoder?.batch != batch { decoder = KVCacheDecoder(model: model, batch: batch) }
-            let session = decoder!
-            session.reset()
-            var sequences = [[Int32]](repeating: [], count: batch)
-            var finished = [Bool](repeating: false, count: batch)
-            var next = [Int32](repeating: tokenizer.bosID, count: batch)
-            var states = constraint.map { c in (0..<batch).map { _ in c.start() } }
-            while session.position < model.config.contextLength && finished.contains(false) {
-                session.step(next)
-                for b in 0..<batch where !finished[b] {
-                    if let constraint { constraint.allowedTokens(states![b], into: &allowed) }
-                    let token = draw(logits: UnsafeBufferPointer(rebasing: session.logits[(b * v)..<((b + 1) * v)]),
-                                     allowed: constraint == nil ? nil : allowed, settings: settings, scratch: &probabilities,
-                                     generator: &generator)
-                    constraint?.advance(&states![b], with: token)
-                    result.tokens += 1
-                    if token == tokenizer.eosID {
-                        finished[b] = true
-                    } else {
-                        sequences[b].append(token)
-                    }
-                    next[b] = token
-                }
-                for b in 0..<batch where finished[b] { next[b] = tokenizer.padID }
-            }
-            for (b, ids) in sequences.enumerated() {
-                let problem: String
-                if !finished[b] {
-                    problem = "no end of row within the context"
-                } else if let text = try? tokenizer.decode(ids.filter { !tokenizer.isControl($0) && $0 != tokenizer.unknownID }) {
-                    do {
-                        result.rows.append(try serializer.parse(text))
-                        continue
-                    } catch {
-                        problem = "\(error.reason) in: \(text)"
-                    }
+        let session = KVCacheDecoder(model: model, batch: batch)
+        var sequences = [[Int32]](repeating: [], count: batch)
+        var finished = [Bool](repeating: false, count: batch)
+        var next = [Int32](repeating: tokenizer.bosID, count: batch)
+        var states = constraint.map { c in (0..<batch).map { _ in c.start() } }
+        while session.position < model.config.contextLength && finished.contains(false) {
+            session.step(next)
+            for b in 0..<batch where !finished[b] {
+                if let constraint { constraint.allowedTokens(states![b], into: &allowed) }
+                let token = draw(logits: UnsafeBufferPointer(rebasing: session.logits[(b * v)..<((b + 1) * v)]),
+                                 allowed: constraint == nil ? nil : allowed, settings: settings, scratch: &probabilities,
+                                 generator: &generator)
+                constraint?.advance(&states![b], with: token)
+                result.tokens += 1
+                if token == tokenizer.eosID {
+                    finished[b] = true
                 } else {
-                    problem = "undecodable tokens"
+                    sequences[b].append(token)
                 }
-                result.invalid += 1
-                if result.examples.count < 5 { result.examples.append(problem) }
+                next[b] = token
             }
-            produced += batch
-            progress(produced)
+            for b in 0..<batch where finished[b] { next[b] = tokenizer.padID }
+        }
+        for (b, ids) in sequences.enumerated() {
+            let problem: String
+            if !finished[b] {
+                problem = "no end of row within the context"
+            } else if let text = try? tokenizer.decode(ids.filter { !tokenizer.isControl($0) && $0 != tokenizer.unknownID }) {
+                do {
+                    result.rows.append(try serializer.parse(text))
+                    continue
+                } catch {
+                    problem = "\(error.reason) in: \(text)"
+                }
+            } else {
+                problem = "undecodable tokens"
+            }
+            result.invalid += 1
+            if result.examples.count < 5 { result.examples.append(problem) }
         }
         return result
     }

@@ -59,17 +59,26 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
         let t = length
         for b in 0..<batch {
             let x = input + b * t * inputs, g = dout + b * t * outputs
+            // Both Grams are symmetric: syrk fills the upper triangles (half a gemm each), and
+            // ⟨XXᵀ, GGᵀ⟩ = Σ_i (XXᵀ)_ii (GGᵀ)_ii + 2 Σ_{i<j} (XXᵀ)_ij (GGᵀ)_ij.
             gramInput.withUnsafeMutableBufferPointer { xx in
-                S.gemm(transposeA: false, transposeB: true, m: t, n: t, k: inputs, alpha: 1, a: x, lda: inputs, b: x, ldb: inputs,
-                       beta: 0, c: xx.baseAddress!, ldc: t)
+                S.gramUpper(n: t, k: inputs, a: x, lda: inputs, c: xx.baseAddress!, ldc: t)
             }
             gramOutput.withUnsafeMutableBufferPointer { gg in
-                S.gemm(transposeA: false, transposeB: true, m: t, n: t, k: outputs, alpha: 1, a: g, lda: outputs, b: g, ldb: outputs,
-                       beta: 0, c: gg.baseAddress!, ldc: t)
+                S.gramUpper(n: t, k: outputs, a: g, lda: outputs, c: gg.baseAddress!, ldc: t)
             }
-            var sum = 0.0
-            for i in 0..<t * t { sum += Double(gramInput[i]) * Double(gramOutput[i]) }
-            normsSquared[b] += sum
+            var diagonal = 0.0, offDiagonal = 0.0
+            gramInput.withUnsafeBufferPointer { xx in
+                gramOutput.withUnsafeBufferPointer { gg in
+                    for i in 0..<t {
+                        diagonal += Double(xx[i * t + i]) * Double(gg[i * t + i])
+                        var row: S = 0
+                        for j in (i + 1)..<max(t, i + 1) { row += xx[i * t + j] * gg[i * t + j] }
+                        offDiagonal += Double(row)
+                    }
+                }
+            }
+            normsSquared[b] += diagonal + 2 * offDiagonal
         }
         var biases = ExplicitRecord(offset: bias, count: outputs, perExample: [S](repeating: 0, count: batch * outputs))
         for b in 0..<batch {
@@ -128,8 +137,9 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
         explicit.append(record)
     }
 
-    /// Adds Σ_b factors[b] · g_b to `gradients`.
-    func addWeightedSum(factors: [S], into gradients: UnsafeMutablePointer<S>) {
+    /// Adds Σ_b factors[b] · g_b to `gradients`. Scales the kept output gradients in place, so it
+    /// may be called once.
+    mutating func addWeightedSum(factors: [S], into gradients: UnsafeMutablePointer<S>) {
         precondition(factors.count == batch)
         for record in explicit {
             for b in 0..<batch where factors[b] != 0 {
@@ -138,8 +148,10 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
                 for i in 0..<record.count { target[i] += factors[b] * source[i] }
             }
         }
-        for record in linears {
-            var scaled = record.dout
+        for index in linears.indices {
+            var scaled: [S] = []
+            swap(&scaled, &linears[index].dout)   // sole owner now: scaled in place, no copy
+            let record = linears[index]
             for b in 0..<batch {
                 for i in (b * length * record.outputs)..<((b + 1) * length * record.outputs) { scaled[i] *= factors[b] }
             }
@@ -162,7 +174,8 @@ extension GPT2 {
                                              wpe: layout.tensors[1].offset)
         backward(into: &sink)
         let gradients = self.gradients.baseAddress!
-        let finished = sink
-        return (finished.normsSquared.map { $0.squareRoot() }, { finished.addWeightedSum(factors: $0, into: gradients) })
+        var finished = sink
+        let norms = finished.normsSquared.map { $0.squareRoot() }
+        return (norms, { finished.addWeightedSum(factors: $0, into: gradients) })
     }
 }
