@@ -23,7 +23,10 @@ let package = Package(
             ],
             // Optimised in debug builds too: the tests run real training steps, gradient checks and
             // accountant FFTs, which take minutes unoptimised and seconds optimised.
-            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
+            // Compiled for the building machine's CPU: without it Swift's SIMD types (ChaCha20's eight
+            // lanes, the kernels' loops) are lowered to SSE2 with scalar shifts. tablm is built from
+            // source where it runs; a binary copied to an older CPU may stop on an illegal instruction.
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug)), .unsafeFlags(["-target-cpu", "native"])]
         ),
         // OpenBLAS's CBLAS (Debian: libopenblas-dev).
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),

@@ -69,6 +69,7 @@ struct BenchCommand: ParsableCommand {
         print(String(format: "training / sgemm                %7.2f", result.trainGFLOPS / result.gemmGFLOPS))
         print(String(format: "DP-SGD step (same batch)        %7.1f ms, %.0f tokens/s, %.1f GFLOP/s", result.dpStepMilliseconds,
                      result.dpTokensPerSecond, result.dpGFLOPS))
+        print(String(format: "  of which Gaussian noise       %7.1f ms", result.noiseMilliseconds))
         print(String(format: "DP step / non-private step      %7.2f", result.dpStepMilliseconds / result.stepMilliseconds))
         if let sampling {
             print(String(format: "sampling, KV cache, batch %d:   unconstrained %.0f tokens/s, %.0f rows/s (%.0f%% valid)",

@@ -65,6 +65,7 @@ extension FinetuneCommand {
         settings.warmupSteps = warmup
         settings.adam.weightDecay = weightDecay
         settings.seed = seed
+        settings.workers = workers
         let generator: ChaCha20Generator
         if let insecureSeed = privacy.insecureSeed {
             log("warning: --insecure-seed makes the noise predictable; the privacy guarantee does not hold for this run")

@@ -52,9 +52,14 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Share of rows held out to measure loss.") var heldOut = 0.05
     @Option(help: "Evaluate and checkpoint every N steps.") var evalEvery = 100
     @Option(help: "Seed for initialisation, batches and column orders.") var seed: UInt64 = 0
+    @Option(help: "Cores to train on (default: all, at most 8); the result does not depend on it.") var workers = ModelWorkers.defaultCount
 
     @Option(name: .shortAndLong, help: "Output checkpoint folder.")
     var output: String
+
+    func validate() throws {
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+    }
 
     func run() throws {
         if privacy.dp { return try runPrivate() }
@@ -69,6 +74,7 @@ struct FinetuneCommand: ParsableCommand {
         settings.seed = seed
         settings.evaluateEvery = evalEvery
         settings.adam.weightDecay = weightDecay
+        settings.workers = workers
 
         var record = TrainingRecord()
         let tokenizer: Tokenizer

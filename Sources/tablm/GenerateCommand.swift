@@ -20,6 +20,7 @@ struct GenerateCommand: ParsableCommand {
 
     @Option(help: "Checkpoint folder.") var checkpoint: String
     @Option(help: "Rows to sample.") var rows = 1000
+    @Option(help: "Cores to sample on (default: all, at most 8); the rows do not depend on it.") var workers = ModelWorkers.defaultCount
     @Option(help: "Sampling temperature.") var temperature = 1.0
     @Option(help: "Sample from the k most likely tokens only (0: all).") var topK = 0
     @Option(help: "Sequences decoded together.") var batchSize = 64
@@ -29,6 +30,10 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Write the columns in the schema's order instead of letting the model choose the order.") var fixedOrder = false
     @Flag(help: "Sample without the schema constraint (rows that do not fit are dropped and counted).") var unconstrained = false
     @Option(name: .shortAndLong, help: "Output CSV file.") var output: String
+
+    func validate() throws {
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+    }
 
     func run() throws {
         let loaded = try Checkpoint.load(folder: checkpoint)
@@ -54,7 +59,7 @@ struct GenerateCommand: ParsableCommand {
         }
         let started = DispatchTime.now().uptimeNanoseconds
         let sampler = RowSampler(model: loaded.model, tokenizer: loaded.tokenizer, serializer: serializer, constraint: constraint)
-        let result = sampler.sample(count: rows, settings: settings) { done in
+        let result = sampler.sample(count: rows, settings: settings, workers: workers) { done in
             if done % max(batchSize, rows / 10) == 0 || done == rows { log("generate: \(done)/\(rows) sampled") }
         }
         for row in result.rows { try writer.write(RowDecoder.fields(of: row, schema: loaded.schema)) }

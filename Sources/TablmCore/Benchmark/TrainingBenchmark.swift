@@ -24,6 +24,8 @@ public enum TrainingBenchmark {
         /// The DP step's tokens/s and model GFLOP/s (the same 6·N·tokens + attention count: the ghost
         /// norms' extra work is overhead, not credited).
         public var dpTokensPerSecond: Double
+        /// Of the DP step: drawing and adding the Gaussian noise alone.
+        public var noiseMilliseconds: Double
         public var dpGFLOPS: Double
         public var blasCore: String
         /// OpenBLAS threads for the sgemm measurement (all cores), and the training workers, each
@@ -131,11 +133,12 @@ public enum TrainingBenchmark {
             privateTimes.append(seconds(privateSteps) / Double(steps))
         }
         let step = median(plainTimes), dpStep = median(privateTimes)
+        let noiseTime = timePerCall { noise.add(to: model.gradients, standardDeviation: 1, scale: 1 / Double(batch)) }
         let tokensPerSecond = Double(rows) / step
         return Result(config: "\(config.layers) layers, width \(c), \(config.heads) heads, vocab \(v)", batch: batch, length: length,
                       gemm: results, gemmGFLOPS: flops / time / 1e9, trainTokensPerSecond: tokensPerSecond,
                       trainGFLOPS: tokensPerSecond * flopsPerToken(config, length: length) / 1e9, stepMilliseconds: step * 1000,
-                      dpStepMilliseconds: dpStep * 1000, dpTokensPerSecond: Double(rows) / dpStep,
+                      dpStepMilliseconds: dpStep * 1000, dpTokensPerSecond: Double(rows) / dpStep, noiseMilliseconds: noiseTime * 1000,
                       dpGFLOPS: Double(rows) / dpStep * flopsPerToken(config, length: length) / 1e9,
                       blasCore: BLASInfo.coreName, gemmThreads: gemmThreads, workers: workers.count)
     }

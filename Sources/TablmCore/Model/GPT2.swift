@@ -12,6 +12,8 @@ public final class GPT2<S: ModelScalar> {
     private let layerOffsets: [ParameterLayout.Layer]
     private var activations: Activations<S>?
     private var lastBatch: (tokens: [Int32], targets: [Int32], weights: [S], batch: Int, length: Int)?
+    /// Buffers of DP-SGD's per-example pass, kept between micro-batches (`perExampleGradients`).
+    var perExampleBuffers: [[S]] = []
     /// For a replica: the model whose parameters it reads (kept alive, never freed here).
     private let parameterOwner: GPT2<S>?
 

@@ -31,8 +31,34 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
     private var linears: [LinearRecord] = []
     private var explicit: [ExplicitRecord] = []
     private var gramInput: [S], gramOutput: [S]
+    /// Buffers of an earlier micro-batch, reused so that a step allocates (and page-faults) nothing new.
+    private var spare: [[S]]
 
-    init(batch: Int, length: Int, width: Int, vocabulary: Int, wte: Int, wpe: Int) {
+    /// A buffer of `count` zeros, or a copy of `source`: the spare buffer that fits most tightly,
+    /// so that each request meets the same buffer every micro-batch and none grows beyond its use.
+    private mutating func buffer(count: Int, copying source: UnsafePointer<S>? = nil) -> [S] {
+        let fitting = spare.indices.filter { spare[$0].capacity >= count }.min { spare[$0].capacity < spare[$1].capacity }
+        var buffer = fitting.map { spare.remove(at: $0) } ?? []
+        buffer.removeAll(keepingCapacity: true)
+        if let source {
+            buffer.append(contentsOf: UnsafeBufferPointer(start: source, count: count))
+        } else {
+            buffer.append(contentsOf: repeatElement(0, count: count))
+        }
+        return buffer
+    }
+
+    /// Hands the buffers back for the next micro-batch (after `addWeightedSum`).
+    mutating func releaseBuffers() -> [[S]] {
+        let buffers = explicit.map(\.perExample) + linears.map(\.dout) + spare
+        explicit = []
+        linears = []
+        spare = []
+        return buffers.filter { $0.capacity > 0 }
+    }
+
+    init(batch: Int, length: Int, width: Int, vocabulary: Int, wte: Int, wpe: Int, spare: [[S]] = []) {
+        self.spare = spare
         self.batch = batch
         self.length = length
         self.width = width
@@ -80,7 +106,7 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
             }
             normsSquared[b] += diagonal + 2 * offDiagonal
         }
-        var biases = ExplicitRecord(offset: bias, count: outputs, perExample: [S](repeating: 0, count: batch * outputs))
+        var biases = ExplicitRecord(offset: bias, count: outputs, perExample: buffer(count: batch * outputs))
         for b in 0..<batch {
             for row in 0..<t {
                 let g = dout + (b * t + row) * outputs
@@ -90,13 +116,13 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
         addNorms(of: biases)
         explicit.append(biases)
         linears.append(LinearRecord(weight: weight, bias: bias, input: input,
-                                    dout: Array(UnsafeBufferPointer(start: dout, count: batch * t * outputs)),
+                                    dout: buffer(count: batch * t * outputs, copying: dout),
                                     inputs: inputs, outputs: outputs))
     }
 
     mutating func layerNorm(weight: Int, bias: Int, dout: UnsafePointer<S>, input: UnsafePointer<S>, mean: UnsafePointer<S>, rstd: UnsafePointer<S>) {
-        var weights = ExplicitRecord(offset: weight, count: width, perExample: [S](repeating: 0, count: batch * width))
-        var biases = ExplicitRecord(offset: bias, count: width, perExample: [S](repeating: 0, count: batch * width))
+        var weights = ExplicitRecord(offset: weight, count: width, perExample: buffer(count: batch * width))
+        var biases = ExplicitRecord(offset: bias, count: width, perExample: buffer(count: batch * width))
         let t = length, c = width
         weights.perExample.withUnsafeMutableBufferPointer { dw in
             biases.perExample.withUnsafeMutableBufferPointer { db in
@@ -114,7 +140,7 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
 
     mutating func tokenEmbedding(dlogits: UnsafePointer<S>, lnf: UnsafePointer<S>, dresidual: UnsafePointer<S>, tokens: [Int32]) {
         let t = length, c = width, v = vocabulary
-        var record = ExplicitRecord(offset: wte, count: v * c, perExample: [S](repeating: 0, count: batch * v * c))
+        var record = ExplicitRecord(offset: wte, count: v * c, perExample: buffer(count: batch * v * c))
         record.perExample.withUnsafeMutableBufferPointer { grads in
             for b in 0..<batch {
                 let grad = grads.baseAddress! + b * v * c
@@ -132,7 +158,7 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
 
     mutating func positionEmbedding(dresidual: UnsafePointer<S>) {
         let record = ExplicitRecord(offset: wpe, count: length * width,
-                                    perExample: Array(UnsafeBufferPointer(start: dresidual, count: batch * length * width)))
+                                    perExample: buffer(count: batch * length * width, copying: dresidual))
         addNorms(of: record)
         explicit.append(record)
     }
@@ -160,6 +186,7 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
                        a: record.input, lda: record.inputs, b: g.baseAddress!, ldb: record.outputs, beta: 1,
                        c: gradients + record.weight, ldc: record.outputs)
             }
+            linears[index].dout = scaled   // back for reuse
         }
     }
 }
@@ -171,11 +198,15 @@ extension GPT2 {
         let shape = lastBatchShape!
         var sink = PerExampleGradientSink<S>(batch: shape.batch, length: shape.length, width: config.width,
                                              vocabulary: config.vocabularySize, wte: layout.tensors[0].offset,
-                                             wpe: layout.tensors[1].offset)
+                                             wpe: layout.tensors[1].offset, spare: perExampleBuffers)
+        perExampleBuffers = []
         backward(into: &sink)
         let gradients = self.gradients.baseAddress!
         var finished = sink
         let norms = finished.normsSquared.map { $0.squareRoot() }
-        return (norms, { finished.addWeightedSum(factors: $0, into: gradients) })
+        return (norms, { [self] factors in
+            finished.addWeightedSum(factors: factors, into: gradients)
+            perExampleBuffers = finished.releaseBuffers()
+        })
     }
 }

@@ -56,6 +56,17 @@ final class RandomnessTests: XCTestCase {
         XCTAssertNotEqual((0..<4).map { _ in parent.next() }, (0..<4).map { _ in child.next() })
     }
 
+    /// The eight-blocks-at-once path gives exactly the stream of `next()`, from any position.
+    func testFillMatchesNext() {
+        var a = ChaCha20Generator(insecureSeed: 9), b = a
+        for _ in 0..<3 { XCTAssertEqual(a.next(), b.next()) }
+        let words = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 333)
+        defer { words.deallocate() }
+        a.fill(words)
+        XCTAssertEqual(Array(words), (0..<333).map { _ in b.next() })
+        XCTAssertEqual(a.next(), b.next())
+    }
+
     func testSecureGeneratorsDiffer() {
         var a = ChaCha20Generator(), b = ChaCha20Generator()
         XCTAssertNotEqual((0..<4).map { _ in a.next() }, (0..<4).map { _ in b.next() })
