@@ -15,6 +15,12 @@ struct GenerateCommand: ParsableCommand {
         --logit-noise adds Gaussian noise to the logits before sampling. It makes rows more varied; it \
         is NOT a differential-privacy mechanism and carries no epsilon. Privacy comes from training \
         with finetune --dp.
+
+        --mask-fairness makes the --fair-columns (default: the schema's target) independent of the \
+        --sensitive column (default: the schema's first sensitive one): the model is probed for \
+        P(value | group) and P(group), and each row's value logits are shifted toward the pooled \
+        P(value); values only one group would take are masked. It reads the model only, never rows. \
+        The per-group shares before and after go to stderr.
         """
     )
 
@@ -28,11 +34,18 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Condition on a column (repeatable): col=v, col=a|b, col>=x, col<x, col=lo..hi.") var condition: [String] = []
     @Option(help: "Standard deviation of Gaussian noise on the logits (diversity only; no privacy guarantee).") var logitNoise = 0.0
     @Flag(help: "Write the columns in the schema's order instead of letting the model choose the order.") var fixedOrder = false
+    @Flag(help: "Make the fair columns' values independent of the sensitive column (see above).") var maskFairness = false
+    @Option(help: "Sensitive column for --mask-fairness (default: the schema's first).") var sensitive: String?
+    @Option(help: "Comma-separated columns --mask-fairness corrects (default: the schema's target).") var fairColumns: String?
     @Flag(help: "Sample without the schema constraint (rows that do not fit are dropped and counted).") var unconstrained = false
     @Option(name: .shortAndLong, help: "Output CSV file.") var output: String
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        if !maskFairness && (sensitive != nil || fairColumns != nil) {
+            throw ValidationError("--sensitive and --fair-columns need --mask-fairness")
+        }
+        if maskFairness && unconstrained { throw ValidationError("--mask-fairness needs the schema constraint (drop --unconstrained)") }
     }
 
     func run() throws {
@@ -45,12 +58,23 @@ struct GenerateCommand: ParsableCommand {
         settings.batchSize = batchSize
         settings.seed = seed
         settings.logitNoise = logitNoise
+        var conditions = try condition.map(ColumnCondition.parse)
+        var fairness: FairnessMask?
+        if maskFairness {
+            let mask = try fairnessMask(loaded, serializer)
+            // The sensitive column goes first (as a condition allowing every value), so its value is known when the others are drawn.
+            let column = loaded.schema.columns[mask.sensitive]
+            if !conditions.contains(where: { $0.column == column.name }) {
+                conditions.insert(ColumnCondition(column: column.name, restriction: .values(mask.groups)), at: 0)
+            }
+            fairness = mask
+        }
         var constraint: RowConstraint?
         if unconstrained {
             guard condition.isEmpty else { throw ValidationError("--condition needs the schema constraint (drop --unconstrained)") }
         } else {
             constraint = try RowConstraint(schema: loaded.schema, template: loaded.template, tokenizer: loaded.tokenizer,
-                                           conditions: condition.map(ColumnCondition.parse), fixedOrder: fixedOrder)
+                                           conditions: conditions, fixedOrder: fixedOrder)
             // Positions needed: <s> and the row's tokens; </s> is sampled from the last one, never fed.
             let needed = constraint!.maximumTokens - 1
             if needed > loaded.model.config.contextLength {
@@ -58,7 +82,8 @@ struct GenerateCommand: ParsableCommand {
             }
         }
         let started = DispatchTime.now().uptimeNanoseconds
-        let sampler = RowSampler(model: loaded.model, tokenizer: loaded.tokenizer, serializer: serializer, constraint: constraint)
+        let sampler = RowSampler(model: loaded.model, tokenizer: loaded.tokenizer, serializer: serializer, constraint: constraint,
+                                 fairness: fairness)
         let result = sampler.sample(count: rows, settings: settings, workers: workers) { done in
             if done % max(batchSize, rows / 10) == 0 || done == rows { log("generate: \(done)/\(rows) sampled") }
         }
@@ -69,5 +94,35 @@ struct GenerateCommand: ParsableCommand {
                    result.rows.count, rows, 100 * Double(result.rows.count) / Double(max(rows, 1)), result.invalid,
                    Double(result.tokens) / seconds, output))
         for example in result.examples { log("  dropped: \(example)") }
+        if let fairness { reportFairness(fairness, rows: result.rows, schema: loaded.schema) }
+    }
+
+    private func fairnessMask(_ loaded: Checkpoint, _ serializer: RowSerializer) throws -> FairnessMask {
+        guard let sensitive = sensitive ?? loaded.schema.sensitive.first else {
+            throw ValidationError("--mask-fairness needs --sensitive COL (the schema names no sensitive column)")
+        }
+        let columns = fairColumns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            ?? loaded.schema.target.map { [$0] } ?? []
+        guard !columns.isEmpty else { throw ValidationError("--mask-fairness needs --fair-columns (the schema names no target)") }
+        return try FairnessMask(model: loaded.model, tokenizer: loaded.tokenizer, serializer: serializer, sensitive: sensitive, columns: columns)
+    }
+
+    /// Per group: the model's P(value | group) from the probes, the pooled target, and the shares generated.
+    private func reportFairness(_ mask: FairnessMask, rows: [Row], schema: Schema) {
+        let sensitiveName = schema.columns[mask.sensitive].name
+        for column in mask.columns {
+            log("mask-fairness: \(schema.columns[column.column].name) by \(sensitiveName) (model's probe -> generated share; pooled target)")
+            for (g, group) in mask.groups.enumerated() {
+                let members = rows.filter { RowDecoder.fields(of: $0, schema: schema)[mask.sensitive] == group }
+                let shares = column.values.indices.map { v in
+                    Double(members.filter { RowDecoder.fields(of: $0, schema: schema)[column.column] == column.values[v] }.count) / Double(max(members.count, 1))
+                }
+                let cells = column.values.indices.map { v in
+                    String(format: "%@ %.3f -> %.3f", column.values[v], column.conditional[g][v], shares[v])
+                }
+                log("  \(group) (\(members.count) rows): " + cells.joined(separator: ", "))
+            }
+            log("  pooled target: " + column.values.indices.map { String(format: "%@ %.3f", column.values[$0], column.pooled[$0]) }.joined(separator: ", "))
+        }
     }
 }

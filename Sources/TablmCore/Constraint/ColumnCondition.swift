@@ -13,6 +13,11 @@ public struct ColumnCondition: Equatable, Sendable {
     public var column: String
     public var restriction: Restriction
 
+    public init(column: String, restriction: Restriction) {
+        self.column = column
+        self.restriction = restriction
+    }
+
     /// Parses `col=v`, `col=a|b`, `col>=x`, `col>x`, `col<=x`, `col<x`, `col=lo..hi`.
     public static func parse(_ text: String) throws -> ColumnCondition {
         for (symbol, lower, inclusive) in [(">=", true, true), ("<=", false, true), (">", true, false), ("<", false, false)] {

@@ -155,6 +155,14 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
         return State(used: [Bool](repeating: false, count: schema.columns.count), remaining: schema.columns.count, phase: first)
     }
 
+    /// The column whose value the next token starts, if the row is at the start of a value.
+    public func valueStart(_ state: State) -> Int? {
+        if case .value(let column, let trieNode, _) = state.phase, trieNode == 0 {
+            return column
+        }
+        return nil
+    }
+
     public func isFinished(_ state: State) -> Bool {
         if case .finished = state.phase { return true }
         return false

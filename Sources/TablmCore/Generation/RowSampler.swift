@@ -30,12 +30,18 @@ public struct RowSampler {
     public let tokenizer: Tokenizer
     public let serializer: RowSerializer
     public let constraint: RowConstraint?
+    /// `--mask-fairness`: shifts the fair columns' value logits by the row's sensitive group (needs
+    /// the constraint, which says where values start, and the sensitive column written first).
+    public let fairness: FairnessMask?
 
-    public init(model: GPT2<Float>, tokenizer: Tokenizer, serializer: RowSerializer, constraint: RowConstraint? = nil) {
+    public init(model: GPT2<Float>, tokenizer: Tokenizer, serializer: RowSerializer, constraint: RowConstraint? = nil,
+                fairness: FairnessMask? = nil) {
+        precondition(fairness == nil || constraint != nil, "the fairness mask needs the schema constraint")
         self.model = model
         self.tokenizer = tokenizer
         self.serializer = serializer
         self.constraint = constraint
+        self.fairness = fairness
     }
 
     /// Samples `count` rows in chunks of `settings.batchSize`, the chunks spread over `workers`
@@ -80,13 +86,20 @@ public struct RowSampler {
         var finished = [Bool](repeating: false, count: batch)
         var next = [Int32](repeating: tokenizer.bosID, count: batch)
         var states = constraint.map { c in (0..<batch).map { _ in c.start() } }
+        var groups = [Int?](repeating: nil, count: batch)   // each row's sensitive group, once written
         while session.position < model.config.contextLength && finished.contains(false) {
             session.step(next)
             for b in 0..<batch where !finished[b] {
                 if let constraint { constraint.allowedTokens(states![b], into: &allowed) }
+                let starting = fairness == nil ? nil : constraint?.valueStart(states![b])
+                var shift: ((Int32) -> Float)?
+                if let starting, let group = groups[b], let column = fairness?.fairColumn(starting) {
+                    shift = { column.shift($0, group: group) }
+                }
                 let token = draw(logits: UnsafeBufferPointer(rebasing: session.logits[(b * v)..<((b + 1) * v)]),
                                  allowed: constraint == nil ? nil : allowed, settings: settings, scratch: &probabilities,
-                                 generator: &generator)
+                                 generator: &generator, shift: shift)
+                if let starting, let fairness, starting == fairness.sensitive { groups[b] = fairness.group(of: token) }
                 constraint?.advance(&states![b], with: token)
                 result.tokens += 1
                 if token == tokenizer.eosID {
@@ -121,8 +134,10 @@ public struct RowSampler {
     /// Draws a token from softmax((logits + noise) / temperature) over `allowed` (all tokens when nil),
     /// restricted to the top k of those when set. Only the allowed entries are read: a constrained step
     /// costs O(allowed), not O(vocabulary).
+    /// `shift` adds to a token's logit (the fairness mask; −∞ removes the token unless that would
+    /// remove them all).
     func draw(logits: UnsafeBufferPointer<Float>, allowed: [Int32]?, settings: SamplingSettings, scratch: inout [Float],
-              generator: inout SplitMix64) -> Int32 {
+              generator: inout SplitMix64, shift: ((Int32) -> Float)? = nil) -> Int32 {
         let count = allowed?.count ?? logits.count
         precondition(count > 0, "no token is allowed")
         if scratch.count < count { scratch = [Float](repeating: 0, count: count) }
@@ -130,6 +145,12 @@ public struct RowSampler {
             for i in 0..<count { scratch[i] = logits[Int(allowed[i])] }
         } else {
             for i in 0..<count { scratch[i] = logits[i] }
+        }
+        if let shift {
+            let shifts = (0..<count).map { shift(allowed?[$0] ?? Int32($0)) }
+            if shifts.contains(where: { $0 > -.infinity }) {
+                for i in 0..<count { scratch[i] += shifts[i] }
+            }
         }
         if settings.logitNoise > 0 {
             var noise = GaussianSampler(generator: generator)
