@@ -52,6 +52,9 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Share of rows held out to measure loss.") var heldOut = 0.05
     @Option(help: "Evaluate and checkpoint every N steps.") var evalEvery = 100
     @Option(help: "Seed for initialisation, batches and column orders.") var seed: UInt64 = 0
+    @Option(help: "Weight λ of the demographic-parity term: KL between the model's value distributions for the sensitive groups, on probe prompts (0: off).") var fairnessLambda = 0.0
+    @Option(help: "Sensitive column for --fairness-lambda (default: the schema's first).") var sensitive: String?
+    @Option(help: "Comma-separated columns the term equalises (default: the schema's target).") var fairColumns: String?
     @Option(help: "Cores to train on (default: all, at most 8); the result does not depend on it.") var workers = ModelWorkers.defaultCount
 
     @Option(name: .shortAndLong, help: "Output checkpoint folder.")
@@ -59,6 +62,24 @@ struct FinetuneCommand: ParsableCommand {
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard fairnessLambda >= 0 else { throw ValidationError("--fairness-lambda must be non-negative") }
+        if fairnessLambda == 0 && (sensitive != nil || fairColumns != nil) {
+            throw ValidationError("--sensitive and --fair-columns need --fairness-lambda")
+        }
+    }
+
+    /// The fairness term, when --fairness-lambda is set: probes built from the schema and template alone.
+    func fairnessRegularizer(serializer: RowSerializer, tokenizer: Tokenizer) throws -> FairnessRegularizer? {
+        guard fairnessLambda > 0 else { return nil }
+        guard let sensitive = sensitive ?? serializer.schema.sensitive.first else {
+            throw ValidationError("--fairness-lambda needs --sensitive COL (the schema names no sensitive column)")
+        }
+        let columns = fairColumns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            ?? serializer.schema.target.map { [$0] } ?? []
+        let probes = try FairnessProbes(serializer: serializer, tokenizer: tokenizer, sensitive: sensitive, columns: columns)
+        let regularizer = try FairnessRegularizer(probes: probes, lambda: fairnessLambda, padding: tokenizer.padID)
+        log("fairness: λ = \(fairnessLambda), \(columns.joined(separator: ", ")) and \(sensitive) made independent on \(regularizer.promptCount) probe prompts (no rows; no privacy cost)")
+        return regularizer
     }
 
     func run() throws {
@@ -103,7 +124,8 @@ struct FinetuneCommand: ParsableCommand {
         }
         let (train, held) = table.split(heldOutFraction: heldOut, seed: settings.seed)
         let batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: model.config.contextLength)
-        let tuner = FineTuner(model: model, batcher: batcher, train: train, heldOut: held, settings: settings)
+        let tuner = FineTuner(model: model, batcher: batcher, train: train, heldOut: held, settings: settings,
+                              fairness: try fairnessRegularizer(serializer: serializer, tokenizer: tokenizer))
         if let resume, try Checkpoint.restoreOptimizer(folder: resume, into: tuner.optimizer) == false {
             log("warning: \(resume) has no optimizer state; AdamW restarts from zero moments")
         }
@@ -122,6 +144,7 @@ struct FinetuneCommand: ParsableCommand {
             guard p.step % reportEvery == 0 || p.heldOutLoss != nil || p.step == startStep + 1 else { return }
             var line = String(format: "step %d/%d  loss %.4f  lr %.2e  |g| %.3f  %.0f tok/s", p.step, p.totalSteps, p.loss,
                               p.learningRate, p.gradientNorm, p.tokensPerSecond)
+            if let fairness = p.fairness { line += String(format: "  fair %.4f", fairness) }
             if let heldOut = p.heldOutLoss { line += String(format: "  held-out %.4f", heldOut) }
             log(line)
         }, checkpoint: { step in

@@ -104,7 +104,8 @@ struct GenerateCommand: ParsableCommand {
         let columns = fairColumns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
             ?? loaded.schema.target.map { [$0] } ?? []
         guard !columns.isEmpty else { throw ValidationError("--mask-fairness needs --fair-columns (the schema names no target)") }
-        return try FairnessMask(model: loaded.model, tokenizer: loaded.tokenizer, serializer: serializer, sensitive: sensitive, columns: columns)
+        return try FairnessMask(model: loaded.model, probes: FairnessProbes(serializer: serializer, tokenizer: loaded.tokenizer,
+                                                                            sensitive: sensitive, columns: columns))
     }
 
     /// Per group: the model's P(value | group) from the probes, the pooled target, and the shares generated.

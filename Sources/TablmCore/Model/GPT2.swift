@@ -156,17 +156,49 @@ public final class GPT2<S: ModelScalar> {
         backward(into: &sink)
     }
 
+    /// The forward pass alone, keeping the raw logits and what `backward(logitGradients:)` needs.
+    func forward(tokens: [Int32], batch: Int, length: Int) {
+        precondition(tokens.count == batch * length)
+        let acts = prepare(batch: batch, length: length)
+        forwardToLogits(tokens: tokens, acts: acts, batch: batch, length: length)
+        lastBatch = (tokens, [Int32](repeating: 0, count: tokens.count), [S](repeating: 0, count: tokens.count), batch, length)
+    }
+
+    /// After `forward(...)`: the logits at sequence `row`, position `position`.
+    func logits(row: Int, position: Int) -> UnsafeBufferPointer<S> {
+        guard let acts = activations, let shape = lastBatch else { preconditionFailure("logits before forward()") }
+        let v = config.vocabularySize
+        return UnsafeBufferPointer(start: acts.logits + (row * shape.length + position) * v, count: v)
+    }
+
+    /// Adds the gradient of some other function of the last `forward(...)`'s logits to `gradients`:
+    /// `fill` writes dF/dlogits ([batch, length, vocab], zeroed first) in place of the cross-entropy's.
+    func backward(logitGradients fill: (UnsafeMutableBufferPointer<S>) -> Void) {
+        guard let acts = activations, let last = lastBatch else { preconditionFailure("backward() before loss()") }
+        let rows = last.batch * last.length
+        let dlogits = UnsafeMutableBufferPointer(start: acts.logits, count: rows * config.vocabularySize)
+        dlogits.update(repeating: 0)
+        fill(dlogits)
+        var sink = AccumulatingSink<S>(gradients: gradients.baseAddress!, rows: rows, length: last.length,
+                                       width: config.width, vocabulary: config.vocabularySize,
+                                       wte: layout.tensors[0].offset, wpe: layout.tensors[1].offset)
+        backward(into: &sink, crossEntropy: false)
+    }
+
     /// The backward pass of the last `loss(...)`: propagates gradients through the activations and
-    /// hands every parameter's contribution to `sink`.
-    func backward(into sink: inout some GradientSink<S>) {
+    /// hands every parameter's contribution to `sink`. With `crossEntropy: false` the logits buffer
+    /// already holds the gradient to start from.
+    func backward(into sink: inout some GradientSink<S>, crossEntropy: Bool = true) {
         guard let acts = activations, let batchInfo = lastBatch else { preconditionFailure("backward() before loss()") }
         let b = batchInfo.batch, t = batchInfo.length
         let c = config.width, v = config.vocabularySize, rows = b * t
         let p = UnsafePointer(parameters.baseAddress!)
-        batchInfo.targets.withUnsafeBufferPointer { targets in
-            batchInfo.weights.withUnsafeBufferPointer { weights in
-                CrossEntropyKernel.backward(probabilities: acts.logits, targets: targets.baseAddress!, weights: weights.baseAddress!,
-                                            rows: rows, vocabulary: v)
+        if crossEntropy {
+            batchInfo.targets.withUnsafeBufferPointer { targets in
+                batchInfo.weights.withUnsafeBufferPointer { weights in
+                    CrossEntropyKernel.backward(probabilities: acts.logits, targets: targets.baseAddress!, weights: weights.baseAddress!,
+                                                rows: rows, vocabulary: v)
+                }
             }
         }
         let wte = layout.tensors[0].offset

@@ -40,7 +40,8 @@ public struct PrivateProgress: Sendable {
 ///    with norms from the ghost-norm / book-keeping backward pass (`PerExampleGradientSink`);
 /// 3. Gaussian noise N(0, σ²C²) is added to the sum of clipped gradients, which is divided by the
 ///    expected batch size qN;
-/// 4. AdamW updates the model (post-processing: no privacy cost);
+/// 4. an optional fairness term on probe prompts adds its gradient, and AdamW updates the model
+///    (both post-processing: no privacy cost);
 /// 5. the accountant records (σ, q) for the step.
 /// Noise and sampling draw from a cryptographically secure generator.
 public final class PrivateFineTuner {
@@ -51,12 +52,15 @@ public final class PrivateFineTuner {
     public let schedule: LearningRateSchedule
     public private(set) var accountant: PrivacyAccountant
     private let workers: ModelWorkers
+    /// A demographic-parity term on probe prompts, added after clipping and noise (it reads no rows).
+    public let fairness: FairnessRegularizer?
     private let rows: [Row]
     private var random: GaussianSampler<ChaCha20Generator>
     private var noise: GaussianNoise
 
     public init(model: GPT2<Float>, batcher: RowBatcher, rows: [Row], settings: DPSettings, generator: ChaCha20Generator,
-                accountant: PrivacyAccountant = PrivacyAccountant()) {
+                accountant: PrivacyAccountant = PrivacyAccountant(), fairness: FairnessRegularizer? = nil) {
+        self.fairness = fairness
         precondition(settings.sampleRate > 0 && settings.sampleRate <= 1 && settings.clipNorm > 0 && settings.noiseMultiplier >= 0)
         self.model = model
         self.batcher = batcher
@@ -105,6 +109,8 @@ public final class PrivateFineTuner {
         workers.clippedGradientSum(try microBatches(of: chosen, step: step), clipNorm: settings.clipNorm)
         noise.add(to: model.gradients, standardDeviation: settings.noiseMultiplier * settings.clipNorm,
                   scale: 1 / (settings.sampleRate * Double(rows.count)))
+        // Post-processing of the privatized gradient: the fairness term depends on the parameters only.
+        fairness?.addGradient(to: model)
         accountant.record(noiseMultiplier: settings.noiseMultiplier, sampleRate: settings.sampleRate)
         return chosen.count
     }

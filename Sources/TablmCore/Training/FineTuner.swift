@@ -25,6 +25,8 @@ public struct TrainingProgress: Sendable {
     public var gradientNorm: Double
     public var tokensPerSecond: Double
     public var heldOutLoss: Double?
+    /// The fairness term's value at this step (nil without one).
+    public var fairness: Double?
 }
 
 /// Fine-tunes a GPT-2 on row text with AdamW: each step draws `batchSize` rows (epochs of a seeded
@@ -43,7 +45,12 @@ public final class FineTuner {
     public private(set) var tokensSeen = 0
     public private(set) var lastLoss: Double?
 
-    public init(model: GPT2<Float>, batcher: RowBatcher, train: [Row], heldOut: [Row], settings: FineTuneSettings) {
+    /// A demographic-parity term added to the loss (`FairnessRegularizer`), or nil.
+    public let fairness: FairnessRegularizer?
+
+    public init(model: GPT2<Float>, batcher: RowBatcher, train: [Row], heldOut: [Row], settings: FineTuneSettings,
+                fairness: FairnessRegularizer? = nil) {
+        self.fairness = fairness
         precondition(!train.isEmpty, "no training rows")
         self.model = model
         self.batcher = batcher
@@ -99,6 +106,7 @@ public final class FineTuner {
             }
             let batch = batcher.batch(sequences)
             let loss = workers.lossAndGradient(batch)
+            let fairnessValue = fairness?.addGradient(to: model)
             let norm = GradientClipping.clip(model.gradients, maximum: settings.clipNorm)
             let rate = schedule.rate(at: step)
             optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), rate: rate)
@@ -109,7 +117,7 @@ public final class FineTuner {
             let evaluate = last || (settings.evaluateEvery > 0 && (step + 1) % settings.evaluateEvery == 0)
             progress(TrainingProgress(step: step + 1, totalSteps: settings.steps, loss: loss, learningRate: rate, gradientNorm: norm,
                                       tokensPerSecond: Double(batch.validTokens) / seconds,
-                                      heldOutLoss: evaluate ? try heldOutLoss() : nil))
+                                      heldOutLoss: evaluate ? try heldOutLoss() : nil, fairness: fairnessValue))
             if evaluate { try checkpoint(step + 1) }
         }
     }

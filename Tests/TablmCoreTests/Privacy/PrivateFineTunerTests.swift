@@ -5,7 +5,7 @@ final class PrivateFineTunerTests: XCTestCase {
     private let schema = Schema(columns: [.integer("age", min: 0, max: 99), .categorical("sex", ["Female", "Male"]),
                                           .categorical("income", ["<=50K", ">50K"])], source: .public)
 
-    private func tuner(rows count: Int, settings: DPSettings, seed: UInt64 = 1) throws -> PrivateFineTuner {
+    private func tuner(rows count: Int, settings: DPSettings, seed: UInt64 = 1, fairnessLambda: Double = 0) throws -> PrivateFineTuner {
         let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: schema, template: .standard).model)
         var generator = SplitMix64(seed: 5)
         let rows: [Row] = (0..<count).map { _ in
@@ -15,7 +15,11 @@ final class PrivateFineTunerTests: XCTestCase {
         let batcher = try RowBatcher(serializer: RowSerializer(schema: schema), tokenizer: tokenizer, rows: rows, context: 32)
         let model = GPT2<Float>(config: GPT2Config(vocabularySize: tokenizer.vocabularySize, contextLength: batcher.length, width: 16, layers: 1, heads: 2))
         model.initializeParameters(seed: 3)
-        return PrivateFineTuner(model: model, batcher: batcher, rows: rows, settings: settings, generator: ChaCha20Generator(insecureSeed: seed))
+        let fairness = fairnessLambda == 0 ? nil : try FairnessRegularizer(
+            probes: FairnessProbes(serializer: RowSerializer(schema: schema), tokenizer: tokenizer, sensitive: "sex", columns: ["income"]),
+            lambda: fairnessLambda, padding: tokenizer.padID)
+        return PrivateFineTuner(model: model, batcher: batcher, rows: rows, settings: settings, generator: ChaCha20Generator(insecureSeed: seed),
+                                fairness: fairness)
     }
 
     /// With q = 1 every row is in every step. Without noise and with a clip bound no row reaches, the
@@ -86,5 +90,22 @@ final class PrivateFineTunerTests: XCTestCase {
         for step in 0..<3 { try empty.step(step) }
         XCTAssertEqual(empty.accountant.steps, 3)
         XCTAssertTrue(empty.model.parameters.allSatisfy(\.isFinite))
+    }
+
+    /// The fairness term comes after clipping and noise: with the same rows, seed and noise, the
+    /// privatized gradient with the term is the one without it plus the term's own gradient.
+    func testFairnessTermIsAddedAfterTheMechanism() throws {
+        var settings = DPSettings(noiseMultiplier: 1, sampleRate: 1, steps: 1)
+        settings.clipNorm = 0.5
+        let plain = try tuner(rows: 6, settings: settings), fair = try tuner(rows: 6, settings: settings, fairnessLambda: 3)
+        try plain.privatizedGradient(step: 0)
+        try fair.privatizedGradient(step: 0)
+        let term = try tuner(rows: 6, settings: settings, fairnessLambda: 3)
+        term.model.zeroGradients()
+        XCTAssertGreaterThan(try XCTUnwrap(term.fairness).addGradient(to: term.model), 0)
+        let expected = zip(plain.model.gradients, term.model.gradients).map { $0 + $1 }
+        let difference = zip(fair.model.gradients, expected).map { abs($0 - $1) }.max()!
+        XCTAssertLessThan(difference, 1e-6)
+        XCTAssertGreaterThan(term.model.gradients.map(abs).max()!, 1e-4, "the term does move the parameters")
     }
 }

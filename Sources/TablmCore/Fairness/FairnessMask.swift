@@ -3,8 +3,7 @@ import Foundation
 /// `generate --mask-fairness`: at sampling time, a chosen column's value stops depending on the
 /// sensitive column's.
 ///
-/// The model itself is asked, never the private rows: probe prompts written in the row template,
-/// `<s>sex is Female, income is`, give P(v | S = s) over the column's categories, and `<s>sex is`
+/// The model itself is asked, never the private rows: `FairnessProbes`, `<s>sex is Female, income is`, give P(v | S = s) over the column's categories, and `<s>sex is`
 /// gives P(S = s). Their mixture is the pooled P(v) = Σ_s P(s)·P(v | s). While generating, a row
 /// whose sensitive value is s draws the column's value with its logits shifted by
 /// log(P(v) / P(v | s)), so that P(v | s) follows the pooled P(v); a value that only group s would
@@ -38,58 +37,20 @@ public struct FairnessMask: Sendable {
     private let groupOfToken: [Int32: Int]
     private let columnIndex: [Int: Int]
 
-    /// Single-token values of a categorical column (its categories, and the missing spelling when it
-    /// is one token); the constraint guarantees the value is one of them.
-    private static func valueTokens(of column: ColumnSchema, template: RowTemplate, tokenizer: Tokenizer) throws -> (values: [String], tokens: [Int32]) {
-        guard column.kind == .categorical else {
-            throw InputError("--mask-fairness works on categorical columns; '\(column.name)' is \(column.kind.rawValue)")
-        }
-        var values: [String] = [], tokens: [Int32] = []
-        for value in (column.categories ?? []) + (column.allowsMissing ? [template.missing] : []) {
-            let ids = try tokenizer.encode(value)
-            guard ids.count == 1 else {
-                throw InputError("--mask-fairness needs each value of '\(column.name)' to be one token; '\(value)' is \(ids.count) (train the tokenizer from the schema)")
-            }
-            values.append(value)
-            tokens.append(ids[0])
-        }
-        return (values, tokens)
-    }
-
-    public init(model: GPT2<Float>, tokenizer: Tokenizer, serializer: RowSerializer, sensitive: String, columns fair: [String],
-                threshold: Double = 1e-3) throws {
-        let schema = serializer.schema, template = serializer.template
-        guard let s = schema.index(of: sensitive) else { throw InputError("--sensitive: no column '\(sensitive)' in the schema") }
-        let (groups, groupTokens) = try Self.valueTokens(of: schema.columns[s], template: template, tokenizer: tokenizer)
-        func next(after text: String, over tokens: [Int32]) throws -> [Double] {
-            let ids = [tokenizer.bosID] + (try tokenizer.encode(text))
-            let v = model.config.vocabularySize
-            let logits = model.logits(tokens: ids, batch: 1, length: ids.count)
-            let last = logits[((ids.count - 1) * v)...]
-            let chosen = tokens.map { Double(last[last.startIndex + Int($0)]) }
-            let top = chosen.max()!
-            let weights = chosen.map { exp($0 - top) }
-            let total = weights.reduce(0, +)
-            return weights.map { $0 / total }
-        }
-        let field = { (column: Int) in template.prefix + schema.columns[column].name + template.infix }
-        self.sensitive = s
-        self.groups = groups
-        groupShares = try next(after: field(s), over: groupTokens)
-        var columns: [Column] = []
-        for name in fair {
-            guard let c = schema.index(of: name) else { throw InputError("--fair-columns: no column '\(name)' in the schema") }
-            guard c != s else { throw InputError("--fair-columns: '\(name)' is the sensitive column") }
-            let (values, tokens) = try Self.valueTokens(of: schema.columns[c], template: template, tokenizer: tokenizer)
-            let conditional = try groups.map { group in
-                try next(after: field(s) + group + template.suffix + template.separator + field(c), over: tokens)
+    public init(model: GPT2<Float>, probes: FairnessProbes, threshold: Double = 1e-3) throws {
+        sensitive = probes.sensitive
+        groups = probes.groups
+        groupShares = probes.distribution(model, after: try probes.groupPrompt(), over: probes.groupTokens)
+        columns = try probes.columns.indices.map { [groupShares] index in
+            let probe = probes.columns[index]
+            let conditional = try probes.groups.indices.map { g in
+                probes.distribution(model, after: try probes.prompt(group: g, column: index), over: probe.tokens)
             }
             let (pooled, shift) = Self.shifts(conditional: conditional, groupShares: groupShares, threshold: threshold)
-            columns.append(Column(column: c, values: values, tokens: tokens, conditional: conditional, pooled: pooled, logitShift: shift,
-                                  valueOfToken: Dictionary(uniqueKeysWithValues: zip(tokens, tokens.indices))))
+            return Column(column: probe.column, values: probe.values, tokens: probe.tokens, conditional: conditional, pooled: pooled,
+                          logitShift: shift, valueOfToken: Dictionary(uniqueKeysWithValues: zip(probe.tokens, probe.tokens.indices)))
         }
-        self.columns = columns
-        groupOfToken = Dictionary(uniqueKeysWithValues: zip(groupTokens, groupTokens.indices))
+        groupOfToken = Dictionary(uniqueKeysWithValues: zip(probes.groupTokens, probes.groupTokens.indices))
         columnIndex = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1.column, $0) })
     }
 

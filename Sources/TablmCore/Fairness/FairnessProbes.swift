@@ -1,0 +1,90 @@
+/// Probe prompts for fairness work: row-text prefixes that fix the sensitive column's value and
+/// stop where another column's value begins, `<s>sex is Female, income is`, written in the row
+/// template (`Prompts/row-template.txt`, which is editable). They contain no rows, so what a model
+/// says after them costs no privacy to compute.
+public struct FairnessProbes: Sendable {
+    public struct Column: Sendable {
+        public let column: Int
+        public let values: [String]
+        /// One token per value (categories and, where allowed, the missing spelling).
+        public let tokens: [Int32]
+    }
+
+    public let sensitive: Int
+    public let groups: [String]
+    public let groupTokens: [Int32]
+    public let columns: [Column]
+    private let serializer: RowSerializer
+    private let tokenizer: Tokenizer
+
+    public init(serializer: RowSerializer, tokenizer: Tokenizer, sensitive: String, columns names: [String]) throws {
+        let schema = serializer.schema
+        guard let s = schema.index(of: sensitive) else { throw InputError("--sensitive: no column '\(sensitive)' in the schema") }
+        self.serializer = serializer
+        self.tokenizer = tokenizer
+        self.sensitive = s
+        (groups, groupTokens) = try Self.valueTokens(of: schema.columns[s], template: serializer.template, tokenizer: tokenizer)
+        guard !names.isEmpty else { throw InputError("--fair-columns: no column given (and the schema names no target)") }
+        columns = try names.map { name in
+            guard let c = schema.index(of: name) else { throw InputError("--fair-columns: no column '\(name)' in the schema") }
+            guard c != s else { throw InputError("--fair-columns: '\(name)' is the sensitive column") }
+            let (values, tokens) = try Self.valueTokens(of: schema.columns[c], template: serializer.template, tokenizer: tokenizer)
+            return Column(column: c, values: values, tokens: tokens)
+        }
+    }
+
+    /// Single-token values of a categorical column.
+    private static func valueTokens(of column: ColumnSchema, template: RowTemplate, tokenizer: Tokenizer) throws -> ([String], [Int32]) {
+        guard column.kind == .categorical else {
+            throw InputError("fairness probes need categorical columns; '\(column.name)' is \(column.kind.rawValue)")
+        }
+        var values: [String] = [], tokens: [Int32] = []
+        for value in (column.categories ?? []) + (column.allowsMissing ? [template.missing] : []) {
+            let ids = try tokenizer.encode(value)
+            guard ids.count == 1 else {
+                throw InputError("fairness probes need each value of '\(column.name)' to be one token; '\(value)' is \(ids.count) (train the tokenizer from the schema)")
+            }
+            values.append(value)
+            tokens.append(ids[0])
+        }
+        return (values, tokens)
+    }
+
+    private func field(_ column: Int) -> String {
+        serializer.template.prefix + serializer.schema.columns[column].name + serializer.template.infix
+    }
+
+    /// `<s>S is`: what follows is the sensitive value.
+    public func groupPrompt() throws -> [Int32] { [tokenizer.bosID] + (try tokenizer.encode(field(sensitive))) }
+
+    /// `<s>S is g, C is`: what follows is column `columns[index]`'s value for group `group`.
+    public func prompt(group: Int, column index: Int) throws -> [Int32] {
+        let template = serializer.template
+        return [tokenizer.bosID] + (try tokenizer.encode(field(sensitive) + groups[group] + template.suffix + template.separator
+                                                         + field(columns[index].column)))
+    }
+
+    /// `<s>C is v, S is`: what follows is the sensitive value for rows whose column `columns[index]`
+    /// is its value number `value` (the other direction of the same dependence).
+    public func reversePrompt(value: Int, column index: Int) throws -> [Int32] {
+        let template = serializer.template, column = columns[index]
+        return [tokenizer.bosID] + (try tokenizer.encode(field(column.column) + column.values[value] + template.suffix
+                                                         + template.separator + field(sensitive)))
+    }
+
+    /// Softmax over `tokens` of the model's next-token distribution after `prompt`.
+    func distribution<S: ModelScalar>(_ model: GPT2<S>, after prompt: [Int32], over tokens: [Int32]) -> [Double] {
+        let logits = model.logits(tokens: prompt, batch: 1, length: prompt.count)
+        let last = (prompt.count - 1) * model.config.vocabularySize
+        return Self.softmax(tokens.map { Double(logits[last + Int($0)]) })
+    }
+
+    static func softmax(_ z: [Double]) -> [Double] {
+        let top = z.max() ?? 0
+        let e = z.map { exp($0 - top) }
+        let total = e.reduce(0, +)
+        return e.map { $0 / total }
+    }
+}
+
+import Foundation

@@ -1,0 +1,81 @@
+@testable import TablmCore
+import XCTest
+
+final class FairnessRegularizerTests: XCTestCase {
+    private func softmax(_ z: [Double]) -> [Double] { FairnessProbes.softmax(z) }
+
+    /// KL(softmax(zp) ‖ softmax(zq)) and its gradients against central differences.
+    func testDivergenceGradientMatchesFiniteDifferences() {
+        var generator = SplitMix64(seed: 2)
+        let zp = (0..<5).map { _ in Double.random(in: -2...2, using: &generator) }
+        let zq = (0..<5).map { _ in Double.random(in: -2...2, using: &generator) }
+        func kl(_ a: [Double], _ b: [Double]) -> Double { FairnessRegularizer.divergence(p: softmax(a), q: softmax(b)).value }
+        let (value, dp, dq) = FairnessRegularizer.divergence(p: softmax(zp), q: softmax(zq))
+        let p = softmax(zp), q = softmax(zq)
+        XCTAssertEqual(value, zip(p, q).reduce(0) { $0 + $1.0 * log($1.0 / $1.1) }, accuracy: 1e-12)
+        let h = 1e-6
+        for j in 0..<5 {
+            var up = zp, down = zp
+            up[j] += h; down[j] -= h
+            XCTAssertEqual(dp[j], (kl(up, zq) - kl(down, zq)) / (2 * h), accuracy: 1e-8)
+            up = zq; down = zq
+            up[j] += h; down[j] -= h
+            XCTAssertEqual(dq[j], (kl(zp, up) - kl(zp, down)) / (2 * h), accuracy: 1e-8)
+        }
+        XCTAssertEqual(FairnessRegularizer.divergence(p: p, q: p).value, 0, accuracy: 1e-15)
+    }
+
+    /// The term's gradient with respect to the model's parameters (probe forward, restricted softmax,
+    /// KL, backward from the logits) against central differences, in float64.
+    func testParameterGradientMatchesFiniteDifferences() throws {
+        let schema = Schema(columns: [.categorical("group", ["A", "B", "C"]), .categorical("outcome", ["no", "yes"], allowsMissing: true)],
+                            source: .public, target: "outcome", sensitive: ["group"])
+        let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: schema, template: .standard).model)
+        let probes = try FairnessProbes(serializer: RowSerializer(schema: schema), tokenizer: tokenizer, sensitive: "group", columns: ["outcome"])
+        let regularizer = try FairnessRegularizer(probes: probes, lambda: 1.5, padding: tokenizer.padID)
+        let model = GPT2<Double>(config: GPT2Config(vocabularySize: tokenizer.vocabularySize, contextLength: 16, width: 8, layers: 2, heads: 2))
+        model.initializeParameters(seed: 5)
+        for i in model.parameters.indices { model.parameters[i] *= 4 }   // groups apart: a KL well above rounding
+        model.zeroGradients()
+        let value = regularizer.addGradient(to: model)
+        XCTAssertGreaterThan(value, 1e-4)
+        let analytic = Array(model.gradients)
+        var generator = SplitMix64(seed: 8)
+        let h = 1e-6
+        var checked = 0
+        for _ in 0..<40 {
+            let i = Int.random(in: 0..<model.parameterCount, using: &generator)
+            let saved = model.parameters[i]
+            model.parameters[i] = saved + h
+            let up = regularizer.addGradient(to: model)
+            model.parameters[i] = saved - h
+            let down = regularizer.addGradient(to: model)
+            model.parameters[i] = saved
+            let numeric = (up - down) / (2 * h)
+            XCTAssertEqual(analytic[i], numeric, accuracy: 1e-7 + 1e-4 * abs(numeric), "parameter \(i)")
+            if abs(numeric) > 1e-6 { checked += 1 }
+        }
+        XCTAssertGreaterThan(checked, 10, "most sampled parameters move the term")
+    }
+
+    /// Gradient descent on the term alone drives the groups' distributions together.
+    func testDescentEqualisesTheGroups() throws {
+        let schema = Schema(columns: [.categorical("group", ["A", "B"]), .categorical("outcome", ["no", "yes"])],
+                            source: .public, target: "outcome", sensitive: ["group"])
+        let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: schema, template: .standard).model)
+        let probes = try FairnessProbes(serializer: RowSerializer(schema: schema), tokenizer: tokenizer, sensitive: "group", columns: ["outcome"])
+        let regularizer = try FairnessRegularizer(probes: probes, lambda: 1, padding: tokenizer.padID)
+        let model = GPT2<Float>(config: GPT2Config(vocabularySize: tokenizer.vocabularySize, contextLength: 16, width: 16, layers: 1, heads: 2))
+        model.initializeParameters(seed: 1)
+        for i in model.parameters.indices { model.parameters[i] *= 8 }
+        model.zeroGradients()
+        let start = regularizer.addGradient(to: model)
+        for _ in 0..<200 {
+            for i in model.parameters.indices { model.parameters[i] -= 0.01 * model.gradients[i] }
+            model.zeroGradients()
+            regularizer.addGradient(to: model)
+        }
+        model.zeroGradients()
+        XCTAssertLessThan(regularizer.addGradient(to: model), 0.1 * start, "from \(start)")
+    }
+}
