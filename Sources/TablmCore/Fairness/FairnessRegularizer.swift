@@ -20,6 +20,9 @@ public final class FairnessRegularizer {
     /// Each family: the probe rows whose next-token distributions over `tokens` should agree.
     private let families: [(rows: [Int], tokens: [Int32])]
     private let lastPositions: [Int]
+    /// A replica of the trained model (same parameters) that runs the probes, so that the model's
+    /// own activations, sized for training batches, are not reallocated every step.
+    private var worker: AnyObject?
 
     /// Probe prompts the term runs each step.
     public var promptCount: Int { batch.batch }
@@ -57,6 +60,19 @@ public final class FairnessRegularizer {
     @discardableResult
     public func addGradient<S: ModelScalar>(to model: GPT2<S>) -> Double {
         guard lambda != 0, probes.groups.count > 1 else { return 0 }
+        let replica: GPT2<S>
+        if let cached = worker as? GPT2<S>, cached.parameters.baseAddress == model.parameters.baseAddress {
+            replica = cached
+        } else {
+            replica = GPT2(replicaOf: model)
+            worker = replica
+        }
+        defer {
+            let total = model.gradients, own = replica.gradients
+            for i in total.indices { total[i] += own[i] }
+        }
+        replica.zeroGradients()
+        let model = replica
         model.forward(tokens: batch.tokens, batch: batch.batch, length: batch.length)
         let v = model.config.vocabularySize
         var value = 0.0
