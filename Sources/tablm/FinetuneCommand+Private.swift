@@ -74,7 +74,7 @@ extension FinetuneCommand {
             generator = ChaCha20Generator()
         }
         let tuner = PrivateFineTuner(model: model, batcher: batcher, rows: table.rows, settings: settings, generator: generator,
-                                     accountant: accountant, fairness: try fairnessRegularizer(serializer: serializer, tokenizer: tokenizer))
+                                     accountant: accountant, fairness: try fairnessRegularizer(model: model, serializer: serializer, tokenizer: tokenizer))
         if let resume, try Checkpoint.restoreOptimizer(folder: resume, into: tuner.optimizer) == false {
             log("warning: \(resume) has no optimizer state; AdamW restarts from zero moments")
         }

@@ -50,6 +50,9 @@ public struct FairnessProbes: Sendable {
         return (values, tokens)
     }
 
+    /// Columns in the schema.
+    public var columnsCount: Int { serializer.schema.columns.count }
+
     private func field(_ column: Int) -> String {
         serializer.template.prefix + serializer.schema.columns[column].name + serializer.template.infix
     }
@@ -57,19 +60,33 @@ public struct FairnessProbes: Sendable {
     /// `<s>S is`: what follows is the sensitive value.
     public func groupPrompt() throws -> [Int32] { [tokenizer.bosID] + (try tokenizer.encode(field(sensitive))) }
 
-    /// `<s>S is g, C is`: what follows is column `columns[index]`'s value for group `group`.
-    public func prompt(group: Int, column index: Int) throws -> [Int32] {
+    /// `<s>[context]S is g, C is`: what follows is column `columns[index]`'s value for group `group`.
+    /// `context` is empty or row text of other columns ending in the separator (`contextText`).
+    public func prompt(group: Int, column index: Int, context: String = "") throws -> [Int32] {
         let template = serializer.template
-        return [tokenizer.bosID] + (try tokenizer.encode(field(sensitive) + groups[group] + template.suffix + template.separator
+        return [tokenizer.bosID] + (try tokenizer.encode(context + field(sensitive) + groups[group] + template.suffix + template.separator
                                                          + field(columns[index].column)))
     }
 
-    /// `<s>C is v, S is`: what follows is the sensitive value for rows whose column `columns[index]`
-    /// is its value number `value` (the other direction of the same dependence).
-    public func reversePrompt(value: Int, column index: Int) throws -> [Int32] {
+    /// `<s>[context]C is v, S is`: what follows is the sensitive value for rows whose column
+    /// `columns[index]` is its value number `value` (the other direction of the same dependence).
+    public func reversePrompt(value: Int, column index: Int, context: String = "") throws -> [Int32] {
         let template = serializer.template, column = columns[index]
-        return [tokenizer.bosID] + (try tokenizer.encode(field(column.column) + column.values[value] + template.suffix
+        return [tokenizer.bosID] + (try tokenizer.encode(context + field(column.column) + column.values[value] + template.suffix
                                                          + template.separator + field(sensitive)))
+    }
+
+    /// `<s>context C is`: the value of column `columns[index]` after a context that already holds the
+    /// sensitive field (rows generated with the sensitive value written first).
+    public func valuePrompt(context: String, column index: Int) throws -> [Int32] {
+        [tokenizer.bosID] + (try tokenizer.encode(context + field(columns[index].column)))
+    }
+
+    /// Row text of `row`'s cells in `columns` (in that order), each field followed by the separator:
+    /// a context for the prompts above. The rows come from the model itself, never from the table.
+    public func contextText(_ row: Row, columns order: [Int]) -> String {
+        let template = serializer.template
+        return order.map { field($0) + serializer.valueText(row[$0], column: $0) + template.suffix + template.separator }.joined()
     }
 
     /// Softmax over `tokens` of the model's next-token distribution after `prompt`.

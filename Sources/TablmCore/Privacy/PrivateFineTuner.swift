@@ -109,7 +109,9 @@ public final class PrivateFineTuner {
         workers.clippedGradientSum(try microBatches(of: chosen, step: step), clipNorm: settings.clipNorm)
         noise.add(to: model.gradients, standardDeviation: settings.noiseMultiplier * settings.clipNorm,
                   scale: 1 / (settings.sampleRate * Double(rows.count)))
-        // Post-processing of the privatized gradient: the fairness term depends on the parameters only.
+        // Post-processing of the privatized gradient: the fairness term depends on the parameters only
+        // (its contexts, too, are rows the model generates).
+        try fairness?.prepare(step: step)
         fairness?.addGradient(to: model)
         accountant.record(noiseMultiplier: settings.noiseMultiplier, sampleRate: settings.sampleRate)
         return chosen.count

@@ -106,6 +106,7 @@ public final class FineTuner {
             }
             let batch = batcher.batch(sequences)
             let loss = workers.lossAndGradient(batch)
+            try fairness?.prepare(step: step)
             let fairnessValue = fairness?.addGradient(to: model)
             let norm = GradientClipping.clip(model.gradients, maximum: settings.clipNorm)
             let rate = schedule.rate(at: step)

@@ -79,3 +79,49 @@ final class FairnessRegularizerTests: XCTestCase {
         XCTAssertLessThan(regularizer.addGradient(to: model), 0.1 * start, "from \(start)")
     }
 }
+
+extension FairnessRegularizerTests {
+    /// Counterfactual contexts: made of the other columns only, each followed by every group; with
+    /// them and with group-conditioned contexts (averaged members) the gradient stays exact.
+    func testContextsLeaveOutTheSensitiveAndFairColumns() throws {
+        let schema = Schema(columns: [.categorical("group", ["A", "B"]), .categorical("colour", ["red", "blue"]),
+                                      .categorical("outcome", ["no", "yes"]), .categorical("size", ["S", "L"])],
+                            source: .public, target: "outcome", sensitive: ["group"])
+        let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: schema, template: .standard).model)
+        let probes = try FairnessProbes(serializer: RowSerializer(schema: schema), tokenizer: tokenizer, sensitive: "group", columns: ["outcome"])
+        let regularizer = try FairnessRegularizer(probes: probes, lambda: 1, padding: tokenizer.padID)
+        XCTAssertEqual(regularizer.promptCount, 4, "bare: 2 groups + 2 values")
+        let rows: [Row] = (0..<6).map { i in
+            [.category(i % 2 == 0 ? "A" : "B"), .category(i % 3 == 0 ? "red" : "blue"), .category("yes"), .category(i < 3 ? "S" : "L")]
+        }
+        let contexts = regularizer.contexts(from: rows, seed: 4)
+        XCTAssertEqual(contexts.count, 6)
+        for context in contexts {
+            XCTAssertFalse(context.contains("group is") || context.contains("outcome is"), context)
+            XCTAssertTrue(context.isEmpty || context.hasSuffix(", "), context)
+        }
+        XCTAssertTrue(contexts.contains { $0.contains("colour is") && $0.contains("size is") }, "some contexts have both other columns")
+        // Group-conditioned contexts: each group's distribution is the mean over its contexts.
+        try regularizer.useContexts(["colour is red, size is L, ", "size is S, "],
+                                    groupContexts: [[["group is A, colour is red, "], ["group is B, size is L, ", "group is B, "]]])
+        XCTAssertEqual(regularizer.promptCount, 15, "(bare + 2 contexts) × (2 groups + 2 values) + 3 group-conditioned")
+
+        let model = GPT2<Double>(config: GPT2Config(vocabularySize: tokenizer.vocabularySize, contextLength: 24, width: 8, layers: 2, heads: 2))
+        model.initializeParameters(seed: 6)
+        for i in model.parameters.indices { model.parameters[i] *= 4 }
+        model.zeroGradients()
+        XCTAssertGreaterThan(regularizer.addGradient(to: model), 1e-5)
+        let analytic = Array(model.gradients)
+        var generator = SplitMix64(seed: 9)
+        for _ in 0..<20 {
+            let i = Int.random(in: 0..<model.parameterCount, using: &generator), saved = model.parameters[i], h = 1e-6
+            model.parameters[i] = saved + h
+            let up = regularizer.addGradient(to: model)
+            model.parameters[i] = saved - h
+            let down = regularizer.addGradient(to: model)
+            model.parameters[i] = saved
+            let numeric = (up - down) / (2 * h)
+            XCTAssertEqual(analytic[i], numeric, accuracy: 1e-7 + 1e-4 * abs(numeric), "parameter \(i)")
+        }
+    }
+}
