@@ -37,13 +37,20 @@ final class FairnessRegularizerTests: XCTestCase {
         model.initializeParameters(seed: 5)
         for i in model.parameters.indices { model.parameters[i] *= 4 }   // groups apart: a KL well above rounding
         model.zeroGradients()
-        let value = regularizer.addGradient(to: model)
-        XCTAssertGreaterThan(value, 1e-4)
+        XCTAssertGreaterThan(regularizer.addGradient(to: model), 1e-4)
+        XCTAssertGreaterThan(checkGradient(regularizer, model, samples: 40, seed: 8), 10, "most sampled parameters move the term")
+    }
+
+    /// Compares the gradient `addGradient` left in `model` with central differences of the term's
+    /// value at `samples` random parameters; returns how many of them move the term.
+    @discardableResult
+    private func checkGradient(_ regularizer: FairnessRegularizer, _ model: GPT2<Double>, samples: Int, seed: UInt64,
+                               file: StaticString = #filePath, line: UInt = #line) -> Int {
         let analytic = Array(model.gradients)
-        var generator = SplitMix64(seed: 8)
+        var generator = SplitMix64(seed: seed)
         let h = 1e-6
-        var checked = 0
-        for _ in 0..<40 {
+        var moving = 0
+        for _ in 0..<samples {
             let i = Int.random(in: 0..<model.parameterCount, using: &generator)
             let saved = model.parameters[i]
             model.parameters[i] = saved + h
@@ -52,10 +59,10 @@ final class FairnessRegularizerTests: XCTestCase {
             let down = regularizer.addGradient(to: model)
             model.parameters[i] = saved
             let numeric = (up - down) / (2 * h)
-            XCTAssertEqual(analytic[i], numeric, accuracy: 1e-7 + 1e-4 * abs(numeric), "parameter \(i)")
-            if abs(numeric) > 1e-6 { checked += 1 }
+            XCTAssertEqual(analytic[i], numeric, accuracy: 1e-7 + 1e-4 * abs(numeric), "parameter \(i)", file: file, line: line)
+            if abs(numeric) > 1e-6 { moving += 1 }
         }
-        XCTAssertGreaterThan(checked, 10, "most sampled parameters move the term")
+        return moving
     }
 
     /// Gradient descent on the term alone drives the groups' distributions together.
@@ -111,17 +118,6 @@ extension FairnessRegularizerTests {
         for i in model.parameters.indices { model.parameters[i] *= 4 }
         model.zeroGradients()
         XCTAssertGreaterThan(regularizer.addGradient(to: model), 1e-5)
-        let analytic = Array(model.gradients)
-        var generator = SplitMix64(seed: 9)
-        for _ in 0..<20 {
-            let i = Int.random(in: 0..<model.parameterCount, using: &generator), saved = model.parameters[i], h = 1e-6
-            model.parameters[i] = saved + h
-            let up = regularizer.addGradient(to: model)
-            model.parameters[i] = saved - h
-            let down = regularizer.addGradient(to: model)
-            model.parameters[i] = saved
-            let numeric = (up - down) / (2 * h)
-            XCTAssertEqual(analytic[i], numeric, accuracy: 1e-7 + 1e-4 * abs(numeric), "parameter \(i)")
-        }
+        checkGradient(regularizer, model, samples: 20, seed: 9)
     }
 }
