@@ -54,8 +54,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Seed for initialisation, batches and column orders.") var seed: UInt64 = 0
     @Option(help: "Weight λ of the demographic-parity term: KL between the model's value distributions for the sensitive groups, on probe prompts (0: off).") var fairnessLambda = 0.0
     @Option(help: "Contexts for counterfactual probes: rows the model generates (refreshed every 25 steps), each followed by every group (0: bare probes only).") var fairnessContexts = 4
-    @Option(help: "Sensitive column for --fairness-lambda (default: the schema's first).") var sensitive: String?
-    @Option(help: "Comma-separated columns the term equalises (default: the schema's target).") var fairColumns: String?
+    @OptionGroup var fairness: FairnessOptions
     @Option(help: "Cores to train on (default: all, at most 8); the result does not depend on it.") var workers = ModelWorkers.defaultCount
 
     @Option(name: .shortAndLong, help: "Output checkpoint folder.")
@@ -64,20 +63,15 @@ struct FinetuneCommand: ParsableCommand {
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard fairnessLambda >= 0 else { throw ValidationError("--fairness-lambda must be non-negative") }
-        if fairnessLambda == 0 && (sensitive != nil || fairColumns != nil) {
-            throw ValidationError("--sensitive and --fair-columns need --fairness-lambda")
-        }
+        try fairness.refuseWithout("--fairness-lambda", enabled: fairnessLambda > 0)
     }
 
     /// The fairness term, when --fairness-lambda is set: probes built from the schema and template alone.
     func fairnessRegularizer(model: GPT2<Float>, serializer: RowSerializer, tokenizer: Tokenizer) throws -> FairnessRegularizer? {
         guard fairnessLambda > 0 else { return nil }
-        guard let sensitive = sensitive ?? serializer.schema.sensitive.first else {
-            throw ValidationError("--fairness-lambda needs --sensitive COL (the schema names no sensitive column)")
-        }
-        let columns = fairColumns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-            ?? serializer.schema.target.map { [$0] } ?? []
-        let probes = try FairnessProbes(serializer: serializer, tokenizer: tokenizer, sensitive: sensitive, columns: columns)
+        let probes = try fairness.probes(for: "--fairness-lambda", serializer: serializer, tokenizer: tokenizer)
+        let sensitive = serializer.schema.columns[probes.sensitive].name
+        let columns = probes.columns.map { serializer.schema.columns[$0.column].name }
         let regularizer = try FairnessRegularizer(probes: probes, lambda: fairnessLambda, padding: tokenizer.padID)
         if fairnessContexts > 0 {
             func sampler(_ conditions: [ColumnCondition]) throws -> RowSampler {

@@ -35,16 +35,13 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Standard deviation of Gaussian noise on the logits (diversity only; no privacy guarantee).") var logitNoise = 0.0
     @Flag(help: "Write the columns in the schema's order instead of letting the model choose the order.") var fixedOrder = false
     @Flag(help: "Make the fair columns' values independent of the sensitive column (see above).") var maskFairness = false
-    @Option(help: "Sensitive column for --mask-fairness (default: the schema's first).") var sensitive: String?
-    @Option(help: "Comma-separated columns --mask-fairness corrects (default: the schema's target).") var fairColumns: String?
+    @OptionGroup var fairness: FairnessOptions
     @Flag(help: "Sample without the schema constraint (rows that do not fit are dropped and counted).") var unconstrained = false
     @Option(name: .shortAndLong, help: "Output CSV file.") var output: String
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
-        if !maskFairness && (sensitive != nil || fairColumns != nil) {
-            throw ValidationError("--sensitive and --fair-columns need --mask-fairness")
-        }
+        try fairness.refuseWithout("--mask-fairness", enabled: maskFairness)
         if maskFairness && unconstrained { throw ValidationError("--mask-fairness needs the schema constraint (drop --unconstrained)") }
     }
 
@@ -59,15 +56,16 @@ struct GenerateCommand: ParsableCommand {
         settings.seed = seed
         settings.logitNoise = logitNoise
         var conditions = try condition.map(ColumnCondition.parse)
-        var fairness: FairnessMask?
+        var fairnessMask: FairnessMask?
         if maskFairness {
-            let mask = try fairnessMask(loaded, serializer)
+            let mask = try FairnessMask(model: loaded.model, probes: fairness.probes(for: "--mask-fairness", serializer: serializer,
+                                                                                     tokenizer: loaded.tokenizer))
             // The sensitive column goes first (as a condition allowing every value), so its value is known when the others are drawn.
             let column = loaded.schema.columns[mask.sensitive]
             if !conditions.contains(where: { $0.column == column.name }) {
                 conditions.insert(ColumnCondition(column: column.name, restriction: .values(mask.groups)), at: 0)
             }
-            fairness = mask
+            fairnessMask = mask
         }
         var constraint: RowConstraint?
         if unconstrained {
@@ -83,7 +81,7 @@ struct GenerateCommand: ParsableCommand {
         }
         let started = DispatchTime.now().uptimeNanoseconds
         let sampler = RowSampler(model: loaded.model, tokenizer: loaded.tokenizer, serializer: serializer, constraint: constraint,
-                                 fairness: fairness)
+                                 fairness: fairnessMask)
         let result = sampler.sample(count: rows, settings: settings, workers: workers) { done in
             if done % max(batchSize, rows / 10) == 0 || done == rows { log("generate: \(done)/\(rows) sampled") }
         }
@@ -94,29 +92,19 @@ struct GenerateCommand: ParsableCommand {
                    result.rows.count, rows, 100 * Double(result.rows.count) / Double(max(rows, 1)), result.invalid,
                    Double(result.tokens) / seconds, output))
         for example in result.examples { log("  dropped: \(example)") }
-        if let fairness { reportFairness(fairness, rows: result.rows, schema: loaded.schema) }
-    }
-
-    private func fairnessMask(_ loaded: Checkpoint, _ serializer: RowSerializer) throws -> FairnessMask {
-        guard let sensitive = sensitive ?? loaded.schema.sensitive.first else {
-            throw ValidationError("--mask-fairness needs --sensitive COL (the schema names no sensitive column)")
-        }
-        let columns = fairColumns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-            ?? loaded.schema.target.map { [$0] } ?? []
-        guard !columns.isEmpty else { throw ValidationError("--mask-fairness needs --fair-columns (the schema names no target)") }
-        return try FairnessMask(model: loaded.model, probes: FairnessProbes(serializer: serializer, tokenizer: loaded.tokenizer,
-                                                                            sensitive: sensitive, columns: columns))
+        if let fairnessMask { reportFairness(fairnessMask, rows: result.rows, schema: loaded.schema) }
     }
 
     /// Per group: the model's P(value | group) from the probes, the pooled target, and the shares generated.
     private func reportFairness(_ mask: FairnessMask, rows: [Row], schema: Schema) {
         let sensitiveName = schema.columns[mask.sensitive].name
+        let fields = rows.map { RowDecoder.fields(of: $0, schema: schema) }
         for column in mask.columns {
             log("mask-fairness: \(schema.columns[column.column].name) by \(sensitiveName) (model's probe -> generated share; pooled target)")
             for (g, group) in mask.groups.enumerated() {
-                let members = rows.filter { RowDecoder.fields(of: $0, schema: schema)[mask.sensitive] == group }
+                let members = fields.filter { $0[mask.sensitive] == group }
                 let shares = column.values.indices.map { v in
-                    Double(members.filter { RowDecoder.fields(of: $0, schema: schema)[column.column] == column.values[v] }.count) / Double(max(members.count, 1))
+                    Double(members.filter { $0[column.column] == column.values[v] }.count) / Double(max(members.count, 1))
                 }
                 let cells = column.values.indices.map { v in
                     String(format: "%@ %.3f -> %.3f", column.values[v], column.conditional[g][v], shares[v])

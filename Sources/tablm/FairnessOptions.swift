@@ -1,0 +1,30 @@
+import ArgumentParser
+import TablmCore
+
+/// The columns fairness work is about, shared by `finetune --fairness-lambda` and
+/// `generate --mask-fairness`.
+struct FairnessOptions: ParsableArguments {
+    @Option(help: "Sensitive column for --fairness-lambda / --mask-fairness (default: the schema's first).")
+    var sensitive: String?
+
+    @Option(help: "Comma-separated columns made independent of it (default: the schema's target).")
+    var fairColumns: String?
+
+    /// The two options make sense only with `flag`; given without it they are refused, not ignored.
+    func refuseWithout(_ flag: String, enabled: Bool) throws {
+        if !enabled && (sensitive != nil || fairColumns != nil) {
+            throw ValidationError("--sensitive and --fair-columns need \(flag)")
+        }
+    }
+
+    /// The probe prompts for the chosen (or the schema's default) columns.
+    func probes(for flag: String, serializer: RowSerializer, tokenizer: Tokenizer) throws -> FairnessProbes {
+        guard let sensitive = sensitive ?? serializer.schema.sensitive.first else {
+            throw ValidationError("\(flag) needs --sensitive COL (the schema names no sensitive column)")
+        }
+        let columns = fairColumns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            ?? serializer.schema.target.map { [$0] } ?? []
+        guard !columns.isEmpty else { throw ValidationError("\(flag) needs --fair-columns (the schema names no target)") }
+        return try FairnessProbes(serializer: serializer, tokenizer: tokenizer, sensitive: sensitive, columns: columns)
+    }
+}
