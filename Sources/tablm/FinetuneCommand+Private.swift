@@ -86,6 +86,7 @@ extension FinetuneCommand {
         record.schedule = tuner.schedule
         record.seed = seed
         record.batchSize = privacy.expectedBatchSize
+        var recordedEpsilon: Double?
         try tuner.run(startStep: startStep, delta: trainingDelta, reportEvery: max(1, steps / 50), progress: { p in
             log(String(format: "step %d/%d  ε spent %.4f (δ = %.1e)  %.2f steps/s", p.step, p.totalSteps, p.epsilon + schemaCost.epsilon,
                        privacy.delta, p.stepsPerSecond))
@@ -98,11 +99,14 @@ extension FinetuneCommand {
                 guarantee.schemaDelta = schemaCost.delta
             }
             record.privacy = guarantee
+            recordedEpsilon = guarantee.epsilon
             try Checkpoint(model: model, tokenizer: tokenizer, schema: serializer.schema, template: serializer.template, record: record)
                 .save(to: output, optimizer: tuner.optimizer)
         })
+        // The last checkpoint of this run recorded the ε spent; PLD takes a fraction of a second to recompute it.
+        let spent = recordedEpsilon ?? tuner.accountant.epsilon(delta: trainingDelta) + schemaCost.epsilon
         log(String(format: "finetune --dp: (ε = %.4f, δ = %.1e)-DP for each row of %@ (%@ accountant%@); checkpoint -> %@",
-                   tuner.accountant.epsilon(delta: trainingDelta) + schemaCost.epsilon, privacy.delta, data, privacy.accountant.rawValue.uppercased(),
+                   spent, privacy.delta, data, privacy.accountant.rawValue.uppercased(),
                    serializer.schema.source == .dp ? ", schema estimation included" : "", output))
     }
 

@@ -107,13 +107,11 @@ public enum TrainingBenchmark {
         }
         // The DP step on the same rows, one micro-batch per worker as PrivateFineTuner deals them:
         // per-row norms, clipped sum, Gaussian noise, AdamW.
-        let microBatches = (0..<workers.count).map { part -> TokenBatch in
-            let first = part * batch / workers.count, end = (part + 1) * batch / workers.count
-            let positions = (first * length)..<(end * length)
-            return TokenBatch(tokens: Array(tokens[positions]), targets: Array(targets[positions]),
-                              weights: [Float](repeating: 1 / Float(length), count: positions.count),
-                              batch: end - first, length: length, validTokens: positions.count)
-        }.filter { $0.batch > 0 }
+        let microBatches = workers.shares(of: batch).filter { !$0.isEmpty }.map { rows -> TokenBatch in
+            var part = whole.rows(rows)
+            part.weights = [Float](repeating: 1 / Float(length), count: part.weights.count)   // each row's own mean
+            return part
+        }
         var secure = ChaCha20Generator()
         var noise = GaussianNoise(generator: &secure, streams: workers.count)
         func privateSteps() {

@@ -56,13 +56,11 @@ public final class FairnessRegularizer {
         let rows = source.sampler.sample(count: source.rows, settings: settings, workers: 1).rows
         let groupRows = source.groupSamplers.map { $0.sample(count: source.rows, settings: settings, workers: 1).rows }
         var generator = SplitMix64(seed: UInt64(step) &+ 0xC0DE)
-        let count = probes.columnsCount
         // For fair column c and group g: "S is g, " then a random subset of the row's other columns.
         let groupContexts = probes.columns.map { column in
             groupRows.map { rows in
-                rows.map { row -> String in
-                    let others = (0..<count).filter { $0 != probes.sensitive && $0 != column.column }.shuffled(using: &generator)
-                    return probes.contextText(row, columns: [probes.sensitive] + others.prefix(Int.random(in: 0...others.count, using: &generator)))
+                rows.map { row in
+                    probes.contextText(row, columns: [probes.sensitive] + randomOthers(than: column.column, using: &generator))
                 }
             }
         }
@@ -88,13 +86,15 @@ public final class FairnessRegularizer {
     /// generation, where a value is written after a random subset of the others.
     public func contexts(from rows: [Row], seed: UInt64) -> [String] {
         var generator = SplitMix64(seed: seed)
-        let count = probes.columnsCount
         return rows.flatMap { row in
-            probes.columns.map { column -> String in
-                let others = (0..<count).filter { $0 != probes.sensitive && $0 != column.column }.shuffled(using: &generator)
-                return probes.contextText(row, columns: Array(others.prefix(Int.random(in: 0...others.count, using: &generator))))
-            }
+            probes.columns.map { column in probes.contextText(row, columns: randomOthers(than: column.column, using: &generator)) }
         }
+    }
+
+    /// A random-length prefix of a random order of the columns other than S and `fair`.
+    private func randomOthers(than fair: Int, using generator: inout SplitMix64) -> [Int] {
+        let others = (0..<probes.columnsCount).filter { $0 != probes.sensitive && $0 != fair }.shuffled(using: &generator)
+        return Array(others.prefix(Int.random(in: 0...others.count, using: &generator)))
     }
 
     private static func build(probes: FairnessProbes, contexts: [String], groupContexts: [[[String]]], padding: Int32) throws
@@ -133,13 +133,11 @@ public final class FairnessRegularizer {
         return (kl, zip(p, q).map { $0 > 0 ? log($0) - log($1) + 1 : 0 }, zip(p, q).map { -$0 / $1 })
     }
 
-    /// KL(p ‖ q) for p = softmax(zp), q = softmax(zq), and its gradients with respect to zp and zq:
-    /// ∂/∂zp_j = p_j (log p_j − log q_j − KL), ∂/∂zq_j = q_j − p_j.
-    static func divergence(p: [Double], q: [Double]) -> (value: Double, dp: [Double], dq: [Double]) {
-        let terms = zip(p, q).map { $0 > 0 ? $0 * (log($0) - log($1)) : 0 }
-        let kl = terms.reduce(0, +)
-        let dp = zip(p, q).map { $0 > 0 ? $0 * (log($0) - log($1) - kl) : 0 }
-        return (kl, dp, zip(p, q).map { $1 - $0 })
+    /// Through p = softmax(z): dL/dz_i = p_i (g_i − Σ_j p_j g_j) for g = dL/dp. For KL(p ‖ q) this
+    /// gives p_j (log p_j − log q_j − KL) for p's logits and q_j − p_j for q's.
+    static func logitGradient(p: [Double], g: [Double]) -> [Double] {
+        let dot = zip(p, g).reduce(0.0) { $0 + $1.0 * $1.1 }
+        return zip(p, g).map { $0 * ($1 - dot) }
     }
 
     /// The term's value at the model's current parameters; adds its gradient to `model.gradients`.
@@ -178,8 +176,8 @@ public final class FairnessRegularizer {
             let means = rowDistributions.map { distributions in
                 family.tokens.indices.map { i in distributions.reduce(0.0) { $0 + $1[i] } / Double(distributions.count) }
             }
-            // dL/d(mean distribution) per member, then through each row's softmax:
-            // dz_i = (1/K)·p_i·(g_i − Σ_j p_j g_j).
+            // dL/d(mean distribution) per member, then through each row's softmax, divided by the
+            // member's K rows.
             var meanGradients = means.map { [Double](repeating: 0, count: $0.count) }
             for a in family.members.indices {
                 for b in family.members.indices where a != b {
@@ -193,11 +191,8 @@ public final class FairnessRegularizer {
             }
             for (m, rows) in family.members.enumerated() {
                 for (k, row) in rows.enumerated() {
-                    let p = rowDistributions[m][k], g = meanGradients[m]
-                    let dot = zip(p, g).reduce(0.0) { $0 + $1.0 * $1.1 }
-                    for (i, token) in family.tokens.enumerated() {
-                        gradients.append((row, token, p[i] * (g[i] - dot) / Double(rows.count)))
-                    }
+                    let dz = Self.logitGradient(p: rowDistributions[m][k], g: meanGradients[m])
+                    for (i, token) in family.tokens.enumerated() { gradients.append((row, token, dz[i] / Double(rows.count))) }
                 }
             }
         }

@@ -40,7 +40,7 @@ public final class ModelWorkers {
     }
 
     /// Rows of `rows` given to each worker: contiguous, as even as possible.
-    private func shares(of rows: Int) -> [Range<Int>] {
+    func shares(of rows: Int) -> [Range<Int>] {
         (0..<workers.count).map { part in (part * rows / workers.count)..<((part + 1) * rows / workers.count) }
     }
 
@@ -50,15 +50,14 @@ public final class ModelWorkers {
     @discardableResult
     public func lossAndGradient(_ batch: TokenBatch) -> Double {
         model.zeroGradients()
-        let parts = shares(of: batch.batch), t = batch.length
+        let parts = shares(of: batch.batch)
         var losses = [Double](repeating: 0, count: workers.count)
         losses.withUnsafeMutableBufferPointer { losses in
             parallel { worker, part in
-                let rows = parts[part]
-                guard !rows.isEmpty else { return }
-                let positions = (rows.lowerBound * t)..<(rows.upperBound * t)
-                losses[part] = Double(worker.loss(tokens: Array(batch.tokens[positions]), targets: Array(batch.targets[positions]),
-                                                  weights: Array(batch.weights[positions]), batch: rows.count, length: t))
+                guard !parts[part].isEmpty else { return }
+                let rows = batch.rows(parts[part])
+                losses[part] = Double(worker.loss(tokens: rows.tokens, targets: rows.targets, weights: rows.weights,
+                                                  batch: rows.batch, length: rows.length))
                 worker.backward()
             }
         }

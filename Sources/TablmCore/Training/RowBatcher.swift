@@ -7,6 +7,14 @@ public struct TokenBatch {
     public var batch: Int
     public var length: Int
     public var validTokens: Int
+
+    /// The sequences `rows` of this batch, as a batch of their own.
+    func rows(_ rows: Range<Int>) -> TokenBatch {
+        let positions = (rows.lowerBound * length)..<(rows.upperBound * length)
+        let weights = Array(self.weights[positions])
+        return TokenBatch(tokens: Array(tokens[positions]), targets: Array(targets[positions]), weights: weights,
+                          batch: rows.count, length: length, validTokens: weights.filter { $0 > 0 }.count)
+    }
 }
 
 /// Turns typed rows into token sequences `<s> row text </s>` and pads them into batches.

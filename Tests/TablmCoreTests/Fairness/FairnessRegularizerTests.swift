@@ -4,14 +4,16 @@ import XCTest
 final class FairnessRegularizerTests: XCTestCase {
     private func softmax(_ z: [Double]) -> [Double] { FairnessProbes.softmax(z) }
 
-    /// KL(softmax(zp) ‖ softmax(zq)) and its gradients against central differences.
+    /// KL(softmax(zp) ‖ softmax(zq)) and its gradients with respect to the logits (the KL's
+    /// gradient in probabilities, then back through the softmax) against central differences.
     func testDivergenceGradientMatchesFiniteDifferences() {
         var generator = SplitMix64(seed: 2)
         let zp = (0..<5).map { _ in Double.random(in: -2...2, using: &generator) }
         let zq = (0..<5).map { _ in Double.random(in: -2...2, using: &generator) }
-        func kl(_ a: [Double], _ b: [Double]) -> Double { FairnessRegularizer.divergence(p: softmax(a), q: softmax(b)).value }
-        let (value, dp, dq) = FairnessRegularizer.divergence(p: softmax(zp), q: softmax(zq))
+        func kl(_ a: [Double], _ b: [Double]) -> Double { FairnessRegularizer.divergenceGradient(p: softmax(a), q: softmax(b)).value }
         let p = softmax(zp), q = softmax(zq)
+        let (value, gp, gq) = FairnessRegularizer.divergenceGradient(p: p, q: q)
+        let dp = FairnessRegularizer.logitGradient(p: p, g: gp), dq = FairnessRegularizer.logitGradient(p: q, g: gq)
         XCTAssertEqual(value, zip(p, q).reduce(0) { $0 + $1.0 * log($1.0 / $1.1) }, accuracy: 1e-12)
         let h = 1e-6
         for j in 0..<5 {
@@ -22,7 +24,7 @@ final class FairnessRegularizerTests: XCTestCase {
             up[j] += h; down[j] -= h
             XCTAssertEqual(dq[j], (kl(zp, up) - kl(zp, down)) / (2 * h), accuracy: 1e-8)
         }
-        XCTAssertEqual(FairnessRegularizer.divergence(p: p, q: p).value, 0, accuracy: 1e-15)
+        XCTAssertEqual(FairnessRegularizer.divergenceGradient(p: p, q: p).value, 0, accuracy: 1e-15)
     }
 
     /// The term's gradient with respect to the model's parameters (probe forward, restricted softmax,
