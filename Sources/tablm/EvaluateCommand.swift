@@ -23,8 +23,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Schema.") var schema: String
     @Option(help: "Target column (categorical).") var target: String
     @Option(help: "Sensitive column.") var sensitive: String?
-    @Option(help: "Checkpoint whose training record (epsilon, delta) to report.") var checkpoint: String?
+    @Option(help: "Checkpoint that made the rows: its training record (epsilon, delta) is reported and its row likelihood drives a membership attack.") var checkpoint: String?
     @Option(help: "Write the report as JSON here.") var json: String?
+    @Option(help: "Write a self-contained HTML report (inline SVG, no network) here.") var report: String?
 
     private func read(_ path: String, schema: Schema) throws -> (rows: [Row], total: Int) {
         let reader = try CSVRecordReader(path: path)
@@ -38,35 +39,39 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
+        let report = try evaluate()
+        for line in EvaluationSummary.lines(report, test: test) { print(line) }
+    }
+
+    /// Computes the report and writes the JSON and HTML files asked for.
+    func evaluate() throws -> EvaluationReport {
         let schema = try SchemaFile.load(path: self.schema)
         let real = try read(train, schema: schema), held = try read(test, schema: schema), synthetic = try read(self.synthetic, schema: schema)
         for (name, table) in [(train, real), (test, held)] where table.rows.count < table.total {
             log("note: \(table.total - table.rows.count) rows of \(name) do not fit the schema and are left out")
         }
-        let privacy = try checkpoint.map { try Checkpoint.load(folder: $0).record.privacy } ?? nil
+        let loaded = try checkpoint.map { try Checkpoint.load(folder: $0) }
+        var likelihood: (([Row]) throws -> [Double])?
+        if let loaded {
+            guard loaded.schema.columnNames == schema.columnNames else {
+                throw InputError("the checkpoint's schema has other columns than --schema", at: SourceLocation(file: checkpoint!))
+            }
+            let serializer = RowSerializer(schema: loaded.schema, template: loaded.template)
+            likelihood = { try RowLikelihood.logLikelihoods(model: loaded.model, tokenizer: loaded.tokenizer, serializer: serializer, rows: $0) }
+        }
+        log("evaluate: \(real.rows.count) training, \(held.rows.count) test, \(synthetic.rows.count) synthetic rows")
         let report = try Evaluation.run(schema: schema, train: real.rows, test: held.rows, synthetic: synthetic.rows, syntheticTotal: synthetic.total,
-                                        target: target, sensitive: sensitive, privacy: privacy)
+                                        target: target, sensitive: sensitive, privacy: loaded?.record.privacy, rowLogLikelihood: likelihood)
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
             try AtomicFileWriter.write(try encoder.encode(report), to: json)
         }
-        print(String(format: "validity      %d of %d synthetic rows fit the schema (%.1f%%)", report.validRows, report.syntheticRows,
-                     100 * Double(report.validRows) / Double(max(report.syntheticRows, 1))))
-        print(String(format: "fidelity      total variation: 1-way mean %.3f, 2-way mean %.3f (max %.3f)", report.meanOneWayTV,
-                     report.meanTwoWayTV, report.maxTwoWayTV))
-        print("utility       target \(target), positive class \(report.positiveClass); logistic regression tested on \(test)")
-        for (name, u) in [("TRTR", report.trtr), ("TSTR", report.tstr)] {
-            print(String(format: "  %@          accuracy %.4f  ROC-AUC %.4f  F1 %.4f", name, u.accuracy, u.rocAUC, u.f1))
+        if let path = self.report {
+            try AtomicFileWriter.write(Data(EvaluationHTML.page(report, title: "tablm evaluate: \(self.synthetic)").utf8), to: path)
+            log("evaluate: report -> \(path)")
         }
-        if let f = report.fairness {
-            print(String(format: "fairness      parity gap of %@ by %@: real %.4f, synthetic %.4f; TSTR model: DP difference %.4f, EO difference %.4f",
-                         target, sensitive ?? "", f.realParityGap, f.syntheticParityGap, f.tstrDemographicParityDifference, f.tstrEqualizedOddsDifference))
-        }
-        print(String(format: "privacy       exact copies of training rows %.4f (real test rows: %.4f); closer to train than holdout %.3f",
-                     report.exactCopyRate, report.realTestExactCopyRate, report.closerToTrainShare))
-        if let p = report.privacy {
-            print(String(format: "              trained with (ε = %.4f, δ = %.1e)-DP", p.epsilon, p.delta))
-        }
+        return report
     }
 }

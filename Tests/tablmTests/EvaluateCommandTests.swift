@@ -13,15 +13,27 @@ final class EvaluateCommandTests: XCTestCase {
         try ([lines[0]] + lines.dropFirst(201).prefix(200)).joined(separator: "\n").appending("\n").write(to: folder.appendingPathComponent("test.csv"), atomically: true, encoding: .utf8)
         let schema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
         let result = try CommandRunner.run(["evaluate", "--train", "train.csv", "--test", "test.csv", "--synthetic", "train.csv", "--schema", schema,
-                                            "--target", "income", "--sensitive", "sex", "--json", "report.json"], in: folder)
+                                            "--target", "income", "--sensitive", "sex", "--json", "report.json",
+                                            "--report", "report.html"], in: folder)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("200 of 200 synthetic rows fit the schema"), result.stdout)
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("report.json"))) as! [String: Any]
         XCTAssertEqual(report["meanOneWayTV"] as? Double, 0)
         XCTAssertEqual(report["exactCopyRate"] as? Double, 1)
         XCTAssertEqual(try XCTUnwrap(report["closerToTrainShare"] as? Double), 1, accuracy: 1e-9)
-        let trtr = try XCTUnwrap(report["trtr"] as? [String: Double]), tstr = try XCTUnwrap(report["tstr"] as? [String: Double])
-        XCTAssertEqual(trtr["rocAUC"], tstr["rocAUC"])
+        let classifiers = try XCTUnwrap(report["classifiers"] as? [[String: Any]])
+        XCTAssertEqual(classifiers.count, 2)
+        for classifier in classifiers {
+            let trtr = try XCTUnwrap(classifier["trtr"] as? [String: Double]), tstr = try XCTUnwrap(classifier["tstr"] as? [String: Double])
+            XCTAssertEqual(trtr["rocAUC"], tstr["rocAUC"], "\(classifier["name"] ?? "")")
+        }
+        XCTAssertEqual(try XCTUnwrap(report["frechetDistance"] as? Double), 0, accuracy: 1e-6)
+        XCTAssertEqual(try XCTUnwrap(report["correlationDifference"] as? Double), 0, accuracy: 1e-12)
+        // Every member is itself a synthetic row (distance 0); non-members are not: the attack wins.
+        let membership = try XCTUnwrap(report["membership"] as? [String: Any])
+        XCTAssertGreaterThan(try XCTUnwrap(membership["distanceAUC"] as? Double), 0.9)
+        let page = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
+        XCTAssertTrue(page.hasPrefix("<!DOCTYPE html>") && page.contains("<svg"))
         XCTAssertEqual(report["positiveClass"] as? String, ">50K")
     }
 }

@@ -50,6 +50,16 @@ public enum FairnessMetrics {
         return high - low
     }
 
+    /// P(outcome | group = `group`); NaN when the group has no rows.
+    public static func rate(outcomes: [Bool], groups: [String], group: String) -> Double {
+        var positives = 0.0, total = 0.0
+        for (outcome, g) in zip(outcomes, groups) where g == group {
+            total += 1
+            if outcome { positives += 1 }
+        }
+        return total == 0 ? .nan : positives / total
+    }
+
     /// Equalized-odds difference: the larger of the true-positive-rate gap and the false-positive-rate
     /// gap across groups.
     public static func equalizedOddsDifference(predictions: [Bool], labels: [Bool], groups: [String]) -> Double {

@@ -8,33 +8,86 @@ public struct EvaluationReport: Codable, Sendable {
         public var f1: Double
     }
 
+    /// One classifier trained on real rows (TRTR) and on synthetic rows (TSTR), both tested on real
+    /// test rows; the fairness of the TSTR model's predictions when a sensitive column is given.
+    public struct Classifier: Codable, Sendable {
+        public var name: String
+        public var trtr: Utility
+        public var tstr: Utility
+        public var tstrDemographicParityDifference: Double?
+        public var tstrEqualizedOddsDifference: Double?
+    }
+
+    public struct Group: Codable, Sendable {
+        public var group: String
+        /// P(target = positive | group) in the real training rows, the synthetic rows, and the TSTR
+        /// model's predictions on the test rows (first classifier).
+        public var realRate: Double
+        public var syntheticRate: Double
+        public var tstrPredictedRate: Double
+        public var realShare: Double
+        public var syntheticShare: Double
+    }
+
     public struct Fairness: Codable, Sendable {
+        public var sensitive: String
         public var realParityGap: Double
         public var syntheticParityGap: Double
-        public var tstrDemographicParityDifference: Double
-        public var tstrEqualizedOddsDifference: Double
+        public var groups: [Group]
+    }
+
+    public struct Histogram: Codable, Sendable {
+        public var column: String
+        public var bins: [String]
+        public var real: [Double]
+        public var synthetic: [Double]
+    }
+
+    public struct Membership: Codable, Sendable {
+        /// Rows of each side the attacks scored.
+        public var members: Int
+        public var nonMembers: Int
+        public var distanceAUC: Double
+        /// With the model: its row log-likelihood as the attack score.
+        public var likelihoodAUC: Double?
     }
 
     public var syntheticRows: Int
     public var validRows: Int
+    public var columns: [String]
     public var oneWayTV: [String: Double]
     public var meanOneWayTV: Double
     public var meanTwoWayTV: Double
     public var maxTwoWayTV: Double
+    /// TV distances as an n × n matrix over `columns`: pairs off the diagonal, columns on it.
+    public var twoWayTV: [Double]
+    public var frechetDistance: Double
+    /// The same distance between the real test and training rows: what sampling noise alone gives.
+    public var realFrechetDistance: Double
+    /// Mean |association(real) − association(synthetic)| over column pairs (see ColumnAssociation).
+    public var correlationDifference: Double
+    public var realAssociation: [Double]
+    public var syntheticAssociation: [Double]
+    public var histograms: [Histogram]
+    public var target: String
     public var positiveClass: String
-    public var trtr: Utility
-    public var tstr: Utility
+    public var classifiers: [Classifier]
     public var fairness: Fairness?
     public var exactCopyRate: Double
     public var realTestExactCopyRate: Double
     public var closerToTrainShare: Double
+    public var membership: Membership
     public var privacy: PrivacyRecord?
 }
 
 public enum Evaluation {
-    /// - Parameters: rows typed by the schema; `target` must be categorical; `sensitive` optional.
+    /// - Parameters:
+    ///   - rowLogLikelihood: the model's log-likelihood of rows, for the likelihood membership attack.
+    ///   - comparedRows: rows per side for the distance checks and attacks (they are quadratic).
     public static func run(schema: Schema, train: [Row], test: [Row], synthetic: [Row], syntheticTotal: Int,
-                           target: String, sensitive: String?, privacy: PrivacyRecord?, comparedRows: Int = 500) throws -> EvaluationReport {
+                           target: String, sensitive: String?, privacy: PrivacyRecord?,
+                           rowLogLikelihood: (([Row]) throws -> [Double])? = nil,
+                           comparedRows: Int = 1000, seed: UInt64 = 0) throws -> EvaluationReport {
         guard let targetIndex = schema.index(of: target), let categories = schema.columns[targetIndex].categories else {
             throw InputError("target '\(target)' must be a categorical column of the schema")
         }
@@ -42,51 +95,125 @@ public enum Evaluation {
             guard let index = schema.index(of: name) else { throw InputError("no column named '\(name)'") }
             return index
         }
+        guard !train.isEmpty, !test.isEmpty, !synthetic.isEmpty else { throw InputError("the training, test and synthetic tables need rows") }
         // The positive class: the less frequent target value among the real training rows.
         let frequency = Dictionary(grouping: train, by: { $0[targetIndex] }).mapValues(\.count)
         let positiveName = categories.min { frequency[.category($0), default: 0] < frequency[.category($1), default: 0] }!
         let positive = Cell.category(positiveName)
         func labels(_ rows: [Row]) -> [Bool] { rows.map { $0[targetIndex] == positive } }
 
+        // Fidelity.
+        let n = schema.columns.count
         let fidelity = MarginalFidelity(schema: schema, fittedOn: train)
         let oneWay = fidelity.oneWay(real: train, synthetic: synthetic)
         let twoWay = fidelity.twoWay(real: train, synthetic: synthetic)
+        var twoWayMatrix = [Double](repeating: 0, count: n * n), pair = 0
+        for i in 0..<n {
+            twoWayMatrix[i * n + i] = oneWay[i]
+            for j in (i + 1)..<max(i + 1, n) {
+                twoWayMatrix[i * n + j] = twoWay[pair]
+                twoWayMatrix[j * n + i] = twoWay[pair]
+                pair += 1
+            }
+        }
+        var generator = SplitMix64(seed: seed ^ 0xE7A1)
+        func sample(_ rows: [Row], _ count: Int) -> [Row] {
+            rows.count <= count ? rows : Array(rows.shuffled(using: &generator).prefix(count))
+        }
+        let allColumns = FeatureEncoder(schema: schema, fittedOn: train, excluding: nil)
+        let trainSample = sample(train, 10 * comparedRows), syntheticSample = sample(synthetic, 10 * comparedRows)
+        let trainFeatures = allColumns.matrix(trainSample)
+        let frechet = FrechetDistance.between(trainFeatures, allColumns.matrix(syntheticSample), width: allColumns.width)
+        let realFrechet = FrechetDistance.between(trainFeatures, allColumns.matrix(sample(test, 10 * comparedRows)), width: allColumns.width)
+        let realAssociation = ColumnAssociation.matrix(schema: schema, rows: trainSample)
+        let syntheticAssociation = ColumnAssociation.matrix(schema: schema, rows: syntheticSample)
 
+        // Utility, and the fairness of the TSTR models.
         let encoder = FeatureEncoder(schema: schema, fittedOn: train, excluding: targetIndex)
         let testFeatures = encoder.matrix(test), testLabels = labels(test)
-        func utility(trainingRows: [Row]) -> (Utility: EvaluationReport.Utility, scores: [Double]) {
-            let model = LogisticRegression(features: encoder.matrix(trainingRows), labels: labels(trainingRows), width: encoder.width)
-            let scores = model.probabilities(testFeatures)
-            return (EvaluationReport.Utility(accuracy: ClassificationMetrics.accuracy(scores: scores, labels: testLabels),
-                                             rocAUC: ClassificationMetrics.rocAUC(scores: scores, labels: testLabels),
-                                             f1: ClassificationMetrics.f1(scores: scores, labels: testLabels)), scores)
+        // Group names as the table writes them ("Female", not the typed cell).
+        func groups(_ rows: [Row]) -> [String] {
+            guard let s = sensitiveIndex else { return [] }
+            let column = schema.columns[s]
+            return rows.map { row in
+                switch row[s] {
+                case .missing: return "(missing)"
+                case .category(let value): return value
+                case .number(let units): return FixedPoint.format(units: units, decimals: column.decimals)
+                }
+            }
         }
-        let real = utility(trainingRows: train)
-        let synthetic_ = utility(trainingRows: synthetic)
+        let testGroups = sensitiveIndex.map { _ in groups(test) }
+        let trainX = encoder.matrix(train), syntheticX = encoder.matrix(synthetic)
+        let trainY = labels(train), syntheticY = labels(synthetic)
+        let learners: [(String, ([Double], [Bool]) -> [Double])] = [
+            ("logistic regression", { LogisticRegression(features: $0, labels: $1, width: encoder.width).probabilities(testFeatures) }),
+            ("boosted trees", { BoostedTrees(features: $0, labels: $1, width: encoder.width).probabilities(testFeatures) }),
+        ]
+        func utility(_ scores: [Double]) -> EvaluationReport.Utility {
+            EvaluationReport.Utility(accuracy: ClassificationMetrics.accuracy(scores: scores, labels: testLabels),
+                                     rocAUC: ClassificationMetrics.rocAUC(scores: scores, labels: testLabels),
+                                     f1: ClassificationMetrics.f1(scores: scores, labels: testLabels))
+        }
+        var firstPredictions: [Bool] = []
+        let classifiers = learners.map { name, fit -> EvaluationReport.Classifier in
+            let tstrScores = fit(syntheticX, syntheticY)
+            let predictions = tstrScores.map { $0 >= 0.5 }
+            if firstPredictions.isEmpty { firstPredictions = predictions }
+            return EvaluationReport.Classifier(
+                name: name, trtr: utility(fit(trainX, trainY)), tstr: utility(tstrScores),
+                tstrDemographicParityDifference: testGroups.map { FairnessMetrics.parityDifference(outcomes: predictions, groups: $0) },
+                tstrEqualizedOddsDifference: testGroups.map { FairnessMetrics.equalizedOddsDifference(predictions: predictions, labels: testLabels, groups: $0) })
+        }
 
         var fairness: EvaluationReport.Fairness?
-        if let sensitiveIndex {
-            func groups(_ rows: [Row]) -> [String] { rows.map { "\($0[sensitiveIndex])" } }
-            let predictions = synthetic_.scores.map { $0 >= 0.5 }
+        if let sensitiveIndex, let testGroups {
+            let names = Set(groups(train) + groups(synthetic)).sorted()
             fairness = EvaluationReport.Fairness(
-                realParityGap: FairnessMetrics.parityDifference(outcomes: labels(train), groups: groups(train)),
-                syntheticParityGap: FairnessMetrics.parityDifference(outcomes: labels(synthetic), groups: groups(synthetic)),
-                tstrDemographicParityDifference: FairnessMetrics.parityDifference(outcomes: predictions, groups: groups(test)),
-                tstrEqualizedOddsDifference: FairnessMetrics.equalizedOddsDifference(predictions: predictions, labels: testLabels, groups: groups(test)))
+                sensitive: schema.columns[sensitiveIndex].name,
+                realParityGap: FairnessMetrics.parityDifference(outcomes: trainY, groups: groups(train)),
+                syntheticParityGap: FairnessMetrics.parityDifference(outcomes: syntheticY, groups: groups(synthetic)),
+                groups: names.map { group in
+                    EvaluationReport.Group(group: group,
+                                           realRate: FairnessMetrics.rate(outcomes: trainY, groups: groups(train), group: group),
+                                           syntheticRate: FairnessMetrics.rate(outcomes: syntheticY, groups: groups(synthetic), group: group),
+                                           tstrPredictedRate: FairnessMetrics.rate(outcomes: firstPredictions, groups: testGroups, group: group),
+                                           realShare: Double(groups(train).filter { $0 == group }.count) / Double(train.count),
+                                           syntheticShare: Double(groups(synthetic).filter { $0 == group }.count) / Double(synthetic.count))
+                })
         }
-        // Distance to closest record against equally large train and holdout samples (a larger
-        // candidate set would look closer by chance alone).
-        let sampleSize = max(1, min(train.count, test.count, comparedRows * 4))
-        let holdout = Array(test.prefix(sampleSize)), trainSample = Array(train.prefix(sampleSize))
+
+        // Privacy. Distance checks use equally large train and holdout samples (a larger candidate
+        // set would look closer by chance alone).
+        let side = max(1, min(train.count, test.count, comparedRows))
+        let members = sample(train, side), nonMembers = sample(test, side)
+        let reference = allColumns.matrix(sample(synthetic, 5 * comparedRows))
+        let memberDistance = MembershipInference.nearestDistances(queries: allColumns.matrix(members), reference: reference, width: allColumns.width)
+        let nonMemberDistance = MembershipInference.nearestDistances(queries: allColumns.matrix(nonMembers), reference: reference, width: allColumns.width)
+        let likelihoodAUC = try rowLogLikelihood.map { score in
+            MembershipInference.auc(memberScores: try score(members), nonMemberScores: try score(nonMembers))
+        }
+        let columnNames = schema.columnNames
         return EvaluationReport(
-            syntheticRows: syntheticTotal, validRows: synthetic.count,
-            oneWayTV: Dictionary(uniqueKeysWithValues: zip(schema.columnNames, oneWay)),
+            syntheticRows: syntheticTotal, validRows: synthetic.count, columns: columnNames,
+            oneWayTV: Dictionary(uniqueKeysWithValues: zip(columnNames, oneWay)),
             meanOneWayTV: oneWay.reduce(0, +) / Double(oneWay.count),
             meanTwoWayTV: twoWay.isEmpty ? 0 : twoWay.reduce(0, +) / Double(twoWay.count), maxTwoWayTV: twoWay.max() ?? 0,
-            positiveClass: positiveName, trtr: real.Utility, tstr: synthetic_.Utility, fairness: fairness,
+            twoWayTV: twoWayMatrix, frechetDistance: frechet, realFrechetDistance: realFrechet,
+            correlationDifference: ColumnAssociation.meanDifference(realAssociation, syntheticAssociation, columns: n),
+            realAssociation: realAssociation, syntheticAssociation: syntheticAssociation,
+            histograms: columnNames.indices.map {
+                EvaluationReport.Histogram(column: columnNames[$0], bins: fidelity.binLabels[$0],
+                                           real: fidelity.histogram(train, column: $0), synthetic: fidelity.histogram(synthetic, column: $0))
+            },
+            target: target, positiveClass: positiveName, classifiers: classifiers, fairness: fairness,
             exactCopyRate: PrivacyMetrics.exactCopyRate(synthetic, of: train),
             realTestExactCopyRate: PrivacyMetrics.exactCopyRate(test, of: train),
-            closerToTrainShare: PrivacyMetrics.closerToTrainShare(Array(synthetic.prefix(comparedRows)), train: trainSample, holdout: holdout),
+            closerToTrainShare: PrivacyMetrics.closerToTrainShare(Array(synthetic.prefix(comparedRows)), train: members, holdout: nonMembers),
+            membership: EvaluationReport.Membership(members: members.count, nonMembers: nonMembers.count,
+                                                    distanceAUC: MembershipInference.auc(memberScores: memberDistance.map { -$0 },
+                                                                                          nonMemberScores: nonMemberDistance.map { -$0 }),
+                                                    likelihoodAUC: likelihoodAUC),
             privacy: privacy)
     }
 }

@@ -3,12 +3,17 @@
 /// put into quantile bins fitted on the real training rows; missing is a bin of its own.
 public struct MarginalFidelity {
     private let binners: [(Cell) -> Int]
+    /// Each column's bin names, index = bin: "missing" first, then categories or number ranges.
+    public let binLabels: [[String]]
 
     public init(schema: Schema, fittedOn rows: [Row], bins: Int = 10) {
-        binners = schema.columns.enumerated().map { index, column in
+        var binners: [(Cell) -> Int] = [], labels: [[String]] = []
+        for (index, column) in schema.columns.enumerated() {
             if let categories = column.categories {
                 let lookup = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0 + 1) })
-                return { cell in if case .category(let value) = cell { return lookup[value] ?? 0 }; return 0 }
+                binners.append { cell in if case .category(let value) = cell { return lookup[value] ?? 0 }; return 0 }
+                labels.append(["missing"] + categories)
+                continue
             }
             var values = rows.compactMap { row -> Int64? in if case .number(let units) = row[index] { return units }; return nil }
             values.sort()
@@ -16,8 +21,9 @@ public struct MarginalFidelity {
             if !values.isEmpty {
                 for b in 1..<bins { edges.append(values[min(values.count - 1, values.count * b / bins)]) }
             }
+            // Bin k ≥ 1 holds cuts[k-2] ≤ x < cuts[k-1].
             let cuts = Array(Set(edges)).sorted()
-            return { cell in
+            binners.append { cell in
                 guard case .number(let units) = cell else { return 0 }
                 var low = 0, high = cuts.count
                 while low < high {
@@ -26,7 +32,11 @@ public struct MarginalFidelity {
                 }
                 return low + 1
             }
+            let text = cuts.map { FixedPoint.format(units: $0, decimals: column.decimals) }
+            labels.append(["missing"] + (cuts.isEmpty ? ["all"] : ["< \(text[0])"] + zip(text, text.dropFirst()).map { "\($0)–\($1)" } + ["≥ \(text.last!)"]))
         }
+        self.binners = binners
+        binLabels = labels
     }
 
     public static func totalVariation(_ p: [Int: Double], _ q: [Int: Double]) -> Double {
@@ -38,6 +48,12 @@ public struct MarginalFidelity {
         var counts: [Int: Double] = [:]
         for row in rows { counts[key(row), default: 0] += 1 }
         return counts.mapValues { $0 / Double(max(rows.count, 1)) }
+    }
+
+    /// Share of `rows` in each bin of `column` (index as in `binLabels`).
+    public func histogram(_ rows: [Row], column: Int) -> [Double] {
+        let shares = distribution(rows) { binners[column]($0[column]) }
+        return binLabels[column].indices.map { shares[$0, default: 0] }
     }
 
     /// TV distance per column.

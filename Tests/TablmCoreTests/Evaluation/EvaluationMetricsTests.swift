@@ -34,6 +34,10 @@ final class EvaluationMetricsTests: XCTestCase {
         let fidelity = MarginalFidelity(schema: schema, fittedOn: train)
         XCTAssertEqual(fidelity.oneWay(real: train, synthetic: train), [0, 0])
         XCTAssertEqual(fidelity.oneWay(real: train, synthetic: [[.number(1), .category("a")]])[1], 0.5)
+        // Quantile cuts of 1, 2, 3, 4 at 10 bins are 1, 2, 3, 4: bins "< 1", "1–2", "2–3", "3–4", "≥ 4".
+        XCTAssertEqual(fidelity.binLabels[0], ["missing", "< 1", "1–2", "2–3", "3–4", "≥ 4"])
+        XCTAssertEqual(fidelity.histogram(train + [[.missing, .category("a")]], column: 0), [0.2, 0, 0.2, 0.2, 0.2, 0.2])
+        XCTAssertEqual(fidelity.histogram(train, column: 1), [0, 0.5, 0.5])
     }
 
     /// At the fitted weights the penalised mean log-loss has zero gradient (first-order optimality),

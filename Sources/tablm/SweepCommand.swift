@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import TablmCore
+
+/// `tablm sweep`: fine-tune → generate → evaluate over a grid of privacy budgets and fairness
+/// weights, so the trade-offs are measured on one table with everything else held fixed.
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Fine-tune, generate and evaluate over a grid of epsilons and fairness weights; write a CSV and an HTML page.",
+        discussion: """
+        Each grid point (epsilon, λ) gets a folder in --output with its checkpoint, synthetic rows, \
+        evaluation.json and report.html. Epsilon `inf` trains without DP; a finite one trains with \
+        --dp --epsilon E --delta D (the schema must be public). λ > 0 adds the fairness term \
+        (--fairness-lambda). --finetune-args and --generate-args pass further options to every run. \
+        A run whose folder already holds rows made with the same arguments is not redone (delete the \
+        folder to redo it); it is evaluated again. A failed run is reported and the sweep goes on. \
+        sweep.csv and sweep.html are rewritten after every run.
+        """
+    )
+
+    @Option(help: "Real training table (the private rows).") var data: String
+    @Option(help: "Real test table, for evaluation only.") var test: String
+    @OptionGroup var rowText: RowTextOptions
+    @Option(help: "Target column (categorical).") var target: String
+    @Option(help: "Sensitive column (for the fairness term and the fairness metrics).") var sensitive: String?
+    @Option(help: "Comma-separated privacy budgets; `inf` trains without DP.") var epsilons = "1,3,10,inf"
+    @Option(help: "Comma-separated fairness weights λ.") var lambdas = "0"
+    @Option(help: "Delta of the DP runs.") var delta = 1e-5
+    @Option(help: "Synthetic rows per run (default: as many as --data has).") var rows: Int?
+    @Option(help: "Further finetune options for every run, space-separated, written with = (--finetune-args=\"--steps 1000 --batch-size 64\").") var finetuneArgs = ""
+    @Option(help: "Further generate options for every run, space-separated, written with = like --finetune-args.") var generateArgs = ""
+    @Option(name: .shortAndLong, help: "Output folder (created if missing).") var output: String
+
+    func validate() throws {
+        _ = try grid()
+        if let rows, rows < 1 { throw ValidationError("--rows must be at least 1") }
+    }
+
+    /// The (ε, λ) points, ε = +∞ meaning no DP.
+    func grid() throws -> [(epsilon: Double, lambda: Double)] {
+        func numbers(_ text: String, _ option: String) throws -> [Double] {
+            try text.split(separator: ",").map { field in
+                let word = field.trimmingCharacters(in: .whitespaces).lowercased()
+                if ["inf", "infinity", "∞"].contains(word) { return .infinity }
+                guard let value = Double(word), value > 0 || (option == "--lambdas" && value == 0), value.isFinite else {
+                    throw ValidationError("\(option): '\(field)' is not a \(option == "--lambdas" ? "non-negative number" : "positive number or inf")")
+                }
+                return value
+            }
+        }
+        let epsilonValues = try numbers(epsilons, "--epsilons"), lambdaValues = try numbers(lambdas, "--lambdas")
+        guard !epsilonValues.isEmpty, !lambdaValues.isEmpty else { throw ValidationError("--epsilons and --lambdas need at least one value") }
+        if lambdaValues.contains(.infinity) { throw ValidationError("--lambdas must be finite") }
+        return epsilonValues.flatMap { e in lambdaValues.map { (e, $0) } }
+    }
+
+    func run() throws {
+        let root = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let points = try grid()
+        let rowCount = try rows ?? recordCount(data)
+        var results: [SweepResult] = []
+        for (index, point) in points.enumerated() {
+            let name = "eps-\(SweepResult.label(point.epsilon))_lambda-\(SweepResult.label(point.lambda))"
+            log("sweep: run \(index + 1)/\(points.count) \(name)")
+            let started = Date()
+            var result = SweepResult(epsilon: point.epsilon, lambda: point.lambda, folder: name)
+            do {
+                result.report = try runOne(point, folder: root.appendingPathComponent(name), rows: rowCount)
+                result.status = "ok"
+            } catch {
+                result.status = "failed: " + Tablm.message(for: error).replacingOccurrences(of: "\n", with: " ")
+                log("sweep: \(name) \(result.status)")
+            }
+            result.seconds = Date().timeIntervalSince(started)
+            results.append(result)
+            try AtomicFileWriter.write(Data(SweepResult.csv(results).utf8), to: root.appendingPathComponent("sweep.csv").path)
+            try AtomicFileWriter.write(Data(SweepReport.html(results, title: "tablm sweep: \(data)").utf8),
+                                       to: root.appendingPathComponent("sweep.html").path)
+        }
+        print(SweepResult.csv(results), terminator: "")
+        let failed = results.filter { $0.status != "ok" }.count
+        log("sweep: \(results.count - failed) of \(results.count) runs done -> \(root.appendingPathComponent("sweep.csv").path), sweep.html")
+        if failed == results.count { throw ExitCode.failure }
+    }
+
+    /// One grid point: fine-tune and generate (unless already done with these arguments), then evaluate.
+    private func runOne(_ point: (epsilon: Double, lambda: Double), folder: URL, rows: Int) throws -> EvaluationReport {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let checkpoint = folder.appendingPathComponent("checkpoint").path, synthetic = folder.appendingPathComponent("synthetic.csv").path
+        let text = ["--schema", rowText.schema] + (rowText.template.map { ["--template", $0] } ?? [])
+        var finetune = ["--data", data] + text + ["-o", checkpoint]
+        if point.epsilon.isFinite { finetune += ["--dp", "--epsilon", "\(point.epsilon)", "--delta", "\(delta)"] }
+        if point.lambda > 0 { finetune += ["--fairness-lambda", "\(point.lambda)"] + (sensitive.map { ["--sensitive", $0] } ?? []) }
+        finetune += Self.words(finetuneArgs)
+        let generate = ["--checkpoint", checkpoint, "--rows", "\(rows)", "-o", synthetic] + Self.words(generateArgs)
+        let arguments = (["finetune"] + finetune + ["generate"] + generate).joined(separator: " ") + "\n"
+        let argumentsFile = folder.appendingPathComponent("arguments.txt")
+        let done = (try? String(contentsOf: argumentsFile, encoding: .utf8)) == arguments && FileManager.default.fileExists(atPath: synthetic)
+        if done {
+            log("sweep: reusing \(synthetic) (same arguments)")
+        } else {
+            try? FileManager.default.removeItem(at: argumentsFile)
+            try FinetuneCommand.parse(finetune).run()
+            try GenerateCommand.parse(generate).run()
+            try AtomicFileWriter.write(Data(arguments.utf8), to: argumentsFile.path)
+        }
+        var evaluate = ["--train", data, "--test", test, "--synthetic", synthetic, "--schema", rowText.schema, "--target", target,
+                        "--checkpoint", checkpoint, "--json", folder.appendingPathComponent("evaluation.json").path,
+                        "--report", folder.appendingPathComponent("report.html").path]
+        if let sensitive { evaluate += ["--sensitive", sensitive] }
+        return try EvaluateCommand.parse(evaluate).evaluate()
+    }
+
+    private func recordCount(_ path: String) throws -> Int {
+        var count = 0
+        try CSVRecordReader(path: path).forEachRecord { _ in count += 1 }
+        return count
+    }
+
+    private static func words(_ text: String) -> [String] { text.split(separator: " ").map(String.init) }
+}

@@ -1,0 +1,27 @@
+import TablmCore
+import XCTest
+
+final class RowLikelihoodTests: XCTestCase {
+    /// Each row's log-likelihood equals minus the model's own summed cross-entropy over that row's
+    /// tokens (the training loss path, computed separately per row), and rows in one batch do not
+    /// affect each other.
+    func testEqualsTheNegatedSummedLossOfEachRow() throws {
+        let schema = Schema(columns: [.categorical("group", ["A", "B"]), .integer("n", min: 0, max: 99)], source: .public)
+        let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: schema, template: .standard).model)
+        let serializer = RowSerializer(schema: schema)
+        let model = GPT2<Float>(config: GPT2Config(vocabularySize: tokenizer.vocabularySize, contextLength: 24, width: 16, layers: 1, heads: 2))
+        model.initializeParameters(seed: 3)
+        for i in model.parameters.indices { model.parameters[i] *= 3 }
+        let rows: [Row] = [[.category("A"), .number(7)], [.category("B"), .number(42)], [.category("B"), .number(5)]]
+        let scores = try RowLikelihood.logLikelihoods(model: model, tokenizer: tokenizer, serializer: serializer, rows: rows, batchSize: 2)
+        XCTAssertEqual(scores.count, 3)
+        let batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: rows, context: 24)
+        for (row, score) in zip(rows, scores) {
+            let batch = batcher.batch([try batcher.sequence(row, order: nil)])
+            let loss = model.loss(tokens: batch.tokens, targets: batch.targets, weights: batch.weights.map { $0 > 0 ? 1 : 0 },
+                                  batch: 1, length: batch.length)
+            XCTAssertEqual(score, -Double(loss), accuracy: 1e-3 * abs(Double(loss)))
+            XCTAssertLessThan(score, 0)
+        }
+    }
+}

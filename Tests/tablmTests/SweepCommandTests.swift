@@ -1,0 +1,38 @@
+import Foundation
+import XCTest
+
+final class SweepCommandTests: XCTestCase {
+    /// A small grid on the bundled sample: a run that cannot succeed (ε too small for any noise) is
+    /// reported and the others go on; sweep.csv has a line per run; a second sweep reuses the rows.
+    func testGridWithAFailedRunGoesOnAndReuses() throws {
+        let folder = try CommandRunner.scratchFolder(self)
+        let lines = try String(contentsOf: CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        try (lines.prefix(301).joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("train.csv"), atomically: true, encoding: .utf8)
+        try ([lines[0]] + lines.dropFirst(301).prefix(150)).joined(separator: "\n").appending("\n")
+            .write(to: folder.appendingPathComponent("test.csv"), atomically: true, encoding: .utf8)
+        let schema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
+        let arguments = ["sweep", "--data", "train.csv", "--test", "test.csv", "--schema", schema, "--target", "income", "--sensitive", "sex",
+                         "--epsilons", "0.000001,4,inf", "--lambdas", "0", "--rows", "120",
+                         "--finetune-args=--steps 8 --layers 1 --width 16 --heads 2 --expected-batch-size 32", "-o", "grid"]
+        let first = try CommandRunner.run(arguments, in: folder)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stderr.contains("eps-1e-06_lambda-0 failed: epsilon 1e-06 cannot be reached"), first.stderr)
+        let csv = try String(contentsOf: folder.appendingPathComponent("grid/sweep.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.count, 4)
+        XCTAssertTrue(csv[1].hasPrefix("1e-06,0,\"failed:"), String(csv[1]))
+        XCTAssertTrue(csv[2].hasPrefix("4,0,\"ok\""), String(csv[2]))
+        XCTAssertTrue(csv[3].hasPrefix("inf,0,\"ok\""), String(csv[3]))
+        // The DP run spent at most its budget; the non-private one reports none.
+        let header = csv[0].split(separator: ",").map(String.init)
+        let spent = header.firstIndex(of: "epsilon_spent")!
+        XCTAssertLessThanOrEqual(try XCTUnwrap(Double(csv[2].split(separator: ",", omittingEmptySubsequences: false)[spent])), 4)
+        XCTAssertEqual(csv[3].split(separator: ",", omittingEmptySubsequences: false)[spent], "")
+        for name in ["sweep.html", "eps-4_lambda-0/report.html", "eps-4_lambda-0/evaluation.json", "eps-inf_lambda-0/synthetic.csv"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("grid/\(name)").path), name)
+        }
+        let second = try CommandRunner.run(arguments, in: folder)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertEqual(second.stderr.components(separatedBy: "reusing").count - 1, 2, second.stderr)
+    }
+}
