@@ -11,17 +11,25 @@ struct FairnessOptions: ParsableArguments {
     var fairColumns: String?
 
     /// The two options make sense only with `flag`; given without it they are refused, not ignored.
-    func refuseWithout(_ flag: String, enabled: Bool) throws {
-        if !enabled && (sensitive != nil || fairColumns != nil) {
-            throw ValidationError("--sensitive and --fair-columns need \(flag)")
+    /// `otherUse` names another option that reads --sensitive alone (and whether it is given).
+    func refuseWithout(_ flag: String, enabled: Bool, otherUse: (flag: String, enabled: Bool)? = nil) throws {
+        if !enabled && fairColumns != nil { throw ValidationError("--fair-columns needs \(flag)") }
+        if !enabled && !(otherUse?.enabled ?? false) && sensitive != nil {
+            throw ValidationError("--sensitive needs \(flag)\(otherUse.map { " or \($0.flag)" } ?? "")")
         }
+    }
+
+    /// The sensitive column: --sensitive, else the schema's first.
+    func sensitiveColumn(for flag: String, schema: Schema) throws -> String {
+        guard let column = sensitive ?? schema.sensitive.first else {
+            throw ValidationError("\(flag) needs --sensitive COL (the schema names no sensitive column)")
+        }
+        return column
     }
 
     /// The probe prompts for the chosen (or the schema's default) columns.
     func probes(for flag: String, serializer: RowSerializer, tokenizer: Tokenizer) throws -> FairnessProbes {
-        guard let sensitive = sensitive ?? serializer.schema.sensitive.first else {
-            throw ValidationError("\(flag) needs --sensitive COL (the schema names no sensitive column)")
-        }
+        let sensitive = try sensitiveColumn(for: flag, schema: serializer.schema)
         let columns = fairColumns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
             ?? serializer.schema.target.map { [$0] } ?? []
         guard !columns.isEmpty else { throw ValidationError("\(flag) needs --fair-columns (the schema names no target)") }

@@ -11,6 +11,7 @@ extension FinetuneCommand {
         let tokenizer: Tokenizer
         var startStep = 0
         var accountant = PrivacyAccountant(method: privacy.accountant)
+        var resumedBalance: GroupBalancedSampling?
         if let resume {
             let checkpoint = try Checkpoint.load(folder: resume)
             guard let previous = checkpoint.record.privacy else {
@@ -21,6 +22,13 @@ extension FinetuneCommand {
             serializer = RowSerializer(schema: checkpoint.schema, template: checkpoint.template)
             record = checkpoint.record
             startStep = checkpoint.record.steps
+            guard privacy.balanceGroups == (previous.balance != nil) else {
+                throw ValidationError("--balance-groups must be given on --resume exactly when the run began with it (\(resume) was \(previous.balance == nil ? "not " : "")balanced)")
+            }
+            resumedBalance = previous.balance
+            if let release = previous.balance?.countRelease {
+                accountant.record(noiseMultiplier: release.noiseMultiplier, sampleRate: release.sampleRate, steps: release.steps)
+            }
             accountant.record(noiseMultiplier: previous.noiseMultiplier, sampleRate: previous.sampleRate, steps: startStep)
         } else {
             tokenizer = try privateTokenizer(serializer)
@@ -44,14 +52,26 @@ extension FinetuneCommand {
         }
         let table = try TableData.read(path: data, schema: serializer.schema, fitRows: true)
         let batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: model.config.contextLength)
-        let sampleRate = min(1, Double(privacy.expectedBatchSize) / Double(table.rows.count))
+        var generator: ChaCha20Generator
+        if let insecureSeed = privacy.insecureSeed {
+            log("warning: --insecure-seed makes the noise predictable; the privacy guarantee does not hold for this run")
+            generator = ChaCha20Generator(insecureSeed: insecureSeed)
+        } else {
+            generator = ChaCha20Generator()
+        }
+        let balance = try resumedBalance ?? groupBalance(rows: table.rows, schema: serializer.schema, generator: &generator)
+        if let balance, resumedBalance == nil {
+            accountant.record(noiseMultiplier: balance.countRelease.noiseMultiplier, sampleRate: 1, steps: 1)
+        }
+        let prior = balance.map { [$0.countRelease] } ?? []
+        let sampleRate = balance?.maxRate ?? min(1, Double(privacy.expectedBatchSize) / Double(table.rows.count))
         let sigma: Double
         if let noiseMultiplier = privacy.noiseMultiplier {
             sigma = noiseMultiplier
         } else {
             guard let calibrated = PrivacyAccountant.calibrate(targetEpsilon: trainingTarget!, delta: trainingDelta, sampleRate: sampleRate,
-                                                               steps: steps, method: privacy.accountant) else {
-                throw ValidationError("epsilon \(trainingTarget!) cannot be reached in \(steps) steps at sampling rate \(sampleRate)")
+                                                               steps: steps, method: privacy.accountant, prior: prior) else {
+                throw ValidationError("epsilon \(trainingTarget!) cannot be reached in \(steps) steps at sampling rate \(sampleRate)\(balance == nil ? "" : " after the group counts' release")")
             }
             sigma = calibrated
         }
@@ -66,22 +86,17 @@ extension FinetuneCommand {
         settings.adam.weightDecay = weightDecay
         settings.seed = seed
         settings.workers = workers
-        let generator: ChaCha20Generator
-        if let insecureSeed = privacy.insecureSeed {
-            log("warning: --insecure-seed makes the noise predictable; the privacy guarantee does not hold for this run")
-            generator = ChaCha20Generator(insecureSeed: insecureSeed)
-        } else {
-            generator = ChaCha20Generator()
-        }
+        settings.balance = balance
         let tuner = PrivateFineTuner(model: model, batcher: batcher, rows: table.rows, settings: settings, generator: generator,
                                      accountant: accountant, fairness: try fairnessRegularizer(model: model, serializer: serializer, tokenizer: tokenizer))
         if let resume, try Checkpoint.restoreOptimizer(folder: resume, into: tuner.optimizer) == false {
             log("warning: \(resume) has no optimizer state; AdamW restarts from zero moments")
         }
         var planned = PrivacyAccountant(method: privacy.accountant)
+        for segment in prior { planned.record(noiseMultiplier: segment.noiseMultiplier, sampleRate: segment.sampleRate, steps: segment.steps) }
         planned.record(noiseMultiplier: sigma, sampleRate: sampleRate, steps: steps)
-        log(String(format: "finetune --dp: %d parameters; sampling rate q = %.5f (expected %d rows a step), noise multiplier σ = %.4f, clip C = %.3g, %d steps: (ε = %.4f, δ = %.1e) when done; OpenBLAS %@",
-                   model.parameterCount, sampleRate, privacy.expectedBatchSize, sigma, clip, steps,
+        log(String(format: "finetune --dp: %d parameters; sampling rate q = %.5f%@ (expected %d rows a step), noise multiplier σ = %.4f, clip C = %.3g, %d steps: (ε = %.4f, δ = %.1e) when done; OpenBLAS %@",
+                   model.parameterCount, sampleRate, balance == nil ? "" : ", the largest group's, charged every step", Int((balance?.expectedBatchSize ?? Double(privacy.expectedBatchSize)).rounded()), sigma, clip, steps,
                    planned.epsilon(delta: trainingDelta) + schemaCost.epsilon, privacy.delta, BLASInfo.coreName))
         record.schedule = tuner.schedule
         record.seed = seed
@@ -94,6 +109,7 @@ extension FinetuneCommand {
             record.steps = step
             var guarantee = PrivacyRecord(epsilon: tuner.accountant.epsilon(delta: trainingDelta) + schemaCost.epsilon, delta: privacy.delta,
                                           noiseMultiplier: sigma, sampleRate: sampleRate, clipNorm: clip, accountant: privacy.accountant.rawValue)
+            guarantee.balance = balance
             if serializer.schema.source == .dp {
                 guarantee.schemaEpsilon = schemaCost.epsilon
                 guarantee.schemaDelta = schemaCost.delta
@@ -108,6 +124,23 @@ extension FinetuneCommand {
         log(String(format: "finetune --dp: (ε = %.4f, δ = %.1e)-DP for each row of %@ (%@ accountant%@); checkpoint -> %@",
                    spent, privacy.delta, data, privacy.accountant.rawValue.uppercased(),
                    serializer.schema.source == .dp ? ", schema estimation included" : "", output))
+    }
+
+    /// --balance-groups: the sensitive column's group counts, released with Gaussian noise (the caller
+    /// charges the release to the accountant), and the rates derived from them.
+    private func groupBalance(rows: [Row], schema: Schema, generator: inout ChaCha20Generator) throws -> GroupBalancedSampling? {
+        guard privacy.balanceGroups else { return nil }
+        let column = try fairness.sensitiveColumn(for: "--balance-groups", schema: schema)
+        var noise = GaussianSampler(generator: generator.split())
+        let balance = try GroupBalancedSampling.release(rows: rows, schema: schema, column: column, countNoise: privacy.balanceCountNoise,
+                                                        expectedBatchSize: Double(privacy.expectedBatchSize),
+                                                        maxBoost: privacy.balanceMaxBoost, noise: &noise)
+        let groups = balance.groups.indices.map { g in
+            String(format: "%@ ≈ %.0f → q = %.5f", balance.groups[g].isEmpty ? "(missing)" : balance.groups[g], balance.noisyCounts[g], balance.rates[g])
+        }
+        log(String(format: "balance-groups: %@ counts released with Gaussian noise σ = %.3g (charged to the budget): %@", column,
+                   balance.countNoise, groups.joined(separator: ", ")))
+        return balance
     }
 
     /// Under DP the schema must not come from the private rows: its categories and ranges would leak.

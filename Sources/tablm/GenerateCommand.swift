@@ -36,6 +36,7 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Write the columns in the schema's order instead of letting the model choose the order.") var fixedOrder = false
     @Flag(help: "Make the fair columns' values independent of the sensitive column (see above).") var maskFairness = false
     @OptionGroup var fairness: FairnessOptions
+    @Flag(help: "After --balance-groups training, keep the balanced mix of the sensitive groups instead of restoring the table's shares (from the released counts).") var keepBalancedMix = false
     @Flag(help: "Sample without the schema constraint (rows that do not fit are dropped and counted).") var unconstrained = false
     @Option(name: .shortAndLong, help: "Output CSV file.") var output: String
 
@@ -80,8 +81,17 @@ struct GenerateCommand: ParsableCommand {
             }
         }
         let started = DispatchTime.now().uptimeNanoseconds
-        let sampler = RowSampler(model: loaded.model, tokenizer: loaded.tokenizer, serializer: serializer, constraint: constraint,
+        var sampler = RowSampler(model: loaded.model, tokenizer: loaded.tokenizer, serializer: serializer, constraint: constraint,
                                  fairness: fairnessMask)
+        if let balance = loaded.record.privacy?.balance, !keepBalancedMix {
+            guard constraint != nil else { throw ValidationError("restoring the group shares of a --balance-groups checkpoint needs the schema constraint (drop --unconstrained, or add --keep-balanced-mix)") }
+            let correction = try GroupShareCorrection(balance: balance, template: loaded.template, tokenizer: loaded.tokenizer)
+            sampler.groupShares = correction
+            let shares = balance.groups.indices.map { g in
+                String(format: "%@ %.3f -> %.3f", balance.groups[g].isEmpty ? "(missing)" : balance.groups[g], correction.trainedShares[g], correction.tableShares[g])
+            }
+            log("generate: trained with --balance-groups; \(balance.column) shares restored from the released counts (trained mix -> table): \(shares.joined(separator: ", "))")
+        }
         let result = sampler.sample(count: rows, settings: settings, workers: workers) { done in
             if done % max(batchSize, rows / 10) == 0 || done == rows { log("generate: \(done)/\(rows) sampled") }
         }

@@ -15,11 +15,18 @@ struct PrivacyCommand: ParsableCommand {
         @Option(help: "Steps taken.") var steps: Int
         @Option(help: "Target delta.") var delta: Double
         @Option(help: "Accountant: pld (privacy loss distributions, tight) or rdp (Rényi DP, Mironov et al. 2019; faster, looser). Both are upper bounds.") var accountant: PrivacyAccountant.Method = .pld
+        @Option(help: "Noise of a Gaussian count release (sensitivity 1) composed before the steps, as finetune --balance-groups makes one.") var countReleaseNoise: Double?
+
+        /// The count release, when there is one, as the accountant's first segment.
+        var prior: [PrivacyAccountant.Segment] {
+            countReleaseNoise.map { [PrivacyAccountant.Segment(noiseMultiplier: $0, sampleRate: 1, steps: 1)] } ?? []
+        }
 
         func validate() throws {
             guard sampleRate > 0 && sampleRate <= 1 else { throw ValidationError("--sample-rate must be in (0, 1]") }
             guard steps >= 0 else { throw ValidationError("--steps must be non-negative") }
             guard delta > 0 && delta < 1 else { throw ValidationError("--delta must be in (0, 1)") }
+            if let countReleaseNoise, countReleaseNoise <= 0 { throw ValidationError("--count-release-noise must be positive") }
         }
     }
 
@@ -35,6 +42,7 @@ struct PrivacyCommand: ParsableCommand {
 
         func run() {
             var accountant = PrivacyAccountant(method: mechanism.accountant)
+            for segment in mechanism.prior { accountant.record(noiseMultiplier: segment.noiseMultiplier, sampleRate: 1, steps: segment.steps) }
             accountant.record(noiseMultiplier: noiseMultiplier, sampleRate: mechanism.sampleRate, steps: mechanism.steps)
             print(accountant.epsilon(delta: mechanism.delta))
         }
@@ -48,7 +56,7 @@ struct PrivacyCommand: ParsableCommand {
 
         func run() throws {
             guard let sigma = PrivacyAccountant.calibrate(targetEpsilon: epsilon, delta: mechanism.delta, sampleRate: mechanism.sampleRate,
-                                                          steps: mechanism.steps, method: mechanism.accountant) else {
+                                                          steps: mechanism.steps, method: mechanism.accountant, prior: mechanism.prior) else {
                 throw ValidationError("no noise multiplier up to 10,000 reaches epsilon \(epsilon)")
             }
             print(sigma)

@@ -21,6 +21,15 @@ struct PrivacyOptions: ParsableArguments {
     @Option(help: "Expected rows per step; the sampling rate is this over the row count.")
     var expectedBatchSize = 256
 
+    @Flag(help: "Group-balanced Poisson sampling: a rate per group of --sensitive, so each group brings as many rows to a step. Group counts are released once with Gaussian noise (charged to the budget); every step is charged at the largest rate.")
+    var balanceGroups = false
+
+    @Option(help: "Standard deviation of the noise on each group count for --balance-groups.")
+    var balanceCountNoise = 20.0
+
+    @Option(help: "With --balance-groups, no group's rate exceeds this multiple of the uniform rate (a tiny group would otherwise set the noise of every step).")
+    var balanceMaxBoost = 4.0
+
     @Option(help: "Rows processed at once (memory only; the result does not depend on it).")
     var microBatch = 32
 
@@ -29,8 +38,8 @@ struct PrivacyOptions: ParsableArguments {
 
     /// Options that only make sense with --dp are refused without it, rather than silently ignored.
     func refuseWithoutDP() throws {
-        if epsilon != nil || noiseMultiplier != nil || insecureSeed != nil {
-            throw ValidationError("--epsilon, --noise-multiplier and --insecure-seed need --dp")
+        if epsilon != nil || noiseMultiplier != nil || insecureSeed != nil || balanceGroups {
+            throw ValidationError("--epsilon, --noise-multiplier, --insecure-seed and --balance-groups need --dp")
         }
     }
 
@@ -42,5 +51,7 @@ struct PrivacyOptions: ParsableArguments {
         if let epsilon, epsilon <= 0 { throw ValidationError("--epsilon must be positive") }
         guard delta > 0 && delta < 1 else { throw ValidationError("--delta must be in (0, 1)") }
         guard expectedBatchSize > 0, microBatch > 0 else { throw ValidationError("--expected-batch-size and --micro-batch must be positive") }
+        guard balanceCountNoise > 0 else { throw ValidationError("--balance-count-noise must be positive (the counts are private)") }
+        guard balanceMaxBoost >= 1 else { throw ValidationError("--balance-max-boost must be at least 1") }
     }
 }

@@ -78,7 +78,7 @@ final class FairnessCommandTests: XCTestCase {
         XCTAssertEqual(after.shareA, before.shareA, accuracy: 0.08)
         let refused = try run(["finetune", "--schema", "s.json", "--data", "biased.csv", "--sensitive", "group", "-o", "x"])
         XCTAssertNotEqual(refused.status, 0)
-        XCTAssertTrue(refused.stderr.contains("--sensitive and --fair-columns need --fairness-lambda"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("--sensitive needs --fairness-lambda or --representation-lambda or --balance-groups"), refused.stderr)
     }
 
     func testRefusesWhatItCannotDo() throws {
@@ -88,7 +88,7 @@ final class FairnessCommandTests: XCTestCase {
                                 "--heads", "2", "--batch-size", "2", "-o", "ckpt"]).status, 0)
         let withoutFlag = try run(["generate", "--checkpoint", "ckpt", "--sensitive", "sex", "-o", "x.csv"])
         XCTAssertNotEqual(withoutFlag.status, 0)
-        XCTAssertTrue(withoutFlag.stderr.contains("--sensitive and --fair-columns need --mask-fairness"), withoutFlag.stderr)
+        XCTAssertTrue(withoutFlag.stderr.contains("--sensitive needs --mask-fairness"), withoutFlag.stderr)
         let numeric = try run(["generate", "--checkpoint", "ckpt", "--mask-fairness", "--fair-columns", "age", "-o", "x.csv"])
         XCTAssertNotEqual(numeric.status, 0)
         XCTAssertTrue(numeric.stderr.contains("fairness probes need categorical columns; 'age' is integer"), numeric.stderr)

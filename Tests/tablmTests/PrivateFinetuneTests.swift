@@ -60,7 +60,7 @@ final class PrivateFinetuneTests: XCTestCase {
         try expectFailure(["finetune", "--dp", "--schema", publicSchema, "--data", sample, "-o", "out"] + tiny,
                           "--dp needs exactly one of --epsilon (target) or --noise-multiplier")
         try expectFailure(["finetune", "--epsilon", "1", "--schema", publicSchema, "--data", sample, "-o", "out"] + tiny,
-                          "--epsilon, --noise-multiplier and --insecure-seed need --dp")
+                          "--epsilon, --noise-multiplier, --insecure-seed and --balance-groups need --dp")
     }
 }
 
@@ -102,5 +102,83 @@ extension PrivateFinetuneTests {
         let total = try XCTUnwrap(privacy["epsilon"] as? Double)
         XCTAssertLessThanOrEqual(total, 22)
         XCTAssertGreaterThan(total, 21.9)
+    }
+
+    /// --balance-groups: the counts of the sensitive column's groups are released with noise and
+    /// charged; every step is charged at the largest group rate; the record keeps both, so the ε can
+    /// be checked with `privacy epsilon --count-release-noise` and a resume charges the release once.
+    func testBalancedGroupsAreChargedAndRecorded() throws {
+        let result = try run(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", sample, "--steps", "4",
+                              "--balance-groups", "--sensitive", "sex", "--balance-count-noise", "5", "--insecure-seed", "3", "-o", "ckpt"] + tiny)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("balance-groups: sex counts released with Gaussian noise σ = 5 (charged to the budget): Female ≈"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("the largest group's, charged every step"), result.stderr)
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("ckpt/training.json"))) as! [String: Any]
+        let privacy = try XCTUnwrap(record["privacy"] as? [String: Any])
+        let balance = try XCTUnwrap(privacy["balance"] as? [String: Any])
+        XCTAssertEqual(balance["groups"] as? [String], ["Female", "Male"])
+        let rates = try XCTUnwrap(balance["rates"] as? [Double]), counts = try XCTUnwrap(balance["noisy_counts"] as? [Double])
+        let q = try XCTUnwrap(privacy["sample_rate"] as? Double), sigma = try XCTUnwrap(privacy["noise_multiplier"] as? Double)
+        XCTAssertEqual(q, rates.max())
+        // Women are the smaller group of the sample: their rate is the larger, each group brings ~10 of the 20 rows.
+        XCTAssertGreaterThan(rates[0], rates[1])
+        XCTAssertEqual(rates[0] * counts[0], 10, accuracy: 1e-9)
+        let epsilon = try XCTUnwrap(privacy["epsilon"] as? Double)
+        XCTAssertLessThanOrEqual(epsilon, 3)
+        XCTAssertGreaterThan(epsilon, 2.9)
+        let check = try run(["privacy", "epsilon", "--sample-rate", "\(q)", "--noise-multiplier", "\(sigma)", "--steps", "4", "--delta", "1e-5",
+                             "--count-release-noise", "5"])
+        XCTAssertEqual(try XCTUnwrap(Double(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines))), epsilon, accuracy: 1e-9)
+        let withoutRelease = try run(["privacy", "epsilon", "--sample-rate", "\(q)", "--noise-multiplier", "\(sigma)", "--steps", "4", "--delta", "1e-5"])
+        XCTAssertLessThan(try XCTUnwrap(Double(withoutRelease.stdout.trimmingCharacters(in: .whitespacesAndNewlines))), epsilon)
+
+        // Resuming keeps the released counts (no second release) and needs the flag again.
+        try expectFailure(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", sample, "--steps", "6",
+                           "--resume", "ckpt", "--insecure-seed", "4", "-o", "out"] + tiny,
+                          "--balance-groups must be given on --resume exactly when the run began with it")
+        let resumed = try run(["finetune", "--dp", "--noise-multiplier", "\(sigma)", "--schema", publicSchema, "--data", sample, "--steps", "6",
+                               "--resume", "ckpt", "--balance-groups", "--insecure-seed", "4", "-o", "ckpt2"] + tiny)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertFalse(resumed.stderr.contains("counts released"), "no second release: \(resumed.stderr)")
+        let after = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("ckpt2/training.json"))) as! [String: Any]
+        let resumedPrivacy = try XCTUnwrap(after["privacy"] as? [String: Any])
+        XCTAssertEqual((resumedPrivacy["balance"] as? [String: Any])?["noisy_counts"] as? [Double], counts)
+        let six = try run(["privacy", "epsilon", "--sample-rate", "\(q)", "--noise-multiplier", "\(sigma)", "--steps", "6", "--delta", "1e-5",
+                           "--count-release-noise", "5"])
+        XCTAssertEqual(try XCTUnwrap(resumedPrivacy["epsilon"] as? Double),
+                       try XCTUnwrap(Double(six.stdout.trimmingCharacters(in: .whitespacesAndNewlines))), accuracy: 1e-9)
+
+        try expectFailure(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", sample, "--balance-groups",
+                           "--sensitive", "age", "-o", "out"] + tiny, "--balance-groups: 'age' is not a categorical column")
+        try expectFailure(["finetune", "--schema", publicSchema, "--data", sample, "--balance-groups", "-o", "out"] + tiny,
+                          "--balance-groups need --dp")
+    }
+
+    /// Balanced training teaches the model the balanced mix; `generate` restores the table's group
+    /// shares from the released counts (log 1/q_g on each group's logit), unless --keep-balanced-mix.
+    /// A table with 25 % of group A: ~50 % A kept, ~25 % restored.
+    func testGenerationRestoresTheTableShares() throws {
+        var csv = "group,outcome\n"
+        for i in 0..<400 { csv += "\(i % 4 == 0 ? "A" : "B"),\(i % 3 == 0 ? "yes" : "no")\n" }
+        try csv.write(to: folder.appendingPathComponent("skew.csv"), atomically: true, encoding: .utf8)
+        try """
+        {"source": "public", "target": "outcome", "sensitive": ["group"], "columns": [
+          {"name": "group", "kind": "categorical", "categories": ["A", "B"]},
+          {"name": "outcome", "kind": "categorical", "categories": ["no", "yes"]}]}
+        """.write(to: folder.appendingPathComponent("s.json"), atomically: true, encoding: .utf8)
+        let trained = try run(["finetune", "--dp", "--noise-multiplier", "0.5", "--accountant", "rdp", "--insecure-seed", "1", "--balance-groups",
+                               "--balance-count-noise", "2", "--schema", "s.json", "--data", "skew.csv", "--steps", "150", "--lr", "1e-2",
+                               "--layers", "1", "--width", "32", "--heads", "2", "--expected-batch-size", "40", "-o", "ckpt"])
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        func shareA(_ extra: [String]) throws -> Double {
+            let generated = try run(["generate", "--checkpoint", "ckpt", "--rows", "2000", "-o", "g.csv"] + extra)
+            XCTAssertEqual(generated.status, 0, generated.stderr)
+            XCTAssertEqual(generated.stderr.contains("group shares restored from the released counts (trained mix -> table): A 0.500 -> 0.2"),
+                           extra.isEmpty, generated.stderr)
+            let rows = try String(contentsOf: folder.appendingPathComponent("g.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+            return Double(rows.filter { $0.hasPrefix("A,") }.count) / Double(rows.count)
+        }
+        XCTAssertEqual(try shareA(["--keep-balanced-mix"]), 0.5, accuracy: 0.08)
+        XCTAssertEqual(try shareA([]), 0.25, accuracy: 0.06)
     }
 }

@@ -41,6 +41,9 @@ public struct PrivacyRecord: Codable, Sendable, Equatable {
     public var sampleRate: Double
     public var clipNorm: Double
     public var accountant: String
+    /// Group-balanced sampling: the released group counts and rates (`sampleRate` is then the largest
+    /// rate, and the count release is part of `epsilon`).
+    public var balance: GroupBalancedSampling?
 
     public init(epsilon: Double, delta: Double, noiseMultiplier: Double, sampleRate: Double, clipNorm: Double, accountant: String) {
         self.epsilon = epsilon
@@ -52,6 +55,6 @@ public struct PrivacyRecord: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case epsilon, delta, schemaEpsilon = "schema_epsilon", schemaDelta = "schema_delta", noiseMultiplier = "noise_multiplier", sampleRate = "sample_rate", clipNorm = "clip_norm", accountant
+        case epsilon, delta, schemaEpsilon = "schema_epsilon", schemaDelta = "schema_delta", noiseMultiplier = "noise_multiplier", sampleRate = "sample_rate", clipNorm = "clip_norm", accountant, balance
     }
 }

@@ -2,7 +2,7 @@ import RealModule
 
 /// Gradient-boosted decision trees for binary labels (Friedman 2001), with the second-order split
 /// gain and leaf values of XGBoost (Chen & Guestrin 2016, eqs. 5–7) and histogram splits as in
-/// LightGBM: features are cut into at most `bins` quantile bins once, so each tree level is one pass
+/// LightGBM: features are cut into at most `bins` quantile bins once (255, LightGBM's default), so each tree level is one pass
 /// over the rows. A stronger TSTR classifier than logistic regression: it sees interactions.
 public struct BoostedTrees: Sendable {
     public struct Settings: Sendable {
@@ -13,7 +13,7 @@ public struct BoostedTrees: Sendable {
         public var l2 = 1.0
         /// Smallest hessian sum a child may have (XGBoost's min_child_weight).
         public var minChildHessian = 1e-3
-        public var bins = 32
+        public var bins = 255
         public init() {}
     }
 

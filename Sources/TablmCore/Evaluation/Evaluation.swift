@@ -121,12 +121,11 @@ public enum Evaluation {
             rows.count <= count ? rows : Array(rows.shuffled(using: &generator).prefix(count))
         }
         let allColumns = FeatureEncoder(schema: schema, fittedOn: train, excluding: nil)
-        let trainSample = sample(train, 10 * comparedRows), syntheticSample = sample(synthetic, 10 * comparedRows)
-        let trainFeatures = allColumns.matrix(trainSample)
-        let frechet = FrechetDistance.between(trainFeatures, allColumns.matrix(syntheticSample), width: allColumns.width)
-        let realFrechet = FrechetDistance.between(trainFeatures, allColumns.matrix(sample(test, 10 * comparedRows)), width: allColumns.width)
-        let realAssociation = ColumnAssociation.matrix(schema: schema, rows: trainSample)
-        let syntheticAssociation = ColumnAssociation.matrix(schema: schema, rows: syntheticSample)
+        let trainFeatures = allColumns.matrix(train)
+        let frechet = FrechetDistance.between(trainFeatures, allColumns.matrix(synthetic), width: allColumns.width)
+        let realFrechet = FrechetDistance.between(trainFeatures, allColumns.matrix(test), width: allColumns.width)
+        let realAssociation = ColumnAssociation.matrix(schema: schema, rows: train)
+        let syntheticAssociation = ColumnAssociation.matrix(schema: schema, rows: synthetic)
 
         // Utility, and the fairness of the TSTR models.
         let encoder = FeatureEncoder(schema: schema, fittedOn: train, excluding: targetIndex)

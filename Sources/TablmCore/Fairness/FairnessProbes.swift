@@ -63,9 +63,14 @@ public struct FairnessProbes: Sendable {
     /// `<s>[context]S is g, C is`: what follows is column `columns[index]`'s value for group `group`.
     /// `context` is empty or row text of other columns ending in the separator (`contextText`).
     public func prompt(group: Int, column index: Int, context: String = "") throws -> [Int32] {
+        try fieldPrompt(group: group, schemaColumn: columns[index].column, context: context)
+    }
+
+    /// `<s>[context]S is g, C is` for any column C of the schema (index `column`), categorical or not.
+    public func fieldPrompt(group: Int, schemaColumn column: Int, context: String = "") throws -> [Int32] {
         let template = serializer.template
         return [tokenizer.bosID] + (try tokenizer.encode(context + field(sensitive) + groups[group] + template.suffix + template.separator
-                                                         + field(columns[index].column)))
+                                                         + field(column)))
     }
 
     /// `<s>[context]C is v, S is`: what follows is the sensitive value for rows whose column

@@ -32,9 +32,28 @@ public final class FairnessRegularizer {
     /// A replica of the trained model (same parameters) that runs the probes, so that the model's
     /// own activations, sized for training batches, are not reallocated every step.
     private var worker: AnyObject?
+    /// The representation term's replica (its prompts have another shape: one replica each keeps
+    /// both sets of activations allocated).
+    private var representationWorker: AnyObject?
+
+    /// A cached replica of `model` (same parameters, own gradients and activations).
+    private static func replica<S: ModelScalar>(of model: GPT2<S>, cache: inout AnyObject?) -> GPT2<S> {
+        if let cached = cache as? GPT2<S>, cached.parameters.baseAddress == model.parameters.baseAddress { return cached }
+        let replica = GPT2(replicaOf: model)
+        cache = replica
+        return replica
+    }
+
+    private static func add<S: ModelScalar>(_ own: UnsafeMutableBufferPointer<S>, into total: UnsafeMutableBufferPointer<S>) {
+        for i in total.indices { total[i] += own[i] }
+    }
 
     /// Probe prompts the term runs each step.
     public var promptCount: Int { batch.batch }
+
+    /// The representation term (`--representation-lambda`), run on the same replica and fed the
+    /// same generated rows as contexts; nil when off.
+    public var representation: RepresentationIndependence?
 
     public init(probes: FairnessProbes, lambda: Double, padding: Int32) throws {
         self.probes = probes
@@ -65,6 +84,7 @@ public final class FairnessRegularizer {
             }
         }
         try useContexts(contexts(from: rows, seed: UInt64(step) &+ 0xFA1E), groupContexts: groupContexts)
+        try representation?.useRows(rows, seed: UInt64(step) &+ 0xC4A)
     }
 
     /// Counterfactual probes: each context (row text of other columns, from rows the model itself
@@ -140,21 +160,21 @@ public final class FairnessRegularizer {
         return zip(p, g).map { $0 * ($1 - dot) }
     }
 
-    /// The term's value at the model's current parameters; adds its gradient to `model.gradients`.
+    /// The terms' value at the model's current parameters (KL, plus the representation term when
+    /// set); adds their gradient to `model.gradients`.
     @discardableResult
     public func addGradient<S: ModelScalar>(to model: GPT2<S>) -> Double {
-        guard lambda != 0, probes.groups.count > 1 else { return 0 }
-        let replica: GPT2<S>
-        if let cached = worker as? GPT2<S>, cached.parameters.baseAddress == model.parameters.baseAddress {
-            replica = cached
-        } else {
-            replica = GPT2(replicaOf: model)
-            worker = replica
-        }
-        defer {
-            let total = model.gradients, own = replica.gradients
-            for i in total.indices { total[i] += own[i] }
-        }
+        guard lambda != 0 || representation != nil, probes.groups.count > 1 else { return 0 }
+        let representationValue = representation.map { term in
+            let replica = Self.replica(of: model, cache: &representationWorker)
+            replica.zeroGradients()
+            let value = term.addGradient(to: replica)
+            Self.add(replica.gradients, into: model.gradients)
+            return value
+        } ?? 0
+        guard lambda != 0 else { return representationValue }
+        let replica = Self.replica(of: model, cache: &worker)
+        defer { Self.add(replica.gradients, into: model.gradients) }
         replica.zeroGradients()
         let model = replica
         model.forward(tokens: batch.tokens, batch: batch.batch, length: batch.length)
@@ -202,6 +222,6 @@ public final class FairnessRegularizer {
                 dlogits[(entry.row * length + lastPositions[entry.row]) * v + Int(entry.token)] += S(entry.value)
             }
         })
-        return value
+        return value + representationValue
     }
 }

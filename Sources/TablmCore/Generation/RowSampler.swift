@@ -33,6 +33,11 @@ public struct RowSampler {
     /// `--mask-fairness`: shifts the fair columns' value logits by the row's sensitive group (needs
     /// the constraint, which says where values start, and the sensitive column written first).
     public let fairness: FairnessMask?
+    /// After `--balance-groups` training: shifts the sensitive column's value logits so that rows
+    /// follow the table's group shares, not the balanced mix (needs the constraint, like the mask).
+    public var groupShares: GroupShareCorrection? {
+        didSet { precondition(groupShares == nil || constraint != nil, "the share correction needs the schema constraint") }
+    }
 
     public init(model: GPT2<Float>, tokenizer: Tokenizer, serializer: RowSerializer, constraint: RowConstraint? = nil,
                 fairness: FairnessMask? = nil) {
@@ -91,10 +96,12 @@ public struct RowSampler {
             session.step(next)
             for b in 0..<batch where !finished[b] {
                 if let constraint { constraint.allowedTokens(states![b], into: &allowed) }
-                let starting = fairness == nil ? nil : constraint?.valueStart(states![b])
+                let starting = fairness == nil && groupShares == nil ? nil : constraint?.valueStart(states![b])
                 var shift: ((Int32) -> Float)?
                 if let starting, let group = groups[b], let column = fairness?.fairColumn(starting) {
                     shift = { column.shift($0, group: group) }
+                } else if let starting, let correction = groupShares, starting == correction.column {
+                    shift = { correction.shift[$0] ?? 0 }
                 }
                 let token = draw(logits: UnsafeBufferPointer(rebasing: session.logits[(b * v)..<((b + 1) * v)]),
                                  allowed: constraint == nil ? nil : allowed, settings: settings, scratch: &probabilities,

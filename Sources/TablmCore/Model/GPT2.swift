@@ -171,9 +171,20 @@ public final class GPT2<S: ModelScalar> {
         return UnsafeBufferPointer(start: acts.logits + (row * shape.length + position) * v, count: v)
     }
 
-    /// Adds the gradient of some other function of the last `forward(...)`'s logits to `gradients`:
-    /// `fill` writes dF/dlogits ([batch, length, vocab], zeroed first) in place of the cross-entropy's.
-    func backward(logitGradients fill: (UnsafeMutableBufferPointer<S>) -> Void) {
+    /// After `forward(...)`: the final hidden state (the output of the last layer norm, what the LM
+    /// head reads) at sequence `row`, position `position`.
+    func hidden(row: Int, position: Int) -> UnsafeBufferPointer<S> {
+        guard let acts = activations, let shape = lastBatch else { preconditionFailure("hidden before forward()") }
+        let c = config.width
+        return UnsafeBufferPointer(start: acts.lnf + (row * shape.length + position) * c, count: c)
+    }
+
+    /// Adds the gradient of some other function of the last `forward(...)`'s logits and final hidden
+    /// states to `gradients`: `fill` writes dF/dlogits ([batch, length, vocab], zeroed first) in place
+    /// of the cross-entropy's; `fillHidden`, if given, writes dF/dhidden ([batch, length, width],
+    /// zeroed first), added to what flows back from the logits.
+    func backward(logitGradients fill: (UnsafeMutableBufferPointer<S>) -> Void,
+                  hiddenGradients fillHidden: ((UnsafeMutableBufferPointer<S>) -> Void)? = nil) {
         guard let acts = activations, let last = lastBatch else { preconditionFailure("backward() before loss()") }
         let rows = last.batch * last.length
         let dlogits = UnsafeMutableBufferPointer(start: acts.logits, count: rows * config.vocabularySize)
@@ -182,13 +193,19 @@ public final class GPT2<S: ModelScalar> {
         var sink = AccumulatingSink<S>(gradients: gradients.baseAddress!, rows: rows, length: last.length,
                                        width: config.width, vocabulary: config.vocabularySize,
                                        wte: layout.tensors[0].offset, wpe: layout.tensors[1].offset)
-        backward(into: &sink, crossEntropy: false)
+        guard let fillHidden else { return backward(into: &sink, crossEntropy: false) }
+        let dhidden = UnsafeMutableBufferPointer<S>.allocate(capacity: rows * config.width)
+        defer { dhidden.deallocate() }
+        dhidden.initialize(repeating: 0)
+        fillHidden(dhidden)
+        backward(into: &sink, crossEntropy: false, hiddenGradients: UnsafePointer(dhidden.baseAddress!))
     }
 
     /// The backward pass of the last `loss(...)`: propagates gradients through the activations and
     /// hands every parameter's contribution to `sink`. With `crossEntropy: false` the logits buffer
-    /// already holds the gradient to start from.
-    func backward(into sink: inout some GradientSink<S>, crossEntropy: Bool = true) {
+    /// already holds the gradient to start from; `hiddenGradients` is added to the final hidden
+    /// states' gradient.
+    func backward(into sink: inout some GradientSink<S>, crossEntropy: Bool = true, hiddenGradients: UnsafePointer<S>? = nil) {
         guard let acts = activations, let batchInfo = lastBatch else { preconditionFailure("backward() before loss()") }
         let b = batchInfo.batch, t = batchInfo.length
         let c = config.width, v = config.vocabularySize, rows = b * t
@@ -206,6 +223,7 @@ public final class GPT2<S: ModelScalar> {
         // LM head: dlnf = dlogits · wte (its weight gradient goes to the sink with the lookup's, below).
         S.gemm(transposeA: false, transposeB: false, m: rows, n: c, k: v, alpha: 1, a: acts.logits, lda: v, b: p + wte, ldb: c,
                beta: 0, c: acts.dln, ldc: c)
+        if let hiddenGradients { for i in 0..<rows * c { acts.dln[i] += hiddenGradients[i] } }
         let dres = acts.dresidual
         dres.update(repeating: 0, count: rows * c)
         let last = config.layers == 0 ? UnsafePointer(acts.encoded) : UnsafePointer(acts.layers[config.layers - 1].residual3)

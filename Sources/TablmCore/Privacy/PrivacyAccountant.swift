@@ -49,12 +49,14 @@ public struct PrivacyAccountant: Codable, Sendable, Equatable {
         }
     }
 
-    /// The smallest noise multiplier (to 0.1 % relative) whose ε after `steps` steps at rate q is at
-    /// most `targetEpsilon`. Found by bisection on a monotone function; the result is checked, never
-    /// rounded down.
-    public static func calibrate(targetEpsilon: Double, delta: Double, sampleRate: Double, steps: Int, method: Method) -> Double? {
+    /// The smallest noise multiplier (to 0.1 % relative) whose ε after `steps` steps at rate q, composed
+    /// with the mechanisms in `prior` (e.g. a count release), is at most `targetEpsilon`. Found by
+    /// bisection on a monotone function; the result is checked, never rounded down.
+    public static func calibrate(targetEpsilon: Double, delta: Double, sampleRate: Double, steps: Int, method: Method,
+                                 prior: [Segment] = []) -> Double? {
         func epsilon(_ sigma: Double) -> Double {
             var accountant = PrivacyAccountant(method: method)
+            for segment in prior { accountant.record(noiseMultiplier: segment.noiseMultiplier, sampleRate: segment.sampleRate, steps: segment.steps) }
             accountant.record(noiseMultiplier: sigma, sampleRate: sampleRate, steps: steps)
             return accountant.epsilon(delta: delta)
         }

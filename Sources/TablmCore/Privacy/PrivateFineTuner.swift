@@ -4,8 +4,11 @@ import Foundation
 public struct DPSettings: Sendable {
     public var noiseMultiplier: Double
     public var clipNorm = 1.0
-    /// Probability that a row joins a step (Poisson sampling).
+    /// Probability that a row joins a step (Poisson sampling); with `balance`, the largest group rate,
+    /// which the accountant charges.
     public var sampleRate: Double
+    /// Per-group rates for the sensitive column's groups (nil: every row at `sampleRate`).
+    public var balance: GroupBalancedSampling?
     public var steps: Int
     /// Rows processed together; the clipped sum is the same whatever this is.
     public var microBatch = 32
@@ -35,11 +38,12 @@ public struct PrivateProgress: Sendable {
 
 /// DP-SGD (Abadi et al. 2016) at the level of one table row:
 /// 1. Poisson sampling: each row joins the step independently with probability q (an empty batch is
-///    a valid step: the update is noise alone);
+///    a valid step: the update is noise alone), or with its group's rate q_g ≤ q under
+///    `GroupBalancedSampling`;
 /// 2. each row's gradient (its mean token loss) is clipped to L2 norm C over all parameters together,
 ///    with norms from the ghost-norm / book-keeping backward pass (`PerExampleGradientSink`);
 /// 3. Gaussian noise N(0, σ²C²) is added to the sum of clipped gradients, which is divided by the
-///    expected batch size qN;
+///    expected batch size (qN, or Σ q_g ñ_g from the released group counts: public either way);
 /// 4. an optional fairness term on probe prompts adds its gradient, and AdamW updates the model
 ///    (both post-processing: no privacy cost);
 /// 5. the accountant records (σ, q) for the step.
@@ -57,6 +61,10 @@ public final class PrivateFineTuner {
     private let rows: [Row]
     private var random: GaussianSampler<ChaCha20Generator>
     private var noise: GaussianNoise
+    /// Each row's sampling rate when groups are balanced.
+    private let rowRates: [Double]?
+    /// What the noisy gradient sum is divided by.
+    private let expectedBatchSize: Double
 
     public init(model: GPT2<Float>, batcher: RowBatcher, rows: [Row], settings: DPSettings, generator: ChaCha20Generator,
                 accountant: PrivacyAccountant = PrivacyAccountant(), fairness: FairnessRegularizer? = nil) {
@@ -67,6 +75,14 @@ public final class PrivateFineTuner {
         self.settings = settings
         self.rows = rows
         self.accountant = accountant
+        if let balance = settings.balance {
+            precondition(settings.sampleRate == balance.maxRate, "the accountant must charge the largest group rate")
+            rowRates = balance.rowRates(rows)
+            expectedBatchSize = max(balance.expectedBatchSize, 1)   // noisy counts can all be ≤ 0 on tiny tables
+        } else {
+            rowRates = nil
+            expectedBatchSize = settings.sampleRate * Double(rows.count)
+        }
         var generator = generator
         noise = GaussianNoise(generator: &generator, streams: settings.workers)
         random = GaussianSampler(generator: generator)
@@ -80,7 +96,11 @@ public final class PrivateFineTuner {
     /// Rows of one step, by Poisson sampling.
     func sample() -> [Int] {
         var chosen: [Int] = []
-        for index in rows.indices where random.uniform() < settings.sampleRate { chosen.append(index) }
+        if let rowRates {
+            for index in rows.indices where random.uniform() < rowRates[index] { chosen.append(index) }
+        } else {
+            for index in rows.indices where random.uniform() < settings.sampleRate { chosen.append(index) }
+        }
         return chosen
     }
 
@@ -102,13 +122,13 @@ public final class PrivateFineTuner {
     }
 
     /// Leaves the privatized gradient of step `step` in the model's gradient buffer:
-    /// (Σ clipped row gradients + N(0, σ²C²)) / (qN). Returns how many rows were sampled.
+    /// (Σ clipped row gradients + N(0, σ²C²)) / (expected batch size). Returns how many rows were sampled.
     @discardableResult
     func privatizedGradient(step: Int) throws -> Int {
         let chosen = sample()
         workers.clippedGradientSum(try microBatches(of: chosen, step: step), clipNorm: settings.clipNorm)
         noise.add(to: model.gradients, standardDeviation: settings.noiseMultiplier * settings.clipNorm,
-                  scale: 1 / (settings.sampleRate * Double(rows.count)))
+                  scale: 1 / expectedBatchSize)
         // Post-processing of the privatized gradient: the fairness term depends on the parameters only
         // (its contexts, too, are rows the model generates).
         try fairness?.prepare(step: step)

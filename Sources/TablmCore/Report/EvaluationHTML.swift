@@ -27,7 +27,7 @@ public enum EvaluationHTML {
         var html = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(e(title))</title><style>\(style)</style></head><body>"
         html += "<h1>\(e(title))</h1>"
         if let p = report.privacy {
-            html += "<p>The model was trained with <b>(ε = \(f(p.epsilon, 4)), δ = \(String(format: "%.1e", p.delta)))-differential privacy</b> (\(e(p.accountant)) accountant, noise multiplier \(f(p.noiseMultiplier, 4))).</p>"
+            html += "<p>The model was trained with <b>(ε = \(f(p.epsilon, 4)), δ = \(String(format: "%.1e", p.delta)))-differential privacy</b> (\(e(p.accountant)) accountant, noise multiplier \(f(p.noiseMultiplier, 4))\(p.balance.map { ", group-balanced sampling on \(e($0.column)), every step charged at the largest rate \(f($0.maxRate, 5)) and the group counts' release included" } ?? "")).</p>"
         } else {
             html += "<p>No differential-privacy record: the model was trained without DP, or no checkpoint was given.</p>"
         }

@@ -40,31 +40,7 @@ final class FairnessRegularizerTests: XCTestCase {
         for i in model.parameters.indices { model.parameters[i] *= 4 }   // groups apart: a KL well above rounding
         model.zeroGradients()
         XCTAssertGreaterThan(regularizer.addGradient(to: model), 1e-4)
-        XCTAssertGreaterThan(checkGradient(regularizer, model, samples: 40, seed: 8), 10, "most sampled parameters move the term")
-    }
-
-    /// Compares the gradient `addGradient` left in `model` with central differences of the term's
-    /// value at `samples` random parameters; returns how many of them move the term.
-    @discardableResult
-    private func checkGradient(_ regularizer: FairnessRegularizer, _ model: GPT2<Double>, samples: Int, seed: UInt64,
-                               file: StaticString = #filePath, line: UInt = #line) -> Int {
-        let analytic = Array(model.gradients)
-        var generator = SplitMix64(seed: seed)
-        let h = 1e-6
-        var moving = 0
-        for _ in 0..<samples {
-            let i = Int.random(in: 0..<model.parameterCount, using: &generator)
-            let saved = model.parameters[i]
-            model.parameters[i] = saved + h
-            let up = regularizer.addGradient(to: model)
-            model.parameters[i] = saved - h
-            let down = regularizer.addGradient(to: model)
-            model.parameters[i] = saved
-            let numeric = (up - down) / (2 * h)
-            XCTAssertEqual(analytic[i], numeric, accuracy: 1e-7 + 1e-4 * abs(numeric), "parameter \(i)", file: file, line: line)
-            if abs(numeric) > 1e-6 { moving += 1 }
-        }
-        return moving
+        XCTAssertGreaterThan(TermGradientCheck.compare(model, samples: 40, seed: 8) { regularizer.addGradient(to: model) }, 10, "most sampled parameters move the term")
     }
 
     /// Gradient descent on the term alone drives the groups' distributions together.
@@ -77,15 +53,8 @@ final class FairnessRegularizerTests: XCTestCase {
         let model = GPT2<Float>(config: GPT2Config(vocabularySize: tokenizer.vocabularySize, contextLength: 16, width: 16, layers: 1, heads: 2))
         model.initializeParameters(seed: 1)
         for i in model.parameters.indices { model.parameters[i] *= 8 }
-        model.zeroGradients()
-        let start = regularizer.addGradient(to: model)
-        for _ in 0..<200 {
-            for i in model.parameters.indices { model.parameters[i] -= 0.01 * model.gradients[i] }
-            model.zeroGradients()
-            regularizer.addGradient(to: model)
-        }
-        model.zeroGradients()
-        XCTAssertLessThan(regularizer.addGradient(to: model), 0.1 * start, "from \(start)")
+        let (start, end) = TermGradientCheck.descend(model, steps: 200, rate: 0.01) { regularizer.addGradient(to: model) }
+        XCTAssertLessThan(end, 0.1 * start, "from \(start)")
     }
 }
 
@@ -120,6 +89,6 @@ extension FairnessRegularizerTests {
         for i in model.parameters.indices { model.parameters[i] *= 4 }
         model.zeroGradients()
         XCTAssertGreaterThan(regularizer.addGradient(to: model), 1e-5)
-        checkGradient(regularizer, model, samples: 20, seed: 9)
+        TermGradientCheck.compare(model, samples: 20, seed: 9) { regularizer.addGradient(to: model) }
     }
 }

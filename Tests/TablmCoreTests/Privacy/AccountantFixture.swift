@@ -12,17 +12,26 @@ struct AccountantFixture: Decodable {
         var epsilon: Double
         /// PLDAccountant, connect-the-dots, discretisation 1e-4.
         var pld_epsilon: Double
+        /// In "composed" points: a Gaussian count release (sensitivity 1) with this noise before the
+        /// steps, as --balance-groups spends them.
+        var prior_noise_multiplier: Double?
 
         var history: [PrivacyAccountant.Segment] {
-            [PrivacyAccountant.Segment(noiseMultiplier: noise_multiplier, sampleRate: sample_rate, steps: steps)]
+            (prior_noise_multiplier.map { [PrivacyAccountant.Segment(noiseMultiplier: $0, sampleRate: 1, steps: 1)] } ?? [])
+                + [PrivacyAccountant.Segment(noiseMultiplier: noise_multiplier, sampleRate: sample_rate, steps: steps)]
         }
-        var label: String { "σ \(noise_multiplier) q \(sample_rate) T \(steps) δ \(delta)" }
+        var label: String { (prior_noise_multiplier.map { "counts σ \($0), then " } ?? "") + "σ \(noise_multiplier) q \(sample_rate) T \(steps) δ \(delta)" }
     }
 
     var values: [Point]
+    var composed: [Point]
 
-    static func load() throws -> [Point] {
+    private static func decoded() throws -> AccountantFixture {
         let url = Fixtures.repositoryRoot.appendingPathComponent("Tests/Fixtures/accountant-values.json")
-        return try JSONDecoder().decode(AccountantFixture.self, from: Data(contentsOf: url)).values
+        return try JSONDecoder().decode(AccountantFixture.self, from: Data(contentsOf: url))
     }
+
+    static func load() throws -> [Point] { try decoded().values }
+
+    static func loadComposed() throws -> [Point] { try decoded().composed }
 }

@@ -1,0 +1,39 @@
+import Foundation
+
+/// Undoes, at generation time, the mix that group-balanced training (`GroupBalancedSampling`) taught
+/// the model: trained on batches where group g is drawn at rate q_g, the model learns the table
+/// with each group's share π_g scaled by q_g, so its rows would show the groups about equally often.
+///
+/// Where the model writes the sensitive value, after whatever columns x came first, it gives
+/// P_train(g | x) ∝ q_g π_g P(x | g). Adding log(1 / q_g) to group g's logit (and renormalising)
+/// gives ∝ π_g P(x | g) = P(g | x) of the real mix, and every later column depends on g and x as
+/// before, so the rows follow the table's own group shares again. The rates are public (functions of
+/// the released noisy counts), so this costs no privacy.
+public struct GroupShareCorrection: Sendable {
+    /// The sensitive column (schema index).
+    public let column: Int
+    /// Added to each group's value token at the column's value start.
+    public let shift: [Int32: Float]
+    /// The groups' shares as trained (q_g ñ_g / Σ q ñ) and as released (ñ_g / Σ ñ), for the log.
+    public let trainedShares: [Double]
+    public let tableShares: [Double]
+
+    /// - Throws: when a group's value is not a single token (the shift acts on the value's first token).
+    public init(balance: GroupBalancedSampling, template: RowTemplate, tokenizer: Tokenizer) throws {
+        column = balance.columnIndex
+        var shift: [Int32: Float] = [:]
+        for (group, rate) in zip(balance.groups, balance.rates) {
+            let spelling = group.isEmpty ? template.missing : group
+            let ids = try tokenizer.encode(spelling)
+            guard ids.count == 1 else {
+                throw InputError("--balance-groups: '\(spelling)' of '\(balance.column)' is \(ids.count) tokens; the share correction needs one token per group (train the tokenizer from the schema)")
+            }
+            shift[ids[0]] = Float(-log(rate))
+        }
+        self.shift = shift
+        let counts = balance.noisyCounts.map { max($0, 1) }
+        let trained = zip(balance.rates, counts).map { $0 * $1 }
+        trainedShares = trained.map { $0 / trained.reduce(0, +) }
+        tableShares = counts.map { $0 / counts.reduce(0, +) }
+    }
+}

@@ -1,0 +1,102 @@
+/// Group-balanced Poisson sampling for DP-SGD: each group of a sensitive column (its public categories,
+/// plus "missing" when the column allows it) gets its own sampling rate, so that in expectation every
+/// group contributes the same number of rows to a step and a minority group is seen as often as the
+/// majority.
+///
+/// Privacy. The rates need group sizes, which are private. They are released once, before training,
+/// by the Gaussian mechanism: a row is in exactly one group, so adding or removing it changes one
+/// count by 1 (L2 sensitivity 1) and noise N(0, σ_c²) makes the release one step of the sampled
+/// Gaussian with rate 1 and noise multiplier σ_c, which the accountant composes with training
+/// (`countRelease`). Everything after depends on the rows only through these noisy counts
+/// (post-processing). A step then includes row i with probability q_{g(i)} ≤ q_max; the privacy loss
+/// of the Poisson-sampled Gaussian grows with the rate (Mironov, Talwar & Zhang 2019, Sec. 3.3: the
+/// mixture (1−q)N(0,σ²) + qN(1,σ²) moves away from N(0,σ²) as q grows), so charging every step at
+/// q_max bounds the loss of every row, whatever its group. The gradient is divided by the expected
+/// batch size computed from the noisy counts (public), never by the number of rows drawn.
+public struct GroupBalancedSampling: Codable, Sendable, Equatable {
+    /// The sensitive column's name and its index in the schema.
+    public var column: String
+    public var columnIndex: Int
+    /// The groups: the column's categories in schema order, then "" for missing when allowed.
+    public var groups: [String]
+    /// The released counts, one per group (may be negative or fractional: they are noisy).
+    public var noisyCounts: [Double]
+    /// Standard deviation σ_c of the noise on each count.
+    public var countNoise: Double
+    /// The sampling rate of each group.
+    public var rates: [Double]
+
+    /// The rate the accountant charges for every step.
+    public var maxRate: Double { rates.max() ?? 0 }
+
+    /// Expected rows a step, from the released counts (what the noisy gradient sum is divided by).
+    public var expectedBatchSize: Double { zip(rates, noisyCounts).reduce(0) { $0 + $1.0 * max($1.1, 0) } }
+
+    /// The count release, as the accountant's segment: the Gaussian mechanism with sensitivity 1.
+    public var countRelease: PrivacyAccountant.Segment {
+        PrivacyAccountant.Segment(noiseMultiplier: countNoise, sampleRate: 1, steps: 1)
+    }
+
+    /// Rates from counts: q_g = B / (G · n_g), so each of the G groups brings B/G rows a step in
+    /// expectation, capped at `maxBoost` times the uniform rate B / Σn (a group of a few rows would
+    /// otherwise set q_max, and with it the noise every step needs) and at 1. A count is taken as at
+    /// least 1, so an empty or negative noisy count gives the capped rate, not a division by zero.
+    public static func rates(counts: [Double], expectedBatchSize: Double, maxBoost: Double) -> [Double] {
+        precondition(!counts.isEmpty && expectedBatchSize > 0 && maxBoost >= 1)
+        let sizes = counts.map { max($0, 1) }
+        let uniform = expectedBatchSize / sizes.reduce(0, +)
+        return sizes.map { min(1, expectedBatchSize / (Double(sizes.count) * $0), maxBoost * uniform) }
+    }
+
+    public init(column: String, columnIndex: Int, groups: [String], noisyCounts: [Double], countNoise: Double,
+                expectedBatchSize: Double, maxBoost: Double) {
+        precondition(groups.count == noisyCounts.count)
+        self.column = column
+        self.columnIndex = columnIndex
+        self.groups = groups
+        self.noisyCounts = noisyCounts
+        self.countNoise = countNoise
+        rates = Self.rates(counts: noisyCounts, expectedBatchSize: expectedBatchSize, maxBoost: maxBoost)
+    }
+
+    /// Releases the group counts of `rows` with Gaussian noise σ_c and derives the rates.
+    /// - Throws: when `column` is not a categorical column of `schema` (groups must be public).
+    public static func release<G: RandomNumberGenerator>(rows: [Row], schema: Schema, column: String, countNoise: Double,
+                                                         expectedBatchSize: Double, maxBoost: Double,
+                                                         noise: inout GaussianSampler<G>) throws -> GroupBalancedSampling {
+        precondition(countNoise > 0)
+        let groups = try groups(schema: schema, column: column)
+        let index = schema.columns.firstIndex { $0.name == column }!
+        var counts = [Double](repeating: 0, count: groups.count)
+        for row in rows { counts[group(of: row[index], groups: groups)] += 1 }
+        let noisy = counts.map { $0 + countNoise * noise.next() }
+        return GroupBalancedSampling(column: column, columnIndex: index, groups: groups, noisyCounts: noisy, countNoise: countNoise,
+                                     expectedBatchSize: expectedBatchSize, maxBoost: maxBoost)
+    }
+
+    /// The groups of a column, from the schema alone.
+    static func groups(schema: Schema, column: String) throws -> [String] {
+        guard let spec = schema.columns.first(where: { $0.name == column }) else {
+            throw InputError("--balance-groups: no column named '\(column)' (columns: \(schema.columnNames.joined(separator: ", ")))")
+        }
+        guard spec.kind == .categorical, let categories = spec.categories, !categories.isEmpty else {
+            throw InputError("--balance-groups: '\(column)' is not a categorical column with listed categories; its groups must come from the schema")
+        }
+        return categories + (spec.allowsMissing ? [""] : [])
+    }
+
+    /// The group index of a cell (missing is the last group).
+    static func group(of cell: Cell, groups: [String]) -> Int {
+        if case .category(let value) = cell, let index = groups.firstIndex(of: value) { return index }
+        return groups.count - 1
+    }
+
+    /// The sampling rate of each row.
+    public func rowRates(_ rows: [Row]) -> [Double] {
+        rows.map { rates[Self.group(of: $0[columnIndex], groups: groups)] }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case column, columnIndex = "column_index", groups, noisyCounts = "noisy_counts", countNoise = "count_noise", rates
+    }
+}
