@@ -1,6 +1,7 @@
 /// How closely the synthetic rows' marginals follow the real ones: total-variation distance
 /// (½ Σ |p − q|) of every column's distribution and of every pair's joint distribution. Numbers are
-/// put into quantile bins fitted on the real training rows; missing is a bin of its own.
+/// put into quantile bins fitted on the real training rows (frequent values in bins of their own,
+/// see `cuts`); missing is a bin of its own.
 public struct MarginalFidelity {
     private let binners: [(Cell) -> Int]
     /// Each column's bin names, index = bin: "missing" first, then categories or number ranges.
@@ -17,12 +18,8 @@ public struct MarginalFidelity {
             }
             var values = rows.compactMap { row -> Int64? in if case .number(let units) = row[index] { return units }; return nil }
             values.sort()
-            var edges: [Int64] = []
-            if !values.isEmpty {
-                for b in 1..<bins { edges.append(values[min(values.count - 1, values.count * b / bins)]) }
-            }
             // Bin k ≥ 1 holds cuts[k-2] ≤ x < cuts[k-1].
-            let cuts = Array(Set(edges)).sorted()
+            let cuts = Self.cuts(sorted: values, bins: bins)
             binners.append { cell in
                 guard case .number(let units) = cell else { return 0 }
                 var low = 0, high = cuts.count
@@ -33,10 +30,33 @@ public struct MarginalFidelity {
                 return low + 1
             }
             let text = cuts.map { FixedPoint.format(units: $0, decimals: column.decimals) }
-            labels.append(["missing"] + (cuts.isEmpty ? ["all"] : ["< \(text[0])"] + zip(text, text.dropFirst()).map { "\($0)–\($1)" } + ["≥ \(text.last!)"]))
+            let inner = cuts.indices.dropLast().map { i in cuts[i + 1] == cuts[i] + 1 ? text[i] : "\(text[i])–\(text[i + 1])" }
+            labels.append(["missing"] + (cuts.isEmpty ? ["all"] : ["< \(text[0])"] + inner + ["≥ \(text.last!)"]))
         }
         self.binners = binners
         binLabels = labels
+    }
+
+    /// Bin edges for sorted values: a value holding at least 1/`bins` of them (an atom: the zeros of
+    /// capital gains, a popular integer) gets a bin of its own, [v, v + 1 unit); the other values are
+    /// cut at their own quantiles into the bins left. Plain quantiles would merge an atom with its
+    /// neighbours, or, when it holds most rows, put the whole column into one bin (and report a TV
+    /// of 0 whatever the synthetic rows hold).
+    static func cuts(sorted values: [Int64], bins: Int) -> [Int64] {
+        var atoms: [Int64] = [], rest: [Int64] = []
+        var start = 0
+        while start < values.count {
+            var end = start
+            while end < values.count && values[end] == values[start] { end += 1 }
+            if (end - start) * bins >= values.count { atoms.append(values[start]) } else { rest += values[start..<end] }
+            start = end
+        }
+        var cuts = Set(atoms.flatMap { [$0, $0 + 1] })
+        let restBins = max(bins - atoms.count, 1)
+        if !rest.isEmpty {
+            for b in 1..<restBins { cuts.insert(rest[min(rest.count - 1, rest.count * b / restBins)]) }
+        }
+        return cuts.sorted()
     }
 
     public static func totalVariation(_ p: [Int: Double], _ q: [Int: Double]) -> Double {

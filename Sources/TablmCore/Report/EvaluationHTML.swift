@@ -7,7 +7,7 @@ public enum EvaluationHTML {
     static let style = """
     body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#222;max-width:1200px}
     h1{font-size:20px}h2{font-size:16px;margin-top:28px;border-bottom:1px solid #ccc}
-    table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
+    table{border-collapse:collapse;font-size:13px}.scroll{overflow-x:auto}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
     td.n{text-align:right;font-variant-numeric:tabular-nums}.grid{display:flex;flex-wrap:wrap;gap:8px}.note{color:#555;font-size:12px}
     """
 

@@ -34,10 +34,12 @@ public enum SVGChart {
     /// A y axis from 0 to `top` with four ticks; returns the markup.
     private static func axis(left: Double, right: Double, top: Double, bottom: Double, maximum: Double, label: String) -> String {
         var markup = "<line x1=\"\(number(left))\" y1=\"\(number(bottom))\" x2=\"\(number(right))\" y2=\"\(number(bottom))\" stroke=\"#444\"/>"
+        // Enough decimals that the ticks (a quarter of the maximum apart) read differently.
+        let decimals = maximum > 0 ? max(0, Int((-log10(maximum / 4)).rounded(.up)) + 1) : 0
         for tick in 0...4 {
             let value = maximum * Double(tick) / 4, y = bottom - (bottom - top) * Double(tick) / 4
             markup += "<line x1=\"\(number(left))\" y1=\"\(number(y))\" x2=\"\(number(right))\" y2=\"\(number(y))\" stroke=\"#ddd\"/>"
-            markup += "<text x=\"\(number(left - 4))\" y=\"\(number(y + 4))\" font-size=\"10\" text-anchor=\"end\">\(String(format: maximum < 10 ? "%.2f" : "%.0f", value))</text>"
+            markup += "<text x=\"\(number(left - 4))\" y=\"\(number(y + 4))\" font-size=\"10\" text-anchor=\"end\">\(String(format: "%.\(decimals)f", value))</text>"
         }
         markup += "<text x=\"12\" y=\"\(number((top + bottom) / 2))\" font-size=\"11\" transform=\"rotate(-90 12 \(number((top + bottom) / 2)))\" text-anchor=\"middle\">\(escape(label))</text>"
         return markup

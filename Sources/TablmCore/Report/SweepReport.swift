@@ -25,7 +25,7 @@ public enum SweepReport {
                                                        values: lambdas.map { value(epsilon, $0, "parity_gap_synthetic") })
                                    }, yLabel: "parity gap")
         }
-        html += "</div><h2>Runs</h2><table>"
+        html += "</div><h2>Runs</h2><div class=\"scroll\"><table>"
         let columns = ["epsilon_spent", "tstr_lr_auc", "tstr_gbt_auc", "tstr_gbt_f1", "mean_1way_tv", "mean_2way_tv", "frechet",
                        "correlation_difference", "parity_gap_synthetic", "tstr_gbt_dp_difference", "mia_distance_auc", "mia_likelihood_auc"]
         html += EvaluationHTML.row(["ε", "λ"] + columns + ["status"], header: true)
@@ -36,9 +36,9 @@ public enum SweepReport {
             html += "<td>\(e(result.status))</td></tr>"
         }
         if let real = results.compactMap(\.report).first?.fairness?.realParityGap {
-            html += "</table><p class=\"note\">Parity gap of the real training rows: \(EvaluationHTML.f(real)).</p>"
+            html += "</table></div><p class=\"note\">Parity gap of the real training rows: \(EvaluationHTML.f(real)).</p>"
         } else {
-            html += "</table>"
+            html += "</table></div>"
         }
         return html + "</body></html>\n"
     }

@@ -1,5 +1,5 @@
 import Foundation
-import TablmCore
+@testable import TablmCore
 import XCTest
 
 final class EvaluationMetricsTests: XCTestCase {
@@ -34,9 +34,16 @@ final class EvaluationMetricsTests: XCTestCase {
         let fidelity = MarginalFidelity(schema: schema, fittedOn: train)
         XCTAssertEqual(fidelity.oneWay(real: train, synthetic: train), [0, 0])
         XCTAssertEqual(fidelity.oneWay(real: train, synthetic: [[.number(1), .category("a")]])[1], 0.5)
-        // Quantile cuts of 1, 2, 3, 4 at 10 bins are 1, 2, 3, 4: bins "< 1", "1–2", "2–3", "3–4", "≥ 4".
-        XCTAssertEqual(fidelity.binLabels[0], ["missing", "< 1", "1–2", "2–3", "3–4", "≥ 4"])
-        XCTAssertEqual(fidelity.histogram(train + [[.missing, .category("a")]], column: 0), [0.2, 0, 0.2, 0.2, 0.2, 0.2])
+        // Each of 1, 2, 3, 4 holds a quarter of the rows (≥ 1/10): a bin each, cuts 1, 2, 3, 4, 5.
+        XCTAssertEqual(fidelity.binLabels[0], ["missing", "< 1", "1", "2", "3", "4", "≥ 5"])
+        XCTAssertEqual(fidelity.histogram(train + [[.missing, .category("a")]], column: 0), [0.2, 0, 0.2, 0.2, 0.2, 0.2, 0])
+        // Zero-inflated (90 zeros, then 1 … 10): 0 alone; the ten others cut at their own quantiles
+        // into the 9 bins left (rest[10·b/9] = 2 … 9 for b = 1 … 8).
+        XCTAssertEqual(MarginalFidelity.cuts(sorted: [Int64](repeating: 0, count: 90) + Array(1...10), bins: 10), Array(0...9))
+        let inflated = MarginalFidelity(schema: schema, fittedOn: (0..<100).map { [.number($0 < 90 ? 0 : Int64($0 - 89)), .category("a")] })
+        XCTAssertEqual(inflated.binLabels[0], ["missing", "< 0", "0", "1", "2", "3", "4", "5", "6", "7", "8", "≥ 9"])
+        XCTAssertEqual(inflated.oneWay(real: [[.number(0), .category("a")]], synthetic: [[.number(5), .category("a")]])[0], 1,
+                       "zeros against non-zeros are apart")
         XCTAssertEqual(fidelity.histogram(train, column: 1), [0, 0.5, 0.5])
     }
 
