@@ -21,6 +21,10 @@ struct GenerateCommand: ParsableCommand {
         P(value | group) and P(group), and each row's value logits are shifted toward the pooled \
         P(value); values only one group would take are masked. It reads the model only, never rows. \
         The per-group shares before and after go to stderr.
+
+        A checkpoint trained with --balance-groups learned the groups in a balanced mix; its rows are \
+        brought back to the table's group shares (from the counts released in training, no privacy \
+        cost) unless --keep-balanced-mix is given.
         """
     )
 

@@ -51,7 +51,7 @@ public final class FairnessRegularizer {
     /// Probe prompts the term runs each step.
     public var promptCount: Int { batch.batch }
 
-    /// The representation term (`--representation-lambda`), run on the same replica and fed the
+    /// The representation term (`--representation-lambda`), run on a replica of its own and fed the
     /// same generated rows as contexts; nil when off.
     public var representation: RepresentationIndependence?
 
