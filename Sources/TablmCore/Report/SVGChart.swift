@@ -45,14 +45,23 @@ public enum SVGChart {
         return markup
     }
 
-    /// Bars side by side for each category, one colour per series.
-    public static func groupedBars(title: String, categories: [String], series: [Series], yLabel: String,
-                                   maximum: Double? = nil, width: Double = 460, height: Double = 240) -> String {
-        let left = 48.0, right = width - 110, top = 24.0, bottom = height - 56
+    /// The svg element, the title and the y axis of a chart, and the axis maximum (`maximum`, or 1.1 ×
+    /// the largest finite value).
+    private static func opening(title: String, series: [Series], maximum: Double?, yLabel: String, width: Double, height: Double,
+                                left: Double, right: Double, top: Double, bottom: Double) -> (markup: String, maximum: Double) {
         let top_ = maximum ?? max(series.flatMap { $0.values.compactMap { $0 } }.filter(\.isFinite).max() ?? 1, 1e-9) * 1.1
         var markup = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(number(width))\" height=\"\(number(height))\" role=\"img\">"
         markup += "<text x=\"\(number(width / 2))\" y=\"14\" font-size=\"12\" font-weight=\"bold\" text-anchor=\"middle\">\(escape(title))</text>"
         markup += axis(left: left, right: right, top: top, bottom: bottom, maximum: top_, label: yLabel)
+        return (markup, top_)
+    }
+
+    /// Bars side by side for each category, one colour per series.
+    public static func groupedBars(title: String, categories: [String], series: [Series], yLabel: String,
+                                   maximum: Double? = nil, width: Double = 460, height: Double = 240) -> String {
+        let left = 56.0, right = width - 110, top = 24.0, bottom = height - 56
+        var (markup, top_) = opening(title: title, series: series, maximum: maximum, yLabel: yLabel, width: width, height: height,
+                                     left: left, right: right, top: top, bottom: bottom)
         let slot = (right - left) / Double(max(categories.count, 1))
         let bar = slot * 0.8 / Double(max(series.count, 1))
         for (c, category) in categories.enumerated() {
@@ -73,11 +82,9 @@ public enum SVGChart {
     /// Points joined by lines over categorical x positions (e.g. ε = 1, 3, 10, ∞); nil leaves a gap.
     public static func lines(title: String, xLabels: [String], xTitle: String, series: [Series], yLabel: String,
                              maximum: Double? = nil, width: Double = 460, height: Double = 260) -> String {
-        let left = 48.0, right = width - 110, top = 24.0, bottom = height - 40
-        let top_ = maximum ?? max(series.flatMap { $0.values.compactMap { $0 } }.filter(\.isFinite).max() ?? 1, 1e-9) * 1.1
-        var markup = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(number(width))\" height=\"\(number(height))\" role=\"img\">"
-        markup += "<text x=\"\(number(width / 2))\" y=\"14\" font-size=\"12\" font-weight=\"bold\" text-anchor=\"middle\">\(escape(title))</text>"
-        markup += axis(left: left, right: right, top: top, bottom: bottom, maximum: top_, label: yLabel)
+        let left = 56.0, right = width - 110, top = 24.0, bottom = height - 40
+        var (markup, top_) = opening(title: title, series: series, maximum: maximum, yLabel: yLabel, width: width, height: height,
+                                     left: left, right: right, top: top, bottom: bottom)
         func x(_ index: Int) -> Double { left + (right - left) * (Double(index) + 0.5) / Double(max(xLabels.count, 1)) }
         for (index, label) in xLabels.enumerated() {
             markup += "<text x=\"\(number(x(index)))\" y=\"\(number(bottom + 14))\" font-size=\"10\" text-anchor=\"middle\">\(escape(label))</text>"
