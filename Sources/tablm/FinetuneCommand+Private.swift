@@ -26,9 +26,7 @@ extension FinetuneCommand {
                 throw ValidationError("--balance-groups must be given on --resume exactly when the run began with it (\(resume) was \(previous.balance == nil ? "not " : "")balanced)")
             }
             resumedBalance = previous.balance
-            if let release = previous.balance?.countRelease {
-                accountant.record(noiseMultiplier: release.noiseMultiplier, sampleRate: release.sampleRate, steps: release.steps)
-            }
+            if let release = previous.balance?.countRelease { accountant.record(release) }
             accountant.record(noiseMultiplier: previous.noiseMultiplier, sampleRate: previous.sampleRate, steps: startStep)
         } else {
             tokenizer = try privateTokenizer(serializer)
@@ -60,9 +58,7 @@ extension FinetuneCommand {
             generator = ChaCha20Generator()
         }
         let balance = try resumedBalance ?? groupBalance(rows: table.rows, schema: serializer.schema, generator: &generator)
-        if let balance, resumedBalance == nil {
-            accountant.record(noiseMultiplier: balance.countRelease.noiseMultiplier, sampleRate: 1, steps: 1)
-        }
+        if let balance, resumedBalance == nil { accountant.record(balance.countRelease) }
         let prior = balance.map { [$0.countRelease] } ?? []
         let sampleRate = balance?.maxRate ?? min(1, Double(privacy.expectedBatchSize) / Double(table.rows.count))
         let sigma: Double
@@ -93,7 +89,7 @@ extension FinetuneCommand {
             log("warning: \(resume) has no optimizer state; AdamW restarts from zero moments")
         }
         var planned = PrivacyAccountant(method: privacy.accountant)
-        for segment in prior { planned.record(noiseMultiplier: segment.noiseMultiplier, sampleRate: segment.sampleRate, steps: segment.steps) }
+        prior.forEach { planned.record($0) }
         planned.record(noiseMultiplier: sigma, sampleRate: sampleRate, steps: steps)
         log(String(format: "finetune --dp: %d parameters; sampling rate q = %.5f%@ (expected %d rows a step), noise multiplier σ = %.4f, clip C = %.3g, %d steps: (ε = %.4f, δ = %.1e) when done; OpenBLAS %@",
                    model.parameterCount, sampleRate, balance == nil ? "" : ", the largest group's, charged every step", Int((balance?.expectedBatchSize ?? Double(privacy.expectedBatchSize)).rounded()), sigma, clip, steps,

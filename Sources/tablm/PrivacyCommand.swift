@@ -19,7 +19,7 @@ struct PrivacyCommand: ParsableCommand {
 
         /// The count release, when there is one, as the accountant's first segment.
         var prior: [PrivacyAccountant.Segment] {
-            countReleaseNoise.map { [PrivacyAccountant.Segment(noiseMultiplier: $0, sampleRate: 1, steps: 1)] } ?? []
+            countReleaseNoise.map { [.gaussianRelease(noiseMultiplier: $0)] } ?? []
         }
 
         func validate() throws {
@@ -42,7 +42,7 @@ struct PrivacyCommand: ParsableCommand {
 
         func run() {
             var accountant = PrivacyAccountant(method: mechanism.accountant)
-            for segment in mechanism.prior { accountant.record(noiseMultiplier: segment.noiseMultiplier, sampleRate: 1, steps: segment.steps) }
+            mechanism.prior.forEach { accountant.record($0) }
             accountant.record(noiseMultiplier: noiseMultiplier, sampleRate: mechanism.sampleRate, steps: mechanism.steps)
             print(accountant.epsilon(delta: mechanism.delta))
         }

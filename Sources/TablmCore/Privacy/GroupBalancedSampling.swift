@@ -34,7 +34,7 @@ public struct GroupBalancedSampling: Codable, Sendable, Equatable {
 
     /// The count release, as the accountant's segment: the Gaussian mechanism with sensitivity 1.
     public var countRelease: PrivacyAccountant.Segment {
-        PrivacyAccountant.Segment(noiseMultiplier: countNoise, sampleRate: 1, steps: 1)
+        .gaussianRelease(noiseMultiplier: countNoise)
     }
 
     /// Rates from counts: q_g = B / (G · n_g), so each of the G groups brings B/G rows a step in

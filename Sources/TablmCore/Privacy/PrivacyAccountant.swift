@@ -21,6 +21,12 @@ public struct PrivacyAccountant: Codable, Sendable, Equatable {
             self.steps = steps
         }
 
+        /// One release by the Gaussian mechanism of a sensitivity-1 query (a count) with noise σ: the
+        /// sampled Gaussian at rate 1, once.
+        public static func gaussianRelease(noiseMultiplier: Double) -> Segment {
+            Segment(noiseMultiplier: noiseMultiplier, sampleRate: 1, steps: 1)
+        }
+
         enum CodingKeys: String, CodingKey {
             case noiseMultiplier = "noise_multiplier", sampleRate = "sample_rate", steps
         }
@@ -37,6 +43,10 @@ public struct PrivacyAccountant: Codable, Sendable, Equatable {
         } else {
             history.append(Segment(noiseMultiplier: noiseMultiplier, sampleRate: sampleRate, steps: steps))
         }
+    }
+
+    public mutating func record(_ segment: Segment) {
+        record(noiseMultiplier: segment.noiseMultiplier, sampleRate: segment.sampleRate, steps: segment.steps)
     }
 
     public var steps: Int { history.reduce(0) { $0 + $1.steps } }
@@ -56,7 +66,7 @@ public struct PrivacyAccountant: Codable, Sendable, Equatable {
                                  prior: [Segment] = []) -> Double? {
         func epsilon(_ sigma: Double) -> Double {
             var accountant = PrivacyAccountant(method: method)
-            for segment in prior { accountant.record(noiseMultiplier: segment.noiseMultiplier, sampleRate: segment.sampleRate, steps: segment.steps) }
+            prior.forEach { accountant.record($0) }
             accountant.record(noiseMultiplier: sigma, sampleRate: sampleRate, steps: steps)
             return accountant.epsilon(delta: delta)
         }

@@ -66,7 +66,7 @@ final class GroupBalancedSamplingTests: XCTestCase {
             let rdp = RDPAccountant.epsilon(history: point.history, delta: point.delta, orders: (2...256).map(Double.init))
             XCTAssertEqual(rdp, point.epsilon, accuracy: point.epsilon * 1e-6, point.label)
             var accountant = PrivacyAccountant(method: .pld)
-            for segment in point.history { accountant.record(noiseMultiplier: segment.noiseMultiplier, sampleRate: segment.sampleRate, steps: segment.steps) }
+            point.history.forEach { accountant.record($0) }
             let pld = accountant.epsilon(delta: point.delta)
             XCTAssertGreaterThanOrEqual(pld, point.pld_epsilon * (1 - 1e-9), point.label)
             XCTAssertLessThanOrEqual(pld, point.pld_epsilon * 1.01, point.label)
