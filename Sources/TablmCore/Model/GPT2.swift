@@ -194,18 +194,19 @@ public final class GPT2<S: ModelScalar> {
                                        width: config.width, vocabulary: config.vocabularySize,
                                        wte: layout.tensors[0].offset, wpe: layout.tensors[1].offset)
         guard let fillHidden else { return backward(into: &sink, crossEntropy: false) }
-        let dhidden = UnsafeMutableBufferPointer<S>.allocate(capacity: rows * config.width)
-        defer { dhidden.deallocate() }
-        dhidden.initialize(repeating: 0)
+        // The hidden states' gradient buffer is the one the LM head's backward writes into: filled
+        // here, the head's product is then added to it.
+        let dhidden = UnsafeMutableBufferPointer(start: acts.dln, count: rows * config.width)
+        dhidden.update(repeating: 0)
         fillHidden(dhidden)
-        backward(into: &sink, crossEntropy: false, hiddenGradients: UnsafePointer(dhidden.baseAddress!))
+        backward(into: &sink, crossEntropy: false, addToHiddenGradients: true)
     }
 
     /// The backward pass of the last `loss(...)`: propagates gradients through the activations and
     /// hands every parameter's contribution to `sink`. With `crossEntropy: false` the logits buffer
-    /// already holds the gradient to start from; `hiddenGradients` is added to the final hidden
-    /// states' gradient.
-    func backward(into sink: inout some GradientSink<S>, crossEntropy: Bool = true, hiddenGradients: UnsafePointer<S>? = nil) {
+    /// already holds the gradient to start from; with `addToHiddenGradients` the final hidden
+    /// states' gradient buffer already holds a gradient that the LM head's is added to.
+    func backward(into sink: inout some GradientSink<S>, crossEntropy: Bool = true, addToHiddenGradients: Bool = false) {
         guard let acts = activations, let batchInfo = lastBatch else { preconditionFailure("backward() before loss()") }
         let b = batchInfo.batch, t = batchInfo.length
         let c = config.width, v = config.vocabularySize, rows = b * t
@@ -222,8 +223,7 @@ public final class GPT2<S: ModelScalar> {
         let lnf = layout.tensors[layout.tensors.count - 2].offset
         // LM head: dlnf = dlogits · wte (its weight gradient goes to the sink with the lookup's, below).
         S.gemm(transposeA: false, transposeB: false, m: rows, n: c, k: v, alpha: 1, a: acts.logits, lda: v, b: p + wte, ldb: c,
-               beta: 0, c: acts.dln, ldc: c)
-        if let hiddenGradients { for i in 0..<rows * c { acts.dln[i] += hiddenGradients[i] } }
+               beta: addToHiddenGradients ? 1 : 0, c: acts.dln, ldc: c)
         let dres = acts.dresidual
         dres.update(repeating: 0, count: rows * c)
         let last = config.layers == 0 ? UnsafePointer(acts.encoded) : UnsafePointer(acts.layers[config.layers - 1].residual3)
