@@ -167,18 +167,18 @@ public enum Evaluation {
 
         var fairness: EvaluationReport.Fairness?
         if let sensitiveIndex, let testGroups {
-            let names = Set(groups(train) + groups(synthetic)).sorted()
+            let trainGroups = groups(train), syntheticGroups = groups(synthetic)
             fairness = EvaluationReport.Fairness(
                 sensitive: schema.columns[sensitiveIndex].name,
-                realParityGap: FairnessMetrics.parityDifference(outcomes: trainY, groups: groups(train)),
-                syntheticParityGap: FairnessMetrics.parityDifference(outcomes: syntheticY, groups: groups(synthetic)),
-                groups: names.map { group in
+                realParityGap: FairnessMetrics.parityDifference(outcomes: trainY, groups: trainGroups),
+                syntheticParityGap: FairnessMetrics.parityDifference(outcomes: syntheticY, groups: syntheticGroups),
+                groups: Set(trainGroups + syntheticGroups).sorted().map { group in
                     EvaluationReport.Group(group: group,
-                                           realRate: FairnessMetrics.rate(outcomes: trainY, groups: groups(train), group: group),
-                                           syntheticRate: FairnessMetrics.rate(outcomes: syntheticY, groups: groups(synthetic), group: group),
+                                           realRate: FairnessMetrics.rate(outcomes: trainY, groups: trainGroups, group: group),
+                                           syntheticRate: FairnessMetrics.rate(outcomes: syntheticY, groups: syntheticGroups, group: group),
                                            tstrPredictedRate: FairnessMetrics.rate(outcomes: firstPredictions, groups: testGroups, group: group),
-                                           realShare: Double(groups(train).filter { $0 == group }.count) / Double(train.count),
-                                           syntheticShare: Double(groups(synthetic).filter { $0 == group }.count) / Double(synthetic.count))
+                                           realShare: Double(trainGroups.filter { $0 == group }.count) / Double(train.count),
+                                           syntheticShare: Double(syntheticGroups.filter { $0 == group }.count) / Double(synthetic.count))
                 })
         }
 
