@@ -77,7 +77,7 @@ public enum EvaluationHTML {
         let difference = zip(report.realAssociation, report.syntheticAssociation).map { abs($0 - $1) }
         html += SVGChart.heatMap(title: "|association real − synthetic|", labels: report.columns, values: difference,
                                  maximum: max(difference.max() ?? 0, 0.05))
-        html += "</div><p class=\"note\">Numbers are cut into 10 quantile bins fitted on the training rows; missing is a bin of its own. Association: Pearson r (two numbers), Cramér's V (two categories), correlation ratio η (one of each); \(n) columns.</p>"
+        html += "</div><p class=\"note\">Numbers are cut into 10 quantile bins fitted on the training rows, a value that holds a tenth of them or more in a bin of its own; missing is a bin of its own. Association: Pearson r (two numbers), Cramér's V (two categories), correlation ratio η (one of each); \(n) columns.</p>"
 
         if let fair = report.fairness {
             let groups = fair.groups.map(\.group)

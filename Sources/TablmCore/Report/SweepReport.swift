@@ -9,7 +9,7 @@ public enum SweepReport {
         }
         var html = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(e(title))</title><style>\(EvaluationHTML.style)</style></head><body>"
         html += "<h1>\(e(title))</h1><p>\(results.filter { $0.status == "ok" }.count) of \(results.count) runs done. ε = ∞: trained without differential privacy.</p><div class=\"grid\">"
-        let epsilonLabels = epsilons.map { $0.isInfinite ? "∞" : SweepResult.label($0) }
+        let epsilonLabels = epsilons.map(shown)
         for (metric, name, maximum) in [("tstr_gbt_auc", "TSTR ROC-AUC (boosted trees)", 1.0), ("mean_2way_tv", "mean 2-way total variation", nil),
                                         ("parity_gap_synthetic", "parity gap of the synthetic rows", nil)] as [(String, String, Double?)] {
             html += SVGChart.lines(title: "\(name) vs ε", xLabels: epsilonLabels, xTitle: "ε",
@@ -30,8 +30,9 @@ public enum SweepReport {
                        "correlation_difference", "parity_gap_synthetic", "tstr_gbt_dp_difference", "mia_distance_auc", "mia_likelihood_auc"]
         html += EvaluationHTML.row(["ε", "λ"] + columns + ["status"], header: true)
         for result in results {
-            let link = "<a href=\"\(e(result.folder))/report.html\">\(result.epsilon.isInfinite ? "∞" : SweepResult.label(result.epsilon))</a>"
-            html += "<tr><td>\(result.report == nil ? (result.epsilon.isInfinite ? "∞" : SweepResult.label(result.epsilon)) : link)</td><td>\(SweepResult.label(result.lambda))</td>"
+            let epsilon = shown(result.epsilon)
+            let cell = result.report == nil ? epsilon : "<a href=\"\(e(result.folder))/report.html\">\(epsilon)</a>"
+            html += "<tr><td>\(cell)</td><td>\(SweepResult.label(result.lambda))</td>"
             html += columns.map { "<td class=\"n\">\(EvaluationHTML.f(result.value($0)))</td>" }.joined()
             html += "<td>\(e(result.status))</td></tr>"
         }
@@ -42,6 +43,9 @@ public enum SweepReport {
         }
         return html + "</body></html>\n"
     }
+
+    /// ε as the page writes it: ∞ rather than the folders' "inf".
+    private static func shown(_ epsilon: Double) -> String { epsilon.isInfinite ? "∞" : SweepResult.label(epsilon) }
 
     private static func unique(_ values: [Double]) -> [Double] {
         var seen: [Double] = []
