@@ -11,17 +11,10 @@ enum TermGradientCheck {
                         file: StaticString = #filePath, line: UInt = #line) -> Int {
         let analytic = Array(model.gradients)
         var generator = SplitMix64(seed: seed)
-        let h = 1e-6
         var moving = 0
         for _ in 0..<samples {
             let i = Int.random(in: 0..<model.parameterCount, using: &generator)
-            let saved = model.parameters[i]
-            model.parameters[i] = saved + h
-            let up = term()
-            model.parameters[i] = saved - h
-            let down = term()
-            model.parameters[i] = saved
-            let numeric = (up - down) / (2 * h)
+            let numeric = FiniteDifference.central(model, at: i, of: term)
             XCTAssertEqual(analytic[i], numeric, accuracy: 1e-7 + 1e-4 * abs(numeric), "parameter \(i)", file: file, line: line)
             if abs(numeric) > 1e-6 { moving += 1 }
         }
