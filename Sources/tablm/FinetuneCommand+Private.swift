@@ -132,7 +132,7 @@ extension FinetuneCommand {
                                                         expectedBatchSize: Double(privacy.expectedBatchSize),
                                                         maxBoost: privacy.balanceMaxBoost, noise: &noise)
         let groups = balance.groups.indices.map { g in
-            String(format: "%@ ≈ %.0f → q = %.5f", balance.groups[g].isEmpty ? "(missing)" : balance.groups[g], balance.noisyCounts[g], balance.rates[g])
+            String(format: "%@ ≈ %.0f → q = %.5f", balance.name(ofGroup: g), balance.noisyCounts[g], balance.rates[g])
         }
         log(String(format: "balance-groups: %@ counts released with Gaussian noise σ = %.3g (charged to the budget): %@", column,
                    balance.countNoise, groups.joined(separator: ", ")))

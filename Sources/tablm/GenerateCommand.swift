@@ -89,10 +89,10 @@ struct GenerateCommand: ParsableCommand {
                                  fairness: fairnessMask)
         if let balance = loaded.record.privacy?.balance, !keepBalancedMix {
             guard constraint != nil else { throw ValidationError("restoring the group shares of a --balance-groups checkpoint needs the schema constraint (drop --unconstrained, or add --keep-balanced-mix)") }
-            let correction = try GroupShareCorrection(balance: balance, template: loaded.template, tokenizer: loaded.tokenizer)
-            sampler.groupShares = correction
+            sampler.groupShares = try GroupShareCorrection(balance: balance, template: loaded.template, tokenizer: loaded.tokenizer)
+            let trained = balance.trainedShares, table = balance.tableShares
             let shares = balance.groups.indices.map { g in
-                String(format: "%@ %.3f -> %.3f", balance.groups[g].isEmpty ? "(missing)" : balance.groups[g], correction.trainedShares[g], correction.tableShares[g])
+                String(format: "%@ %.3f -> %.3f", balance.name(ofGroup: g), trained[g], table[g])
             }
             log("generate: trained with --balance-groups; \(balance.column) shares restored from the released counts (trained mix -> table): \(shares.joined(separator: ", "))")
         }

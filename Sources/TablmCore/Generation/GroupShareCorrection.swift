@@ -14,9 +14,6 @@ public struct GroupShareCorrection: Sendable {
     public let column: Int
     /// Added to each group's value token at the column's value start.
     public let shift: [Int32: Float]
-    /// The groups' shares as trained (q_g ñ_g / Σ q ñ) and as released (ñ_g / Σ ñ), for the log.
-    public let trainedShares: [Double]
-    public let tableShares: [Double]
 
     /// - Throws: when a group's value is not a single token (the shift acts on the value's first token).
     public init(balance: GroupBalancedSampling, template: RowTemplate, tokenizer: Tokenizer) throws {
@@ -31,9 +28,5 @@ public struct GroupShareCorrection: Sendable {
             shift[ids[0]] = Float(-log(rate))
         }
         self.shift = shift
-        let counts = balance.noisyCounts.map { max($0, 1) }
-        let trained = zip(balance.rates, counts).map { $0 * $1 }
-        trainedShares = trained.map { $0 / trained.reduce(0, +) }
-        tableShares = counts.map { $0 / counts.reduce(0, +) }
     }
 }

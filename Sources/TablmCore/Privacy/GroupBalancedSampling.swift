@@ -43,9 +43,25 @@ public struct GroupBalancedSampling: Codable, Sendable, Equatable {
     /// least 1, so an empty or negative noisy count gives the capped rate, not a division by zero.
     public static func rates(counts: [Double], expectedBatchSize: Double, maxBoost: Double) -> [Double] {
         precondition(!counts.isEmpty && expectedBatchSize > 0 && maxBoost >= 1)
-        let sizes = counts.map { max($0, 1) }
+        let sizes = sizes(counts)
         let uniform = expectedBatchSize / sizes.reduce(0, +)
         return sizes.map { min(1, expectedBatchSize / (Double(sizes.count) * $0), maxBoost * uniform) }
+    }
+
+    /// Group `g` as logs write it ("(missing)" for the missing group).
+    public func name(ofGroup g: Int) -> String { groups[g].isEmpty ? "(missing)" : groups[g] }
+
+    /// Noisy counts as group sizes: at least 1 row each.
+    static func sizes(_ counts: [Double]) -> [Double] { counts.map { max($0, 1) } }
+
+    /// The groups' shares in the table (ñ_g / Σ ñ) and in the mix training sees (q_g ñ_g / Σ q ñ).
+    public var tableShares: [Double] {
+        let sizes = Self.sizes(noisyCounts)
+        return sizes.map { $0 / sizes.reduce(0, +) }
+    }
+    public var trainedShares: [Double] {
+        let trained = zip(rates, Self.sizes(noisyCounts)).map { $0 * $1 }
+        return trained.map { $0 / trained.reduce(0, +) }
     }
 
     public init(column: String, columnIndex: Int, groups: [String], noisyCounts: [Double], countNoise: Double,
