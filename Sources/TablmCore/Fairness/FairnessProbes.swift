@@ -94,6 +94,16 @@ public struct FairnessProbes: Sendable {
         return order.map { field($0) + serializer.valueText(row[$0], column: $0) + template.suffix + template.separator }.joined()
     }
 
+    /// Prompts as one batch, right-padded to the longest (causal attention: padding after a prompt
+    /// does not change its states), with each prompt's last position.
+    static func batch(_ prompts: [[Int32]], padding: Int32) -> (batch: TokenBatch, lastPositions: [Int]) {
+        let length = prompts.map(\.count).max() ?? 1
+        var tokens: [Int32] = []
+        for prompt in prompts { tokens += prompt + [Int32](repeating: padding, count: length - prompt.count) }
+        return (TokenBatch(tokens: tokens, targets: [], weights: [], batch: prompts.count, length: length, validTokens: 0),
+                prompts.map { $0.count - 1 })
+    }
+
     /// Softmax over `tokens` of the model's next-token distribution after `prompt`.
     func distribution<S: ModelScalar>(_ model: GPT2<S>, after prompt: [Int32], over tokens: [Int32]) -> [Double] {
         let logits = model.logits(tokens: prompt, batch: 1, length: prompt.count)

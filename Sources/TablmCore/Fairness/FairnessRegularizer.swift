@@ -140,11 +140,8 @@ public final class FairnessRegularizer {
             }
             families.append(Family(members: members, tokens: probes.columns[c].tokens, marginal: true))
         }
-        let length = prompts.map(\.count).max() ?? 1
-        var tokens: [Int32] = []
-        for prompt in prompts { tokens += prompt + [Int32](repeating: padding, count: length - prompt.count) }
-        return (TokenBatch(tokens: tokens, targets: [], weights: [], batch: prompts.count, length: length, validTokens: 0),
-                families, prompts.map { $0.count - 1 })
+        let (batch, lastPositions) = FairnessProbes.batch(prompts, padding: padding)
+        return (batch, families, lastPositions)
     }
 
     /// KL(p ‖ q) and its gradients with respect to the probabilities: log p − log q + 1 and −p/q.

@@ -66,11 +66,8 @@ public final class RepresentationIndependence {
                 groups.append(g)
             }
         }
-        let length = sequences.map(\.count).max() ?? 1
-        var tokens: [Int32] = []
-        for sequence in sequences { tokens += sequence + [Int32](repeating: padding, count: length - sequence.count) }
-        return (TokenBatch(tokens: tokens, targets: [], weights: [], batch: sequences.count, length: length, validTokens: 0),
-                groups, sequences.map { $0.count - 1 })
+        let (batch, lastPositions) = FairnessProbes.batch(sequences, padding: padding)
+        return (batch, groups, lastPositions)
     }
 
     /// The dependence of the rows of `h` (n × d) on the one-hot encoding S of `groups`, and its
