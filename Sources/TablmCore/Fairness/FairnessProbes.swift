@@ -94,6 +94,13 @@ public struct FairnessProbes: Sendable {
         return order.map { field($0) + serializer.valueText(row[$0], column: $0) + template.suffix + template.separator }.joined()
     }
 
+    /// A random-length prefix of a random order of the columns other than S and `column`: the
+    /// columns of a context, as generation writes a value after a random subset of the others.
+    func randomOthers(than column: Int, using generator: inout SplitMix64) -> [Int] {
+        let others = (0..<columnsCount).filter { $0 != sensitive && $0 != column }.shuffled(using: &generator)
+        return Array(others.prefix(Int.random(in: 0...others.count, using: &generator)))
+    }
+
     /// Prompts as one batch, right-padded to the longest (causal attention: padding after a prompt
     /// does not change its states), with each prompt's last position.
     static func batch(_ prompts: [[Int32]], padding: Int32) -> (batch: TokenBatch, lastPositions: [Int]) {

@@ -79,7 +79,7 @@ public final class FairnessRegularizer {
         let groupContexts = probes.columns.map { column in
             groupRows.map { rows in
                 rows.map { row in
-                    probes.contextText(row, columns: [probes.sensitive] + randomOthers(than: column.column, using: &generator))
+                    probes.contextText(row, columns: [probes.sensitive] + probes.randomOthers(than: column.column, using: &generator))
                 }
             }
         }
@@ -107,14 +107,8 @@ public final class FairnessRegularizer {
     public func contexts(from rows: [Row], seed: UInt64) -> [String] {
         var generator = SplitMix64(seed: seed)
         return rows.flatMap { row in
-            probes.columns.map { column in probes.contextText(row, columns: randomOthers(than: column.column, using: &generator)) }
+            probes.columns.map { column in probes.contextText(row, columns: probes.randomOthers(than: column.column, using: &generator)) }
         }
-    }
-
-    /// A random-length prefix of a random order of the columns other than S and `fair`.
-    private func randomOthers(than fair: Int, using generator: inout SplitMix64) -> [Int] {
-        let others = (0..<probes.columnsCount).filter { $0 != probes.sensitive && $0 != fair }.shuffled(using: &generator)
-        return Array(others.prefix(Int.random(in: 0...others.count, using: &generator)))
     }
 
     private static func build(probes: FairnessProbes, contexts: [String], groupContexts: [[[String]]], padding: Int32) throws

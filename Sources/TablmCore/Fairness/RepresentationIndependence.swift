@@ -50,9 +50,7 @@ public final class RepresentationIndependence {
         for row in rows {
             let columns = (0..<probes.columnsCount).filter { $0 != probes.sensitive }.shuffled(using: &generator)
             for column in columns.prefix(columnsPerContext) {
-                let others = (0..<probes.columnsCount).filter { $0 != probes.sensitive && $0 != column }.shuffled(using: &generator)
-                let context = probes.contextText(row, columns: Array(others.prefix(Int.random(in: 0...others.count, using: &generator))))
-                prompts.append((context, column))
+                prompts.append((probes.contextText(row, columns: probes.randomOthers(than: column, using: &generator)), column))
             }
         }
         (batch, groupOfRow, lastPositions) = try Self.build(probes: probes, prompts: prompts, padding: padding)
