@@ -13,7 +13,7 @@ public final class GPT2<S: ModelScalar> {
     private var activations: Activations<S>?
     private var lastBatch: (tokens: [Int32], targets: [Int32], weights: [S], batch: Int, length: Int)?
     /// Buffers of DP-SGD's per-example pass, kept between micro-batches (`perExampleGradients`).
-    var perExampleBuffers: [[S]] = []
+    let perExampleScratch = ScratchArena<S>()
     /// For a replica: the model whose parameters it reads (kept alive, never freed here).
     private let parameterOwner: GPT2<S>?
 
@@ -235,20 +235,22 @@ public final class GPT2<S: ModelScalar> {
             let input = l == 0 ? UnsafePointer(acts.encoded) : UnsafePointer(acts.layers[l - 1].residual3)
             // MLP: residual3 = residual2 + fcproj(gelu(fc(ln2(residual2)))).
             sink.linear(weight: o.fcProjWeight, bias: o.fcProjBias, input: a.fchGelu, dout: dres, inputs: 4 * c, outputs: c)
-            LinearKernel.backwardInput(dinput: acts.dfch, dout: dres, weight: p + o.fcProjWeight, rows: rows, inputs: 4 * c, outputs: c)
-            GELUKernel.backward(dinput: acts.dfch, input: a.fch, tanh: a.fchTanh, dout: acts.dfch, count: rows * 4 * c)
-            sink.linear(weight: o.fcWeight, bias: o.fcBias, input: a.ln2, dout: acts.dfch, inputs: c, outputs: 4 * c)
-            LinearKernel.backwardInput(dinput: acts.dln, dout: acts.dfch, weight: p + o.fcWeight, rows: rows, inputs: c, outputs: 4 * c)
+            let dfch = sink.outputGradients(count: rows * 4 * c, shared: acts.dfch)
+            LinearKernel.backwardInput(dinput: dfch, dout: dres, weight: p + o.fcProjWeight, rows: rows, inputs: 4 * c, outputs: c)
+            GELUKernel.backward(dinput: dfch, input: a.fch, tanh: a.fchTanh, dout: dfch, count: rows * 4 * c)
+            sink.linear(weight: o.fcWeight, bias: o.fcBias, input: a.ln2, dout: dfch, inputs: c, outputs: 4 * c)
+            LinearKernel.backwardInput(dinput: acts.dln, dout: dfch, weight: p + o.fcWeight, rows: rows, inputs: c, outputs: 4 * c)
             sink.layerNorm(weight: o.ln2Weight, bias: o.ln2Bias, dout: acts.dln, input: a.residual2, mean: a.ln2Mean, rstd: a.ln2Rstd)
             LayerNormKernel.backwardInput(dinput: dres, dout: acts.dln, input: a.residual2, weight: p + o.ln2Weight,
                                           mean: a.ln2Mean, rstd: a.ln2Rstd, rows: rows, channels: c)
             // Attention: residual2 = input + attproj(attention(qkv(ln1(input)))).
             sink.linear(weight: o.attnProjWeight, bias: o.attnProjBias, input: a.atty, dout: dres, inputs: c, outputs: c)
             LinearKernel.backwardInput(dinput: acts.datty, dout: dres, weight: p + o.attnProjWeight, rows: rows, inputs: c, outputs: c)
-            AttentionKernel.backward(dqkv: acts.dqkv, dout: acts.datty, qkv: a.qkv, att: a.att, scratch: acts.attentionScratch,
+            let dqkv = sink.outputGradients(count: rows * 3 * c, shared: acts.dqkv)
+            AttentionKernel.backward(dqkv: dqkv, dout: acts.datty, qkv: a.qkv, att: a.att, scratch: acts.attentionScratch,
                                      batch: b, length: t, channels: c, heads: config.heads)
-            sink.linear(weight: o.qkvWeight, bias: o.qkvBias, input: a.ln1, dout: acts.dqkv, inputs: c, outputs: 3 * c)
-            LinearKernel.backwardInput(dinput: acts.dln, dout: acts.dqkv, weight: p + o.qkvWeight, rows: rows, inputs: c, outputs: 3 * c)
+            sink.linear(weight: o.qkvWeight, bias: o.qkvBias, input: a.ln1, dout: dqkv, inputs: c, outputs: 3 * c)
+            LinearKernel.backwardInput(dinput: acts.dln, dout: dqkv, weight: p + o.qkvWeight, rows: rows, inputs: c, outputs: 3 * c)
             sink.layerNorm(weight: o.ln1Weight, bias: o.ln1Bias, dout: acts.dln, input: input, mean: a.ln1Mean, rstd: a.ln1Rstd)
             LayerNormKernel.backwardInput(dinput: dres, dout: acts.dln, input: input, weight: p + o.ln1Weight,
                                           mean: a.ln1Mean, rstd: a.ln1Rstd, rows: rows, channels: c)

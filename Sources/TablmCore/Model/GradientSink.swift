@@ -4,6 +4,10 @@
 /// (`PerExampleGradientSink`).
 protocol GradientSink<S> {
     associatedtype S: ModelScalar
+    /// Where the backward pass writes the output gradient of a linear layer (`count` elements) before
+    /// handing it to `linear`: the shared scratch buffer `shared`, or, for a sink that reads the
+    /// gradients again after the whole pass, a buffer of its own, which then needs no copy.
+    mutating func outputGradients(count: Int, shared: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<S>
     /// A linear layer y = x · W + b: input x [rows, inputs], output gradient dy [rows, outputs].
     mutating func linear(weight: Int, bias: Int, input: UnsafePointer<S>, dout: UnsafePointer<S>, inputs: Int, outputs: Int)
     /// A LayerNorm's weight and bias.
@@ -20,6 +24,8 @@ struct AccumulatingSink<S: ModelScalar>: GradientSink {
     let gradients: UnsafeMutablePointer<S>
     let rows: Int, length: Int, width: Int, vocabulary: Int
     let wte: Int, wpe: Int
+
+    func outputGradients(count: Int, shared: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<S> { shared }
 
     mutating func linear(weight: Int, bias: Int, input: UnsafePointer<S>, dout: UnsafePointer<S>, inputs: Int, outputs: Int) {
         LinearKernel.backwardParameters(dweight: gradients + weight, dbias: gradients + bias, dout: dout, input: input,

@@ -3,7 +3,7 @@ import RealModule
 
 /// The number type a model computes in: Float for real work, Double for the gradient check (whose
 /// finite differences need the precision). Matrix products go to OpenBLAS (sgemm / dgemm).
-public protocol ModelScalar: BinaryFloatingPoint, Real, Sendable where Self.RawSignificand: FixedWidthInteger {
+public protocol ModelScalar: BinaryFloatingPoint, Real, SIMDScalar, Sendable where Self.RawSignificand: FixedWidthInteger {
     /// C = alpha · op(A) · op(B) + beta · C, row-major, as CBLAS's gemm.
     static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self,
                      a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int, beta: Self,

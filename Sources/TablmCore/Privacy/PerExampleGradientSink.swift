@@ -2,12 +2,15 @@
 /// clipped sum Σ_b c_b·g_b from what the one backward pass left behind.
 ///
 /// Linear layers use the ghost norm (Li et al. 2022, "Large Language Models Can Be Strong
-/// Differentially Private Learners"; Goodfellow 2015): example b's weight gradient is X_bᵀ G_b over
-/// its T positions, and ‖X_bᵀ G_b‖²_F = ⟨X_b X_bᵀ, G_b G_bᵀ⟩_F costs two T×T Gram matrices. The
-/// clipped sum is then Xᵀ (c ⊙ G), one matrix product per layer with the output gradients G kept
-/// from the same backward pass (book-keeping, Bu et al. 2023), so no second backward is needed.
-/// Small parameters (biases, LayerNorm, the tied token embedding for a table-sized vocabulary,
-/// positions) are handled per example explicitly.
+/// Differentially Private Learners"; Goodfellow 2015): example b's weight and bias gradient is
+/// [X_b 1]ᵀ G_b over its T positions, and ‖[X_b 1]ᵀ G_b‖²_F = ⟨X_b X_bᵀ + 11ᵀ, G_b G_bᵀ⟩_F costs two
+/// T×T Gram matrices; the bias rides along as a column of ones, with no per-example copy of its own.
+/// The clipped sum is then [X 1]ᵀ (c ⊙ G), one matrix product per layer with the output gradients G
+/// kept from the same backward pass (book-keeping, Bu et al. 2023), so no second backward is needed.
+/// The backward pass writes the wide output gradients (the attention's and the MLP's inputs) straight
+/// into buffers this sink keeps (`outputGradients`); only the residual stream's, which the pass
+/// keeps accumulating into, is copied. Small parameters (LayerNorm, the tied token embedding for a
+/// table-sized vocabulary, positions) are handled per example explicitly.
 struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
     let batch: Int, length: Int, width: Int, vocabulary: Int
     let wte: Int, wpe: Int
@@ -17,7 +20,7 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
     private struct LinearRecord {
         var weight: Int, bias: Int
         var input: UnsafePointer<S>
-        var dout: [S]
+        var dout: UnsafeMutablePointer<S>
         var inputs: Int, outputs: Int
     }
 
@@ -25,40 +28,20 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
     private struct ExplicitRecord {
         var offset: Int
         var count: Int
-        var perExample: [S]
+        var perExample: UnsafeMutablePointer<S>
     }
 
     private var linears: [LinearRecord] = []
     private var explicit: [ExplicitRecord] = []
-    private var gramInput: [S], gramOutput: [S]
-    /// Buffers of an earlier micro-batch, reused so that a step allocates (and page-faults) nothing new.
-    private var spare: [[S]]
+    /// Output-gradient buffers handed to the backward pass, which `linear` then keeps without copying.
+    private var ownBuffers: [UnsafeMutablePointer<S>] = []
+    private let gramInput: UnsafeMutablePointer<S>, gramOutput: UnsafeMutablePointer<S>
+    /// Every buffer above; taken back (not freed) by the next micro-batch's sink.
+    private let scratch: ScratchArena<S>
 
-    /// A buffer of `count` zeros, or a copy of `source`: the spare buffer that fits most tightly,
-    /// so that each request meets the same buffer every micro-batch and none grows beyond its use.
-    private mutating func buffer(count: Int, copying source: UnsafePointer<S>? = nil) -> [S] {
-        let fitting = spare.indices.filter { spare[$0].capacity >= count }.min { spare[$0].capacity < spare[$1].capacity }
-        var buffer = fitting.map { spare.remove(at: $0) } ?? []
-        buffer.removeAll(keepingCapacity: true)
-        if let source {
-            buffer.append(contentsOf: UnsafeBufferPointer(start: source, count: count))
-        } else {
-            buffer.append(contentsOf: repeatElement(0, count: count))
-        }
-        return buffer
-    }
-
-    /// Hands the buffers back for the next micro-batch (after `addWeightedSum`).
-    mutating func releaseBuffers() -> [[S]] {
-        let buffers = explicit.map(\.perExample) + linears.map(\.dout) + spare
-        explicit = []
-        linears = []
-        spare = []
-        return buffers.filter { $0.capacity > 0 }
-    }
-
-    init(batch: Int, length: Int, width: Int, vocabulary: Int, wte: Int, wpe: Int, spare: [[S]] = []) {
-        self.spare = spare
+    init(batch: Int, length: Int, width: Int, vocabulary: Int, wte: Int, wpe: Int, scratch: ScratchArena<S>) {
+        scratch.reset()
+        self.scratch = scratch
         self.batch = batch
         self.length = length
         self.width = width
@@ -66,72 +49,74 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
         self.wte = wte
         self.wpe = wpe
         normsSquared = [Double](repeating: 0, count: batch)
-        gramInput = [S](repeating: 0, count: length * length)
-        gramOutput = gramInput
+        gramInput = scratch.take(length * length)
+        gramOutput = scratch.take(length * length)
     }
 
     private mutating func addNorms(of record: ExplicitRecord) {
         for b in 0..<batch {
+            let values = record.perExample + b * record.count
             var sum = 0.0
-            for i in 0..<record.count {
-                let value = Double(record.perExample[b * record.count + i])
-                sum += value * value
-            }
+            for i in 0..<record.count { sum += Double(values[i]) * Double(values[i]) }
             normsSquared[b] += sum
         }
+    }
+
+    mutating func outputGradients(count: Int, shared: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<S> {
+        let buffer = scratch.take(count)
+        ownBuffers.append(buffer)
+        return buffer
+    }
+
+    /// Σ_ij (A_ij + 1)·B_ij for symmetric T×T matrices given by their upper triangles (row-major, as
+    /// `gramUpper` leaves them): the diagonal once, each off-diagonal pair twice.
+    static func onesShiftedInnerProduct(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, size t: Int) -> Double {
+        var diagonal = 0.0, offDiagonal = 0.0
+        let raw = (a: UnsafeRawPointer(a), b: UnsafeRawPointer(b)), stride = MemoryLayout<S>.stride
+        for i in 0..<t {
+            diagonal += (Double(a[i * t + i]) + 1) * Double(b[i * t + i])
+            var lanes = SIMD8<S>(), j = i + 1
+            while j + 8 <= t {
+                let offset = (i * t + j) * stride
+                let left = raw.a.loadUnaligned(fromByteOffset: offset, as: SIMD8<S>.self)
+                let right = raw.b.loadUnaligned(fromByteOffset: offset, as: SIMD8<S>.self)
+                lanes += (left + 1) * right
+                j += 8
+            }
+            var row = lanes.sum()
+            while j < t { row += (a[i * t + j] + 1) * b[i * t + j]; j += 1 }
+            offDiagonal += Double(row)
+        }
+        return diagonal + 2 * offDiagonal
     }
 
     mutating func linear(weight: Int, bias: Int, input: UnsafePointer<S>, dout: UnsafePointer<S>, inputs: Int, outputs: Int) {
         let t = length
         for b in 0..<batch {
-            let x = input + b * t * inputs, g = dout + b * t * outputs
-            // Both Grams are symmetric: syrk fills the upper triangles (half a gemm each), and
-            // ⟨XXᵀ, GGᵀ⟩ = Σ_i (XXᵀ)_ii (GGᵀ)_ii + 2 Σ_{i<j} (XXᵀ)_ij (GGᵀ)_ij.
-            gramInput.withUnsafeMutableBufferPointer { xx in
-                S.gramUpper(n: t, k: inputs, a: x, lda: inputs, c: xx.baseAddress!, ldc: t)
-            }
-            gramOutput.withUnsafeMutableBufferPointer { gg in
-                S.gramUpper(n: t, k: outputs, a: g, lda: outputs, c: gg.baseAddress!, ldc: t)
-            }
-            var diagonal = 0.0, offDiagonal = 0.0
-            gramInput.withUnsafeBufferPointer { xx in
-                gramOutput.withUnsafeBufferPointer { gg in
-                    for i in 0..<t {
-                        diagonal += Double(xx[i * t + i]) * Double(gg[i * t + i])
-                        var row: S = 0
-                        for j in (i + 1)..<max(t, i + 1) { row += xx[i * t + j] * gg[i * t + j] }
-                        offDiagonal += Double(row)
-                    }
-                }
-            }
-            normsSquared[b] += diagonal + 2 * offDiagonal
+            // Both Grams are symmetric: syrk fills the upper triangles, half a gemm each.
+            S.gramUpper(n: t, k: inputs, a: input + b * t * inputs, lda: inputs, c: gramInput, ldc: t)
+            S.gramUpper(n: t, k: outputs, a: dout + b * t * outputs, lda: outputs, c: gramOutput, ldc: t)
+            normsSquared[b] += Self.onesShiftedInnerProduct(gramInput, gramOutput, size: t)
         }
-        var biases = ExplicitRecord(offset: bias, count: outputs, perExample: buffer(count: batch * outputs))
-        for b in 0..<batch {
-            for row in 0..<t {
-                let g = dout + (b * t + row) * outputs
-                for j in 0..<outputs { biases.perExample[b * outputs + j] += g[j] }
-            }
+        let count = batch * t * outputs
+        let kept: UnsafeMutablePointer<S>
+        if let own = ownBuffers.first(where: { UnsafePointer($0) == dout }) {
+            kept = own
+        } else {
+            kept = scratch.take(count)
+            kept.update(from: dout, count: count)
         }
-        addNorms(of: biases)
-        explicit.append(biases)
-        linears.append(LinearRecord(weight: weight, bias: bias, input: input,
-                                    dout: buffer(count: batch * t * outputs, copying: dout),
-                                    inputs: inputs, outputs: outputs))
+        linears.append(LinearRecord(weight: weight, bias: bias, input: input, dout: kept, inputs: inputs, outputs: outputs))
     }
 
     mutating func layerNorm(weight: Int, bias: Int, dout: UnsafePointer<S>, input: UnsafePointer<S>, mean: UnsafePointer<S>, rstd: UnsafePointer<S>) {
-        var weights = ExplicitRecord(offset: weight, count: width, perExample: buffer(count: batch * width))
-        var biases = ExplicitRecord(offset: bias, count: width, perExample: buffer(count: batch * width))
         let t = length, c = width
-        weights.perExample.withUnsafeMutableBufferPointer { dw in
-            biases.perExample.withUnsafeMutableBufferPointer { db in
-                for b in 0..<batch {
-                    LayerNormKernel.backwardParameters(dweight: dw.baseAddress! + b * c, dbias: db.baseAddress! + b * c,
-                                                       dout: dout + b * t * c, input: input + b * t * c, mean: mean + b * t,
-                                                       rstd: rstd + b * t, rows: t, channels: c)
-                }
-            }
+        let weights = ExplicitRecord(offset: weight, count: c, perExample: scratch.takeZeroed(batch * c))
+        let biases = ExplicitRecord(offset: bias, count: c, perExample: scratch.takeZeroed(batch * c))
+        for b in 0..<batch {
+            LayerNormKernel.backwardParameters(dweight: weights.perExample + b * c, dbias: biases.perExample + b * c,
+                                               dout: dout + b * t * c, input: input + b * t * c, mean: mean + b * t,
+                                               rstd: rstd + b * t, rows: t, channels: c)
         }
         addNorms(of: weights)
         addNorms(of: biases)
@@ -140,16 +125,14 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
 
     mutating func tokenEmbedding(dlogits: UnsafePointer<S>, lnf: UnsafePointer<S>, dresidual: UnsafePointer<S>, tokens: [Int32]) {
         let t = length, c = width, v = vocabulary
-        var record = ExplicitRecord(offset: wte, count: v * c, perExample: buffer(count: batch * v * c))
-        record.perExample.withUnsafeMutableBufferPointer { grads in
-            for b in 0..<batch {
-                let grad = grads.baseAddress! + b * v * c
-                S.gemm(transposeA: true, transposeB: false, m: v, n: c, k: t, alpha: 1, a: dlogits + b * t * v, lda: v,
-                       b: lnf + b * t * c, ldb: c, beta: 0, c: grad, ldc: c)
-                for row in 0..<t {
-                    let token = Int(tokens[b * t + row]), dx = dresidual + (b * t + row) * c
-                    for i in 0..<c { grad[token * c + i] += dx[i] }
-                }
+        let record = ExplicitRecord(offset: wte, count: v * c, perExample: scratch.take(batch * v * c))
+        for b in 0..<batch {
+            let grad = record.perExample + b * v * c
+            S.gemm(transposeA: true, transposeB: false, m: v, n: c, k: t, alpha: 1, a: dlogits + b * t * v, lda: v,
+                   b: lnf + b * t * c, ldb: c, beta: 0, c: grad, ldc: c)
+            for row in 0..<t {
+                let token = Int(tokens[b * t + row]), dx = dresidual + (b * t + row) * c
+                for i in 0..<c { grad[token * c + i] += dx[i] }
             }
         }
         addNorms(of: record)
@@ -157,8 +140,9 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
     }
 
     mutating func positionEmbedding(dresidual: UnsafePointer<S>) {
-        let record = ExplicitRecord(offset: wpe, count: length * width,
-                                    perExample: buffer(count: batch * length * width, copying: dresidual))
+        let count = batch * length * width
+        let record = ExplicitRecord(offset: wpe, count: length * width, perExample: scratch.take(count))
+        record.perExample.update(from: dresidual, count: count)
         addNorms(of: record)
         explicit.append(record)
     }
@@ -168,25 +152,20 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
     mutating func addWeightedSum(factors: [S], into gradients: UnsafeMutablePointer<S>) {
         precondition(factors.count == batch)
         for record in explicit {
+            let target = gradients + record.offset
             for b in 0..<batch where factors[b] != 0 {
-                let source = record.perExample.withUnsafeBufferPointer { $0.baseAddress! + b * record.count }
-                let target = gradients + record.offset
-                for i in 0..<record.count { target[i] += factors[b] * source[i] }
+                let source = record.perExample + b * record.count, factor = factors[b]
+                for i in 0..<record.count { target[i] += factor * source[i] }
             }
         }
-        for index in linears.indices {
-            var scaled: [S] = []
-            swap(&scaled, &linears[index].dout)   // sole owner now: scaled in place, no copy
-            let record = linears[index]
+        for record in linears {
+            let rowsPerExample = length * record.outputs
             for b in 0..<batch {
-                for i in (b * length * record.outputs)..<((b + 1) * length * record.outputs) { scaled[i] *= factors[b] }
+                let rows = record.dout + b * rowsPerExample, factor = factors[b]
+                for i in 0..<rowsPerExample { rows[i] *= factor }
             }
-            scaled.withUnsafeBufferPointer { g in
-                S.gemm(transposeA: true, transposeB: false, m: record.inputs, n: record.outputs, k: batch * length, alpha: 1,
-                       a: record.input, lda: record.inputs, b: g.baseAddress!, ldb: record.outputs, beta: 1,
-                       c: gradients + record.weight, ldc: record.outputs)
-            }
-            linears[index].dout = scaled   // back for reuse
+            LinearKernel.backwardParameters(dweight: gradients + record.weight, dbias: gradients + record.bias, dout: record.dout,
+                                            input: record.input, rows: batch * length, inputs: record.inputs, outputs: record.outputs)
         }
     }
 }
@@ -198,15 +177,11 @@ extension GPT2 {
         let shape = lastBatchShape!
         var sink = PerExampleGradientSink<S>(batch: shape.batch, length: shape.length, width: config.width,
                                              vocabulary: config.vocabularySize, wte: layout.tensors[0].offset,
-                                             wpe: layout.tensors[1].offset, spare: perExampleBuffers)
-        perExampleBuffers = []
+                                             wpe: layout.tensors[1].offset, scratch: perExampleScratch)
         backward(into: &sink)
         let gradients = self.gradients.baseAddress!
         var finished = sink
         let norms = finished.normsSquared.map { $0.squareRoot() }
-        return (norms, { [self] factors in
-            finished.addWeightedSum(factors: factors, into: gradients)
-            perExampleBuffers = finished.releaseBuffers()
-        })
+        return (norms, { factors in finished.addWeightedSum(factors: factors, into: gradients) })
     }
 }
