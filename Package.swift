@@ -17,7 +17,7 @@ let package = Package(
         .target(
             name: "TablmCore",
             dependencies: [
-                "CSentencePiece", "CBLAS",
+                "CSentencePiece", "CBLAS", "CLibCrypto",
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "RealModule", package: "swift-numerics"),
             ],
@@ -30,6 +30,8 @@ let package = Package(
         ),
         // OpenBLAS's CBLAS (Debian: libopenblas-dev).
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // OpenSSL's libcrypto (Debian: libssl-dev), for its ChaCha20.
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // C interface over SentencePiece's C++ API (Debian: libsentencepiece-dev).
         .target(
             name: "CSentencePiece",

@@ -2,8 +2,9 @@
 # Installs the Debian packages tablm builds against, if any is missing. Safe to run again.
 set -euo pipefail
 
-# C/C++ libraries the project links: SentencePiece (tokenizer), OpenBLAS (matrix products).
-packages=(libsentencepiece-dev libopenblas-dev)
+# C/C++ libraries the project links: SentencePiece (tokenizer), OpenBLAS (matrix products),
+# OpenSSL's libcrypto (the ChaCha20 keystream behind DP noise and sampling).
+packages=(libsentencepiece-dev libopenblas-dev libssl-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -15,7 +15,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Vocabulary size (Adult's schema tokenizer has about 190).") var vocab = 190
     @Option(help: "Rows per step.") var batchSize = 32
     @Option(help: "Tokens per row (Adult rows are about 70).") var length = 72
-    @Option(help: "Training steps timed.") var steps = 5
+    @Option(help: "Training steps timed per round.") var steps = 5
+    @Option(help: "Rounds, each timing the non-private and the DP steps back to back.") var rounds = 9
     @Option(help: "Schema for the sampling benchmark (constrained vs unconstrained); its tokenizer sets the vocabulary.") var schema: String?
     @Option(help: "Rows sampled per sampling measurement.") var sampleRows = 256
     @Option(help: "Training workers (cores); the sgemm figure uses as many OpenBLAS threads.") var workers = ModelWorkers.defaultCount
@@ -50,7 +51,7 @@ struct BenchCommand: ParsableCommand {
         }
         let config = GPT2Config(vocabularySize: vocabulary, contextLength: length, width: width, layers: layers, heads: heads)
         if let problem = config.problem { throw ValidationError(problem) }
-        let result = TrainingBenchmark.run(config: config, batch: batchSize, length: length, steps: steps, workers: workers)
+        let result = TrainingBenchmark.run(config: config, batch: batchSize, length: length, steps: steps, rounds: rounds, workers: workers)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -70,7 +71,8 @@ struct BenchCommand: ParsableCommand {
         print(String(format: "DP-SGD step (same batch)        %7.1f ms, %.0f tokens/s, %.1f GFLOP/s", result.dpStepMilliseconds,
                      result.dpTokensPerSecond, result.dpGFLOPS))
         print(String(format: "  of which Gaussian noise       %7.1f ms", result.noiseMilliseconds))
-        print(String(format: "DP step / non-private step      %7.2f", result.dpStepMilliseconds / result.stepMilliseconds))
+        print(String(format: "DP step / non-private step      %7.2f (median of %d paired rounds; %.2f to %.2f)", result.dpRatio, rounds,
+                     result.dpRatioRange[0], result.dpRatioRange[1]))
         if let sampling {
             print(String(format: "sampling, KV cache, batch %d:   unconstrained %.0f tokens/s, %.0f rows/s (%.0f%% valid)",
                          sampling.batch, sampling.unconstrainedTokensPerSecond, sampling.unconstrainedRowsPerSecond,

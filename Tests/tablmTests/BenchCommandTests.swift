@@ -6,15 +6,18 @@ final class BenchCommandTests: XCTestCase {
     func testJSONReportHasEveryFigure() throws {
         let schema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
         let result = try CommandRunner.run(["bench", "--json", "--layers", "1", "--width", "16", "--heads", "2", "--batch-size", "4",
-                                            "--length", "8", "--steps", "1", "--schema", schema, "--sample-rows", "8", "--workers", "2"],
+                                            "--length", "8", "--steps", "1", "--rounds", "3", "--schema", schema, "--sample-rows", "8", "--workers", "2"],
                                            in: FileManager.default.temporaryDirectory)
         XCTAssertEqual(result.status, 0, result.stderr)
         let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let training = try XCTUnwrap(report["training"] as? [String: Any])
-        for key in ["gemmGFLOPS", "trainTokensPerSecond", "trainGFLOPS", "stepMilliseconds", "dpStepMilliseconds", "dpTokensPerSecond"] {
+        for key in ["gemmGFLOPS", "trainTokensPerSecond", "trainGFLOPS", "stepMilliseconds", "dpStepMilliseconds", "dpTokensPerSecond", "dpRatio"] {
             XCTAssertGreaterThan(try XCTUnwrap(training[key] as? Double), 0, key)
         }
         XCTAssertEqual(training["workers"] as? Int, 2)
+        let range = try XCTUnwrap(training["dpRatioRange"] as? [Double])
+        let ratio = try XCTUnwrap(training["dpRatio"] as? Double)
+        XCTAssertTrue(range[0] <= ratio && ratio <= range[1], "\(ratio) outside \(range)")
         let sampling = try XCTUnwrap(report["sampling"] as? [String: Any])
         XCTAssertEqual(sampling["constrainedValidShare"] as? Double, 1, "constrained rows always fit")
         XCTAssertGreaterThan(try XCTUnwrap(sampling["unconstrainedRowsPerSecond"] as? Double), 0)

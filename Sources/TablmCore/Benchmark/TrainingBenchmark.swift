@@ -24,6 +24,11 @@ public enum TrainingBenchmark {
         /// The DP step's tokens/s and model GFLOP/s (the same 6·N·tokens + attention count: the ghost
         /// norms' extra work is overhead, not credited).
         public var dpTokensPerSecond: Double
+        /// DP step time over non-private step time: the median of the rounds' ratios, each round timing
+        /// the two kinds of step back to back, so load that comes and goes moves both sides of a ratio.
+        public var dpRatio: Double
+        /// The smallest and largest of those per-round ratios: how much the machine disturbed them.
+        public var dpRatioRange: [Double]
         /// Of the DP step: drawing and adding the Gaussian noise alone.
         public var noiseMilliseconds: Double
         public var dpGFLOPS: Double
@@ -65,7 +70,7 @@ public enum TrainingBenchmark {
     }
 
     /// `rounds` alternating timings of `steps` non-private and `steps` DP steps (after one warm-up of each).
-    public static func run(config: GPT2Config, batch: Int, length: Int, steps: Int = 5, rounds: Int = 5,
+    public static func run(config: GPT2Config, batch: Int, length: Int, steps: Int = 5, rounds: Int = 9,
                            workers workerCount: Int = ModelWorkers.defaultCount) -> Result {
         BLASInfo.threads = workerCount
         let gemmThreads = BLASInfo.threads
@@ -131,13 +136,18 @@ public enum TrainingBenchmark {
             privateTimes.append(seconds(privateSteps) / Double(steps))
         }
         let step = median(plainTimes), dpStep = median(privateTimes)
+        let ratios: [Double] = zip(privateTimes, plainTimes).map { $0 / $1 }
+        let ratioRange: [Double] = [ratios.min() ?? 0, ratios.max() ?? 0]
+        let flopsPerToken = flopsPerToken(config, length: length)
         let noiseTime = timePerCall { noise.add(to: model.gradients, standardDeviation: 1, scale: 1 / Double(batch)) }
-        let tokensPerSecond = Double(rows) / step
-        return Result(config: "\(config.layers) layers, width \(c), \(config.heads) heads, vocab \(v)", batch: batch, length: length,
-                      gemm: results, gemmGFLOPS: flops / time / 1e9, trainTokensPerSecond: tokensPerSecond,
-                      trainGFLOPS: tokensPerSecond * flopsPerToken(config, length: length) / 1e9, stepMilliseconds: step * 1000,
-                      dpStepMilliseconds: dpStep * 1000, dpTokensPerSecond: Double(rows) / dpStep, noiseMilliseconds: noiseTime * 1000,
-                      dpGFLOPS: Double(rows) / dpStep * flopsPerToken(config, length: length) / 1e9,
+        let tokensPerSecond: Double = Double(rows) / step, dpTokensPerSecond: Double = Double(rows) / dpStep
+        let gemmGFLOPS: Double = flops / time / 1e9
+        let trainGFLOPS: Double = tokensPerSecond * flopsPerToken / 1e9, dpGFLOPS: Double = dpTokensPerSecond * flopsPerToken / 1e9
+        let name = "\(config.layers) layers, width \(c), \(config.heads) heads, vocab \(v)"
+        return Result(config: name, batch: batch, length: length, gemm: results, gemmGFLOPS: gemmGFLOPS,
+                      trainTokensPerSecond: tokensPerSecond, trainGFLOPS: trainGFLOPS, stepMilliseconds: 1000 * step,
+                      dpStepMilliseconds: 1000 * dpStep, dpTokensPerSecond: dpTokensPerSecond, dpRatio: median(ratios),
+                      dpRatioRange: ratioRange, noiseMilliseconds: 1000 * noiseTime, dpGFLOPS: dpGFLOPS,
                       blasCore: BLASInfo.coreName, gemmThreads: gemmThreads, workers: workers.count)
     }
 }

@@ -1,3 +1,4 @@
+import CLibCrypto
 import RealModule
 
 /// A cryptographically secure generator: the ChaCha20 block function (RFC 8439, Section 2.3) in
@@ -59,52 +60,39 @@ public struct ChaCha20Generator: RandomNumberGenerator, Sendable {
         return x
     }
 
-    @inline(__always)
-    private static func rotate(_ x: SIMD8<UInt32>, _ n: UInt32) -> SIMD8<UInt32> { (x &<< n) | (x &>> (32 - n)) }
-
-    @inline(__always)
-    private static func quarter(_ a: inout SIMD8<UInt32>, _ b: inout SIMD8<UInt32>, _ c: inout SIMD8<UInt32>, _ d: inout SIMD8<UInt32>) {
-        a &+= b; d ^= a; d = rotate(d, 16)
-        c &+= d; b ^= c; b = rotate(b, 12)
-        a &+= b; d ^= a; d = rotate(d, 8)
-        c &+= d; b ^= c; b = rotate(b, 7)
-    }
-
-    /// Fills `words` with exactly the numbers `next()` would return, eight blocks at a time: lane j
-    /// of each SIMD8 holds the same state word of block counter + j, so the rounds are plain vector
-    /// arithmetic with no shuffles (the layout of Bernstein's vectorised implementations).
+    /// Fills `words` with exactly the numbers `next()` would return. Whole blocks come from
+    /// OpenSSL's ChaCha20 (`EVP_chacha20`, its vectorised assembly: about three times the speed of
+    /// the Swift block function here) as the keystream over zeros; the state's key, counter and
+    /// nonce are RFC 8439's, so the two agree word for word (tested).
     public mutating func fill(_ words: UnsafeMutableBufferPointer<UInt64>) {
         var position = 0
         while position < words.count && index < 15 { words[position] = next(); position += 1 }
-        let lanes = SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7)
-        while words.count - position >= 64 && state[12] <= UInt32.max - 8 {
-            let s = state
-            var x0 = SIMD8(repeating: s[0]), x1 = SIMD8(repeating: s[1]), x2 = SIMD8(repeating: s[2]), x3 = SIMD8(repeating: s[3])
-            var x4 = SIMD8(repeating: s[4]), x5 = SIMD8(repeating: s[5]), x6 = SIMD8(repeating: s[6]), x7 = SIMD8(repeating: s[7])
-            var x8 = SIMD8(repeating: s[8]), x9 = SIMD8(repeating: s[9]), x10 = SIMD8(repeating: s[10]), x11 = SIMD8(repeating: s[11])
-            var x12 = SIMD8(repeating: s[12]) &+ lanes, x13 = SIMD8(repeating: s[13])
-            var x14 = SIMD8(repeating: s[14]), x15 = SIMD8(repeating: s[15])
-            let counters = x12
-            for _ in 0..<10 {
-                Self.quarter(&x0, &x4, &x8, &x12); Self.quarter(&x1, &x5, &x9, &x13)
-                Self.quarter(&x2, &x6, &x10, &x14); Self.quarter(&x3, &x7, &x11, &x15)
-                Self.quarter(&x0, &x5, &x10, &x15); Self.quarter(&x1, &x6, &x11, &x12)
-                Self.quarter(&x2, &x7, &x8, &x13); Self.quarter(&x3, &x4, &x9, &x14)
-            }
-            x0 &+= SIMD8(repeating: s[0]); x1 &+= SIMD8(repeating: s[1]); x2 &+= SIMD8(repeating: s[2]); x3 &+= SIMD8(repeating: s[3])
-            x4 &+= SIMD8(repeating: s[4]); x5 &+= SIMD8(repeating: s[5]); x6 &+= SIMD8(repeating: s[6]); x7 &+= SIMD8(repeating: s[7])
-            x8 &+= SIMD8(repeating: s[8]); x9 &+= SIMD8(repeating: s[9]); x10 &+= SIMD8(repeating: s[10]); x11 &+= SIMD8(repeating: s[11])
-            x12 &+= counters; x13 &+= SIMD8(repeating: s[13]); x14 &+= SIMD8(repeating: s[14]); x15 &+= SIMD8(repeating: s[15])
-            // Block j's k-th number is its words 2k and 2k + 1, as next() pairs them.
-            func emit(_ low: SIMD8<UInt32>, _ high: SIMD8<UInt32>, _ k: Int) {
-                for block in 0..<8 { words[position + block * 8 + k] = UInt64(low[block]) | UInt64(high[block]) << 32 }
-            }
-            emit(x0, x1, 0); emit(x2, x3, 1); emit(x4, x5, 2); emit(x6, x7, 3)
-            emit(x8, x9, 4); emit(x10, x11, 5); emit(x12, x13, 6); emit(x14, x15, 7)
-            position += 64
-            state[12] &+= 8
+        // Whole blocks, never across a wrap of the 32-bit counter (next() carries it into the nonce).
+        let blocks = min((words.count - position) / 8, Int(UInt32.max - state[12]))
+        if blocks > 0 {
+            let stream = UnsafeMutableBufferPointer(rebasing: words[position..<(position + blocks * 8)])
+            stream.update(repeating: 0)
+            keystream(into: UnsafeMutableRawBufferPointer(stream))
+            state[12] += UInt32(blocks)
+            position += blocks * 8
         }
         while position < words.count { words[position] = next(); position += 1 }
+    }
+
+    /// XORs the keystream from the current block counter on into `buffer` (a whole number of blocks).
+    private func keystream(into buffer: UnsafeMutableRawBufferPointer) {
+        func littleEndian(_ word: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }
+        let key = (4..<12).flatMap { littleEndian(state[$0]) }
+        let iv = (12..<16).flatMap { littleEndian(state[$0]) }   // EVP_chacha20: counter, then the 96-bit nonce
+        guard let context = EVP_CIPHER_CTX_new() else { fatalError("OpenSSL: EVP_CIPHER_CTX_new failed") }
+        defer { EVP_CIPHER_CTX_free(context) }
+        var written: Int32 = 0
+        // C's unsigned char may alias the words; the words' own type binding is left as it is.
+        let bytes = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        guard EVP_EncryptInit_ex(context, EVP_chacha20(), nil, key, iv) == 1,
+              EVP_EncryptUpdate(context, bytes, &written, bytes, Int32(buffer.count)) == 1,
+              Int(written) == buffer.count
+        else { fatalError("OpenSSL's ChaCha20 failed") }
     }
 
     public mutating func next() -> UInt64 {

@@ -4,7 +4,8 @@
 /// Linear layers use the ghost norm (Li et al. 2022, "Large Language Models Can Be Strong
 /// Differentially Private Learners"; Goodfellow 2015): example b's weight and bias gradient is
 /// [X_b 1]ᵀ G_b over its T positions, and ‖[X_b 1]ᵀ G_b‖²_F = ⟨X_b X_bᵀ + 11ᵀ, G_b G_bᵀ⟩_F costs two
-/// T×T Gram matrices; the bias rides along as a column of ones, with no per-example copy of its own.
+/// T×T Gram matrices (`GhostNorm`); the bias rides along as a column of ones, with no per-example
+/// copy of its own.
 /// The clipped sum is then [X 1]ᵀ (c ⊙ G), one matrix product per layer with the output gradients G
 /// kept from the same backward pass (book-keeping, Bu et al. 2023), so no second backward is needed.
 /// The backward pass writes the wide output gradients (the attention's and the MLP's inputs) straight
@@ -35,7 +36,6 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
     private var explicit: [ExplicitRecord] = []
     /// Output-gradient buffers handed to the backward pass, which `linear` then keeps without copying.
     private var ownBuffers: [UnsafeMutablePointer<S>] = []
-    private let gramInput: UnsafeMutablePointer<S>, gramOutput: UnsafeMutablePointer<S>
     /// Every buffer above; taken back (not freed) by the next micro-batch's sink.
     private let scratch: ScratchArena<S>
 
@@ -49,8 +49,6 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
         self.wte = wte
         self.wpe = wpe
         normsSquared = [Double](repeating: 0, count: batch)
-        gramInput = scratch.take(length * length)
-        gramOutput = scratch.take(length * length)
     }
 
     private mutating func addNorms(of record: ExplicitRecord) {
@@ -68,35 +66,11 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
         return buffer
     }
 
-    /// Σ_ij (A_ij + 1)·B_ij for symmetric T×T matrices given by their upper triangles (row-major, as
-    /// `gramUpper` leaves them): the diagonal once, each off-diagonal pair twice.
-    static func onesShiftedInnerProduct(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, size t: Int) -> Double {
-        var diagonal = 0.0, offDiagonal = 0.0
-        let raw = (a: UnsafeRawPointer(a), b: UnsafeRawPointer(b)), stride = MemoryLayout<S>.stride
-        for i in 0..<t {
-            diagonal += (Double(a[i * t + i]) + 1) * Double(b[i * t + i])
-            var lanes = SIMD8<S>(), j = i + 1
-            while j + 8 <= t {
-                let offset = (i * t + j) * stride
-                let left = raw.a.loadUnaligned(fromByteOffset: offset, as: SIMD8<S>.self)
-                let right = raw.b.loadUnaligned(fromByteOffset: offset, as: SIMD8<S>.self)
-                lanes += (left + 1) * right
-                j += 8
-            }
-            var row = lanes.sum()
-            while j < t { row += (a[i * t + j] + 1) * b[i * t + j]; j += 1 }
-            offDiagonal += Double(row)
-        }
-        return diagonal + 2 * offDiagonal
-    }
-
     mutating func linear(weight: Int, bias: Int, input: UnsafePointer<S>, dout: UnsafePointer<S>, inputs: Int, outputs: Int) {
         let t = length
         for b in 0..<batch {
-            // Both Grams are symmetric: syrk fills the upper triangles, half a gemm each.
-            S.gramUpper(n: t, k: inputs, a: input + b * t * inputs, lda: inputs, c: gramInput, ldc: t)
-            S.gramUpper(n: t, k: outputs, a: dout + b * t * outputs, lda: outputs, c: gramOutput, ldc: t)
-            normsSquared[b] += Self.onesShiftedInnerProduct(gramInput, gramOutput, size: t)
+            normsSquared[b] += GhostNorm.squaredNorm(input: input + b * t * inputs, inputs: inputs,
+                                                     outputGradient: dout + b * t * outputs, outputs: outputs, length: t)
         }
         let count = batch * t * outputs
         let kept: UnsafeMutablePointer<S>

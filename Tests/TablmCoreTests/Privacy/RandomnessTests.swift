@@ -56,8 +56,18 @@ final class RandomnessTests: XCTestCase {
         XCTAssertNotEqual((0..<4).map { _ in parent.next() }, (0..<4).map { _ in child.next() })
     }
 
-    /// The eight-blocks-at-once path gives exactly the stream of `next()`, from any position.
+    /// The bulk path (OpenSSL's ChaCha20) gives exactly the stream of `next()` (the Swift block
+    /// function), from any position, and the RFC 8439 block at counter 1.
     func testFillMatchesNext() {
+        let key: [UInt32] = [0x0302_0100, 0x0706_0504, 0x0b0a_0908, 0x0f0e_0d0c, 0x1312_1110, 0x1716_1514, 0x1b1a_1918, 0x1f1e_1d1c]
+        var rfc = ChaCha20Generator(key: key, counter: 1, nonce: [0x0900_0000, 0x4a00_0000, 0x0000_0000])
+        let block = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 16)
+        defer { block.deallocate() }
+        rfc.fill(block)
+        XCTAssertEqual(block[0], 0x1559_3bd1_e4e7_f110)
+        XCTAssertEqual(block[3], 0x4e6c_d4c3_9aaa_2204)
+        XCTAssertEqual(block[7], 0x4e3c_50a2_e883_d0cb)
+
         var a = ChaCha20Generator(insecureSeed: 9), b = a
         for _ in 0..<3 { XCTAssertEqual(a.next(), b.next()) }
         let words = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 333)
