@@ -2,8 +2,9 @@ import CBLAS
 import RealModule
 
 /// The number type a model computes in: Float for real work, Double for the gradient check (whose
-/// finite differences need the precision). Matrix products go to OpenBLAS (sgemm / dgemm).
-public protocol ModelScalar: BinaryFloatingPoint, Real, SIMDScalar, Sendable where Self.RawSignificand: FixedWidthInteger {
+/// finite differences need the precision). Matrix products go to OpenBLAS (sgemm / dgemm); the
+/// ghost-norm kernel works on SIMD vectors of it (hence SIMDScalar, and the Codable its vectors need).
+public protocol ModelScalar: BinaryFloatingPoint, Real, SIMDScalar, Codable, Sendable where Self.RawSignificand: FixedWidthInteger {
     /// C = alpha · op(A) · op(B) + beta · C, row-major, as CBLAS's gemm.
     static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self,
                      a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int, beta: Self,

@@ -15,16 +15,8 @@ enum AttentionKernel {
                        a: q, lda: 3 * c, b: k, ldb: 3 * c, beta: 0, c: p, ldc: t)
                 for i in 0..<t {
                     let row = p + i * t
-                    var maximum = -S.infinity
-                    for j in 0...i where row[j] > maximum { maximum = row[j] }
-                    var sum: S = 0
-                    for j in 0...i {
-                        row[j] = S.exp(row[j] - maximum)
-                        sum += row[j]
-                    }
-                    let inverse = 1 / sum
-                    for j in 0...i { row[j] *= inverse }
-                    for j in (i + 1)..<t { row[j] = 0 }
+                    SoftmaxKernel.normalize(row, count: i + 1)
+                    (row + i + 1).update(repeating: 0, count: t - i - 1)
                 }
                 S.gemm(transposeA: false, transposeB: false, m: t, n: hs, k: t, alpha: 1,
                        a: p, lda: t, b: v, ldb: 3 * c, beta: 0, c: out + b * t * c + h * hs, ldc: c)

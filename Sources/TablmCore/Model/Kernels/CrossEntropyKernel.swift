@@ -6,15 +6,7 @@ enum CrossEntropyKernel {
                                         targets: UnsafePointer<Int32>, weights: UnsafePointer<S>, rows: Int, vocabulary v: Int) {
         for row in 0..<rows {
             let z = logits + row * v
-            var maximum = -S.infinity
-            for i in 0..<v where z[i] > maximum { maximum = z[i] }
-            var sum: S = 0
-            for i in 0..<v {
-                z[i] = S.exp(z[i] - maximum)
-                sum += z[i]
-            }
-            let inverse = 1 / sum
-            for i in 0..<v { z[i] *= inverse }
+            SoftmaxKernel.normalize(z, count: v)
             losses[row] = weights[row] == 0 ? 0 : -S.log(z[Int(targets[row])])
         }
     }
