@@ -73,6 +73,7 @@ struct BenchCommand: ParsableCommand {
         print(String(format: "  of which Gaussian noise       %7.1f ms", result.noiseMilliseconds))
         print(String(format: "DP step / non-private step      %7.2f (median of %d paired rounds; %.2f to %.2f)", result.dpRatio, rounds,
                      result.dpRatioRange[0], result.dpRatioRange[1]))
+        print(String(format: "  fastest DP round / fastest plain round %.2f", result.dpRatioOfFastest))
         if let sampling {
             print(String(format: "sampling, KV cache, batch %d:   unconstrained %.0f tokens/s, %.0f rows/s (%.0f%% valid)",
                          sampling.batch, sampling.unconstrainedTokensPerSecond, sampling.unconstrainedRowsPerSecond,

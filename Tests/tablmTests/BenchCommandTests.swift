@@ -11,7 +11,7 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let training = try XCTUnwrap(report["training"] as? [String: Any])
-        for key in ["gemmGFLOPS", "trainTokensPerSecond", "trainGFLOPS", "stepMilliseconds", "dpStepMilliseconds", "dpTokensPerSecond", "dpRatio"] {
+        for key in ["gemmGFLOPS", "trainTokensPerSecond", "trainGFLOPS", "stepMilliseconds", "dpStepMilliseconds", "dpTokensPerSecond", "dpRatio", "dpRatioOfFastest"] {
             XCTAssertGreaterThan(try XCTUnwrap(training[key] as? Double), 0, key)
         }
         XCTAssertEqual(training["workers"] as? Int, 2)

@@ -19,15 +19,23 @@ struct GaussianNoise {
             streams.withUnsafeMutableBufferPointer { streams in
                 Parallel.forEach(parts) { part in
                     let words = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: chunk)
-                    defer { words.deallocate() }
+                    let normals = UnsafeMutableBufferPointer<Double>.allocate(capacity: chunk)
+                    defer { words.deallocate(); normals.deallocate() }
                     var used = chunk
                     func word() -> UInt64 {
                         if used == chunk { streams[part].fill(words); used = 0 }
                         defer { used += 1 }
                         return words[used]
                     }
-                    for j in (part * slice)..<min(n, (part + 1) * slice) {
-                        gradients[j] = Float((Double(gradients[j]) + standardDeviation * tables.sample(word)) * scale)
+                    // Draws first, then one element-wise pass the compiler vectorises.
+                    var j = part * slice
+                    let end = min(n, (part + 1) * slice)
+                    while j < end {
+                        let count = min(chunk, end - j)
+                        for i in 0..<count { normals[i] = tables.sample(word) }
+                        let target = gradients.baseAddress! + j
+                        for i in 0..<count { target[i] = Float((Double(target[i]) + standardDeviation * normals[i]) * scale) }
+                        j += count
                     }
                 }
             }
