@@ -8,7 +8,7 @@ struct AccountantFixture: Decodable {
         var sample_rate: Double
         var steps: Int
         var delta: Double
-        /// RdpAccountant at integer orders 2 … 256.
+        /// RdpAccountant at integer orders 2 … 256 (`orders`).
         var epsilon: Double
         /// PLDAccountant, connect-the-dots, discretisation 1e-4.
         var pld_epsilon: Double
@@ -25,6 +25,9 @@ struct AccountantFixture: Decodable {
 
     var values: [Point]
     var composed: [Point]
+
+    /// The RDP orders the fixture's `epsilon` values were computed at (dp_accounting's integer orders).
+    static let orders = (2...256).map(Double.init)
 
     private static func decoded() throws -> AccountantFixture {
         let url = Fixtures.repositoryRoot.appendingPathComponent("Tests/Fixtures/accountant-values.json")

@@ -63,7 +63,7 @@ final class GroupBalancedSamplingTests: XCTestCase {
         let points = try AccountantFixture.loadComposed()
         XCTAssertGreaterThanOrEqual(points.count, 2)
         for point in points {
-            let rdp = RDPAccountant.epsilon(history: point.history, delta: point.delta, orders: (2...256).map(Double.init))
+            let rdp = RDPAccountant.epsilon(history: point.history, delta: point.delta, orders: AccountantFixture.orders)
             XCTAssertEqual(rdp, point.epsilon, accuracy: point.epsilon * 1e-6, point.label)
             var accountant = PrivacyAccountant(method: .pld)
             point.history.forEach { accountant.record($0) }

@@ -17,7 +17,7 @@ final class RDPAccountantTests: XCTestCase {
         let points = try AccountantFixture.load()
         XCTAssertGreaterThanOrEqual(points.count, 6)
         for point in points {
-            let ours = RDPAccountant.epsilon(history: point.history, delta: point.delta, orders: (2...256).map(Double.init))
+            let ours = RDPAccountant.epsilon(history: point.history, delta: point.delta, orders: AccountantFixture.orders)
             XCTAssertEqual(ours, point.epsilon, accuracy: point.epsilon * 1e-6, point.label)
         }
     }
