@@ -3,15 +3,16 @@ import Foundation
 import TablmCore
 
 extension FinetuneCommand {
-    /// `finetune --dp`: DP-SGD with an accountant; see PrivateFineTuner for the mechanism.
+    /// `finetune --dp`: the marginal prior (unless `--prior none`), training on its pseudo rows, then
+    /// DP-SGD on the real rows, every mechanism an event of one accountant (`PrivacyBudgetPlan`); see
+    /// AIMMechanism and PrivateFineTuner for the mechanisms.
     func runPrivate() throws {
         var serializer = try rowText.load()
         var record = TrainingRecord()
         let model: GPT2<Float>
         let tokenizer: Tokenizer
         var startStep = 0
-        var accountant = PrivacyAccountant(method: privacy.accountant)
-        var resumedBalance: GroupBalancedSampling?
+        var resumed: PrivacyRecord?
         if let resume {
             let checkpoint = try Checkpoint.load(folder: resume)
             guard let previous = checkpoint.record.privacy else {
@@ -25,31 +26,20 @@ extension FinetuneCommand {
             guard privacy.balanceGroups == (previous.balance != nil) else {
                 throw ValidationError("--balance-groups must be given on --resume exactly when the run began with it (\(resume) was \(previous.balance == nil ? "not " : "")balanced)")
             }
-            resumedBalance = previous.balance
-            if let release = previous.balance?.countRelease { accountant.record(release) }
-            accountant.record(noiseMultiplier: previous.noiseMultiplier, sampleRate: previous.sampleRate, steps: startStep)
+            resumed = previous
         } else {
             tokenizer = try privateTokenizer(serializer)
             model = try makeModel(tokenizer: tokenizer, serializer: serializer, rows: nil, record: &record)
-            if initFrom != nil { log("note: --init must come from public data; the guarantee covers only the rows of --data") }
+            if initFrom != nil { log("note: --init-from must come from public data; the guarantee covers only the rows of --data") }
         }
         try requirePublicSchema(serializer.schema)
-        // A schema estimated under DP has spent part of the budget: training gets the rest.
-        let schemaCost = serializer.schema.privacyCost ?? PrivacyCost(epsilon: 0, delta: 0)
-        let trainingDelta = privacy.delta - schemaCost.delta
-        guard trainingDelta > 0 else {
-            throw ValidationError("--delta \(privacy.delta) is used up by the schema's estimation (delta \(schemaCost.delta)); raise --delta")
-        }
-        let trainingTarget = privacy.epsilon.map { $0 - schemaCost.epsilon }
-        if let trainingTarget, trainingTarget <= 0 {
-            throw ValidationError("--epsilon \(privacy.epsilon!) is used up by the schema's estimation (epsilon \(schemaCost.epsilon)); raise --epsilon")
-        }
+        var plan = try resumed.map { try PrivacyBudgetPlan(record: $0, steps: startStep) }
+            ?? PrivacyBudgetPlan(method: privacy.accountant, targetEpsilon: privacy.epsilon, delta: privacy.delta, schemaCost: serializer.schema.privacyCost)
         if serializer.schema.source == .dp {
-            log(String(format: "privacy budget: schema (ε = %.4g, δ = %.2g) + training (ε %@, δ = %.2g)", schemaCost.epsilon, schemaCost.delta,
-                       trainingTarget.map { String(format: "≤ %.4g", $0) } ?? "from σ", trainingDelta))
+            log(String(format: "privacy budget: schema (ε = %.4g, δ = %.2g) + training (ε %@, δ = %.2g)", plan.schemaCost.epsilon, plan.schemaCost.delta,
+                       plan.mechanismEpsilon.map { String(format: "≤ %.4g", $0) } ?? "from σ", plan.mechanismDelta))
         }
         let table = try TableData.read(path: data, schema: serializer.schema, fitRows: true)
-        let batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: model.config.contextLength)
         var generator: ChaCha20Generator
         if let insecureSeed = privacy.insecureSeed {
             log("warning: --insecure-seed makes the noise predictable; the privacy guarantee does not hold for this run")
@@ -57,69 +47,118 @@ extension FinetuneCommand {
         } else {
             generator = ChaCha20Generator()
         }
-        let balance = try resumedBalance ?? groupBalance(rows: table.rows, schema: serializer.schema, generator: &generator)
-        if let balance, resumedBalance == nil { accountant.record(balance.countRelease) }
-        let prior = balance.map { [$0.countRelease] } ?? []
-        let sampleRate = balance?.maxRate ?? min(1, Double(privacy.expectedBatchSize) / Double(table.rows.count))
+        let balance = try resumed?.balance ?? groupBalance(rows: table.rows, schema: serializer.schema, generator: &generator)
+        if let balance, resumed == nil { plan.record([balance.countRelease]) }
+        var priorRecord = resumed?.prior
+        let usesPrior = resumed == nil && priorOptions.prior == .aim
+        if usesPrior {
+            priorRecord = try learnPrior(rows: table.rows, model: model, tokenizer: tokenizer, serializer: serializer, plan: &plan, generator: &generator)
+        }
+        // The whole budget went to the prior: no DP-SGD.
+        let dpSteps = usesPrior && priorOptions.priorShare == 1 ? 0 : steps
+        let batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: model.config.contextLength)
+        let sampleRate = resumed?.sampleRate ?? balance?.maxRate ?? min(1, Double(privacy.expectedBatchSize) / Double(table.rows.count))
         let sigma: Double
-        if let noiseMultiplier = privacy.noiseMultiplier {
+        if let previous = resumed {
+            sigma = previous.noiseMultiplier
+        } else if let noiseMultiplier = privacy.noiseMultiplier {
             sigma = noiseMultiplier
+        } else if dpSteps == 0 {
+            sigma = 0
         } else {
-            guard let calibrated = PrivacyAccountant.calibrate(targetEpsilon: trainingTarget!, delta: trainingDelta, sampleRate: sampleRate,
-                                                               steps: steps, method: privacy.accountant, prior: prior) else {
-                throw ValidationError("epsilon \(trainingTarget!) cannot be reached in \(steps) steps at sampling rate \(sampleRate)\(balance == nil ? "" : " after the group counts' release")")
+            guard let calibrated = plan.calibrateTraining(sampleRate: sampleRate, steps: dpSteps) else {
+                throw ValidationError("epsilon \(privacy.epsilon!) cannot be reached in \(dpSteps) steps at sampling rate \(sampleRate)\(plan.accountant.history.isEmpty ? "" : " after what the prior and count releases spent")")
             }
             sigma = calibrated
         }
         if privacy.delta >= 1 / Double(table.rows.count) {
             log("warning: delta \(privacy.delta) is not below 1/rows = \(1 / Double(table.rows.count)); a smaller delta is safer")
         }
-        var settings = DPSettings(noiseMultiplier: sigma, sampleRate: sampleRate, steps: steps)
+        var settings = DPSettings(noiseMultiplier: sigma, sampleRate: sampleRate, steps: dpSteps)
         settings.clipNorm = clip
         settings.microBatch = privacy.microBatch
-        settings.learningRate = lr
+        settings.learningRate = lr ?? (priorRecord == nil ? Self.defaultLearningRate : Self.defaultLearningRateAfterPrior)
         settings.warmupSteps = warmup
         settings.adam.weightDecay = weightDecay
         settings.seed = seed
         settings.workers = workers
         settings.balance = balance
         let tuner = PrivateFineTuner(model: model, batcher: batcher, rows: table.rows, settings: settings, generator: generator,
-                                     accountant: accountant, fairness: try fairnessRegularizer(model: model, serializer: serializer, tokenizer: tokenizer))
+                                     accountant: plan.accountant, fairness: try fairnessRegularizer(model: model, serializer: serializer, tokenizer: tokenizer))
         if let resume, try Checkpoint.restoreOptimizer(folder: resume, into: tuner.optimizer) == false {
             log("warning: \(resume) has no optimizer state; AdamW restarts from zero moments")
         }
-        var planned = PrivacyAccountant(method: privacy.accountant)
-        prior.forEach { planned.record($0) }
-        planned.record(noiseMultiplier: sigma, sampleRate: sampleRate, steps: steps)
-        log(String(format: "finetune --dp: %d parameters; sampling rate q = %.5f%@ (expected %d rows a step), noise multiplier σ = %.4f, clip C = %.3g, %d steps: (ε = %.4f, δ = %.1e) when done; OpenBLAS %@",
-                   model.parameterCount, sampleRate, balance == nil ? "" : ", the largest group's, charged every step", Int((balance?.expectedBatchSize ?? Double(privacy.expectedBatchSize)).rounded()), sigma, clip, steps,
-                   planned.epsilon(delta: trainingDelta) + schemaCost.epsilon, privacy.delta, BLASInfo.coreName))
+        let remaining = PrivacyAccountant.Segment(noiseMultiplier: sigma, sampleRate: sampleRate, steps: max(dpSteps - startStep, 0))
+        if dpSteps > 0 {
+            log(String(format: "finetune --dp: %d parameters; sampling rate q = %.5f%@ (expected %d rows a step), noise multiplier σ = %.4f, clip C = %.3g, %d steps, lr %.2e: (ε = %.4f, δ = %.1e) when done; OpenBLAS %@",
+                       model.parameterCount, sampleRate, balance == nil ? "" : ", the largest group's, charged every step", Int((balance?.expectedBatchSize ?? Double(privacy.expectedBatchSize)).rounded()), sigma, clip, dpSteps,
+                       settings.learningRate, plan.epsilon(adding: [remaining]), privacy.delta, BLASInfo.coreName))
+        }
         record.schedule = tuner.schedule
         record.seed = seed
         record.batchSize = privacy.expectedBatchSize
         var recordedEpsilon: Double?
-        try tuner.run(startStep: startStep, delta: trainingDelta, reportEvery: max(1, steps / 50), progress: { p in
-            log(String(format: "step %d/%d  ε spent %.4f (δ = %.1e)  %.2f steps/s", p.step, p.totalSteps, p.epsilon + schemaCost.epsilon,
-                       privacy.delta, p.stepsPerSecond))
-        }, checkpoint: { step in
+        func save(step: Int, accountant: PrivacyAccountant) throws {
             record.steps = step
-            var guarantee = PrivacyRecord(epsilon: tuner.accountant.epsilon(delta: trainingDelta) + schemaCost.epsilon, delta: privacy.delta,
-                                          noiseMultiplier: sigma, sampleRate: sampleRate, clipNorm: clip, accountant: privacy.accountant.rawValue)
+            var guarantee = plan.privacyRecord(accountant: accountant, noiseMultiplier: sigma, sampleRate: sampleRate, clipNorm: clip)
             guarantee.balance = balance
-            if serializer.schema.source == .dp {
-                guarantee.schemaEpsilon = schemaCost.epsilon
-                guarantee.schemaDelta = schemaCost.delta
-            }
+            guarantee.prior = priorRecord
             record.privacy = guarantee
             recordedEpsilon = guarantee.epsilon
             try Checkpoint(model: model, tokenizer: tokenizer, schema: serializer.schema, template: serializer.template, record: record)
                 .save(to: output, optimizer: tuner.optimizer)
-        })
+        }
+        if dpSteps == 0 {
+            log("finetune --dp: --prior-share 1 gives the whole budget to the prior; no DP-SGD steps")
+            try save(step: 0, accountant: plan.accountant)
+        }
+        try tuner.run(startStep: startStep, delta: plan.mechanismDelta, reportEvery: max(1, dpSteps / 50), progress: { p in
+            log(String(format: "step %d/%d  ε spent %.4f (δ = %.1e)  %.2f steps/s", p.step, p.totalSteps, p.epsilon + plan.schemaCost.epsilon,
+                       privacy.delta, p.stepsPerSecond))
+        }, checkpoint: { step in try save(step: step, accountant: tuner.accountant) })
         // The last checkpoint of this run recorded the ε spent; PLD takes a fraction of a second to recompute it.
-        let spent = recordedEpsilon ?? tuner.accountant.epsilon(delta: trainingDelta) + schemaCost.epsilon
-        log(String(format: "finetune --dp: (ε = %.4f, δ = %.1e)-DP for each row of %@ (%@ accountant%@); checkpoint -> %@",
-                   spent, privacy.delta, data, privacy.accountant.rawValue.uppercased(),
+        let spent = recordedEpsilon ?? tuner.accountant.epsilon(delta: plan.mechanismDelta) + plan.schemaCost.epsilon
+        log(String(format: "finetune --dp: (ε = %.4f, δ = %.1e)-DP for each row of %@ (%@ accountant%@%@); checkpoint -> %@",
+                   spent, privacy.delta, data, privacy.accountant.rawValue.uppercased(), priorRecord == nil ? "" : ", marginal prior included",
                    serializer.schema.source == .dp ? ", schema estimation included" : "", output))
+    }
+
+    static let defaultLearningRate = 1e-3
+    /// DP-SGD after the prior refines a model that already fits the marginals: a smaller step keeps
+    /// what the prior gave (the marginal-prior ablation in docs/marginal-prior.md).
+    static let defaultLearningRateAfterPrior = 2e-4
+
+    /// The prior's release, then non-private training on its pseudo rows (post-processing of the
+    /// noisy marginals: no privacy cost, so the loss may be printed).
+    private func learnPrior(rows: [Row], model: GPT2<Float>, tokenizer: Tokenizer, serializer: RowSerializer, plan: inout PrivacyBudgetPlan,
+                            generator: inout ChaCha20Generator) throws -> PriorRecord {
+        let release = try priorOptions.release(rows: rows, schema: serializer.schema, plan: &plan, share: priorOptions.priorShare, generator: &generator)
+        var sampler = SplitMix64(seed: seed, stream: 0x9A10)
+        let count = priorOptions.priorRows ?? release.noisyRowCount
+        let pseudo = release.pseudoRows(count: count, using: &sampler)
+        if priorOptions.priorSteps > 0 {
+            var settings = FineTuneSettings()
+            settings.steps = priorOptions.priorSteps
+            settings.batchSize = priorOptions.priorBatchSize
+            settings.learningRate = priorOptions.priorLr
+            settings.warmupSteps = warmup
+            settings.seed = seed
+            settings.evaluateEvery = 0
+            settings.adam.weightDecay = weightDecay
+            settings.workers = workers
+            let batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: pseudo, context: model.config.contextLength)
+            let tuner = FineTuner(model: model, batcher: batcher, train: pseudo, heldOut: [], settings: settings)
+            let reportEvery = max(1, settings.steps / 20)
+            let started = DispatchTime.now().uptimeNanoseconds
+            log("prior training: \(count) pseudo rows, \(settings.steps) steps of \(settings.batchSize) rows (no privacy cost: the rows are drawn from the noisy marginals' fit)")
+            try tuner.run(progress: { p in
+                guard p.step % reportEvery == 0 || p.step == settings.steps else { return }
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                log(String(format: "prior step %d/%d  loss %.4f  lr %.2e  %.0f tok/s  ETA %.0f s", p.step, p.totalSteps, p.loss, p.learningRate,
+                           p.tokensPerSecond, elapsed / Double(p.step) * Double(p.totalSteps - p.step)))
+            })
+        }
+        return release.record(share: priorOptions.priorShare, pseudoRows: count, steps: priorOptions.priorSteps)
     }
 
     /// --balance-groups: the sensitive column's group counts, released with Gaussian noise (the caller

@@ -31,6 +31,7 @@ struct FinetuneCommand: ParsableCommand {
 
     @OptionGroup var rowText: RowTextOptions
     @OptionGroup(title: "Differential privacy") var privacy: PrivacyOptions
+    @OptionGroup(title: "Marginal prior (with --dp)") var priorOptions: PriorOptions
 
     @Option(help: "Training table (CSV).")
     var data: String
@@ -50,7 +51,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Context length in tokens (default: the longest row the schema allows).") var context: Int?
     @Option(help: "Optimizer steps in total.") var steps = 300
     @Option(help: "Rows per step.") var batchSize = 32
-    @Option(help: "Peak learning rate.") var lr = 1e-3
+    @Option(help: "Peak learning rate (default 1e-3; 2e-4 for DP-SGD after the marginal prior).") var lr: Double?
     @Option(help: "Warmup steps.") var warmup = 20
     @Option(help: "AdamW weight decay (matrices only).") var weightDecay = 0.1
     @Option(help: "Clip the gradient to this L2 norm.") var clip = 1.0
@@ -107,7 +108,7 @@ struct FinetuneCommand: ParsableCommand {
         var settings = FineTuneSettings()
         settings.steps = steps
         settings.batchSize = batchSize
-        settings.learningRate = lr
+        settings.learningRate = lr ?? Self.defaultLearningRate
         settings.warmupSteps = warmup
         settings.clipNorm = clip
         settings.seed = seed

@@ -6,7 +6,7 @@ struct Tablm: ParsableCommand {
         commandName: "tablm",
         abstract: "Fine-tune small GPT-2-style models on tables; sample private, fair, schema-valid rows.",
         subcommands: [SchemaCommand.self, SerializeCommand.self, ParseCommand.self, TokenizerCommand.self, TokenizeCommand.self,
-                      FinetuneCommand.self, GenerateCommand.self, InspectCommand.self, BenchCommand.self, PrivacyCommand.self, EvaluateCommand.self,
+                      FinetuneCommand.self, PriorCommand.self, GenerateCommand.self, InspectCommand.self, BenchCommand.self, PrivacyCommand.self, EvaluateCommand.self,
                       SweepCommand.self]
     )
 

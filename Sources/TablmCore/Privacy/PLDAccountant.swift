@@ -16,8 +16,8 @@ public enum PLDAccountant {
     }
 
     static func epsilon(history: [PrivacyAccountant.Segment], delta: Double, discretization: Double, chargeRounding: Bool) -> Double {
-        guard history.contains(where: { $0.steps > 0 && $0.sampleRate > 0 }) else { return 0 }
-        if history.contains(where: { $0.steps > 0 && $0.sampleRate > 0 && $0.noiseMultiplier == 0 }) { return .infinity }
+        guard history.contains(where: \.isActive) else { return 0 }
+        if history.contains(where: { $0.isActive && $0.kind == .sampledGaussian && $0.noiseMultiplier == 0 }) { return .infinity }
         var d = discretization
         while true {
             if let epsilon = composedEpsilon(history: history, delta: delta, discretization: d, chargeRounding: chargeRounding) { return epsilon }
@@ -27,10 +27,16 @@ public enum PLDAccountant {
 
     static func composed(history: [PrivacyAccountant.Segment], order: SampledGaussianPair.Order,
                          discretization d: Double, chargeRounding: Bool = true) -> PrivacyLossDistribution? {
-        let parts = history.filter { $0.steps > 0 && $0.sampleRate > 0 }.map { segment in
-            (distribution: PrivacyLossDistribution(pair: SampledGaussianPair(sigma: segment.noiseMultiplier, sampleRate: segment.sampleRate,
-                                                                             order: order), discretization: d),
-             times: segment.steps)
+        let parts = history.filter(\.isActive).map { segment in
+            switch segment.kind {
+            case .sampledGaussian:
+                return (distribution: PrivacyLossDistribution(pair: SampledGaussianPair(sigma: segment.noiseMultiplier, sampleRate: segment.sampleRate,
+                                                                                        order: order), discretization: d),
+                        times: segment.steps)
+            case .exponential:
+                // Randomized response is symmetric: both orders have the same distribution.
+                return (distribution: PrivacyLossDistribution(pureEpsilon: segment.epsilon!, discretization: d), times: segment.steps)
+            }
         }
         return PrivacyLossDistribution.compose(parts, chargeRounding: chargeRounding)
     }

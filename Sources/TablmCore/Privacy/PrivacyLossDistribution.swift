@@ -51,6 +51,18 @@ struct PrivacyLossDistribution {
         self.masses = masses
     }
 
+    /// The dominating pair of every ε-DP mechanism, randomized response (Kairouz, Oh & Viswanath 2015):
+    /// loss +ε with P-mass e^ε/(1+e^ε), −ε with 1/(1+e^ε); dp_accounting's RandomizedResponseDpEvent
+    /// with two buckets and noise 2/(1+e^ε). Losses are rounded up to the grid (pessimistic).
+    init(pureEpsilon epsilon: Double, discretization d: Double) {
+        let high = Int((epsilon / d).rounded(.up)), low = Int((-epsilon / d).rounded(.up))
+        var masses = [Double](repeating: 0, count: high - low + 1)
+        let p = 1 / (1 + exp(-epsilon))
+        masses[high - low] += p
+        masses[0] += 1 - p
+        self.init(discretization: d, lowerIndex: low, masses: masses, infinityMass: 0)
+    }
+
     init(discretization: Double, lowerIndex: Int, masses: [Double], infinityMass: Double) {
         self.discretization = discretization
         self.lowerIndex = lowerIndex

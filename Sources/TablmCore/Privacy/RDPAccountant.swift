@@ -22,6 +22,15 @@ public enum RDPAccountant {
         return logA / (alpha - 1)
     }
 
+    /// RDP at order α of one run of a segment's mechanism: the sampled Gaussian's, or α·ε²/8 for the
+    /// exponential mechanism (ε²/8-zCDP, Cesar & Rogers 2021).
+    public static func rdp(of segment: PrivacyAccountant.Segment, order alpha: Double) -> Double {
+        switch segment.kind {
+        case .sampledGaussian: return rdp(sampleRate: segment.sampleRate, noiseMultiplier: segment.noiseMultiplier, order: alpha)
+        case .exponential: return alpha * (segment.rho ?? .infinity)
+        }
+    }
+
     /// log A_α = log Σ_k C(α,k) (1−q)^{α−k} q^k exp((k² − k) / (2σ²)).
     static func logAInteger(q: Double, sigma: Double, alpha: Int) -> Double {
         var logA = -Double.infinity
@@ -79,7 +88,7 @@ public enum RDPAccountant {
     /// ε of a history of (σ, q, steps) segments, at δ.
     public static func epsilon(history: [PrivacyAccountant.Segment], delta: Double, orders: [Double] = defaultOrders) -> Double {
         let totals = orders.map { alpha in
-            history.reduce(0.0) { $0 + Double($1.steps) * rdp(sampleRate: $1.sampleRate, noiseMultiplier: $1.noiseMultiplier, order: alpha) }
+            history.reduce(0.0) { $0 + Double($1.steps) * rdp(of: $1, order: alpha) }
         }
         return epsilon(rdp: totals, orders: orders, delta: delta).epsilon
     }

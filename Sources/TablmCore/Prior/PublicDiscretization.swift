@@ -1,0 +1,148 @@
+import Foundation
+
+/// Each column's cells for the marginal prior, from the public schema alone (never from rows, so the
+/// domain itself reveals nothing): categories as listed, integers of a small range one cell per value,
+/// other numbers in bins over the declared range — log-spaced when the range starts at 0 and spans three
+/// or more orders of magnitude (money amounts, counts), with 0 its own cell — and a last cell for
+/// missing where the column allows it.
+public struct ColumnCells: Sendable, Equatable {
+    public enum Layout: Sendable, Equatable {
+        case categories([String])
+        /// Bins of numbers in units (see `FixedPoint`): bin i holds [edges[i], edges[i+1]), the last
+        /// one [edges.last, upper].
+        case bins(edges: [Int64], upper: Int64, logarithmic: Bool)
+    }
+
+    public let layout: Layout
+    public let allowsMissing: Bool
+
+    /// Cells of the column, missing included.
+    public var count: Int {
+        switch layout {
+        case .categories(let names): return names.count + (allowsMissing ? 1 : 0)
+        case .bins(let edges, _, _): return edges.count + (allowsMissing ? 1 : 0)
+        }
+    }
+
+    /// The missing cell (the last), when the column allows it.
+    public var missingCell: Int? { allowsMissing ? count - 1 : nil }
+
+    /// The cell of a value of the column. Rows are fitted to the schema before they get here, so every
+    /// value has a cell; an out-of-range number goes to the nearest end.
+    public func cell(of value: Cell) -> Int {
+        switch (value, layout) {
+        case (.missing, _):
+            return missingCell ?? 0
+        case (.category(let name), .categories(let names)):
+            return names.firstIndex(of: name) ?? (missingCell ?? 0)
+        case (.number(let units), .bins(let edges, _, _)):
+            // The last edge ≤ units.
+            var low = 0, high = edges.count - 1
+            if units < edges[0] { return 0 }
+            while low < high {
+                let middle = (low + high + 1) / 2
+                if edges[middle] <= units { low = middle } else { high = middle - 1 }
+            }
+            return low
+        default:
+            return missingCell ?? 0
+        }
+    }
+
+    /// A value of cell `index`: the category, missing, or a number drawn uniformly among the column's
+    /// values (at its precision) inside the bin.
+    public func value<G: RandomNumberGenerator>(ofCell index: Int, using generator: inout G) -> Cell {
+        if index == missingCell { return .missing }
+        switch layout {
+        case .categories(let names):
+            return .category(names[index])
+        case .bins(let edges, let upper, _):
+            let low = edges[index], high = index + 1 < edges.count ? edges[index + 1] - 1 : upper
+            return .number(low == high ? low : Int64.random(in: low...high, using: &generator))
+        }
+    }
+
+    /// A cell's label for logs and reports.
+    public func label(ofCell index: Int, decimals: Int) -> String {
+        if index == missingCell { return "(missing)" }
+        switch layout {
+        case .categories(let names): return names[index]
+        case .bins(let edges, let upper, _):
+            let high = index + 1 < edges.count ? edges[index + 1] - 1 : upper
+            let low = FixedPoint.format(units: edges[index], decimals: decimals)
+            return edges[index] == high ? low : "\(low)…\(FixedPoint.format(units: high, decimals: decimals))"
+        }
+    }
+}
+
+/// The whole table's cells: one `ColumnCells` per schema column.
+public struct PublicDiscretization: Sendable, Equatable {
+    /// Numbers of a range with at most this many values get one cell per value.
+    public static let defaultMaximumValueCells = 128
+    /// Bins of other numeric columns.
+    public static let defaultBins = 32
+    /// Columns with more cells than this cannot be measured (a marginal would be mostly noise).
+    public static let maximumColumnCells = 4096
+
+    public let columns: [ColumnCells]
+    public let names: [String]
+
+    public var sizes: [Int] { columns.map(\.count) }
+
+    public init(schema: Schema, maximumValueCells: Int = defaultMaximumValueCells, bins: Int = defaultBins) throws {
+        precondition(maximumValueCells >= 1 && bins >= 2)
+        names = schema.columnNames
+        columns = try schema.columns.map { column in
+            let cells: ColumnCells
+            switch column.kind {
+            case .categorical:
+                guard let categories = column.categories, !categories.isEmpty else {
+                    throw InputError("the marginal prior needs the categories of '\(column.name)' in the schema; it lists none")
+                }
+                cells = ColumnCells(layout: .categories(categories), allowsMissing: column.allowsMissing)
+            case .integer, .real:
+                guard column.min != nil, column.max != nil else {
+                    throw InputError("the marginal prior needs the range of '\(column.name)' in the schema (min and max)")
+                }
+                let range = column.unitRange
+                cells = ColumnCells(layout: Self.bins(range: range, maximumValueCells: maximumValueCells, bins: bins),
+                                    allowsMissing: column.allowsMissing)
+            }
+            guard cells.count <= Self.maximumColumnCells else {
+                throw InputError("column '\(column.name)' has \(cells.count) cells in its public domain, more than the marginal prior can measure (\(Self.maximumColumnCells)); merge categories or use --prior none")
+            }
+            return cells
+        }
+    }
+
+    /// Bin edges over [lower, upper] (units).
+    static func bins(range: ClosedRange<Int64>, maximumValueCells: Int, bins: Int) -> ColumnCells.Layout {
+        let lower = range.lowerBound, upper = range.upperBound
+        let values = Double(upper) - Double(lower) + 1
+        if values <= Double(maximumValueCells) {
+            return .bins(edges: Array(lower...upper), upper: upper, logarithmic: false)
+        }
+        var edges: [Int64]
+        let logarithmic = lower == 0 && Double(upper) >= 1000
+        if logarithmic {
+            // 0 alone, then bins - 1 geometric bins over [1, upper].
+            edges = [0] + (0..<(bins - 1)).map { i in Int64(pow(Double(upper), Double(i) / Double(bins - 1)).rounded(.down)) }
+        } else {
+            edges = (0..<bins).map { i in lower + Int64((Double(i) / Double(bins) * values).rounded(.down)) }
+        }
+        // Strictly increasing: coarse geometric steps near 1 coincide.
+        var unique: [Int64] = []
+        for edge in edges where unique.last.map({ edge > $0 }) ?? true { unique.append(edge) }
+        return .bins(edges: unique, upper: upper, logarithmic: logarithmic)
+    }
+
+    /// A row's cells.
+    public func cells(of row: Row) -> [Int32] {
+        zip(columns, row).map { Int32($0.cell(of: $1)) }
+    }
+
+    /// A row drawn inside the given cells.
+    public func row<G: RandomNumberGenerator>(cells: UnsafeBufferPointer<Int32>, using generator: inout G) -> Row {
+        zip(columns, cells).map { $0.value(ofCell: Int($1), using: &generator) }
+    }
+}

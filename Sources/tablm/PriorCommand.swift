@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import TablmCore
+
+struct PriorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prior",
+        abstract: "Write the marginal prior's pseudo rows (AIM under DP) as CSV, without a language model.",
+        discussion: """
+        The same prior finetune --dp learns from, at the whole --epsilon: the public schema's \
+        discretisation, 1-way marginals and AIM's rounds measured with the Gaussian mechanism, a graphical \
+        model fitted to the noisy marginals, and rows drawn from it. Compare it with the full model \
+        through tablm evaluate.
+        """
+    )
+
+    @Option(help: "Public schema JSON (\"source\": \"public\").") var schema: String
+    @Option(help: "Private table (CSV).") var data: String
+    @Option(help: "Target epsilon.") var epsilon: Double
+    @Option(help: "Delta of the guarantee.") var delta = 1e-5
+    @Option(help: "Privacy accountant: pld or rdp.") var accountant: PrivacyAccountant.Method = .pld
+    @Option(help: "Rows to write (default: the prior's noisy total).") var rows: Int?
+    @Option(help: "Largest model of the prior, in cells.") var maxCells = AIMSettings().maximumModelCells
+    @Option(help: "Seed of the sampling of rows from the fitted model (post-processing; not the noise).") var seed: UInt64 = 0
+    @Option(help: "Seed the noise (tests only: the guarantee is void).") var insecureSeed: UInt64?
+    @Option(name: .shortAndLong, help: "Output CSV.") var output: String
+
+    func validate() throws {
+        guard epsilon > 0 else { throw ValidationError("--epsilon must be positive") }
+        guard delta > 0 && delta < 1 else { throw ValidationError("--delta must be in (0, 1)") }
+        if let rows, rows < 1 { throw ValidationError("--rows must be at least 1") }
+    }
+
+    func run() throws {
+        let schema = try SchemaFile.load(path: self.schema)
+        guard schema.source != .data else {
+            throw InputError("the schema says \"source\": \"data\": it was read off rows; the prior needs a public schema", at: SourceLocation(file: self.schema))
+        }
+        var plan = try PrivacyBudgetPlan(method: accountant, targetEpsilon: epsilon, delta: delta, schemaCost: schema.privacyCost)
+        let table = try TableData.read(path: data, schema: schema, fitRows: true)
+        var generator = insecureSeed.map { ChaCha20Generator(insecureSeed: $0) } ?? ChaCha20Generator()
+        if insecureSeed != nil { log("warning: --insecure-seed makes the noise predictable; the privacy guarantee does not hold for this run") }
+        var options = try PriorOptions.parse([])
+        options.priorMaxCells = maxCells
+        let release = try options.release(rows: table.rows, schema: schema, plan: &plan, share: 1, generator: &generator)
+        var sampler = SplitMix64(seed: seed)
+        let count = rows ?? release.noisyRowCount
+        let writer = try CSVRecordWriter(path: output, header: schema.columnNames)
+        for row in release.pseudoRows(count: count, using: &sampler) { try writer.write(RowDecoder.fields(of: row, schema: schema)) }
+        try writer.commit()
+        log(String(format: "prior: %d rows -> %@; (ε = %.4f, δ = %.1e)-DP for each row of %@ (%@ accountant)", count, output, plan.epsilon(), delta, data,
+                   accountant.rawValue.uppercased()))
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import TablmCore
+
+/// How a private run uses the marginal prior (`finetune --dp`, `tablm prior`).
+enum PriorKind: String, ExpressibleByArgument, CaseIterable {
+    /// AIM's adaptive selection and measurement of marginals, fitted by Private-PGM's estimator.
+    case aim
+    case none
+}
+
+struct PriorOptions: ParsableArguments {
+    @Option(help: "Marginal prior under --dp: aim (measure selected marginals with noise, train on pseudo rows drawn from their fit, then DP-SGD on the real rows) or none (DP-SGD alone).")
+    var prior: PriorKind = .aim
+
+    @Option(help: "Share of --epsilon the prior spends on its own (the rest goes to DP-SGD; the two are composed in one accountant).")
+    var priorShare = PriorOptions.defaultShare
+
+    @Option(help: "Pseudo rows drawn from the prior (default: as many as its noisy total).")
+    var priorRows: Int?
+
+    @Option(help: "Steps of (non-private) training on the pseudo rows before DP-SGD.")
+    var priorSteps = 2000
+
+    @Option(help: "Pseudo rows per prior step.")
+    var priorBatchSize = 64
+
+    @Option(help: "Peak learning rate on the pseudo rows.")
+    var priorLr = 1e-3
+
+    @Option(help: "Largest model of the prior, in cells of its junction tree's cliques (AIM's size cap).")
+    var priorMaxCells = AIMSettings().maximumModelCells
+
+    static let defaultShare = 0.5
+
+    func validate() throws {
+        guard priorShare > 0 && priorShare < 1 || priorShare == 1 else {
+            throw ValidationError("--prior-share must be in (0, 1] (got \(priorShare))")
+        }
+        if let priorRows, priorRows < 1 { throw ValidationError("--prior-rows must be at least 1") }
+        guard priorSteps >= 0, priorBatchSize >= 1, priorLr > 0 else { throw ValidationError("--prior-steps must be ≥ 0, --prior-batch-size ≥ 1, --prior-lr > 0") }
+        guard priorMaxCells >= 1 else { throw ValidationError("--prior-max-cells must be positive") }
+    }
+
+    var aimSettings: AIMSettings {
+        var settings = AIMSettings()
+        settings.maximumModelCells = priorMaxCells
+        return settings
+    }
+
+    /// Runs AIM with the plan's share of the budget, charges its events, and logs each round.
+    func release(rows: [Row], schema: Schema, plan: inout PrivacyBudgetPlan, share: Double,
+                 generator: inout ChaCha20Generator) throws -> MarginalPriorRelease {
+        guard let rho = plan.rho(share: share) else {
+            throw ValidationError("the marginal prior needs --epsilon (a budget to divide), not --noise-multiplier; or use --prior none")
+        }
+        let sigma = (Double(16 * schema.columns.count) / (2 * 0.9 * rho)).squareRoot()
+        guard sigma <= Self.largestOneWaySigma else {
+            throw ValidationError(String(format: "the prior's budget (ρ = %.3g zCDP, %.3g of ε) is too small even for the 1-way marginals: each cell would get noise σ = %.0f; raise --epsilon or --prior-share, or use --prior none", rho, share, sigma))
+        }
+        let started = DispatchTime.now().uptimeNanoseconds
+        log(String(format: "prior: AIM with ρ = %.4g (zCDP; %.3g of ε on its own); 1-way marginals of %d columns measured with σ = %.1f", rho, share, schema.columns.count, sigma))
+        let names = schema.columnNames
+        let release = try MarginalPriorRelease.release(rows: rows, schema: schema, rho: rho, settings: aimSettings, generator: &generator) { round in
+            log(String(format: "prior round %d: %@ measured with σ = %.1f (selection ε = %.3g); ρ used %.4g of %.4g; model %d cells; %.1f s",
+                       round.round, round.attributes.map { names[$0] }.joined(separator: " × "), round.sigma, round.selectionEpsilon,
+                       round.rhoUsed, rho, round.modelCells, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
+        }
+        plan.record(release.prior.events)
+        log(String(format: "prior: %d marginals measured in %.1f s; the fit implies %d rows (noisy); ε so far %.4f",
+                   release.prior.measurements.count, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9,
+                   release.noisyRowCount, plan.epsilon()))
+        return release
+    }
+
+    /// Noise on the 1-way cells past which the prior is refused: it would drown any table of a
+    /// size tablm trains on.
+    static let largestOneWaySigma = 5000.0
+}
+
+import Foundation
