@@ -8,6 +8,8 @@ extension FinetuneCommand {
     /// AIMMechanism and PrivateFineTuner for the mechanisms.
     func runPrivate() throws {
         var serializer = try rowText.load()
+        // The prior's domain comes from the schema alone: refuse one it cannot measure before any work.
+        if resume == nil && priorOptions.prior == .aim { _ = try PublicDiscretization(schema: serializer.schema) }
         var record = TrainingRecord()
         let model: GPT2<Float>
         let tokenizer: Tokenizer
@@ -55,7 +57,8 @@ extension FinetuneCommand {
             priorRecord = try learnPrior(rows: table.rows, model: model, tokenizer: tokenizer, serializer: serializer, plan: &plan, generator: &generator)
         }
         // The whole budget went to the prior: no DP-SGD.
-        let dpSteps = usesPrior && priorOptions.priorShare == 1 ? 0 : steps
+        let dpSteps = usesPrior && priorOptions.priorShare == 1 ? 0
+            : steps ?? (priorRecord == nil ? Self.defaultSteps : Self.defaultStepsAfterPrior)
         let batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: model.config.contextLength)
         let sampleRate = resumed?.sampleRate ?? balance?.maxRate ?? min(1, Double(privacy.expectedBatchSize) / Double(table.rows.count))
         let sigma: Double
@@ -124,6 +127,9 @@ extension FinetuneCommand {
     }
 
     static let defaultLearningRate = 1e-3
+    /// DP-SGD after the prior refines: fewer steps, each with less noise, and the run fits the time
+    /// budget (docs/marginal-prior.md).
+    static let defaultStepsAfterPrior = 100
     /// DP-SGD after the prior refines a model that already fits the marginals: a smaller step keeps
     /// what the prior gave (the marginal-prior ablation in docs/marginal-prior.md).
     static let defaultLearningRateAfterPrior = 2e-4

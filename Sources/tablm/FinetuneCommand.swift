@@ -12,15 +12,21 @@ struct FinetuneCommand: ParsableCommand {
         held-out share of the rows (--held-out) measures progress. The checkpoint is written every \
         --eval-every steps and at the end; --resume continues a run from its checkpoint.
 
-        --init starts from another checkpoint (or a folder with model.safetensors and config.json in \
+        --init-from starts from another checkpoint (or a folder with model.safetensors and config.json in \
         Hugging Face GPT-2 layout). If its vocabulary differs from the tokenizer's, the blocks are kept \
         and the embedding rows are re-initialised. Use only checkpoints trained on public data.
 
         --dp trains with DP-SGD (Poisson sampling, per-row clipping, Gaussian noise) and guarantees \
         (epsilon, delta)-DP for each row of --data. It needs a public schema ("source": "public") and a \
         tokenizer made from a public schema; it prints and records nothing computed from the rows (no \
-        loss, no held-out split, no data hash). Pretraining (--init) must use public data only: the \
+        loss, no held-out split, no data hash). Pretraining (--init-from) must use public data only: the \
         guarantee covers the rows of --data, nothing else.
+
+        Under --dp the model first learns a marginal prior (--prior aim, the default): marginals of \
+        the rows chosen by AIM and measured with Gaussian noise (--prior-share of epsilon), a graphical \
+        model fitted to them, and --prior-steps of training on pseudo rows drawn from it (no privacy \
+        cost). DP-SGD on the real rows then spends the rest; every mechanism is composed in one \
+        accountant and recorded in training.json. --prior none gives DP-SGD alone.
 
         --dp --balance-groups samples each group of --sensitive at its own rate so every group brings \
         as many rows to a step; the group counts are released once with Gaussian noise and charged, \
@@ -49,7 +55,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Model width (n_embd).") var width = 128
     @Option(help: "Attention heads.") var heads = 4
     @Option(help: "Context length in tokens (default: the longest row the schema allows).") var context: Int?
-    @Option(help: "Optimizer steps in total.") var steps = 300
+    @Option(help: "Optimizer steps in total (default 300; 100 for DP-SGD after the marginal prior).") var steps: Int?
     @Option(help: "Rows per step.") var batchSize = 32
     @Option(help: "Peak learning rate (default 1e-3; 2e-4 for DP-SGD after the marginal prior).") var lr: Double?
     @Option(help: "Warmup steps.") var warmup = 20
@@ -106,6 +112,7 @@ struct FinetuneCommand: ParsableCommand {
         try privacy.refuseWithoutDP()
         var serializer = try rowText.load()
         var settings = FineTuneSettings()
+        let steps = self.steps ?? Self.defaultSteps
         settings.steps = steps
         settings.batchSize = batchSize
         settings.learningRate = lr ?? Self.defaultLearningRate
@@ -177,6 +184,8 @@ struct FinetuneCommand: ParsableCommand {
         log("finetune: checkpoint -> \(output)")
     }
 
+    static let defaultSteps = 300
+
     func loadTokenizer(_ serializer: RowSerializer) throws -> Tokenizer {
         if let path = tokenizer { return try Tokenizer.load(path: path) }
         let trained = try TokenizerTrainer.train(schema: serializer.schema, template: serializer.template)
@@ -184,7 +193,7 @@ struct FinetuneCommand: ParsableCommand {
         return try Tokenizer(modelBytes: trained.model)
     }
 
-    /// A new model, or one adapted from --init. `rows` (nil for a private run) size the default context.
+    /// A new model, or one adapted from --init-from. `rows` (nil for a private run) size the default context.
     func makeModel(tokenizer: Tokenizer, serializer: RowSerializer, rows: [Row]?, record: inout TrainingRecord) throws -> GPT2<Float> {
         guard let initFrom else {
             let needed = try neededContext(tokenizer: tokenizer, serializer: serializer, rows: rows)

@@ -21,6 +21,8 @@ struct PriorCommand: ParsableCommand {
     @Option(help: "Privacy accountant: pld or rdp.") var accountant: PrivacyAccountant.Method = .pld
     @Option(help: "Rows to write (default: the prior's noisy total).") var rows: Int?
     @Option(help: "Largest model of the prior, in cells.") var maxCells = AIMSettings().maximumModelCells
+    @Option(help: "Mirror-descent iterations after each AIM round.") var roundIterations = AIMSettings().roundIterations
+    @Option(help: "Mirror-descent iterations of the final fit.") var fitIterations = AIMSettings().finalIterations
     @Option(help: "Seed of the sampling of rows from the fitted model (post-processing; not the noise).") var seed: UInt64 = 0
     @Option(help: "Seed the noise (tests only: the guarantee is void).") var insecureSeed: UInt64?
     @Option(name: .shortAndLong, help: "Output CSV.") var output: String
@@ -29,6 +31,7 @@ struct PriorCommand: ParsableCommand {
         guard epsilon > 0 else { throw ValidationError("--epsilon must be positive") }
         guard delta > 0 && delta < 1 else { throw ValidationError("--delta must be in (0, 1)") }
         if let rows, rows < 1 { throw ValidationError("--rows must be at least 1") }
+        guard roundIterations >= 1, fitIterations >= 1 else { throw ValidationError("--round-iterations and --fit-iterations must be positive") }
     }
 
     func run() throws {
@@ -42,7 +45,10 @@ struct PriorCommand: ParsableCommand {
         if insecureSeed != nil { log("warning: --insecure-seed makes the noise predictable; the privacy guarantee does not hold for this run") }
         var options = try PriorOptions.parse([])
         options.priorMaxCells = maxCells
-        let release = try options.release(rows: table.rows, schema: schema, plan: &plan, share: 1, generator: &generator)
+        var settings = options.aimSettings
+        settings.roundIterations = roundIterations
+        settings.finalIterations = fitIterations
+        let release = try options.release(rows: table.rows, schema: schema, plan: &plan, share: 1, generator: &generator, settings: settings)
         var sampler = SplitMix64(seed: seed)
         let count = rows ?? release.noisyRowCount
         let writer = try CSVRecordWriter(path: output, header: schema.columnNames)

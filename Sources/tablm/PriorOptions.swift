@@ -19,7 +19,7 @@ struct PriorOptions: ParsableArguments {
     var priorRows: Int?
 
     @Option(help: "Steps of (non-private) training on the pseudo rows before DP-SGD.")
-    var priorSteps = 2000
+    var priorSteps = 1000
 
     @Option(help: "Pseudo rows per prior step.")
     var priorBatchSize = 64
@@ -48,8 +48,8 @@ struct PriorOptions: ParsableArguments {
     }
 
     /// Runs AIM with the plan's share of the budget, charges its events, and logs each round.
-    func release(rows: [Row], schema: Schema, plan: inout PrivacyBudgetPlan, share: Double,
-                 generator: inout ChaCha20Generator) throws -> MarginalPriorRelease {
+    func release(rows: [Row], schema: Schema, plan: inout PrivacyBudgetPlan, share: Double, generator: inout ChaCha20Generator,
+                 settings: AIMSettings? = nil) throws -> MarginalPriorRelease {
         guard let rho = plan.rho(share: share) else {
             throw ValidationError("the marginal prior needs --epsilon (a budget to divide), not --noise-multiplier; or use --prior none")
         }
@@ -60,7 +60,7 @@ struct PriorOptions: ParsableArguments {
         let started = DispatchTime.now().uptimeNanoseconds
         log(String(format: "prior: AIM with ρ = %.4g (zCDP; %.3g of ε on its own); 1-way marginals of %d columns measured with σ = %.1f", rho, share, schema.columns.count, sigma))
         let names = schema.columnNames
-        let release = try MarginalPriorRelease.release(rows: rows, schema: schema, rho: rho, settings: aimSettings, generator: &generator) { round in
+        let release = try MarginalPriorRelease.release(rows: rows, schema: schema, rho: rho, settings: settings ?? aimSettings, generator: &generator) { round in
             log(String(format: "prior round %d: %@ measured with σ = %.1f (selection ε = %.3g); ρ used %.4g of %.4g; model %d cells; %.1f s",
                        round.round, round.attributes.map { names[$0] }.joined(separator: " × "), round.sigma, round.selectionEpsilon,
                        round.rhoUsed, rho, round.modelCells, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import TablmCore
 
 extension PrivacyAccountant.Method: ExpressibleByArgument {}
@@ -31,20 +32,60 @@ struct PrivacyCommand: ParsableCommand {
     }
 
     struct Epsilon: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the epsilon spent by DP-SGD with these settings.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print the epsilon spent by DP-SGD with these settings, or recompute a checkpoint's from its record.",
+            subcommands: [Settings.self, Record.self], defaultSubcommand: Settings.self)
 
-        @OptionGroup var mechanism: Mechanism
-        @Option(help: "Noise standard deviation divided by the clipping norm.") var noiseMultiplier: Double
+        struct Settings: ParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "settings", abstract: "The epsilon of DP-SGD with these settings.")
 
-        func validate() throws {
-            guard noiseMultiplier >= 0 else { throw ValidationError("--noise-multiplier must be non-negative") }
+            @OptionGroup var mechanism: Mechanism
+            @Option(help: "Noise standard deviation divided by the clipping norm.") var noiseMultiplier: Double
+
+            func validate() throws {
+                guard noiseMultiplier >= 0 else { throw ValidationError("--noise-multiplier must be non-negative") }
+            }
+
+            func run() {
+                var accountant = PrivacyAccountant(method: mechanism.accountant)
+                mechanism.prior.forEach { accountant.record($0) }
+                accountant.record(noiseMultiplier: noiseMultiplier, sampleRate: mechanism.sampleRate, steps: mechanism.steps)
+                print(accountant.epsilon(delta: mechanism.delta))
+            }
         }
 
-        func run() {
-            var accountant = PrivacyAccountant(method: mechanism.accountant)
-            mechanism.prior.forEach { accountant.record($0) }
-            accountant.record(noiseMultiplier: noiseMultiplier, sampleRate: mechanism.sampleRate, steps: mechanism.steps)
-            print(accountant.epsilon(delta: mechanism.delta))
+        struct Record: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "checkpoint",
+                abstract: "Recompute a private checkpoint's epsilon from every mechanism its training.json records (prior, counts, DP-SGD).")
+
+            @Argument(help: "Checkpoint folder.") var checkpoint: String
+
+            func run() throws {
+                let path = URL(fileURLWithPath: checkpoint).appendingPathComponent("training.json").path
+                guard let data = FileManager.default.contents(atPath: path) else { throw InputError("cannot read file", at: SourceLocation(file: path)) }
+                let record: TrainingRecord
+                do { record = try JSONDecoder().decode(TrainingRecord.self, from: data) } catch {
+                    throw InputError("not a training record: \(error)", at: SourceLocation(file: path))
+                }
+                guard let privacy = record.privacy else { throw InputError("this checkpoint was not trained with --dp", at: SourceLocation(file: path)) }
+                let plan = try PrivacyBudgetPlan(record: privacy, steps: record.steps)
+                let epsilon = plan.epsilon()
+                for event in plan.accountant.history {
+                    switch event.kind {
+                    case .sampledGaussian:
+                        log(String(format: "%6d × sampled Gaussian σ = %.6g, q = %.6g", event.steps, event.noiseMultiplier, event.sampleRate))
+                    case .exponential:
+                        log(String(format: "%6d × exponential mechanism ε = %.6g", event.steps, event.epsilon ?? 0))
+                    }
+                }
+                log(String(format: "recomputed (%@ accountant, δ = %.1e): ε = %.6f; recorded ε = %.6f", plan.accountant.method.rawValue.uppercased(),
+                           privacy.delta, epsilon, privacy.epsilon))
+                guard epsilon <= privacy.epsilon * (1 + 1e-9) else {
+                    throw InputError(String(format: "the record claims ε = %.6f but its events compose to %.6f", privacy.epsilon, epsilon), at: SourceLocation(file: path))
+                }
+                print(epsilon)
+            }
         }
     }
 

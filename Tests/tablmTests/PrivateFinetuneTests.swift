@@ -1,12 +1,13 @@
 import Foundation
 import XCTest
 
-/// `finetune --dp`: what it refuses, what it prints, what it records.
+/// `finetune --dp` with DP-SGD alone (`--prior none`; MarginalPriorCommandTests covers the prior):
+/// what it refuses, what it prints, what it records.
 final class PrivateFinetuneTests: XCTestCase {
     private var folder: URL!
     private let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
     private let publicSchema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
-    private let tiny = ["--layers", "1", "--width", "16", "--heads", "2", "--micro-batch", "16", "--expected-batch-size", "20"]
+    private let tiny = ["--prior", "none", "--layers", "1", "--width", "16", "--heads", "2", "--micro-batch", "16", "--expected-batch-size", "20"]
 
     override func setUpWithError() throws {
         folder = try CommandRunner.scratchFolder(self)
@@ -74,7 +75,7 @@ extension PrivateFinetuneTests {
         let publicSchema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
         let result = try CommandRunner.run(["finetune", "--dp", "--noise-multiplier", "1", "--schema", publicSchema, "--data", "odd.csv",
                                             "--steps", "2", "--insecure-seed", "1", "-o", "ckpt", "--layers", "1", "--width", "16", "--heads", "2",
-                                            "--expected-batch-size", "20"], in: folder)
+                                            "--expected-batch-size", "20", "--prior", "none"], in: folder)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertFalse(result.stderr.contains("Secretvalue"), result.stderr)
         // Without --dp the same file is refused, naming the place and the value (the owner's own run).
@@ -93,7 +94,7 @@ extension PrivateFinetuneTests {
         XCTAssertEqual(infer.status, 0, infer.stderr)
         let result = try CommandRunner.run(["finetune", "--dp", "--epsilon", "22", "--delta", "1e-5", "--schema", "dp.json", "--data", sample,
                                             "--steps", "4", "--insecure-seed", "2", "-o", "ckpt", "--layers", "1", "--width", "16", "--heads", "2",
-                                            "--expected-batch-size", "20"], in: folder)
+                                            "--expected-batch-size", "20", "--prior", "none"], in: folder)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stderr.contains("privacy budget: schema (ε = 20, δ = 1e-07) + training (ε ≤ 2"), result.stderr)
         let record = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("ckpt/training.json"))) as! [String: Any]
@@ -168,7 +169,7 @@ extension PrivateFinetuneTests {
         """.write(to: folder.appendingPathComponent("s.json"), atomically: true, encoding: .utf8)
         let trained = try run(["finetune", "--dp", "--noise-multiplier", "0.5", "--accountant", "rdp", "--insecure-seed", "1", "--balance-groups",
                                "--balance-count-noise", "2", "--schema", "s.json", "--data", "skew.csv", "--steps", "150", "--lr", "1e-2",
-                               "--layers", "1", "--width", "32", "--heads", "2", "--expected-batch-size", "40", "-o", "ckpt"])
+                               "--layers", "1", "--width", "32", "--heads", "2", "--expected-batch-size", "40", "--prior", "none", "-o", "ckpt"])
         XCTAssertEqual(trained.status, 0, trained.stderr)
         func shareA(_ extra: [String]) throws -> Double {
             let generated = try run(["generate", "--checkpoint", "ckpt", "--rows", "2000", "-o", "g.csv"] + extra)

@@ -14,10 +14,11 @@ final class SweepCommandTests: XCTestCase {
         let schema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
         let arguments = ["sweep", "--data", "train.csv", "--test", "test.csv", "--schema", schema, "--target", "income", "--sensitive", "sex",
                          "--epsilons", "0.000001,4,inf", "--lambdas", "0", "--rows", "120",
-                         "--finetune-args=--steps 8 --layers 1 --width 16 --heads 2 --expected-batch-size 32", "-o", "grid"]
+                         "--finetune-args=--steps 8 --prior-steps 10 --layers 1 --width 16 --heads 2 --expected-batch-size 32", "-o", "grid"]
         let first = try CommandRunner.run(arguments, in: folder)
         XCTAssertEqual(first.status, 0, first.stderr)
-        XCTAssertTrue(first.stderr.contains("eps-1e-06_lambda-0 failed: epsilon 1e-06 cannot be reached"), first.stderr)
+        XCTAssertTrue(first.stderr.contains("eps-1e-06_lambda-0 failed: the prior's budget"), first.stderr)
+        XCTAssertTrue(first.stderr.contains("is too small even for the 1-way marginals"), first.stderr)
         let csv = try String(contentsOf: folder.appendingPathComponent("grid/sweep.csv"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.count, 4)
         XCTAssertTrue(csv[1].hasPrefix("1e-06,0,\"failed:"), String(csv[1]))

@@ -27,7 +27,13 @@ public enum PLDAccountant {
 
     static func composed(history: [PrivacyAccountant.Segment], order: SampledGaussianPair.Order,
                          discretization d: Double, chargeRounding: Bool = true) -> PrivacyLossDistribution? {
-        let parts = history.filter(\.isActive).map { segment in
+        // Composition commutes: runs of the same mechanism anywhere in the history are composed as one
+        // part (the prior's selections and measurements alternate), one FFT each.
+        var grouped: [PrivacyAccountant.Segment] = []
+        for segment in history where segment.isActive {
+            if let index = grouped.firstIndex(where: { $0.sameMechanism(as: segment) }) { grouped[index].steps += segment.steps } else { grouped.append(segment) }
+        }
+        let parts = grouped.map { segment in
             switch segment.kind {
             case .sampledGaussian:
                 return (distribution: PrivacyLossDistribution(pair: SampledGaussianPair(sigma: segment.noiseMultiplier, sampleRate: segment.sampleRate,

@@ -23,8 +23,26 @@ struct AccountantFixture: Decodable {
         var label: String { (prior_noise_multiplier.map { "counts σ \($0), then " } ?? "") + "σ \(noise_multiplier) q \(sample_rate) T \(steps) δ \(delta)" }
     }
 
+    /// A marginal prior's events ("gaussian": σ; "exponential": ε), then DP-SGD when `training` is set.
+    struct PriorPoint: Decodable {
+        struct Event: Decodable { var kind: String; var parameter: Double; var times: Int }
+        struct Training: Decodable { var noise_multiplier: Double; var sample_rate: Double; var steps: Int }
+        var events: [Event]
+        var training: Training?
+        var delta: Double
+        var epsilon: Double
+        var pld_epsilon: Double
+
+        var history: [PrivacyAccountant.Segment] {
+            events.map { $0.kind == "gaussian" ? .gaussianRelease(noiseMultiplier: $0.parameter, times: $0.times)
+                                               : .exponential(epsilon: $0.parameter, times: $0.times) }
+                + (training.map { [PrivacyAccountant.Segment(noiseMultiplier: $0.noise_multiplier, sampleRate: $0.sample_rate, steps: $0.steps)] } ?? [])
+        }
+    }
+
     var values: [Point]
     var composed: [Point]
+    var prior: [PriorPoint]
 
     /// The RDP orders the fixture's `epsilon` values were computed at (dp_accounting's integer orders).
     static let orders = (2...256).map(Double.init)
@@ -37,4 +55,6 @@ struct AccountantFixture: Decodable {
     static func load() throws -> [Point] { try decoded().values }
 
     static func loadComposed() throws -> [Point] { try decoded().composed }
+
+    static func loadPrior() throws -> [PriorPoint] { try decoded().prior }
 }

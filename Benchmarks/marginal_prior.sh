@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The marginal prior on Adult and German credit: one private run (finetune --dp with the given
+# options), 32,561 generated rows (Adult) or as many as the test split (German), and `tablm evaluate`
+# on the real test split. The ablation and budget figures of docs/marginal-prior.md come from it.
+#   Benchmarks/marginal_prior.sh OUT EPSILON adult|german [finetune options...]
+# e.g. Benchmarks/marginal_prior.sh /tmp/prior/default 1 adult
+#      Benchmarks/marginal_prior.sh /tmp/prior/dpsgd 1 adult --prior none
+#      Benchmarks/marginal_prior.sh /tmp/prior/share1 1 adult --prior-share 1
+#      Benchmarks/marginal_prior.sh /tmp/prior/german 1 german
+# The prior's rows on their own: tablm prior --schema S --data D --epsilon E -o rows.csv, then evaluate.
+# German credit has no published split: a seeded 70/30 split of german_credit.csv (seed 70) is written
+# to OUT/german_train.csv and OUT/german_test.csv.
+set -euo pipefail
+out=$1; epsilon=$2; table=$3; shift 3
+root=$(cd "$(dirname "$0")/.." && pwd)
+data=${TABLM_DATA:-$root/../shared/data}
+tablm=${TABLM:-$root/.build/release/tablm}
+source "$root/scripts/blas-env.sh"
+mkdir -p "$out"
+case "$table" in
+    adult)
+        schema=$root/Examples/adult-public-schema.json; train=$data/adult_train.csv; test=$data/adult_test.csv
+        target=income; rows=32561 ;;
+    german)
+        schema=$root/Examples/german-public-schema.json; train=$out/german_train.csv; test=$out/german_test.csv
+        target=credit; rows=300
+        python3 - "$data/german_credit.csv" "$train" "$test" <<'PY'
+import csv, random, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+header, body = rows[0], rows[1:]
+random.Random(70).shuffle(body)
+cut = int(0.7 * len(body))
+for path, part in ((sys.argv[2], body[:cut]), (sys.argv[3], body[cut:])):
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(part)
+PY
+        ;;
+    *) echo "table must be adult or german" >&2; exit 2 ;;
+esac
+/usr/bin/time -v "$tablm" finetune --dp --epsilon "$epsilon" --delta 1e-5 --schema "$schema" --data "$train" "$@" \
+    -o "$out/checkpoint" 2> >(tee "$out/finetune.log" >&2)
+/usr/bin/time -v "$tablm" generate --checkpoint "$out/checkpoint" --rows "$rows" --seed 1 -o "$out/synthetic.csv" 2> >(tee "$out/generate.log" >&2)
+"$tablm" evaluate --train "$train" --test "$test" --synthetic "$out/synthetic.csv" --schema "$schema" --target "$target" \
+    --sensitive sex --json "$out/evaluation.json" | tee "$out/evaluation.txt"

@@ -1,0 +1,96 @@
+import Foundation
+import TablmCore
+import XCTest
+
+/// The marginal prior from the command line: `finetune --dp` learns it before DP-SGD and records every
+/// mechanism; `tablm prior` writes its rows; bad budgets and domains are refused with one line.
+final class MarginalPriorCommandTests: XCTestCase {
+    private var folder: URL!
+    private let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
+    private let publicSchema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
+    private let tiny = ["--layers", "1", "--width", "16", "--heads", "2", "--micro-batch", "16", "--expected-batch-size", "20"]
+
+    override func setUpWithError() throws {
+        folder = try CommandRunner.scratchFolder(self)
+    }
+
+    private func run(_ arguments: [String]) throws -> CommandResult {
+        try CommandRunner.run(arguments, in: folder)
+    }
+
+    /// Prior, pseudo-row training, then DP-SGD, composed to at most the target; the record lists the
+    /// selections and measurements, and `privacy epsilon checkpoint` recomputes the same ε from it.
+    func testPriorThenDPSGDIsRecordedAndReproducible() throws {
+        let result = try run(["finetune", "--dp", "--epsilon", "2", "--schema", publicSchema, "--data", sample, "--steps", "4",
+                              "--prior-steps", "6", "--insecure-seed", "1", "-o", "ckpt"] + tiny)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        for line in ["prior: AIM with ρ = ", "prior round 1: ", "prior training: ", "ε spent"] {
+            XCTAssertTrue(result.stderr.contains(line), "\(line) in \(result.stderr)")
+        }
+        let record = try JSONDecoder().decode(TrainingRecord.self, from: Data(contentsOf: folder.appendingPathComponent("ckpt/training.json")))
+        let privacy = try XCTUnwrap(record.privacy)
+        XCTAssertLessThanOrEqual(privacy.epsilon, 2)
+        XCTAssertGreaterThan(privacy.epsilon, 1.9)
+        XCTAssertEqual(privacy.targetEpsilon, 2)
+        let events = try XCTUnwrap(privacy.events)
+        XCTAssertEqual(events.first, .gaussianRelease(noiseMultiplier: events[0].noiseMultiplier, times: 15), "the 15 1-way marginals")
+        XCTAssertTrue(events.contains { $0.kind == .exponential })
+        XCTAssertEqual(events.last, PrivacyAccountant.Segment(noiseMultiplier: privacy.noiseMultiplier, sampleRate: privacy.sampleRate, steps: 4))
+        let prior = try XCTUnwrap(privacy.prior)
+        XCTAssertEqual(prior.share, 0.5)
+        XCTAssertEqual(prior.measurements.prefix(15).map(\.columns), (try SchemaFile.load(path: publicSchema)).columnNames.map { [$0] })
+        XCTAssertEqual(prior.measurements.count, 15 + events.filter { $0.kind == .exponential }.reduce(0) { $0 + $1.steps })
+        let check = try run(["privacy", "epsilon", "checkpoint", "ckpt"])
+        XCTAssertEqual(check.status, 0, check.stderr)
+        XCTAssertEqual(try XCTUnwrap(Double(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines))), privacy.epsilon, accuracy: 1e-9)
+        XCTAssertTrue(check.stderr.contains("exponential mechanism ε = "), check.stderr)
+        // A record that claims less than its events compose to is refused.
+        var text = try String(contentsOf: folder.appendingPathComponent("ckpt/training.json"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"epsilon\" : \(privacy.epsilon)", with: "\"epsilon\" : 0.5")
+        try text.write(to: folder.appendingPathComponent("ckpt/training.json"), atomically: true, encoding: .utf8)
+        let forged = try run(["privacy", "epsilon", "checkpoint", "ckpt"])
+        XCTAssertNotEqual(forged.status, 0)
+        XCTAssertTrue(forged.stderr.contains("the record claims ε = 0.500000 but its events compose to"), forged.stderr)
+
+        let generated = try run(["generate", "--checkpoint", "ckpt", "--rows", "20", "-o", "rows.csv"])
+        XCTAssertEqual(generated.status, 0, generated.stderr)
+    }
+
+    /// `tablm prior` writes the pseudo rows; every one fits the schema; ε is at most the target.
+    func testPriorCommandWritesSchemaValidRows() throws {
+        let result = try run(["prior", "--schema", publicSchema, "--data", sample, "--epsilon", "3", "--rows", "700", "--insecure-seed", "2",
+                              "-o", "prior.csv"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let schema = try SchemaFile.load(path: publicSchema)
+        let rows = try TableData.read(path: folder.appendingPathComponent("prior.csv").path, schema: schema).rows
+        XCTAssertEqual(rows.count, 700)
+        let line = try XCTUnwrap(result.stderr.split(separator: "\n").last { $0.contains("-DP for each row") })
+        let epsilon = try XCTUnwrap(Double(line.components(separatedBy: "(ε = ")[1].prefix(6)))
+        XCTAssertLessThanOrEqual(epsilon, 3)
+        XCTAssertGreaterThan(epsilon, 2.9)
+    }
+
+    private func expectFailure(_ arguments: [String], _ expected: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let result = try run(arguments)
+        XCTAssertNotEqual(result.status, 0, file: file, line: line)
+        XCTAssertTrue(result.stderr.contains(expected), result.stderr, file: file, line: line)
+        XCTAssertEqual(result.stderr.split(separator: "\n").filter { $0.hasPrefix("Error") }.count, 1, result.stderr, file: file, line: line)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path), file: file, line: line)
+    }
+
+    func testBadBudgetsAndDomainsAreRefused() throws {
+        let base = ["finetune", "--dp", "--schema", publicSchema, "--data", sample, "--steps", "2", "--prior-steps", "2", "-o", "out"] + tiny
+        try expectFailure(base + ["--epsilon", "1", "--prior-share", "0"], "--prior-share must be in (0, 1] (got 0.0)")
+        try expectFailure(base + ["--epsilon", "1", "--prior-share", "1.5"], "--prior-share must be in (0, 1] (got 1.5)")
+        try expectFailure(base + ["--epsilon", "0.001"], "is too small even for the 1-way marginals")
+        try expectFailure(base + ["--noise-multiplier", "1"], "the marginal prior needs --epsilon")
+        try """
+        {"source": "public", "columns": [
+          {"name": "code", "kind": "categorical", "categories": [\((0..<5000).map { "\"c\($0)\"" }.joined(separator: ","))]},
+          {"name": "flag", "kind": "categorical", "categories": ["no", "yes"]}]}
+        """.write(to: folder.appendingPathComponent("wide.json"), atomically: true, encoding: .utf8)
+        try "code,flag\nc1,no\nc2,yes\n".write(to: folder.appendingPathComponent("wide.csv"), atomically: true, encoding: .utf8)
+        try expectFailure(["finetune", "--dp", "--epsilon", "1", "--schema", "wide.json", "--data", "wide.csv", "-o", "out"] + tiny,
+                          "column 'code' has 5000 cells in its public domain")
+    }
+}
