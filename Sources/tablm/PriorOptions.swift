@@ -30,7 +30,7 @@ struct PriorOptions: ParsableArguments {
     @Option(help: "Largest model of the prior, in cells of its junction tree's cliques (AIM's size cap).")
     var priorMaxCells = AIMSettings().maximumModelCells
 
-    static let defaultShare = 0.5
+    static let defaultShare = 0.75
 
     func validate() throws {
         guard priorShare > 0 && priorShare < 1 || priorShare == 1 else {

@@ -37,7 +37,7 @@ final class MarginalPriorCommandTests: XCTestCase {
         XCTAssertTrue(events.contains { $0.kind == .exponential })
         XCTAssertEqual(events.last, PrivacyAccountant.Segment(noiseMultiplier: privacy.noiseMultiplier, sampleRate: privacy.sampleRate, steps: 4))
         let prior = try XCTUnwrap(privacy.prior)
-        XCTAssertEqual(prior.share, 0.5)
+        XCTAssertEqual(prior.share, 0.75)
         XCTAssertEqual(prior.measurements.prefix(15).map(\.columns), (try SchemaFile.load(path: publicSchema)).columnNames.map { [$0] })
         XCTAssertEqual(prior.measurements.count, 15 + events.filter { $0.kind == .exponential }.reduce(0) { $0 + $1.steps })
         let check = try run(["privacy", "epsilon", "checkpoint", "ckpt"])
