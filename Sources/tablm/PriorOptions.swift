@@ -53,7 +53,7 @@ struct PriorOptions: ParsableArguments {
         guard let rho = plan.rho(share: share) else {
             throw ValidationError("the marginal prior needs --epsilon (a budget to divide), not --noise-multiplier; or use --prior none")
         }
-        let sigma = (Double(16 * schema.columns.count) / (2 * 0.9 * rho)).squareRoot()
+        let sigma = (settings ?? aimSettings).initialSigma(rho: rho, columns: schema.columns.count)
         guard sigma <= Self.largestOneWaySigma else {
             throw ValidationError(String(format: "the prior's budget (ρ = %.3g zCDP, %.3g of ε) is too small even for the 1-way marginals: each cell would get noise σ = %.0f; raise --epsilon or --prior-share, or use --prior none", rho, share, sigma))
         }

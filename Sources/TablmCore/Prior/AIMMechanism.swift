@@ -15,6 +15,12 @@ public struct AIMSettings: Sendable {
     public var finalIterations = 400
 
     public init() {}
+
+    /// The noise of the 1-way measurements (and the first rounds) for budget ρ over `columns` columns:
+    /// σ₀ = √(T / (2·0.9·ρ)) for the T rounds planned.
+    public func initialSigma(rho: Double, columns: Int) -> Double {
+        (Double(plannedRounds ?? 16 * columns) / (2 * 0.9 * rho)).squareRoot()
+    }
 }
 
 /// One round's record, for progress lines and the checkpoint.
@@ -59,7 +65,7 @@ public enum AIMMechanism {
         let candidates = Self.candidates(columns: d, target: settings.target)
         let answers = candidates.map { table.marginal($0.attributes) }
         let plannedRounds = settings.plannedRounds ?? 16 * d
-        var sigma = (Double(plannedRounds) / (2 * 0.9 * rho)).squareRoot()
+        var sigma = settings.initialSigma(rho: rho, columns: d)
         var epsilon = (8 * 0.1 * rho / Double(plannedRounds)).squareRoot()
         var events: [PrivacyAccountant.Segment] = [.gaussianRelease(noiseMultiplier: sigma, times: d)]
         var rhoUsed = Double(d) / (2 * sigma * sigma)
