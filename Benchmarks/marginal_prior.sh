@@ -24,18 +24,7 @@ case "$table" in
     german)
         schema=$root/Examples/german-public-schema.json; train=$out/german_train.csv; test=$out/german_test.csv
         target=credit; rows=300
-        python3 - "$data/german_credit.csv" "$train" "$test" <<'PY'
-import csv, random, sys
-rows = list(csv.reader(open(sys.argv[1], newline="")))
-header, body = rows[0], rows[1:]
-random.Random(70).shuffle(body)
-cut = int(0.7 * len(body))
-for path, part in ((sys.argv[2], body[:cut]), (sys.argv[3], body[cut:])):
-    with open(path, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        writer.writerows(part)
-PY
+        python3 "$root/Benchmarks/split_german.py" "$data/german_credit.csv" "$train" "$test"
         ;;
     *) echo "table must be adult or german" >&2; exit 2 ;;
 esac

@@ -59,7 +59,8 @@ extension FinetuneCommand {
         // The whole budget went to the prior: no DP-SGD.
         let dpSteps = usesPrior && priorOptions.priorShare == 1 ? 0
             : steps ?? (priorRecord == nil ? Self.defaultSteps : Self.defaultStepsAfterPrior)
-        let batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: model.config.contextLength)
+        var batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: model.config.contextLength)
+        try applyColumnOrders(to: &batcher, record: &record, resumed: resume == nil ? nil : record)
         let sampleRate = resumed?.sampleRate ?? balance?.maxRate ?? min(1, Double(privacy.expectedBatchSize) / Double(table.rows.count))
         let sigma: Double
         if let previous = resumed {
@@ -115,9 +116,10 @@ extension FinetuneCommand {
             log("finetune --dp: --prior-share 1 gives the whole budget to the prior; no DP-SGD steps")
             try save(step: 0, accountant: plan.accountant)
         }
+        let clock = ProgressClock(startStep: startStep, totalSteps: dpSteps)
         try tuner.run(startStep: startStep, delta: plan.mechanismDelta, reportEvery: max(1, dpSteps / 50), progress: { p in
             log(String(format: "step %d/%d  ε spent %.4f (δ = %.1e)  %.2f steps/s", p.step, p.totalSteps, p.epsilon + plan.schemaCost.epsilon,
-                       privacy.delta, p.stepsPerSecond))
+                       privacy.delta, p.stepsPerSecond) + clock.eta(step: p.step))
         }, checkpoint: { step in try save(step: step, accountant: tuner.accountant) })
         // The last checkpoint of this run recorded the ε spent; PLD takes a fraction of a second to recompute it.
         let spent = recordedEpsilon ?? tuner.accountant.epsilon(delta: plan.mechanismDelta) + plan.schemaCost.epsilon
@@ -152,16 +154,17 @@ extension FinetuneCommand {
             settings.evaluateEvery = 0
             settings.adam.weightDecay = weightDecay
             settings.workers = workers
-            let batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: pseudo, context: model.config.contextLength)
+            var batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: pseudo, context: model.config.contextLength)
+            var unused = TrainingRecord()
+            try applyColumnOrders(to: &batcher, record: &unused, resumed: nil)
             let tuner = FineTuner(model: model, batcher: batcher, train: pseudo, heldOut: [], settings: settings)
             let reportEvery = max(1, settings.steps / 20)
-            let started = DispatchTime.now().uptimeNanoseconds
+            let clock = ProgressClock(totalSteps: settings.steps)
             log("prior training: \(count) pseudo rows, \(settings.steps) steps of \(settings.batchSize) rows (no privacy cost: the rows are drawn from the noisy marginals' fit)")
             try tuner.run(progress: { p in
                 guard p.step % reportEvery == 0 || p.step == settings.steps else { return }
-                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-                log(String(format: "prior step %d/%d  loss %.4f  lr %.2e  %.0f tok/s  ETA %.0f s", p.step, p.totalSteps, p.loss, p.learningRate,
-                           p.tokensPerSecond, elapsed / Double(p.step) * Double(p.totalSteps - p.step)))
+                log(String(format: "prior step %d/%d  epoch %.2f  loss %.4f  lr %.2e  %.0f tok/s", p.step, p.totalSteps, p.epoch, p.loss, p.learningRate,
+                           p.tokensPerSecond) + clock.eta(step: p.step))
             })
         }
         return release.record(share: priorOptions.priorShare, pseudoRows: count, steps: priorOptions.priorSteps)

@@ -8,9 +8,12 @@ struct FinetuneCommand: ParsableCommand {
         abstract: "Fine-tune a GPT-2 on a table's rows as text and save a checkpoint folder.",
         discussion: """
         Each step draws --batch-size rows, writes each in a fresh random column order, and takes one \
-        AdamW step (weight decay on matrices, gradient-norm clipping, warmup then cosine decay). A \
-        held-out share of the rows (--held-out) measures progress. The checkpoint is written every \
-        --eval-every steps and at the end; --resume continues a run from its checkpoint.
+        AdamW step (weight decay on matrices, gradient-norm clipping, warmup then cosine decay to the \
+        last step). The run lasts --epochs passes over the rows unless --steps is given. A held-out \
+        share of the rows (--held-out) is scored every --eval-every steps (a quarter epoch by default); \
+        the checkpoint is written when that loss reaches a new best, and training stops after \
+        --patience scores without one, so the folder holds the best model seen. --resume continues a \
+        run from its checkpoint.
 
         --init-from starts from another checkpoint (or a folder with model.safetensors and config.json in \
         Hugging Face GPT-2 layout). If its vocabulary differs from the tokenizer's, the blocks are kept \
@@ -55,14 +58,18 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Model width (n_embd).") var width = 128
     @Option(help: "Attention heads.") var heads = 4
     @Option(help: "Context length in tokens (default: the longest row the schema allows).") var context: Int?
-    @Option(help: "Optimizer steps in total (default 300; 100 for DP-SGD after the marginal prior).") var steps: Int?
-    @Option(help: "Rows per step.") var batchSize = 32
+    @Option(help: "Optimizer steps in total (default: --epochs over the rows; under --dp 300, or 100 after the marginal prior).") var steps: Int?
+    @Option(help: "Passes over the training rows when --steps is not given (default \(Self.defaultEpochs), and at least \(Self.minimumSteps) steps; not with --dp).") var epochs: Double?
+    @Option(help: "Stop after this many held-out scores in a row without a new best (default \(Self.defaultPatience); 0: run every step; not with --dp).") var patience: Int?
+    @Option(help: "Rows per step.") var batchSize = 64
+    @Option(help: "Column order of the training rows: schema (the schema's order with the target last, --random-order-share of the uses in a random order) or random (a fresh random order every use).") var columnOrders = ColumnOrderChoice.schema
+    @Option(help: "With --column-orders schema: share of uses in a random order, so that conditions (written first by generate) and fairness probes are in what the model has seen (default 0; \(Self.fairnessRandomOrderShare) with --fairness-lambda or --representation-lambda).") var randomOrderShare: Double?
     @Option(help: "Peak learning rate (default 1e-3; 2e-4 for DP-SGD after the marginal prior).") var lr: Double?
     @Option(help: "Warmup steps.") var warmup = 20
     @Option(help: "AdamW weight decay (matrices only).") var weightDecay = 0.1
     @Option(help: "Clip the gradient to this L2 norm.") var clip = 1.0
     @Option(help: "Share of rows held out to measure loss.") var heldOut = 0.05
-    @Option(help: "Evaluate and checkpoint every N steps.") var evalEvery = 100
+    @Option(help: "Score the held-out rows (and checkpoint at a new best) every N steps (default: a quarter epoch; under --dp, checkpoint every 100 steps).") var evalEvery: Int?
     @Option(help: "Seed for initialisation, batches and column orders.") var seed: UInt64 = 0
     @Option(help: "Weight λ of the demographic-parity term: KL between the model's value distributions for the sensitive groups, on probe prompts (0: off).") var fairnessLambda = 0.0
     @Option(help: "Weight μ of the representation term: the dependence (normalised HSIC) between the model's hidden states after the sensitive field and the sensitive value, over every other column's probe (task-agnostic; 0: off).") var representationLambda = 0.0
@@ -75,6 +82,13 @@ struct FinetuneCommand: ParsableCommand {
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard (0...1).contains(randomOrderShare ?? 0) else { throw ValidationError("--random-order-share must be between 0 and 1") }
+        guard (epochs ?? 1) > 0, (epochs ?? 1).isFinite, (patience ?? 0) >= 0, (evalEvery ?? 1) >= 1, (steps ?? 1) >= 1 else {
+            throw ValidationError("--epochs, --steps and --eval-every must be positive, --patience at least 0")
+        }
+        if privacy.dp, epochs != nil || patience != nil {
+            throw ValidationError("--epochs and --patience need held-out rows, which --dp does not have; give --steps")
+        }
         guard fairnessLambda >= 0, representationLambda >= 0 else { throw ValidationError("--fairness-lambda and --representation-lambda must be non-negative") }
         try fairness.refuseWithout("--fairness-lambda", enabled: fairnessLambda > 0,
                                    otherUse: ("--representation-lambda or --balance-groups", representationLambda > 0 || privacy.balanceGroups))
@@ -112,16 +126,15 @@ struct FinetuneCommand: ParsableCommand {
         try privacy.refuseWithoutDP()
         var serializer = try rowText.load()
         var settings = FineTuneSettings()
-        let steps = self.steps ?? Self.defaultSteps
-        settings.steps = steps
         settings.batchSize = batchSize
         settings.learningRate = lr ?? Self.defaultLearningRate
         settings.warmupSteps = warmup
         settings.clipNorm = clip
         settings.seed = seed
-        settings.evaluateEvery = evalEvery
         settings.adam.weightDecay = weightDecay
         settings.workers = workers
+        let patience = self.patience ?? Self.defaultPatience
+        settings.patience = patience > 0 ? patience : nil
 
         var record = TrainingRecord()
         let tokenizer: Tokenizer
@@ -149,7 +162,14 @@ struct FinetuneCommand: ParsableCommand {
             model = try makeModel(tokenizer: tokenizer, serializer: serializer, rows: table.rows, record: &record)
         }
         let (train, held) = table.split(heldOutFraction: heldOut, seed: settings.seed)
-        let batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: model.config.contextLength)
+        guard !train.isEmpty else { throw InputError("no training rows are left after holding out \(held.count)", at: SourceLocation(file: data)) }
+        let stepsPerEpoch = max(1, Int((Double(train.count) / Double(batchSize)).rounded(.up)))
+        let epochSteps = Int(((epochs ?? Self.defaultEpochs) * Double(stepsPerEpoch)).rounded(.up))
+        let steps = self.steps ?? resumed?.record.schedule?.totalSteps ?? (epochs == nil ? max(epochSteps, Self.minimumSteps) : max(1, epochSteps))
+        settings.steps = steps
+        settings.evaluateEvery = evalEvery ?? max(Self.minimumEvaluateEvery, stepsPerEpoch / 4)
+        var batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: model.config.contextLength)
+        try applyColumnOrders(to: &batcher, record: &record, resumed: resumed?.record)
         let tuner = FineTuner(model: model, batcher: batcher, train: train, heldOut: held, settings: settings,
                               fairness: try fairnessRegularizer(model: model, serializer: serializer, tokenizer: tokenizer))
         if let resume, try Checkpoint.restoreOptimizer(folder: resume, into: tuner.optimizer) == false {
@@ -162,29 +182,66 @@ struct FinetuneCommand: ParsableCommand {
         record.schedule = tuner.schedule
         record.seed = settings.seed
         let baseTokens = record.tokensSeen ?? 0
+        if resumed != nil, let loss = record.heldOutLoss { tuner.best = (startStep, loss) }
 
-        log("finetune: \(model.parameterCount) parameters (\(model.config.layers) layers, width \(model.config.width), \(model.config.heads) heads, context \(model.config.contextLength)); \(train.count) training rows, \(held.count) held out; \(batcher.length) tokens per sequence; OpenBLAS \(BLASInfo.coreName)")
+        log("finetune: \(model.parameterCount) parameters (\(model.config.layers) layers, width \(model.config.width), \(model.config.heads) heads, context \(model.config.contextLength)); \(train.count) training rows, \(held.count) held out; \(batcher.length) tokens per sequence; \(steps) steps of \(batchSize) rows (\(String(format: "%.1f", Double(steps) / Double(stepsPerEpoch))) epochs)\(settings.patience.map { ", early stopping after \($0) held-out scores without a new best" } ?? ""); OpenBLAS \(BLASInfo.coreName)")
         if startStep >= steps { log("finetune: the checkpoint is already at step \(startStep) of \(steps)") }
         let reportEvery = max(1, steps / 50)
+        let clock = ProgressClock(startStep: startStep, totalSteps: steps)
         try tuner.run(startStep: startStep, progress: { p in
             guard p.step % reportEvery == 0 || p.heldOutLoss != nil || p.step == startStep + 1 else { return }
-            var line = String(format: "step %d/%d  loss %.4f  lr %.2e  |g| %.3f  %.0f tok/s", p.step, p.totalSteps, p.loss,
+            var line = String(format: "step %d/%d  epoch %.2f  loss %.4f  lr %.2e  |g| %.3f  %.0f tok/s", p.step, p.totalSteps, p.epoch, p.loss,
                               p.learningRate, p.gradientNorm, p.tokensPerSecond)
             if let fairness = p.fairness { line += String(format: "  fair %.4f", fairness) }
             if let heldOut = p.heldOutLoss { line += String(format: "  held-out %.4f", heldOut) }
-            log(line)
+            log(line + clock.eta(step: p.step))
         }, checkpoint: { step in
             record.steps = step
             record.tokensSeen = baseTokens + tuner.tokensSeen
             record.trainLoss = tuner.lastLoss
-            record.heldOutLoss = try tuner.heldOutLoss()
+            record.heldOutLoss = try tuner.best.map { $0.step == step ? $0.heldOutLoss : nil } ?? tuner.heldOutLoss()
             try Checkpoint(model: model, tokenizer: tokenizer, schema: serializer.schema, template: serializer.template, record: record)
                 .save(to: output, optimizer: tuner.optimizer)
         })
+        if tuner.stoppedEarly, let best = tuner.best {
+            log(String(format: "finetune: stopped early: no new best held-out loss in %d scores; the checkpoint is step %d (held-out %.4f)",
+                       patience, best.step, best.heldOutLoss))
+        } else if let best = tuner.best, best.step < steps {
+            log(String(format: "finetune: the checkpoint is the best step, %d (held-out %.4f)", best.step, best.heldOutLoss))
+        }
         log("finetune: checkpoint -> \(output)")
     }
 
+    /// The column orders of a run (the resumed checkpoint's, or the options'), set on the batcher
+    /// and recorded.
+    func applyColumnOrders(to batcher: inout RowBatcher, record: inout TrainingRecord, resumed: TrainingRecord?) throws {
+        let schema = batcher.serializer.schema
+        if let resumed {
+            batcher.orders = try ColumnOrderChoice.orders(recorded: resumed.columnOrders, schema: schema)
+            batcher.randomShare = resumed.randomOrderShare ?? 0
+        } else {
+            batcher.orders = columnOrders.orders(schema: schema)
+            let probes = fairnessLambda > 0 || representationLambda > 0
+            batcher.randomShare = batcher.orders == nil ? 1 : randomOrderShare ?? (probes ? Self.fairnessRandomOrderShare : 0)
+        }
+        record.columnOrders = batcher.orders.map { $0.map { $0.map { schema.columns[$0].name } } }
+        record.randomOrderShare = batcher.orders == nil ? nil : batcher.randomShare
+    }
+
+    /// Steps under --dp without a prior.
     static let defaultSteps = 300
+    /// Passes over the rows without --dp, from the measurements in docs/fidelity.md.
+    static let defaultEpochs = 3.75
+    /// Share of training uses in a random column order when fairness probes (sensitive column first)
+    /// need them; otherwise none, which measured best (docs/fidelity.md).
+    static let fairnessRandomOrderShare = 0.25
+    /// A small table gets at least this many steps (many epochs; early stopping ends the run when
+    /// the held-out loss turns), unless --epochs or --steps is given.
+    static let minimumSteps = 1000
+    /// Steps between held-out scores at the least (a quarter epoch of a small table is a step or two).
+    static let minimumEvaluateEvery = 25
+    /// Held-out scores (a quarter epoch apart by default) without a new best before stopping.
+    static let defaultPatience = 4
 
     func loadTokenizer(_ serializer: RowSerializer) throws -> Tokenizer {
         if let path = tokenizer { return try Tokenizer.load(path: path) }

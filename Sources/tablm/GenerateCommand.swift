@@ -37,7 +37,8 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @Option(help: "Condition on a column (repeatable): col=v, col=a|b, col>=x, col<x, col=lo..hi.") var condition: [String] = []
     @Option(help: "Standard deviation of Gaussian noise on the logits (diversity only; no privacy guarantee).") var logitNoise = 0.0
-    @Flag(help: "Write the columns in the schema's order instead of letting the model choose the order.") var fixedOrder = false
+    @Flag(help: "Write the columns in the order the model was trained in (recorded in training.json; the schema's order if none) instead of letting the model choose. The default when the checkpoint was trained in one order.") var fixedOrder = false
+    @Flag(help: "Let the model choose the next column even when it was trained in one order.") var freeOrder = false
     @Flag(help: "Make the fair columns' values independent of the sensitive column (see above).") var maskFairness = false
     @OptionGroup var fairness: FairnessOptions
     @Flag(help: "After --balance-groups training, keep the balanced mix of the sensitive groups instead of restoring the table's shares (from the released counts).") var keepBalancedMix = false
@@ -72,12 +73,18 @@ struct GenerateCommand: ParsableCommand {
             }
             fairnessMask = mask
         }
+        // A checkpoint trained in one order is sampled in it (conditions first, then that order).
+        let trainedOrder = try ColumnOrderChoice.orders(recorded: loaded.record.columnOrders, schema: loaded.schema).flatMap { $0.count == 1 ? $0[0] : nil }
+        if trainedOrder != nil, !conditions.isEmpty, (loaded.record.randomOrderShare ?? 0) == 0 {
+            log("warning: this checkpoint was trained in one column order only; conditioned columns, written first, come in an order it never saw (train with --random-order-share 0.25 for conditioned generation)")
+        }
         var constraint: RowConstraint?
         if unconstrained {
             guard condition.isEmpty else { throw ValidationError("--condition needs the schema constraint (drop --unconstrained)") }
         } else {
             constraint = try RowConstraint(schema: loaded.schema, template: loaded.template, tokenizer: loaded.tokenizer,
-                                           conditions: conditions, fixedOrder: fixedOrder)
+                                           conditions: conditions, fixedOrder: fixedOrder || (!freeOrder && trainedOrder != nil),
+                                           order: trainedOrder)
             // Positions needed: <s> and the row's tokens; </s> is sampled from the last one, never fed.
             let needed = constraint!.maximumTokens - 1
             if needed > loaded.model.config.contextLength {

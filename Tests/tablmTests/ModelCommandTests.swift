@@ -22,6 +22,10 @@ final class ModelCommandTests: XCTestCase {
         XCTAssertTrue(first.stderr.contains("step 4/4"), first.stderr)
         XCTAssertTrue(first.stderr.contains("held-out"), first.stderr)
         XCTAssertTrue(first.stderr.contains("tok/s"), first.stderr)
+        XCTAssertTrue(first.stderr.contains("epoch 0.") && first.stderr.contains("ETA"), first.stderr)
+        let refused = try run(["finetune", "--dp", "--epsilon", "1", "--schema", "s.json", "--data", sample, "--epochs", "2", "-o", "dp"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("--epochs and --patience need held-out rows"), refused.stderr)
 
         let resumed = try run(["finetune", "--schema", "s.json", "--data", sample, "--resume", "ckpt", "--steps", "6", "-o", "ckpt"] + tiny)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
@@ -31,6 +35,7 @@ final class ModelCommandTests: XCTestCase {
         let inspect = try run(["inspect", "checkpoint", "ckpt"])
         XCTAssertTrue(inspect.stdout.contains("h.0.attn.c_attn.weight [16, 48]"), inspect.stdout)
         XCTAssertTrue(inspect.stdout.contains("\"steps\" : 6"), inspect.stdout)
+        XCTAssertTrue(inspect.stdout.contains("\"column_orders\""), "the trained order is recorded: \(inspect.stdout)")
 
         let generate = try run(["generate", "--checkpoint", "ckpt", "--rows", "6", "--batch-size", "4", "-o", "out.csv"])
         XCTAssertEqual(generate.status, 0, generate.stderr)

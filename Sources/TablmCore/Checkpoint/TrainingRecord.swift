@@ -16,6 +16,10 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
     public var initializedFrom: String?
     /// Differential privacy of the training, when it was private (nil: not private).
     public var privacy: PrivacyRecord?
+    /// The column orders rows were written in, by name (nil: a random order for every use), and
+    /// the share of uses in a random order besides them.
+    public var columnOrders: [[String]]?
+    public var randomOrderShare: Double?
 
     public init(steps: Int = 0, tokensSeen: Int? = nil) {
         self.steps = steps
@@ -25,7 +29,7 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case dataSHA256 = "data_sha256", dataRows = "data_rows", heldOutRows = "held_out_rows", steps
         case batchSize = "batch_size", schedule, seed, tokensSeen = "tokens_seen", trainLoss = "train_loss"
-        case heldOutLoss = "held_out_loss", initializedFrom = "initialized_from", privacy
+        case heldOutLoss = "held_out_loss", initializedFrom = "initialized_from", privacy, columnOrders = "column_orders", randomOrderShare = "random_order_share"
     }
 }
 

@@ -1,8 +1,11 @@
 /// The schema as a finite-state machine over tokens: every row it lets through parses, so
 /// generation needs no rejection loop.
 ///
-/// A row is: column name (each column once, all columns), the template's ` is `, a legal value, then
-/// the separator and the next column, or the end of row after the last. A legal value is a category
+/// A row is: a column's lead-in (the template prefix, its name and the template's ` is `; each column
+/// once, all columns), a legal value, the template suffix, then the separator and the next column's
+/// lead-in, or the end of row after the last. Lead-ins are matched as whole token sequences
+/// (`separator + prefix + name + infix`), so a tokenizer that spells `, age is ` as one piece
+/// (`TokenizerTrainer`) and one that spells it as three give the same rows. A legal value is a category
 /// of the column (a trie over the categories' token sequences), the missing spelling where the column
 /// allows missing values, or a number written digit by digit that can still end inside the column's
 /// range at its precision (`NumberPrefix`). Conditions narrow the values of their columns and put
@@ -19,19 +22,15 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
     }
 
     enum Phase: Sendable {
-        /// Writing a fixed token sequence (template pieces).
-        case literal(Literal, Int)
-        /// Inside the name trie.
-        case name(node: Int)
+        /// Inside the lead-in trie of the first field (`first`) or of a later one.
+        case lead(first: Bool, node: Int)
+        /// Writing the template suffix after a value.
+        case suffix(Int)
         /// Inside a value: category trie node and/or number prefix (either may be gone).
         case value(column: Int, trieNode: Int?, number: NumberPrefix?)
         /// Every column written: only the end of row may come.
         case end
         case finished
-    }
-
-    enum Literal: Sendable {
-        case prefix, infix(column: Int), separator, suffix
     }
 
     private struct ColumnPlan {
@@ -42,18 +41,20 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
 
     public let schema: Schema
     public let eos: Int32
-    private let prefixTokens, infixTokens, separatorTokens, suffixTokens: [Int32]
-    private let names: TokenTrie
+    private let suffixTokens: [Int32]
+    /// Lead-ins by column: `prefix + name + infix` for the first field, `separator + prefix + name +
+    /// infix` for the others.
+    private let firstLeads, nextLeads: TokenTrie
     private let plans: [ColumnPlan]
     /// Columns written in a forced order, first: conditioned ones, then (fixed order) all the others.
     private let conditioned: [Int]
     private let digitTokens: [(token: Int32, symbol: NumberPrefix.Symbol)]
     private let symbolOfToken: [Int32: NumberPrefix.Symbol]
 
-    /// - Parameter fixedOrder: write the columns in the schema's order (after conditioned ones) instead
-    ///   of letting the model choose the next column.
+    /// - Parameter fixedOrder: write the columns in `order` (the schema's if nil), after conditioned
+    ///   ones, instead of letting the model choose the next column.
     public init(schema: Schema, template: RowTemplate, tokenizer: Tokenizer, conditions: [ColumnCondition] = [],
-                fixedOrder: Bool = false) throws {
+                fixedOrder: Bool = false, order: [Int]? = nil) throws {
         self.schema = schema
         eos = tokenizer.eosID
         func encode(_ text: String, _ what: String) throws -> [Int32] {
@@ -61,12 +62,19 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
                 throw InputError("the tokenizer cannot spell \(what) '\(text)': \(error.message)")
             }
         }
-        prefixTokens = try encode(template.prefix, "the template prefix")
-        infixTokens = try encode(template.infix, "the template's text between name and value")
-        separatorTokens = try encode(template.separator, "the separator")
         suffixTokens = try encode(template.suffix, "the template suffix")
-        guard !infixTokens.isEmpty, !separatorTokens.isEmpty else { throw InputError("the template's infix and separator must produce tokens") }
-        names = TokenTrie(try schema.columns.enumerated().map { (try encode($1.name, "column name"), $0) })
+        func leads(_ before: String) throws -> TokenTrie {
+            let trie = TokenTrie(try schema.columns.enumerated().map {
+                (try encode(before + template.prefix + $1.name + template.infix, "column name"), $0)
+            })
+            // A lead-in that is a prefix of another would leave the next token ambiguous (name or value).
+            if let node = trie.nodes.first(where: { $0.terminal != nil && !$0.children.isEmpty }) {
+                throw InputError("column '\(schema.columns[node.terminal!].name)' followed by '\(template.infix)' starts another column's name; rename one of them")
+            }
+            return trie
+        }
+        firstLeads = try leads("")
+        nextLeads = try leads(template.separator)
 
         var symbols: [Int32: NumberPrefix.Symbol] = [:]
         for (character, symbol) in [("-", NumberPrefix.Symbol.minus), (".", .point)] + (0...9).map({ ("\($0)", NumberPrefix.Symbol.digit(UInt8($0))) }) {
@@ -86,7 +94,8 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
         for condition in conditions where !conditionedOrder.contains(schema.index(of: condition.column)!) {
             conditionedOrder.append(schema.index(of: condition.column)!)
         }
-        conditioned = conditionedOrder + (fixedOrder ? schema.columns.indices.filter { !conditionedOrder.contains($0) } : [])
+        if let order, order.sorted() != Array(schema.columns.indices) { throw InputError("a column order must list every column once") }
+        conditioned = conditionedOrder + (fixedOrder ? (order ?? Array(schema.columns.indices)).filter { !conditionedOrder.contains($0) } : [])
 
         var plans: [ColumnPlan] = []
         for column in schema.columns {
@@ -151,8 +160,8 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
     }
 
     public func start() -> State {
-        let first: Phase = prefixTokens.isEmpty ? .name(node: 0) : .literal(.prefix, 0)
-        return State(used: [Bool](repeating: false, count: schema.columns.count), remaining: schema.columns.count, phase: first)
+        State(used: [Bool](repeating: false, count: schema.columns.count), remaining: schema.columns.count,
+              phase: .lead(first: true, node: 0))
     }
 
     /// The column whose value the next token starts, if the row is at the start of a value.
@@ -168,15 +177,6 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
         return false
     }
 
-    private func tokens(of literal: Literal) -> [Int32] {
-        switch literal {
-        case .prefix: prefixTokens
-        case .infix: infixTokens
-        case .separator: separatorTokens
-        case .suffix: suffixTokens
-        }
-    }
-
     /// Which columns may be named next: the next conditioned column, else any unused one.
     private func nameAllowed(_ column: Int, _ state: State) -> Bool {
         if state.conditionIndex < conditioned.count { return column == conditioned[state.conditionIndex] }
@@ -190,15 +190,14 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
             return
         case .end:
             allowed.append(eos)
-        case .literal(let literal, let index):
-            allowed.append(tokens(of: literal)[index])
-        case .name(let node):
-            for token in names.nodes[node].childTokens
-            where names.indices(below: names.nodes[node].children[token]!).contains(where: { nameAllowed($0, state) }) {
+        case .suffix(let index):
+            allowed.append(suffixTokens[index])
+        case .lead(let first, let node):
+            let trie = first ? firstLeads : nextLeads
+            for token in trie.nodes[node].childTokens
+            where trie.indices(below: trie.nodes[node].children[token]!).contains(where: { nameAllowed($0, state) }) {
                 allowed.append(token)
             }
-            // A name that is a prefix of a longer one ends where the infix begins.
-            if node != 0, let column = names.nodes[node].terminal, nameAllowed(column, state) { allowed.append(infixTokens[0]) }
         case .value(let column, let trieNode, let number):
             let plan = plans[column]
             var complete = false
@@ -214,13 +213,22 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
                 }
                 complete = complete || number.isComplete(decimals: plan.decimals, range: range)
             }
-            if complete { allowed.append(firstTokenAfterValue(remaining: state.remaining)) }
+            if complete { tokensAfterValue(state, into: &allowed) }
         }
     }
 
-    private func firstTokenAfterValue(remaining: Int) -> Int32 {
-        if !suffixTokens.isEmpty { return suffixTokens[0] }
-        return remaining > 0 ? separatorTokens[0] : eos
+    /// What may start after a complete value: the suffix, or the next allowed lead-in, or the end.
+    private func tokensAfterValue(_ state: State, into allowed: inout [Int32]) {
+        if !suffixTokens.isEmpty {
+            allowed.append(suffixTokens[0])
+        } else if state.remaining == 0 {
+            allowed.append(eos)
+        } else {
+            let root = nextLeads.nodes[0]
+            for token in root.childTokens where nextLeads.indices(below: root.children[token]!).contains(where: { nameAllowed($0, state) }) {
+                allowed.append(token)
+            }
+        }
     }
 
     public func advance(_ state: inout State, with token: Int32) {
@@ -230,31 +238,22 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
         case .end:
             precondition(token == eos, "only the end of row may follow the last value")
             state.phase = .finished
-        case .literal(let literal, let index):
-            let sequence = tokens(of: literal)
-            precondition(sequence[index] == token, "token \(token) is not allowed here")
-            if index + 1 < sequence.count {
-                state.phase = .literal(literal, index + 1)
-                return
-            }
-            switch literal {
-            case .prefix, .separator: state.phase = .name(node: 0)
-            case .infix(let column): state.phase = .value(column: column, trieNode: 0, number: plans[column].numberRange == nil ? nil : NumberPrefix())
-            case .suffix: state.phase = state.remaining > 0 ? .literal(.separator, 0) : .end
-            }
-        case .name(let node):
-            if let child = names.nodes[node].children[token],
-               names.indices(below: child).contains(where: { nameAllowed($0, state) }) {
-                let longer = names.nodes[child].childTokens.contains { names.indices(below: names.nodes[child].children[$0]!).contains(where: { nameAllowed($0, state) }) }
-                if let column = names.nodes[child].terminal, nameAllowed(column, state), !longer {
-                    choose(column, &state)
-                } else {
-                    state.phase = .name(node: child)
-                }
+        case .suffix(let index):
+            precondition(suffixTokens[index] == token, "token \(token) is not allowed here")
+            if index + 1 < suffixTokens.count {
+                state.phase = .suffix(index + 1)
             } else {
-                let column = names.nodes[node].terminal!
+                state.phase = state.remaining > 0 ? .lead(first: false, node: 0) : .end
+            }
+        case .lead(let first, let node):
+            let trie = first ? firstLeads : nextLeads
+            guard let child = trie.nodes[node].children[token], trie.indices(below: child).contains(where: { nameAllowed($0, state) }) else {
+                preconditionFailure("token \(token) does not continue an allowed column's lead-in")
+            }
+            if let column = trie.nodes[child].terminal {
                 choose(column, &state)
-                advance(&state, with: token)   // the token is the infix's first
+            } else {
+                state.phase = .lead(first: first, node: child)
             }
         case .value(let column, let trieNode, let number):
             let plan = plans[column]
@@ -266,9 +265,9 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
             }
             // The value ended; the token starts what follows it.
             if !suffixTokens.isEmpty {
-                state.phase = .literal(.suffix, 0)
+                state.phase = .suffix(0)
             } else if state.remaining > 0 {
-                state.phase = .literal(.separator, 0)
+                state.phase = .lead(first: false, node: 0)
             } else {
                 state.phase = .end
             }
@@ -280,7 +279,7 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
         state.used[column] = true
         state.remaining -= 1
         if state.conditionIndex < conditioned.count { state.conditionIndex += 1 }
-        state.phase = .literal(.infix(column: column), 0)
+        state.phase = .value(column: column, trieNode: 0, number: plans[column].numberRange == nil ? nil : NumberPrefix())
     }
 
     /// The longest row this constraint can produce, in tokens (with `<s>` and `</s>`): the context a
@@ -288,7 +287,8 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
     public private(set) var maximumTokens = 0
 
     private func longestRow() -> Int {
-        var total = 2 + prefixTokens.count
+        // Every field but one has a later lead-in; the first may be longer (bounded by the largest difference).
+        var total = 2 + (plans.indices.map { firstLeads.lengths[$0]! - nextLeads.lengths[$0]! }.max() ?? 0)
         for (index, plan) in plans.enumerated() {
             var longestValue = plan.valueTrie.longestSequence
             if let range = plan.numberRange {
@@ -296,9 +296,9 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
                 let digits = String(magnitude).count + (range.lowerBound < 0 ? 1 : 0) + (plan.decimals > 0 ? 1 : 0)
                 longestValue = max(longestValue, digits)
             }
-            total += names.lengths[index]! + infixTokens.count + longestValue + suffixTokens.count
+            total += nextLeads.lengths[index]! + longestValue + suffixTokens.count
         }
-        return total + separatorTokens.count * max(0, plans.count - 1)
+        return total
     }
 }
 

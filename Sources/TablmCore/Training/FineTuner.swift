@@ -9,6 +9,10 @@ public struct FineTuneSettings: Sendable {
     public var clipNorm = 1.0
     public var seed: UInt64 = 0
     public var evaluateEvery = 100
+    /// Early stopping: stop after this many held-out evaluations in a row without a new best, and
+    /// checkpoint only at a new best (so the saved model is the best one seen). nil: checkpoint at
+    /// every evaluation and run all steps.
+    public var patience: Int?
     public var adam = AdamW.Settings()
     /// Cores to split each batch over (the model plus replicas); the result does not depend on it
     /// beyond floating-point summation order.
@@ -25,6 +29,8 @@ public struct TrainingProgress: Sendable {
     public var gradientNorm: Double
     public var tokensPerSecond: Double
     public var heldOutLoss: Double?
+    /// Passes over the training rows so far (step × batch / rows).
+    public var epoch: Double
     /// The fairness term's value at this step (nil without one).
     public var fairness: Double?
 }
@@ -44,6 +50,11 @@ public final class FineTuner {
     private let heldOut: [Row]
     public private(set) var tokensSeen = 0
     public private(set) var lastLoss: Double?
+    /// The lowest held-out loss seen at an evaluation, and its step (1-based).
+    /// A resumed run sets it from its checkpoint, so only a better model overwrites that one.
+    public var best: (step: Int, heldOutLoss: Double)?
+    /// Whether the last `run` ended before `settings.steps` because the held-out loss stopped improving.
+    public private(set) var stoppedEarly = false
 
     /// A demographic-parity term added to the loss (`FairnessRegularizer`), or nil.
     public let fairness: FairnessRegularizer?
@@ -86,7 +97,7 @@ public final class FineTuner {
         for start in stride(from: 0, to: heldOut.count, by: settings.batchSize) {
             let rows = heldOut[start..<min(heldOut.count, start + settings.batchSize)]
             let sequences = try rows.enumerated().map { offset, row in
-                try batcher.sequence(row, order: batcher.serializer.columnOrder(seed: settings.seed &+ 1, rowIndex: start + offset))
+                try batcher.sequence(row, order: batcher.order(seed: settings.seed &+ 1, use: start + offset))
             }
             let batch = batcher.batch(sequences)
             let unweighted = batch.weights.map { $0 > 0 ? Float(1) : 0 }
@@ -97,8 +108,12 @@ public final class FineTuner {
     }
 
     /// Runs steps `startStep ..< settings.steps`, reporting each; `checkpoint` is called every
-    /// `evaluateEvery` steps and at the end.
+    /// `evaluateEvery` steps and at the end, or, with `settings.patience` and held-out rows, only
+    /// when the held-out loss reaches a new best (early stopping keeps the best model: Prechelt 1998,
+    /// "Early stopping — but when?").
     public func run(startStep: Int = 0, progress: (TrainingProgress) -> Void, checkpoint: (Int) throws -> Void = { _ in }) throws {
+        stoppedEarly = false
+        var sinceBest = 0
         for step in startStep..<settings.steps {
             let started = DispatchTime.now().uptimeNanoseconds
             let sequences = try rowIndices(step: step).map { index in
@@ -116,10 +131,26 @@ public final class FineTuner {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let last = step + 1 == settings.steps
             let evaluate = last || (settings.evaluateEvery > 0 && (step + 1) % settings.evaluateEvery == 0)
+            let heldOut = evaluate ? try heldOutLoss() : nil
             progress(TrainingProgress(step: step + 1, totalSteps: settings.steps, loss: loss, learningRate: rate, gradientNorm: norm,
-                                      tokensPerSecond: Double(batch.validTokens) / seconds,
-                                      heldOutLoss: evaluate ? try heldOutLoss() : nil, fairness: fairnessValue))
-            if evaluate { try checkpoint(step + 1) }
+                                      tokensPerSecond: Double(batch.validTokens) / seconds, heldOutLoss: heldOut,
+                                      epoch: Double((step + 1) * settings.batchSize) / Double(train.count), fairness: fairnessValue))
+            guard evaluate else { continue }
+            guard let patience = settings.patience, let heldOut else {
+                try checkpoint(step + 1)
+                continue
+            }
+            if heldOut < best?.heldOutLoss ?? .infinity {
+                best = (step + 1, heldOut)
+                sinceBest = 0
+                try checkpoint(step + 1)
+            } else {
+                sinceBest += 1
+                if sinceBest >= patience, !last {
+                    stoppedEarly = true
+                    return
+                }
+            }
         }
     }
 }

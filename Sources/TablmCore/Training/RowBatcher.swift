@@ -19,12 +19,19 @@ public struct TokenBatch {
 
 /// Turns typed rows into token sequences `<s> row text </s>` and pads them into batches.
 ///
-/// Token count does not depend on column order (names, separators and values are separate pieces),
+/// Token count does not depend on column order (lead-ins and values are separate pieces),
 /// so every batch has the same length: the longest row of the table, and activations are allocated once.
 public struct RowBatcher: Sendable {
     public let serializer: RowSerializer
     public let tokenizer: Tokenizer
     public let length: Int
+    /// The column orders training writes rows in, each use of a row drawing one (nil: a fresh
+    /// uniformly random order every time). One order gives the model one chain of conditionals to
+    /// learn instead of all 15! of a 15-column table; `randomShare` of the uses still take a random
+    /// order, so conditions (written first at generation) stay in what the model has seen.
+    public var orders: [[Int]]?
+    /// Share of uses in a fresh random order when `orders` is set.
+    public var randomShare = 0.0
 
     /// `length` is the longest sequence among `rows` (inputs exclude the last token), checked against `context`.
     public init(serializer: RowSerializer, tokenizer: Tokenizer, rows: [Row], context: Int) throws {
@@ -57,7 +64,16 @@ public struct RowBatcher: Sendable {
     /// The sequence of training row `rowIndex` at step `step`: a fresh column order each time a row is
     /// used, reproducible from (seed, step, row) alone so that resumed runs see the same batches.
     public func trainingSequence(_ row: Row, rowIndex: Int, step: Int, seed: UInt64) throws -> [Int32] {
-        try sequence(row, order: serializer.columnOrder(seed: seed, rowIndex: step &* 1_000_003 &+ rowIndex))
+        try sequence(row, order: order(seed: seed, use: step &* 1_000_003 &+ rowIndex))
+    }
+
+    /// The column order of use number `use` of a row: random, or one of `orders`.
+    public func order(seed: UInt64, use: Int) -> [Int] {
+        var generator = SplitMix64(seed: seed ^ 0x0DE5, stream: UInt64(bitPattern: Int64(use)))
+        guard let orders, !orders.isEmpty, Double(generator.next() >> 11) * 0x1p-53 >= randomShare else {
+            return serializer.columnOrder(seed: seed, rowIndex: use)
+        }
+        return orders[Int(generator.next() % UInt64(orders.count))]
     }
 
     public func batch(_ sequences: [[Int32]]) -> TokenBatch {

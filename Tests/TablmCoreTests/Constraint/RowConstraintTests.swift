@@ -8,11 +8,13 @@ final class RowConstraintTests: XCTestCase {
         var sampler: RowSampler
     }
 
-    private func setup(_ file: String) throws -> Setup {
+    private func setup(_ file: String, template: RowTemplate = .standard, leadInPieces: Bool = true) throws -> Setup {
         let schema = try SchemaInference.infer(csvPath: try Fixtures.sharedData(file)).schema
-        let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: schema, template: .standard).model)
+        var options = TokenizerTrainer.Options()
+        options.leadInPieces = leadInPieces
+        let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: schema, template: template, options: options).model)
         let model = GPT2<Float>(config: GPT2Config(vocabularySize: tokenizer.vocabularySize, contextLength: 8, width: 8, layers: 1, heads: 2))
-        return Setup(schema: schema, tokenizer: tokenizer, sampler: RowSampler(model: model, tokenizer: tokenizer, serializer: RowSerializer(schema: schema)))
+        return Setup(schema: schema, tokenizer: tokenizer, sampler: RowSampler(model: model, tokenizer: tokenizer, serializer: RowSerializer(schema: schema, template: template)))
     }
 
     /// Decodes `count` rows with random logits (only the allowed entries are read) and returns their texts.
@@ -60,6 +62,26 @@ final class RowConstraintTests: XCTestCase {
         }
     }
 
+    /// Lead-ins as one piece (`, age is `) or as three (tokenizers made before lead-in pieces), and a
+    /// template with a prefix and a suffix: the constraint follows each tokenizer's own encoding (checked
+    /// in `randomRows`), every row parses, and the longest row it can write fits `maximumTokens`, which
+    /// the one-piece tokenizer shortens by two tokens per later field and one for the first.
+    func testLeadInsOfOneOrManyPiecesAndTemplatesWithAffixes() throws {
+        let bracketed = RowTemplate(prefix: "[", infix: " = ", suffix: "]", separator: "; ", missing: "NA")
+        var longest: [Bool: Int] = [:]
+        for (template, leadIns) in [(RowTemplate.standard, false), (.standard, true), (bracketed, true), (bracketed, false)] {
+            let setup = try setup("german_credit.csv", template: template, leadInPieces: leadIns)
+            let constraint = try RowConstraint(schema: setup.schema, template: template, tokenizer: setup.tokenizer)
+            let serializer = RowSerializer(schema: setup.schema, template: template)
+            for text in try randomRows(setup, constraint: constraint, count: 200, seed: 11) {
+                XCTAssertNoThrow(try serializer.parse(text), text)
+            }
+            if template == .standard { longest[leadIns] = constraint.maximumTokens }
+        }
+        let columns = try setup("german_credit.csv").schema.columns.count
+        XCTAssertEqual(longest[false]! - longest[true]!, 2 * (columns - 1) + 1)
+    }
+
     func testConditionsAreForcedFirstAndHeld() throws {
         let setup = try setup("adult_train.csv")
         let conditions = try ["sex=Female", "age>=40", "race=White|Black", "hours_per_week=35..45", "capital_gain<100"].map(ColumnCondition.parse)
@@ -90,6 +112,15 @@ final class RowConstraintTests: XCTestCase {
             let names = text.components(separatedBy: ", ").compactMap { $0.components(separatedBy: " is ").first }
             XCTAssertEqual(names, expected, text)
         }
+        // A trained order (here reversed) instead of the schema's, conditions still first.
+        let reversed = Array(setup.schema.columns.indices.reversed())
+        let inOrder = try RowConstraint(schema: setup.schema, template: .standard, tokenizer: setup.tokenizer,
+                                        conditions: [ColumnCondition.parse("sex=female")], fixedOrder: true, order: reversed)
+        let expectedReversed = ["sex"] + reversed.map { setup.schema.columns[$0].name }.filter { $0 != "sex" }
+        for text in try randomRows(setup, constraint: inOrder, count: 100, seed: 6) {
+            XCTAssertEqual(text.components(separatedBy: ", ").compactMap { $0.components(separatedBy: " is ").first }, expectedReversed, text)
+        }
+        XCTAssertThrowsError(try RowConstraint(schema: setup.schema, template: .standard, tokenizer: setup.tokenizer, fixedOrder: true, order: [0, 0]))
     }
 
     func testImpossibleOrUnknownConditionsAreRefused() throws {

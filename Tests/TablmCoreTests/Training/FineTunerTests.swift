@@ -35,6 +35,34 @@ final class FineTunerTests: XCTestCase {
         XCTAssertLessThan(after, before * 0.5, "held-out loss \(before) -> \(after)")
     }
 
+    /// Forty rows, a high rate and many steps overfit: the held-out loss falls, then rises. Early
+    /// stopping checkpoints exactly at each new minimum of the scores it reported, stops `patience`
+    /// scores after the last one, and names the minimum as the best step.
+    func testEarlyStoppingKeepsTheBestScoreAndStopsAfterPatience() throws {
+        var settings = FineTuneSettings()
+        settings.steps = 2000
+        settings.batchSize = 8
+        settings.learningRate = 1e-2
+        settings.warmupSteps = 5
+        settings.evaluateEvery = 10
+        settings.patience = 3
+        let (tuner, _) = try setup(rows: 60, settings: settings, width: 32, layers: 2)
+        var scores: [(step: Int, loss: Double)] = []
+        var checkpoints: [Int] = []
+        try tuner.run(progress: { p in if let loss = p.heldOutLoss { scores.append((p.step, loss)) } }, checkpoint: { checkpoints.append($0) })
+        XCTAssertTrue(tuner.stoppedEarly, "60 rows overfit long before 2,000 steps")
+        var minimum = Double.infinity
+        let newMinima = scores.filter { score in
+            defer { minimum = min(minimum, score.loss) }
+            return score.loss < minimum
+        }.map(\.step)
+        XCTAssertEqual(checkpoints, newMinima)
+        let best = try XCTUnwrap(tuner.best)
+        XCTAssertEqual(best.step, scores.min { $0.loss < $1.loss }!.step)
+        XCTAssertEqual(scores.last!.step, best.step + 3 * settings.evaluateEvery, "stops at the third score without a new best")
+        XCTAssertLessThan(scores.last!.step, settings.steps)
+    }
+
     /// Ten steps, a checkpoint, and ten more from it give the same weights as twenty straight steps.
     func testResumeContinuesExactly() throws {
         var settings = FineTuneSettings()

@@ -1,0 +1,23 @@
+import Foundation
+
+/// Remaining time of a run of steps, from the mean time per step since it started (steps cost about
+/// the same; a held-out score adds a little and is averaged in).
+struct ProgressClock {
+    let startStep: Int
+    let totalSteps: Int
+    private let started = DispatchTime.now().uptimeNanoseconds
+
+    init(startStep: Int = 0, totalSteps: Int) {
+        self.startStep = startStep
+        self.totalSteps = totalSteps
+    }
+
+    /// "  ETA 3m05s" after `step` (1-based) of the run; empty before the first step is done.
+    func eta(step: Int) -> String {
+        let done = step - startStep
+        guard done > 0 else { return "" }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let seconds = Int((elapsed / Double(done) * Double(max(0, totalSteps - step))).rounded())
+        return seconds >= 60 ? "  ETA \(seconds / 60)m\(String(format: "%02d", seconds % 60))s" : "  ETA \(seconds)s"
+    }
+}
