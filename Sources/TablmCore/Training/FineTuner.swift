@@ -99,9 +99,9 @@ public final class FineTuner {
             let sequences = try rows.enumerated().map { offset, row in
                 try batcher.sequence(row, order: batcher.order(seed: settings.seed &+ 1, use: start + offset))
             }
-            let batch = batcher.batch(sequences)
-            let unweighted = batch.weights.map { $0 > 0 ? Float(1) : 0 }
-            total += Double(model.loss(tokens: batch.tokens, targets: batch.targets, weights: unweighted, batch: batch.batch, length: batch.length))
+            var batch = batcher.batch(sequences)
+            batch.weights = batch.weights.map { $0 > 0 ? Float(1) : 0 }
+            total += workers.loss(batch)
             tokens += batch.validTokens
         }
         return total / Double(tokens)

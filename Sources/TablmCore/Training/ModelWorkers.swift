@@ -50,6 +50,15 @@ public final class ModelWorkers {
     @discardableResult
     public func lossAndGradient(_ batch: TokenBatch) -> Double {
         model.zeroGradients()
+        let loss = splitLoss(batch, backward: true)
+        gatherGradients()
+        return loss
+    }
+
+    /// The loss of `batch`, forward only, split by rows across the workers (held-out scoring).
+    public func loss(_ batch: TokenBatch) -> Double { splitLoss(batch, backward: false) }
+
+    private func splitLoss(_ batch: TokenBatch, backward: Bool) -> Double {
         let parts = shares(of: batch.batch)
         var losses = [Double](repeating: 0, count: workers.count)
         losses.withUnsafeMutableBufferPointer { losses in
@@ -58,10 +67,9 @@ public final class ModelWorkers {
                 let rows = batch.rows(parts[part])
                 losses[part] = Double(worker.loss(tokens: rows.tokens, targets: rows.targets, weights: rows.weights,
                                                   batch: rows.batch, length: rows.length))
-                worker.backward()
+                if backward { worker.backward() }
             }
         }
-        gatherGradients()
         return losses.reduce(0, +)
     }
 

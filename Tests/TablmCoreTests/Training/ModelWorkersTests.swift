@@ -34,6 +34,7 @@ final class ModelWorkersTests: XCTestCase {
                 let difference = zip(workers.model.gradients, single.gradients).map { abs($0 - $1) }.max()!
                 XCTAssertLessThan(difference, 1e-6, "\(count) workers")
             }
+            XCTAssertEqual(workers.loss(whole), expectedLoss, accuracy: 1e-5 * abs(expectedLoss), "forward-only loss, \(count) workers")
         }
     }
 
