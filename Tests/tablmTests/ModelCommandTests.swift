@@ -42,6 +42,12 @@ final class ModelCommandTests: XCTestCase {
         XCTAssertTrue(generate.stderr.contains("of 6 rows fit the schema"), generate.stderr)
         let csv = try String(contentsOf: folder.appendingPathComponent("out.csv"), encoding: .utf8)
         XCTAssertTrue(csv.hasPrefix("age,workclass,fnlwgt,"), csv)
+        // Trained in one order that starts with age: probes that write sex first are refused.
+        let masked = try run(["generate", "--checkpoint", "ckpt", "--rows", "4", "--mask-fairness", "--sensitive", "sex",
+                              "--fair-columns", "income", "-o", "masked.csv"])
+        XCTAssertNotEqual(masked.status, 0)
+        XCTAssertTrue(masked.stderr.contains("--random-order-share 0.25"), masked.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("masked.csv").path))
     }
 
     func testResumeRefusesAnotherTable() throws {
