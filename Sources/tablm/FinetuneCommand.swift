@@ -69,7 +69,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "AdamW weight decay (matrices only).") var weightDecay = 0.1
     @Option(help: "Clip the gradient to this L2 norm.") var clip = 1.0
     @Option(help: "Share of rows held out to measure loss.") var heldOut = 0.05
-    @Option(help: "Score the held-out rows (and checkpoint at a new best) every N steps (default: a quarter epoch; under --dp, checkpoint every 100 steps).") var evalEvery: Int?
+    @Option(help: "Score the held-out rows (and checkpoint at a new best) every N steps (default: a quarter epoch; not used with --dp, which has no held-out rows).") var evalEvery: Int?
     @Option(help: "Seed for initialisation, batches and column orders.") var seed: UInt64 = 0
     @Option(help: "Weight λ of the demographic-parity term: KL between the model's value distributions for the sensitive groups, on probe prompts (0: off).") var fairnessLambda = 0.0
     @Option(help: "Weight μ of the representation term: the dependence (normalised HSIC) between the model's hidden states after the sensitive field and the sensitive value, over every other column's probe (task-agnostic; 0: off).") var representationLambda = 0.0

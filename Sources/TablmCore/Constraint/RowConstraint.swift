@@ -193,11 +193,7 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
         case .suffix(let index):
             allowed.append(suffixTokens[index])
         case .lead(let first, let node):
-            let trie = first ? firstLeads : nextLeads
-            for token in trie.nodes[node].childTokens
-            where trie.indices(below: trie.nodes[node].children[token]!).contains(where: { nameAllowed($0, state) }) {
-                allowed.append(token)
-            }
+            appendLeadTokens(first ? firstLeads : nextLeads, node: node, state, into: &allowed)
         case .value(let column, let trieNode, let number):
             let plan = plans[column]
             var complete = false
@@ -224,10 +220,15 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
         } else if state.remaining == 0 {
             allowed.append(eos)
         } else {
-            let root = nextLeads.nodes[0]
-            for token in root.childTokens where nextLeads.indices(below: root.children[token]!).contains(where: { nameAllowed($0, state) }) {
-                allowed.append(token)
-            }
+            appendLeadTokens(nextLeads, node: 0, state, into: &allowed)
+        }
+    }
+
+    /// The tokens that continue, from `node` of a lead-in trie, some column that may be named next.
+    private func appendLeadTokens(_ trie: TokenTrie, node: Int, _ state: State, into allowed: inout [Int32]) {
+        for token in trie.nodes[node].childTokens
+        where trie.indices(below: trie.nodes[node].children[token]!).contains(where: { nameAllowed($0, state) }) {
+            allowed.append(token)
         }
     }
 
