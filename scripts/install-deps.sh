@@ -13,7 +13,20 @@ if ((${#missing[@]})); then
     echo "installing: ${missing[*]}" >&2
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
+    # apt's own output goes to a log, not the terminal; it is shown if the install fails.
+    log=$(mktemp -t tablm-apt.XXXXXX)
+    if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"; } >"$log" 2>&1; then
+        tail -n 20 "$log" >&2
+        echo "error: apt-get could not install ${missing[*]} (full log: $log)" >&2
+        exit 1
+    fi
+    rm -f "$log"
+    echo "installed: ${missing[*]}" >&2
 fi
-command -v swift >/dev/null || { echo "swift is not on PATH (Swift 6 toolchain needed)" >&2; exit 1; }
+# Swift 6 or newer (the package uses Swift 6 language mode).
+command -v swift >/dev/null || { echo "error: swift is not on PATH; tablm needs a Swift 6 toolchain (https://swift.org/install)" >&2; exit 1; }
+version=$(swift --version 2>/dev/null | grep -oE 'Swift version [0-9]+(\.[0-9]+)*' | head -n 1 | grep -oE '[0-9]+(\.[0-9]+)*' || true)
+if [ -z "$version" ] || [ "${version%%.*}" -lt 6 ]; then
+    echo "error: tablm needs Swift 6 or newer; this machine has ${version:-an unknown version} ($(command -v swift))" >&2
+    exit 1
+fi

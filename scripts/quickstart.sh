@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Fresh machine to first result: install what is missing, build in release mode, and run the main
 # job on the bundled sample table (Examples/adult-sample.csv): schema, row text, tokenizer, fine-tune,
-# constrained generation, then the private path (finetune --dp, generate, evaluate). Outputs go to
-# out/quickstart/.
+# constrained generation, then the private path (finetune --dp, generate, evaluate with an HTML
+# report). The binary is linked as ~/.local/bin/tablm (scripts/install.sh); outputs go to out/quickstart/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 source scripts/blas-env.sh
-swift build -c release 2>&1 | tail -n 1
+bash scripts/install.sh
 tablm=.build/release/tablm
 out=out/quickstart
 data=Examples/adult-sample.csv
@@ -40,5 +40,6 @@ head -n 1 "$out/rows.txt" | "$tablm" tokenize --tokenizer "$out/tokenizer.model"
 test_table=../shared/data/adult_test.csv
 if [ -f "$test_table" ]; then
     "$tablm" evaluate --train "$data" --test "$test_table" --synthetic "$out/synthetic-dp.csv" \
-        --schema Examples/adult-public-schema.json --target income --sensitive sex --checkpoint "$out/checkpoint-dp"
+        --schema Examples/adult-public-schema.json --target income --sensitive sex --checkpoint "$out/checkpoint-dp" \
+        --report "$out/report.html"
 fi

@@ -59,9 +59,11 @@ struct EvaluateCommand: ParsableCommand {
             let serializer = RowSerializer(schema: loaded.schema, template: loaded.template)
             likelihood = { try RowLikelihood.logLikelihoods(model: loaded.model, tokenizer: loaded.tokenizer, serializer: serializer, rows: $0) }
         }
+        let clock = ProgressClock(totalSteps: 1)
         log("evaluate: \(real.rows.count) training, \(held.rows.count) test, \(synthetic.rows.count) synthetic rows")
         let report = try Evaluation.run(schema: schema, train: real.rows, test: held.rows, synthetic: synthetic.rows, syntheticTotal: synthetic.total,
-                                        target: target, sensitive: sensitive, privacy: loaded?.record.privacy, rowLogLikelihood: likelihood)
+                                        target: target, sensitive: sensitive, privacy: loaded?.record.privacy, rowLogLikelihood: likelihood,
+                                        progress: { stage in log("evaluate: \(stage) (\(String(format: "%.0f", clock.seconds)) s)") })
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -4,7 +4,8 @@ import TablmCore
 /// The plain-text summary `tablm evaluate` prints.
 enum EvaluationSummary {
     static func lines(_ report: EvaluationReport, test: String) -> [String] {
-        var lines = [
+        var lines = report.caveats.map { "WARNING       \($0.message)" }
+        lines += [
             String(format: "validity      %d of %d synthetic rows fit the schema (%.1f%%)", report.validRows, report.syntheticRows,
                    100 * Double(report.validRows) / Double(max(report.syntheticRows, 1))),
             String(format: "fidelity      total variation: 1-way mean %.3f, 2-way mean %.3f (max %.3f)", report.meanOneWayTV,
@@ -23,8 +24,9 @@ enum EvaluationSummary {
             lines.append(String(format: "fairness      parity gap of %@ by %@: real %.4f, synthetic %.4f", report.target, f.sensitive,
                                 f.realParityGap, f.syntheticParityGap))
             for classifier in report.classifiers {
-                lines.append(String(format: "  TSTR %@  demographic-parity difference %.4f, equalized-odds difference %.4f", classifier.name,
-                                    classifier.tstrDemographicParityDifference ?? .nan, classifier.tstrEqualizedOddsDifference ?? .nan))
+                lines.append(String(format: "  TSTR %@  demographic-parity difference %.4f, equalized-odds difference %.4f%@", classifier.name,
+                                    classifier.tstrDemographicParityDifference ?? .nan, classifier.tstrEqualizedOddsDifference ?? .nan,
+                                    report.isConstant(classifier) ? " (constant predictor: these mean nothing)" : ""))
             }
         }
         lines.append(String(format: "privacy       exact copies of training rows %.4f (real test rows: %.4f); closer to train than holdout %.3f",

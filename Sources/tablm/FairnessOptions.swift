@@ -4,10 +4,10 @@ import TablmCore
 /// The columns fairness work is about, shared by `finetune --fairness-lambda` and
 /// `generate --mask-fairness`.
 struct FairnessOptions: ParsableArguments {
-    @Option(help: "Sensitive column for --fairness-lambda / --mask-fairness (default: the schema's first).")
+    @Option(help: "The sensitive column the fairness options act on (default: the schema's first sensitive column).")
     var sensitive: String?
 
-    @Option(help: "Comma-separated columns made independent of it (default: the schema's target).")
+    @Option(help: "Comma-separated columns made independent of the sensitive one (default: the schema's target).")
     var fairColumns: String?
 
     /// The two options make sense only with `flag`; given without it they are refused, not ignored.

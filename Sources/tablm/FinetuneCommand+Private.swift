@@ -71,7 +71,7 @@ extension FinetuneCommand {
             sigma = 0
         } else {
             guard let calibrated = plan.calibrateTraining(sampleRate: sampleRate, steps: dpSteps) else {
-                throw ValidationError("epsilon \(privacy.epsilon!) cannot be reached in \(dpSteps) steps at sampling rate \(sampleRate)\(plan.accountant.history.isEmpty ? "" : " after what the prior and count releases spent")")
+                throw ValidationError("epsilon \(privacy.epsilon!) cannot be reached in \(dpSteps) steps at sampling rate \(sampleRate)\(plan.accountant.history.isEmpty ? "" : " after what the prior and count releases spent"); raise --epsilon, use more rows than \(table.rows.count) (the rate is --expected-batch-size over the rows), or fewer --steps")
             }
             sigma = calibrated
         }
@@ -94,6 +94,14 @@ extension FinetuneCommand {
         }
         let remaining = PrivacyAccountant.Segment(noiseMultiplier: sigma, sampleRate: sampleRate, steps: max(dpSteps - startStep, 0))
         if dpSteps > 0 {
+            let level = DPNoiseLevel(noiseMultiplier: sigma, expectedBatchSize: balance?.expectedBatchSize ?? sampleRate * Double(table.rows.count))
+            switch level.verdict {
+            case .drowned where !privacy.acceptNoise:
+                throw ValidationError("the noise would drown the signal, " + level.explanation(rows: table.rows.count, steps: dpSteps) + "; --accept-noise trains anyway")
+            case .drowned, .weak:
+                log("warning: weak signal, " + level.explanation(rows: table.rows.count, steps: dpSteps))
+            case .usable: break
+            }
             log(String(format: "finetune --dp: %d parameters; sampling rate q = %.5f%@ (expected %d rows a step), noise multiplier σ = %.4f, clip C = %.3g, %d steps, lr %.2e: (ε = %.4f, δ = %.1e) when done; OpenBLAS %@",
                        model.parameterCount, sampleRate, balance == nil ? "" : ", the largest group's, charged every step", Int((balance?.expectedBatchSize ?? Double(privacy.expectedBatchSize)).rounded()), sigma, clip, dpSteps,
                        settings.learningRate, plan.epsilon(adding: [remaining]), privacy.delta, BLASInfo.coreName))
@@ -142,7 +150,10 @@ extension FinetuneCommand {
                             generator: inout ChaCha20Generator) throws -> PriorRecord {
         let release = try priorOptions.release(rows: rows, schema: serializer.schema, plan: &plan, share: priorOptions.priorShare, generator: &generator)
         var sampler = SplitMix64(seed: seed, stream: 0x9A10)
-        let count = priorOptions.priorRows ?? release.noisyRowCount
+        // Fresh pseudo rows for every prior step by default: drawing them is post-processing and
+        // free, and a table of the noisy total alone (665 rows on German credit) is seen ~100 times
+        // in 1,000 steps, so the model would learn that sample's noise rather than the fit.
+        let count = priorOptions.priorRows ?? max(release.noisyRowCount, priorOptions.priorSteps * priorOptions.priorBatchSize)
         let pseudo = release.pseudoRows(count: count, using: &sampler)
         if priorOptions.priorSteps > 0 {
             var settings = FineTuneSettings()

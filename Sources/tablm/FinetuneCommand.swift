@@ -67,7 +67,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Peak learning rate (default 1e-3; 2e-4 for DP-SGD after the marginal prior).") var lr: Double?
     @Option(help: "Warmup steps.") var warmup = 20
     @Option(help: "AdamW weight decay (matrices only).") var weightDecay = 0.1
-    @Option(help: "Clip the gradient to this L2 norm.") var clip = 1.0
+    @Option(help: "Without --dp: clip the batch gradient to this L2 norm. With --dp: the per-row clip norm C of DP-SGD (each row's gradient is clipped to it before the noise, N(0, σ²C²), is added).") var clip = 1.0
     @Option(help: "Share of rows held out to measure loss.") var heldOut = 0.05
     @Option(help: "Score the held-out rows (and checkpoint at a new best) every N steps (default: a quarter epoch; not used with --dp, which has no held-out rows).") var evalEvery: Int?
     @Option(help: "Seed for initialisation, batches and column orders.") var seed: UInt64 = 0
@@ -75,7 +75,8 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Weight μ of the representation term: the dependence (normalised HSIC) between the model's hidden states after the sensitive field and the sensitive value, over every other column's probe (task-agnostic; 0: off).") var representationLambda = 0.0
     @Option(help: "Contexts for counterfactual probes: rows the model generates (refreshed every 25 steps), each followed by every group (0: bare probes only).") var fairnessContexts = 4
     @OptionGroup var fairness: FairnessOptions
-    @Option(help: "Cores to train on (default: all, at most 8); the result does not depend on it.") var workers = ModelWorkers.defaultCount
+    @Option(name: .customLong("workers"), help: "Cores to train on (default: all, at most 8); the result does not depend on it.") var workerCount: Int?
+    var workers: Int { workerCount ?? ModelWorkers.defaultCount }
 
     @Option(name: .shortAndLong, help: "Output checkpoint folder.")
     var output: String

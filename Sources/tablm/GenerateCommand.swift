@@ -30,7 +30,8 @@ struct GenerateCommand: ParsableCommand {
 
     @Option(help: "Checkpoint folder.") var checkpoint: String
     @Option(help: "Rows to sample.") var rows = 1000
-    @Option(help: "Cores to sample on (default: all, at most 8); the rows do not depend on it.") var workers = ModelWorkers.defaultCount
+    @Option(name: .customLong("workers"), help: "Cores to sample on (default: all, at most 8); the rows do not depend on it.") var workerCount: Int?
+    var workers: Int { workerCount ?? ModelWorkers.defaultCount }
     @Option(help: "Sampling temperature.") var temperature = 1.0
     @Option(help: "Sample from the k most likely tokens only (0: all).") var topK = 0
     @Option(help: "Sequences decoded together.") var batchSize = 64
@@ -72,7 +73,7 @@ struct GenerateCommand: ParsableCommand {
             // The sensitive column goes first (as a condition allowing every value), so its value is known when the others are drawn.
             let column = loaded.schema.columns[mask.sensitive]
             // Its probes (`<s>sex is Female, income is`) put the sensitive column first: measured on
-            // Adult at ε = 1, a one-order model gave TV 0.110 and kept half the gap (docs/fidelity.md).
+            // Adult at ε = 1, a one-order model gave TV 0.110 and kept half the gap (docs/fairness.md).
             if onlyOneOrder, trainedOrder?.first != mask.sensitive {
                 throw ValidationError("--mask-fairness writes '\(column.name)' first, and this checkpoint was trained with its columns in one order that does not start with it; train it with --random-order-share 0.25 (or --column-orders random)")
             }
@@ -81,8 +82,11 @@ struct GenerateCommand: ParsableCommand {
             }
             fairnessMask = mask
         }
-        if onlyOneOrder, !conditions.isEmpty, fairnessMask == nil {
-            log("warning: this checkpoint was trained in one column order only; conditioned columns, written first, come in an order it never saw (train with --random-order-share 0.25 for conditioned generation)")
+        // Conditioned columns are written first: a prefix of the trained order is one the model has seen.
+        let conditioned = Set(conditions.compactMap { loaded.schema.index(of: $0.column) })
+        if onlyOneOrder, let trainedOrder, !conditioned.isEmpty, fairnessMask == nil, Set(trainedOrder.prefix(conditioned.count)) != conditioned {
+            let first = trainedOrder.prefix(3).map { loaded.schema.columns[$0].name }.joined(separator: ", ")
+            log("warning: this checkpoint was trained in one column order only (\(first), ...); conditioned columns, written first, come in an order it never saw: train with --random-order-share 0.25 for conditioned generation, or condition on the order's first columns")
         }
         var constraint: RowConstraint?
         if unconstrained {
@@ -109,8 +113,11 @@ struct GenerateCommand: ParsableCommand {
             }
             log("generate: trained with --balance-groups; \(balance.column) shares restored from the released counts (trained mix -> table): \(shares.joined(separator: ", "))")
         }
+        var clock = ProgressClock(totalSteps: rows)
         let result = sampler.sample(count: rows, settings: settings, workers: workers) { done in
-            if done % max(batchSize, rows / 10) == 0 || done == rows { log("generate: \(done)/\(rows) sampled") }
+            if clock.due(done: done) {
+                log(String(format: "generate: %d/%d rows  %.0f rows/s", done, rows, clock.rate(done: done)) + clock.eta(step: done))
+            }
         }
         for row in result.rows { try writer.write(RowDecoder.fields(of: row, schema: loaded.schema)) }
         try writer.commit()

@@ -15,7 +15,7 @@ struct PriorOptions: ParsableArguments {
     @Option(help: "Share of --epsilon the prior spends on its own (the rest goes to DP-SGD; the two are composed in one accountant).")
     var priorShare = PriorOptions.defaultShare
 
-    @Option(help: "Pseudo rows drawn from the prior (default: as many as its noisy total).")
+    @Option(help: "Pseudo rows drawn from the prior (default: a fresh one for every row the prior steps use, and at least the prior's noisy total).")
     var priorRows: Int?
 
     @Option(help: "Steps of (non-private) training on the pseudo rows before DP-SGD.")
@@ -55,7 +55,8 @@ struct PriorOptions: ParsableArguments {
         }
         let sigma = (settings ?? aimSettings).initialSigma(rho: rho, columns: schema.columns.count)
         guard sigma <= Self.largestOneWaySigma else {
-            throw ValidationError(String(format: "the prior's budget (ρ = %.3g zCDP, %.3g of ε) is too small even for the 1-way marginals: each cell would get noise σ = %.0f; raise --epsilon or --prior-share, or use --prior none", rho, share, sigma))
+            let noise = sigma.isFinite ? String(format: "each cell would get noise σ = %.0f", sigma) : "no finite noise reaches it"
+            throw ValidationError(String(format: "the prior's budget (%.3g of ε, ρ = %.3g zCDP) is too small even for the 1-way marginals: %@; raise --epsilon or --prior-share, or use --prior none", share, rho, noise))
         }
         let started = DispatchTime.now().uptimeNanoseconds
         log(String(format: "prior: AIM with ρ = %.4g (zCDP; %.3g of ε on its own); 1-way marginals of %d columns measured with σ = %.1f", rho, share, schema.columns.count, sigma))

@@ -30,6 +30,9 @@ struct PrivacyOptions: ParsableArguments {
     @Option(help: "With --balance-groups, no group's rate exceeds this multiple of the uniform rate (a tiny group would otherwise set the noise of every step).")
     var balanceMaxBoost = 4.0
 
+    @Flag(help: "Train even when the calibrated noise drowns the signal (σ over the expected batch above 1): such a run is refused without it.")
+    var acceptNoise = false
+
     @Option(help: "Rows processed at once (memory only; the result does not depend on it).")
     var microBatch = 32
 
@@ -38,8 +41,8 @@ struct PrivacyOptions: ParsableArguments {
 
     /// Options that only make sense with --dp are refused without it, rather than silently ignored.
     func refuseWithoutDP() throws {
-        if epsilon != nil || noiseMultiplier != nil || insecureSeed != nil || balanceGroups {
-            throw ValidationError("--epsilon, --noise-multiplier, --insecure-seed and --balance-groups need --dp")
+        if epsilon != nil || noiseMultiplier != nil || insecureSeed != nil || balanceGroups || acceptNoise {
+            throw ValidationError("--epsilon, --noise-multiplier, --insecure-seed, --balance-groups and --accept-noise need --dp")
         }
     }
 

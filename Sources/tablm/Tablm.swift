@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Tablm: ParsableCommand {
@@ -12,6 +13,32 @@ struct Tablm: ParsableCommand {
 
     static func main() {
         BLASEnvironment.ensureCoreType()
-        main(nil)
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            try command.run()
+        } catch let error as ValidationError {
+            // Thrown while running (a check that needed the data), not while parsing: ArgumentParser
+            // would print the root's usage; point at the subcommand's help instead.
+            let path = (["tablm"] + (commandPath(to: type(of: command)) ?? [])).joined(separator: " ")
+            FileHandle.standardError.write(Data("Error: \(error.message)\nSee '\(path) --help' for its options.\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// The subcommand names that lead from the root to `target` (["privacy", "epsilon"]).
+    static func commandPath(to target: ParsableCommand.Type, from root: ParsableCommand.Type = Tablm.self) -> [String]? {
+        for sub in root.configuration.subcommands {
+            let name = sub.configuration.commandName ?? String(describing: sub).lowercased()
+            if sub == target { return [name] }
+            if let rest = commandPath(to: target, from: sub) { return [name] + rest }
+        }
+        return nil
     }
 }

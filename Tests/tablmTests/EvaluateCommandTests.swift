@@ -36,4 +36,29 @@ final class EvaluateCommandTests: XCTestCase {
         XCTAssertTrue(page.hasPrefix("<!DOCTYPE html>") && page.contains("<svg"))
         XCTAssertEqual(report["positiveClass"] as? String, ">50K")
     }
+
+    /// Synthetic rows whose income is always <=50K: the summary opens with warnings that the TSTR
+    /// models are constant and their fairness figures mean nothing, and the fairness lines say so;
+    /// every stage of the run is announced on stderr.
+    func testUselessRowsAreCalledOutFirst() throws {
+        let folder = try CommandRunner.scratchFolder(self)
+        let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv")
+        let lines = try String(contentsOf: sample, encoding: .utf8).split(separator: "\n").map(String.init)
+        let constant = [lines[0]] + lines.dropFirst().map { $0.replacingOccurrences(of: ">50K", with: "<=50K") }
+        try (constant.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("constant.csv"), atomically: true, encoding: .utf8)
+        let schema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
+        let result = try CommandRunner.run(["evaluate", "--train", sample.path, "--test", sample.path, "--synthetic", "constant.csv", "--schema", schema,
+                                            "--target", "income", "--sensitive", "sex", "--report", "report.html"], in: folder)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let out = result.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(out[0].hasPrefix("WARNING       every synthetic row has income = <=50K"), result.stdout)
+        XCTAssertTrue(out[1].hasPrefix("WARNING       TSTR logistic regression predicts income = <=50K for every test row"), result.stdout)
+        XCTAssertTrue(out[2].contains("TSTR boosted trees predicts income = <=50K for every test row"), result.stdout)
+        XCTAssertEqual(out.filter { $0.contains("(constant predictor: these mean nothing)") }.count, 2, result.stdout)
+        for stage in ["evaluate: fidelity", "evaluate: utility: logistic regression", "evaluate: utility: boosted trees", "evaluate: privacy"] {
+            XCTAssertTrue(result.stderr.contains(stage), result.stderr)
+        }
+        let page = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
+        XCTAssertTrue(page.contains("Read this first"))
+    }
 }

@@ -37,11 +37,21 @@ final class ModelCommandTests: XCTestCase {
         XCTAssertTrue(inspect.stdout.contains("\"steps\" : 6"), inspect.stdout)
         XCTAssertTrue(inspect.stdout.contains("\"column_orders\""), "the trained order is recorded: \(inspect.stdout)")
 
-        let generate = try run(["generate", "--checkpoint", "ckpt", "--rows", "6", "--batch-size", "4", "-o", "out.csv"])
+        let generate = try run(["generate", "--checkpoint", "ckpt", "--rows", "6", "--batch-size", "4", "--workers", "1", "-o", "out.csv"])
         XCTAssertEqual(generate.status, 0, generate.stderr)
         XCTAssertTrue(generate.stderr.contains("of 6 rows fit the schema"), generate.stderr)
+        // Progress: the first chunk and the last, with the rate and the time left.
+        XCTAssertTrue(generate.stderr.contains("generate: 4/6 rows") && generate.stderr.contains("generate: 6/6 rows"), generate.stderr)
+        XCTAssertTrue(generate.stderr.contains("rows/s  ETA"), generate.stderr)
         let csv = try String(contentsOf: folder.appendingPathComponent("out.csv"), encoding: .utf8)
         XCTAssertTrue(csv.hasPrefix("age,workclass,fnlwgt,"), csv)
+        // Conditions on the trained order's first column give a prefix the model has seen; on sex, not.
+        let onAge = try run(["generate", "--checkpoint", "ckpt", "--rows", "2", "--condition", "age>=40", "-o", "age.csv"])
+        XCTAssertEqual(onAge.status, 0, onAge.stderr)
+        XCTAssertFalse(onAge.stderr.contains("in an order it never saw"), onAge.stderr)
+        let onSex = try run(["generate", "--checkpoint", "ckpt", "--rows", "2", "--condition", "sex=Female", "-o", "sex.csv"])
+        XCTAssertEqual(onSex.status, 0, onSex.stderr)
+        XCTAssertTrue(onSex.stderr.contains("trained in one column order only (age, workclass, fnlwgt, ...)"), onSex.stderr)
         // Trained in one order that starts with age: probes that write sex first are refused.
         let masked = try run(["generate", "--checkpoint", "ckpt", "--rows", "4", "--mask-fairness", "--sensitive", "sex",
                               "--fair-columns", "income", "-o", "masked.csv"])

@@ -61,11 +61,38 @@ final class PrivateFinetuneTests: XCTestCase {
         try expectFailure(["finetune", "--dp", "--schema", publicSchema, "--data", sample, "-o", "out"] + tiny,
                           "--dp needs exactly one of --epsilon (target) or --noise-multiplier")
         try expectFailure(["finetune", "--epsilon", "1", "--schema", publicSchema, "--data", sample, "-o", "out"] + tiny,
-                          "--epsilon, --noise-multiplier, --insecure-seed and --balance-groups need --dp")
+                          "--epsilon, --noise-multiplier, --insecure-seed, --balance-groups and --accept-noise need --dp")
     }
 }
 
 extension PrivateFinetuneTests {
+    /// Noise that drowns the signal (σ over the expected batch above 1) is refused with what to change
+    /// and finetune's help named, not the root's usage; --accept-noise trains anyway with a warning;
+    /// a weak but usable level (0.2 here) only warns; an ε that cannot be reached says what to change.
+    func testNoiseThatDrownsTheSignalIsRefusedWithAdvice() throws {
+        let base = ["finetune", "--dp", "--schema", publicSchema, "--data", sample, "--steps", "1", "--insecure-seed", "1"] + tiny
+        let drowned = try run(base + ["--noise-multiplier", "30", "-o", "out"])
+        XCTAssertEqual(drowned.status, 64, drowned.stderr)
+        XCTAssertTrue(drowned.stderr.contains("the noise would drown the signal, σ/B = 1.5:"), drowned.stderr)
+        XCTAssertTrue(drowned.stderr.contains("a larger --epsilon, more rows than 500, or fewer --steps than 1"), drowned.stderr)
+        XCTAssertTrue(drowned.stderr.contains("See 'tablm finetune --help'"), drowned.stderr)
+        XCTAssertFalse(drowned.stderr.contains("Usage: tablm <subcommand>"), drowned.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path))
+        let forced = try run(base + ["--noise-multiplier", "30", "--accept-noise", "-o", "forced"])
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertTrue(forced.stderr.contains("warning: weak signal, σ/B = 1.5:"), forced.stderr)
+        let weak = try run(base + ["--noise-multiplier", "4", "-o", "weak"])
+        XCTAssertEqual(weak.status, 0, weak.stderr)
+        XCTAssertTrue(weak.stderr.contains("warning: weak signal, σ/B = 0.2:"), weak.stderr)
+        let usable = try run(base + ["--noise-multiplier", "1", "-o", "usable"])
+        XCTAssertFalse(usable.stderr.contains("weak signal"), usable.stderr)
+        let wide = tiny.map { $0 == "20" ? "256" : $0 }
+        let unreachable = try run(["finetune", "--dp", "--epsilon", "0.001", "--schema", publicSchema, "--data", sample, "-o", "never"] + wide)
+        XCTAssertEqual(unreachable.status, 64, unreachable.stderr)
+        XCTAssertTrue(unreachable.stderr.contains("raise --epsilon, use more rows than 500"), unreachable.stderr)
+        XCTAssertTrue(unreachable.stderr.contains("See 'tablm finetune --help'"), unreachable.stderr)
+    }
+
     /// A row that does not fit the public schema is fitted silently: its value never appears on stderr.
     func testRowsOutsideTheSchemaAreFittedWithoutQuotingThem() throws {
         let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
@@ -152,7 +179,7 @@ extension PrivateFinetuneTests {
         try expectFailure(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", sample, "--balance-groups",
                            "--sensitive", "age", "-o", "out"] + tiny, "--balance-groups: 'age' is not a categorical column")
         try expectFailure(["finetune", "--schema", publicSchema, "--data", sample, "--balance-groups", "-o", "out"] + tiny,
-                          "--balance-groups need --dp")
+                          "--balance-groups and --accept-noise need --dp")
     }
 
     /// Balanced training teaches the model the balanced mix; `generate` restores the table's group

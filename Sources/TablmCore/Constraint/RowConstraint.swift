@@ -95,6 +95,9 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
             conditionedOrder.append(schema.index(of: condition.column)!)
         }
         if let order, order.sorted() != Array(schema.columns.indices) { throw InputError("a column order must list every column once") }
+        // In a trained order, conditioned columns keep their places relative to each other, so
+        // conditions on the order's first columns give a prefix the model has seen.
+        if fixedOrder, let order { conditionedOrder.sort { order.firstIndex(of: $0)! < order.firstIndex(of: $1)! } }
         conditioned = conditionedOrder + (fixedOrder ? (order ?? Array(schema.columns.indices)).filter { !conditionedOrder.contains($0) } : [])
 
         var plans: [ColumnPlan] = []

@@ -16,6 +16,8 @@ public struct EvaluationReport: Codable, Sendable {
         public var tstr: Utility
         public var tstrDemographicParityDifference: Double?
         public var tstrEqualizedOddsDifference: Double?
+        /// Share of the test rows the TSTR model calls positive (0 or 1: a constant predictor).
+        public var tstrPredictedPositiveShare: Double
     }
 
     public struct Group: Codable, Sendable {
@@ -41,6 +43,13 @@ public struct EvaluationReport: Codable, Sendable {
         public var bins: [String]
         public var real: [Double]
         public var synthetic: [Double]
+
+        public init(column: String, bins: [String], real: [Double], synthetic: [Double]) {
+            self.column = column
+            self.bins = bins
+            self.real = real
+            self.synthetic = synthetic
+        }
     }
 
     public struct Membership: Codable, Sendable {
@@ -52,6 +61,8 @@ public struct EvaluationReport: Codable, Sendable {
         public var likelihoodAUC: Double?
     }
 
+    /// What makes other figures meaningless (a constant predictor, chance AUC), said first.
+    public var caveats: [EvaluationCaveat]
     public var syntheticRows: Int
     public var validRows: Int
     public var columns: [String]
@@ -84,10 +95,11 @@ public enum Evaluation {
     /// - Parameters:
     ///   - rowLogLikelihood: the model's log-likelihood of rows, for the likelihood membership attack.
     ///   - comparedRows: rows per side for the distance checks and attacks (they are quadratic).
+    ///   - progress: told the name of each stage as it starts (the whole run takes tens of seconds).
     public static func run(schema: Schema, train: [Row], test: [Row], synthetic: [Row], syntheticTotal: Int,
                            target: String, sensitive: String?, privacy: PrivacyRecord?,
                            rowLogLikelihood: (([Row]) throws -> [Double])? = nil,
-                           comparedRows: Int = 1000, seed: UInt64 = 0) throws -> EvaluationReport {
+                           comparedRows: Int = 1000, seed: UInt64 = 0, progress: (String) -> Void = { _ in }) throws -> EvaluationReport {
         guard let targetIndex = schema.index(of: target), let categories = schema.columns[targetIndex].categories else {
             throw InputError("target '\(target)' must be a categorical column of the schema")
         }
@@ -103,6 +115,7 @@ public enum Evaluation {
         func labels(_ rows: [Row]) -> [Bool] { rows.map { $0[targetIndex] == positive } }
 
         // Fidelity.
+        progress("fidelity: 1- and 2-way total variation, Fréchet distance, associations")
         let n = schema.columns.count
         let fidelity = MarginalFidelity(schema: schema, fittedOn: train)
         let oneWay = fidelity.oneWay(real: train, synthetic: synthetic)
@@ -156,14 +169,22 @@ public enum Evaluation {
         }
         var firstPredictions: [Bool] = []
         let classifiers = learners.map { name, fit -> EvaluationReport.Classifier in
+            progress("utility: \(name) trained on the synthetic rows (TSTR) and on the real rows (TRTR)")
             let tstrScores = fit(syntheticX, syntheticY)
             let predictions = tstrScores.map { $0 >= 0.5 }
             if firstPredictions.isEmpty { firstPredictions = predictions }
             return EvaluationReport.Classifier(
                 name: name, trtr: utility(fit(trainX, trainY)), tstr: utility(tstrScores),
                 tstrDemographicParityDifference: testGroups.map { FairnessMetrics.parityDifference(outcomes: predictions, groups: $0) },
-                tstrEqualizedOddsDifference: testGroups.map { FairnessMetrics.equalizedOddsDifference(predictions: predictions, labels: testLabels, groups: $0) })
+                tstrEqualizedOddsDifference: testGroups.map { FairnessMetrics.equalizedOddsDifference(predictions: predictions, labels: testLabels, groups: $0) },
+                tstrPredictedPositiveShare: Double(predictions.filter { $0 }.count) / Double(max(predictions.count, 1)))
         }
+        let caveats = EvaluationCaveat.find(
+            classifiers: classifiers, predictedPositiveShare: classifiers.map(\.tstrPredictedPositiveShare),
+            syntheticTargets: Set(synthetic.compactMap { if case .category(let value) = $0[targetIndex] { value } else { nil } }),
+            target: target, positive: "\(target) = \(positiveName)",
+            negative: categories.count == 2 ? "\(target) = \(categories.first { $0 != positiveName }!)" : "\(target) ≠ \(positiveName)",
+            sensitive: sensitiveIndex != nil)
 
         var fairness: EvaluationReport.Fairness?
         if let sensitiveIndex, let testGroups {
@@ -184,6 +205,7 @@ public enum Evaluation {
 
         // Privacy. Distance checks use equally large train and holdout samples (a larger candidate
         // set would look closer by chance alone).
+        progress(rowLogLikelihood == nil ? "privacy: copies, distances, membership attack" : "privacy: copies, distances, membership attacks (the model scores \(2 * min(train.count, test.count, comparedRows)) rows)")
         let side = max(1, min(train.count, test.count, comparedRows))
         let members = sample(train, side), nonMembers = sample(test, side)
         let reference = allColumns.matrix(sample(synthetic, 5 * comparedRows))
@@ -194,7 +216,7 @@ public enum Evaluation {
         }
         let columnNames = schema.columnNames
         return EvaluationReport(
-            syntheticRows: syntheticTotal, validRows: synthetic.count, columns: columnNames,
+            caveats: caveats, syntheticRows: syntheticTotal, validRows: synthetic.count, columns: columnNames,
             oneWayTV: Dictionary(uniqueKeysWithValues: zip(columnNames, oneWay)),
             meanOneWayTV: oneWay.reduce(0, +) / Double(oneWay.count),
             meanTwoWayTV: twoWay.isEmpty ? 0 : twoWay.reduce(0, +) / Double(twoWay.count), maxTwoWayTV: twoWay.max() ?? 0,

@@ -9,6 +9,7 @@ public enum EvaluationHTML {
     h1{font-size:20px}h2{font-size:16px;margin-top:28px;border-bottom:1px solid #ccc}
     table{border-collapse:collapse;font-size:13px}.scroll{overflow-x:auto}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
     td.n{text-align:right;font-variant-numeric:tabular-nums}.grid{display:flex;flex-wrap:wrap;gap:8px}.note{color:#555;font-size:12px}
+    .caveat{border:2px solid #c0392b;background:#fdecea;padding:4px 12px;margin:12px 0}
     """
 
     static func f(_ value: Double?, _ digits: Int = 3) -> String {
@@ -22,6 +23,24 @@ public enum EvaluationHTML {
         }.joined() + "</tr>"
     }
 
+    /// Most bars one column's chart shows; beyond it the largest `mostBars - 1` values (by their
+    /// real share) are kept and the rest pooled into one bar, so native_country's 41 stay readable.
+    static let mostBars = 16
+
+    /// The bars of a column's chart: bins empty on both sides (an unused "missing") left out, and
+    /// many categories pooled as `mostBars` says.
+    public static func bars(_ histogram: EvaluationReport.Histogram) -> (labels: [String], real: [Double?], synthetic: [Double?]) {
+        var kept = histogram.bins.indices.filter { histogram.real[$0] > 0 || histogram.synthetic[$0] > 0 }
+        guard kept.count > mostBars else {
+            return (kept.map { histogram.bins[$0] }, kept.map { histogram.real[$0] }, kept.map { histogram.synthetic[$0] })
+        }
+        kept.sort { (histogram.real[$0], histogram.synthetic[$0]) > (histogram.real[$1], histogram.synthetic[$1]) }
+        let shown = Array(kept.prefix(mostBars - 1)), pooled = kept.dropFirst(mostBars - 1)
+        return (shown.map { histogram.bins[$0] } + ["other (\(pooled.count) values)"],
+                shown.map { histogram.real[$0] } + [pooled.reduce(0) { $0 + histogram.real[$1] }],
+                shown.map { histogram.synthetic[$0] } + [pooled.reduce(0) { $0 + histogram.synthetic[$1] }])
+    }
+
     public static func page(_ report: EvaluationReport, title: String) -> String {
         let e = SVGChart.escape
         var html = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(e(title))</title><style>\(style)</style></head><body>"
@@ -30,6 +49,9 @@ public enum EvaluationHTML {
             html += "<p>The model was trained with <b>(ε = \(f(p.epsilon, 4)), δ = \(String(format: "%.1e", p.delta)))-differential privacy</b> (\(e(p.accountant)) accountant, noise multiplier \(f(p.noiseMultiplier, 4))\(p.balance.map { ", group-balanced sampling on \(e($0.column)), every step charged at the largest rate \(f($0.maxRate, 5)) and the group counts' release included" } ?? "")).</p>"
         } else {
             html += "<p>No differential-privacy record: the model was trained without DP, or no checkpoint was given.</p>"
+        }
+        if !report.caveats.isEmpty {
+            html += "<div class=\"caveat\"><b>Read this first.</b><ul>" + report.caveats.map { "<li>\(e($0.message))</li>" }.joined() + "</ul></div>"
         }
         html += "<p class=\"note\">This report reads the real rows; it is for the data owner, not for release with the synthetic table.</p>"
 
@@ -47,7 +69,8 @@ public enum EvaluationHTML {
             html += row(["parity gap of \(e(report.target)) = \(e(report.positiveClass)) by \(e(fair.sensitive))", f(fair.syntheticParityGap), "real rows: \(f(fair.realParityGap))"])
             for c in report.classifiers {
                 html += row(["\(e(c.name)) (TSTR): demographic-parity / equalized-odds difference",
-                             "\(f(c.tstrDemographicParityDifference)) / \(f(c.tstrEqualizedOddsDifference))", "0 = equal across groups"])
+                             "\(f(c.tstrDemographicParityDifference)) / \(f(c.tstrEqualizedOddsDifference))",
+                             report.isConstant(c) ? "<b>means nothing</b>: the model predicts one class for every row" : "0 = equal across groups"])
             }
         }
         html += row(["exact copies of training rows", f(report.exactCopyRate, 4), "real test rows: \(f(report.realTestExactCopyRate, 4))"])
@@ -60,23 +83,22 @@ public enum EvaluationHTML {
 
         html += "<h2>Columns: real (training rows) vs synthetic</h2><div class=\"grid\">"
         for histogram in report.histograms {
-            // Bins empty on both sides (an unused "missing") are left out.
-            let kept = histogram.bins.indices.filter { histogram.real[$0] > 0 || histogram.synthetic[$0] > 0 }
+            let bars = Self.bars(histogram)
             let title = "\(histogram.column) (TV \(f(report.oneWayTV[histogram.column])))"
-            html += SVGChart.groupedBars(title: title, categories: kept.map { histogram.bins[$0] },
-                                         series: [SVGChart.Series(name: "real", color: SVGChart.palette[0], values: kept.map { histogram.real[$0] }),
-                                                  SVGChart.Series(name: "synthetic", color: SVGChart.palette[1], values: kept.map { histogram.synthetic[$0] })],
-                                         yLabel: "share", width: kept.count > 12 ? 720 : 420)
+            html += SVGChart.groupedBars(title: title, categories: bars.labels,
+                                         series: [SVGChart.Series(name: "real", color: SVGChart.palette[0], values: bars.real),
+                                                  SVGChart.Series(name: "synthetic", color: SVGChart.palette[1], values: bars.synthetic)],
+                                         yLabel: "share", width: bars.labels.count > 12 ? 720 : 420)
         }
         html += "</div>"
 
         let n = report.columns.count
         html += "<h2>Pairs of columns</h2><div class=\"grid\">"
         html += SVGChart.heatMap(title: "2-way total variation (diagonal: 1-way)", labels: report.columns, values: report.twoWayTV,
-                                 maximum: max(report.twoWayTV.max() ?? 0, 0.05))
+                                 maximum: SVGChart.Scale(maximum: max(report.twoWayTV.max() ?? 0, 0.05)).top)
         let difference = zip(report.realAssociation, report.syntheticAssociation).map { abs($0 - $1) }
         html += SVGChart.heatMap(title: "|association real − synthetic|", labels: report.columns, values: difference,
-                                 maximum: max(difference.max() ?? 0, 0.05))
+                                 maximum: SVGChart.Scale(maximum: max(difference.max() ?? 0, 0.05)).top)
         html += "</div><p class=\"note\">Numbers are cut into 10 quantile bins fitted on the training rows, a value that holds a tenth of them or more in a bin of its own; missing is a bin of its own. Association: Pearson r (two numbers), Cramér's V (two categories), correlation ratio η (one of each); \(n) columns.</p>"
 
         if let fair = report.fairness {
@@ -86,7 +108,7 @@ public enum EvaluationHTML {
                                          series: [SVGChart.Series(name: "real rows", color: SVGChart.palette[0], values: fair.groups.map(\.realRate)),
                                                   SVGChart.Series(name: "synthetic rows", color: SVGChart.palette[1], values: fair.groups.map(\.syntheticRate)),
                                                   SVGChart.Series(name: "TSTR predictions", color: SVGChart.palette[2], values: fair.groups.map(\.tstrPredictedRate))],
-                                         yLabel: "positive rate", width: 520)
+                                         yLabel: "positive rate", width: 520, valueLabels: true)
             html += "<table>" + row(["group", "share real", "share synthetic", "rate real", "rate synthetic", "TSTR predicted rate"], header: true)
             for g in fair.groups {
                 html += "<tr><td>\(e(g.group))</td>" + [g.realShare, g.syntheticShare, g.realRate, g.syntheticRate, g.tstrPredictedRate]

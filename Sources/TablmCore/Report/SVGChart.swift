@@ -23,6 +23,11 @@ public enum SVGChart {
 
     static func number(_ value: Double) -> String { String(format: "%.1f", value) }
 
+    /// Room the legend takes at the right: a swatch and the longest name at about 6.2 px a character.
+    static func legendWidth(_ series: [Series]) -> Double {
+        max(110, 30 + 6.2 * Double(series.map(\.name.count).max() ?? 0))
+    }
+
     private static func legend(_ series: [Series], x: Double, y: Double) -> String {
         series.enumerated().map { index, s in
             let top = y + Double(index) * 16
@@ -31,35 +36,75 @@ public enum SVGChart {
         }.joined()
     }
 
-    /// A y axis from 0 to `top` with four ticks; returns the markup.
-    private static func axis(left: Double, right: Double, top: Double, bottom: Double, maximum: Double, label: String) -> String {
+    /// An axis from 0 that ends on a round number, with ticks a round step apart (1, 2, 2.5 or 5 times
+    /// a power of ten, four or five of them), so they read 0, 0.1, 0.2, … and never 0.171, 0.257.
+    public struct Scale: Equatable {
+        public var top: Double
+        public var step: Double
+        public var decimals: Int
+
+        public init(maximum: Double) {
+            guard maximum.isFinite, maximum > 0 else { self.init(top: 1, step: 0.25, decimals: 2); return }
+            let raw = maximum / 4, magnitude = pow(10, (log10(raw)).rounded(.down))
+            let factor = [1, 2, 2.5, 5, 10].first { $0 * magnitude >= raw * (1 - 1e-9) }!
+            let step = factor * magnitude
+            let top = (maximum / step - 1e-9).rounded(.up) * step
+            // Digits after the point that the step needs (2.5 × 10⁻² needs three).
+            let decimals = max(0, Int(-log10(step).rounded(.down)) + (factor == 2.5 ? 1 : 0))
+            self.init(top: top, step: step, decimals: decimals)
+        }
+
+        init(top: Double, step: Double, decimals: Int) {
+            self.top = top
+            self.step = step
+            self.decimals = decimals
+        }
+
+        public var ticks: [Double] { (0...Int((top / step).rounded())).map { Double($0) * step } }
+        public func label(_ value: Double) -> String { String(format: "%.\(decimals)f", value) }
+    }
+
+    /// A y axis on `scale`; returns the markup.
+    private static func axis(left: Double, right: Double, top: Double, bottom: Double, scale: Scale, label: String) -> String {
         var markup = "<line x1=\"\(number(left))\" y1=\"\(number(bottom))\" x2=\"\(number(right))\" y2=\"\(number(bottom))\" stroke=\"#444\"/>"
-        // Enough decimals that the ticks (a quarter of the maximum apart) read differently.
-        let decimals = maximum > 0 ? max(0, Int((-log10(maximum / 4)).rounded(.up)) + 1) : 0
-        for tick in 0...4 {
-            let value = maximum * Double(tick) / 4, y = bottom - (bottom - top) * Double(tick) / 4
+        for value in scale.ticks {
+            let y = bottom - (bottom - top) * value / scale.top
             markup += "<line x1=\"\(number(left))\" y1=\"\(number(y))\" x2=\"\(number(right))\" y2=\"\(number(y))\" stroke=\"#ddd\"/>"
-            markup += "<text x=\"\(number(left - 4))\" y=\"\(number(y + 4))\" font-size=\"10\" text-anchor=\"end\">\(String(format: "%.\(decimals)f", value))</text>"
+            markup += "<text x=\"\(number(left - 4))\" y=\"\(number(y + 4))\" font-size=\"10\" text-anchor=\"end\">\(scale.label(value))</text>"
         }
         markup += "<text x=\"12\" y=\"\(number((top + bottom) / 2))\" font-size=\"11\" transform=\"rotate(-90 12 \(number((top + bottom) / 2)))\" text-anchor=\"middle\">\(escape(label))</text>"
         return markup
     }
 
-    /// The svg element, the title and the y axis of a chart, and the axis maximum (`maximum`, or 1.1 ×
-    /// the largest finite value).
+    /// The svg element, the title and the y axis of a chart, and the axis maximum (`maximum`, or the
+    /// round number at or above the largest finite value).
     private static func opening(title: String, series: [Series], maximum: Double?, yLabel: String, width: Double, height: Double,
                                 left: Double, right: Double, top: Double, bottom: Double) -> (markup: String, maximum: Double) {
-        let top_ = maximum ?? max(series.flatMap { $0.values.compactMap { $0 } }.filter(\.isFinite).max() ?? 1, 1e-9) * 1.1
+        let scale = Scale(maximum: maximum ?? max(series.flatMap { $0.values.compactMap { $0 } }.filter(\.isFinite).max() ?? 1, 1e-9))
         var markup = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(number(width))\" height=\"\(number(height))\" role=\"img\">"
         markup += "<text x=\"\(number(width / 2))\" y=\"14\" font-size=\"12\" font-weight=\"bold\" text-anchor=\"middle\">\(escape(title))</text>"
-        markup += axis(left: left, right: right, top: top, bottom: bottom, maximum: top_, label: yLabel)
-        return (markup, top_)
+        markup += axis(left: left, right: right, top: top, bottom: bottom, scale: scale, label: yLabel)
+        return (markup, scale.top)
     }
 
-    /// Bars side by side for each category, one colour per series.
+    /// Longest category label drawn in full; longer ones are cut with "…" (the bar's tooltip keeps
+    /// the whole name). Adult's longest, `Outlying-US(Guam-USVI-etc)`, has 26 characters.
+    static let longestLabel = 28
+
+    static func shortened(_ text: String, to length: Int) -> String {
+        text.count > length ? String(text.prefix(length - 1)) + "…" : text
+    }
+
+    /// Bars side by side for each category, one colour per series. A zero value is drawn as a line
+    /// on the axis in its colour, so a legend entry never seems to have lost its bars; with
+    /// `valueLabels` each bar carries its value. The bottom margin grows with the longest label.
     public static func groupedBars(title: String, categories: [String], series: [Series], yLabel: String,
-                                   maximum: Double? = nil, width: Double = 460, height: Double = 240) -> String {
-        let left = 56.0, right = width - 110, top = 24.0, bottom = height - 56
+                                   maximum: Double? = nil, width: Double = 460, height: Double = 240, valueLabels: Bool = false) -> String {
+        let labels = categories.map { shortened($0, to: longestLabel) }
+        // Labels are rotated by 40°: about 5 px a character at 9 px, sin 40° ≈ 0.64 of it downwards.
+        let labelDepth = 14 + 3.3 * Double(labels.map(\.count).max() ?? 0)
+        let height = max(height, 184 + labelDepth)
+        let left = 56.0, right = width - legendWidth(series), top = 24.0, bottom = height - labelDepth
         var (markup, top_) = opening(title: title, series: series, maximum: maximum, yLabel: yLabel, width: width, height: height,
                                      left: left, right: right, top: top, bottom: bottom)
         let slot = (right - left) / Double(max(categories.count, 1))
@@ -69,11 +114,19 @@ public enum SVGChart {
             for (s, item) in series.enumerated() {
                 guard c < item.values.count, let value = item.values[c], value.isFinite else { continue }
                 let h = (bottom - top) * min(value, top_) / top_
-                markup += "<rect x=\"\(number(x0 + Double(s) * bar))\" y=\"\(number(bottom - h))\" width=\"\(number(max(bar - 1, 1)))\" height=\"\(number(h))\" fill=\"\(item.color)\"><title>\(escape(item.name)) \(escape(category)): \(String(format: "%.4f", value))</title></rect>"
+                let x = x0 + Double(s) * bar, w = max(bar - 1, 1)
+                let tip = "<title>\(escape(item.name)) \(escape(category)): \(String(format: "%.4f", value))</title>"
+                if h < 1.5 {
+                    markup += "<rect x=\"\(number(x))\" y=\"\(number(bottom - 2))\" width=\"\(number(w))\" height=\"2\" fill=\"\(item.color)\">\(tip)</rect>"
+                } else {
+                    markup += "<rect x=\"\(number(x))\" y=\"\(number(bottom - h))\" width=\"\(number(w))\" height=\"\(number(h))\" fill=\"\(item.color)\">\(tip)</rect>"
+                }
+                if valueLabels {
+                    markup += "<text x=\"\(number(x + w / 2))\" y=\"\(number(bottom - max(h, 2) - 3))\" font-size=\"9\" text-anchor=\"middle\">\(String(format: "%.3f", value))</text>"
+                }
             }
             let cx = left + (Double(c) + 0.5) * slot
-            let text = category.count > 14 ? String(category.prefix(13)) + "…" : category
-            markup += "<text x=\"\(number(cx))\" y=\"\(number(bottom + 10))\" font-size=\"9\" text-anchor=\"end\" transform=\"rotate(-40 \(number(cx)) \(number(bottom + 10)))\">\(escape(text))</text>"
+            markup += "<text x=\"\(number(cx))\" y=\"\(number(bottom + 10))\" font-size=\"9\" text-anchor=\"end\" transform=\"rotate(-40 \(number(cx)) \(number(bottom + 10)))\">\(escape(labels[c]))</text>"
         }
         markup += legend(series, x: right + 10, y: top)
         return markup + "</svg>"
@@ -82,7 +135,7 @@ public enum SVGChart {
     /// Points joined by lines over categorical x positions (e.g. ε = 1, 3, 10, ∞); nil leaves a gap.
     public static func lines(title: String, xLabels: [String], xTitle: String, series: [Series], yLabel: String,
                              maximum: Double? = nil, width: Double = 460, height: Double = 260) -> String {
-        let left = 56.0, right = width - 110, top = 24.0, bottom = height - 40
+        let left = 56.0, right = width - legendWidth(series), top = 24.0, bottom = height - 40
         var (markup, top_) = opening(title: title, series: series, maximum: maximum, yLabel: yLabel, width: width, height: height,
                                      left: left, right: right, top: top, bottom: bottom)
         func x(_ index: Int) -> Double { left + (right - left) * (Double(index) + 0.5) / Double(max(xLabels.count, 1)) }
@@ -105,15 +158,22 @@ public enum SVGChart {
         return markup + "</svg>"
     }
 
-    /// An n × n matrix as coloured cells (white 0 → dark red at `maximum`), values printed in cells.
+    /// Colour of a heat-map cell: white at 0, dark red at `maximum`.
+    static func heat(_ value: Double, maximum: Double) -> String {
+        let t = value.isFinite ? min(max(value / maximum, 0), 1) : 0
+        return String(format: "rgb(%d,%d,%d)", 255, Int(255 * (1 - 0.8 * t)), Int(255 * (1 - 0.9 * t)))
+    }
+
+    /// An n × n matrix as coloured cells (white 0 → dark red at `maximum`), values printed in cells,
+    /// and the colour scale beside it with its ends labelled.
     public static func heatMap(title: String, labels: [String], values: [Double], maximum: Double, cell: Double = 34) -> String {
-        let n = labels.count, margin = 110.0
+        let n = labels.count, margin = 110.0, scaleWidth = 60.0
         let size = margin + Double(n) * cell + 10
-        var markup = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(number(size))\" height=\"\(number(size + 20))\" role=\"img\">"
+        var markup = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(number(size + scaleWidth))\" height=\"\(number(size + 20))\" role=\"img\">"
         markup += "<text x=\"\(number(size / 2))\" y=\"14\" font-size=\"12\" font-weight=\"bold\" text-anchor=\"middle\">\(escape(title))</text>"
         let top = margin + 20
         for (i, label) in labels.enumerated() {
-            let text = label.count > 16 ? String(label.prefix(15)) + "…" : label
+            let text = shortened(label, to: 17)
             markup += "<text x=\"\(number(margin - 4))\" y=\"\(number(top + (Double(i) + 0.6) * cell))\" font-size=\"10\" text-anchor=\"end\">\(escape(text))</text>"
             let cx = margin + (Double(i) + 0.5) * cell
             markup += "<text x=\"\(number(cx))\" y=\"\(number(top - 4))\" font-size=\"10\" transform=\"rotate(-50 \(number(cx)) \(number(top - 4)))\">\(escape(text))</text>"
@@ -121,12 +181,20 @@ public enum SVGChart {
         for i in 0..<n {
             for j in 0..<n {
                 let value = values[i * n + j]
-                let t = value.isFinite ? min(max(value / maximum, 0), 1) : 0
-                let color = String(format: "rgb(%d,%d,%d)", 255, Int(255 * (1 - 0.8 * t)), Int(255 * (1 - 0.9 * t)))
                 let x = margin + Double(j) * cell, y = top + Double(i) * cell
-                markup += "<rect x=\"\(number(x))\" y=\"\(number(y))\" width=\"\(number(cell - 1))\" height=\"\(number(cell - 1))\" fill=\"\(color)\"><title>\(escape(labels[i])) × \(escape(labels[j])): \(String(format: "%.4f", value))</title></rect>"
+                markup += "<rect x=\"\(number(x))\" y=\"\(number(y))\" width=\"\(number(cell - 1))\" height=\"\(number(cell - 1))\" fill=\"\(heat(value, maximum: maximum))\"><title>\(escape(labels[i])) × \(escape(labels[j])): \(String(format: "%.4f", value))</title></rect>"
                 markup += "<text x=\"\(number(x + cell / 2))\" y=\"\(number(y + cell / 2 + 3))\" font-size=\"8\" text-anchor=\"middle\">\(String(format: "%.2f", value))</text>"
             }
+        }
+        // The colour scale: ten steps from `maximum` (top) to 0 (bottom).
+        let scaleLeft = size + 6, scaleHeight = Double(n) * cell, steps = 10
+        for k in 0..<steps {
+            let value = maximum * (Double(steps - k) - 0.5) / Double(steps)
+            markup += "<rect class=\"scale\" x=\"\(number(scaleLeft))\" y=\"\(number(top + scaleHeight * Double(k) / Double(steps)))\" width=\"12\" height=\"\(number(scaleHeight / Double(steps) + 0.5))\" fill=\"\(heat(value, maximum: maximum))\"/>"
+        }
+        markup += "<rect x=\"\(number(scaleLeft))\" y=\"\(number(top))\" width=\"12\" height=\"\(number(scaleHeight))\" fill=\"none\" stroke=\"#888\"/>"
+        for (fraction, value) in [(0.0, maximum), (0.5, maximum / 2), (1.0, 0.0)] {
+            markup += "<text x=\"\(number(scaleLeft + 16))\" y=\"\(number(top + scaleHeight * fraction + 4))\" font-size=\"10\">\(String(format: "%.3g", value))</text>"
         }
         return markup + "</svg>"
     }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What kind of values a column holds.
-public enum ColumnKind: String, Codable, Sendable {
+public enum ColumnKind: String, Codable, Sendable, CaseIterable {
     /// A value from a fixed list of categories.
     case categorical
     /// A whole number inside [min, max].
@@ -12,7 +12,7 @@ public enum ColumnKind: String, Codable, Sendable {
 
 /// Where a schema's facts come from. Under differential privacy this decides whether the schema may be
 /// used at all: a schema read off the private rows reveals their categories and ranges.
-public enum SchemaSource: String, Codable, Sendable {
+public enum SchemaSource: String, Codable, Sendable, CaseIterable {
     /// Read off the rows of a data file (`tablm schema infer`); reveals that file's categories and ranges.
     case data
     /// Declared by the user from public knowledge (a codebook, a published form), not from private rows.

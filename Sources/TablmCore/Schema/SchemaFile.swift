@@ -147,19 +147,39 @@ public enum SchemaFile {
         }
     }
 
-    /// Turns Foundation's decoding error into one line that names the file and, where it can, the line.
+    /// Turns Foundation's decoding error into one line that names the file, the line and column of
+    /// the value at fault, and what was expected (never a Swift type name).
     private static func describe(_ error: DecodingError, in text: String, path: String) -> InputError {
         func pathText(_ codingPath: [CodingKey]) -> String {
             codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
         }
         func location(_ codingPath: [CodingKey]) -> SourceLocation {
+            if let position = JSONPathLocator.position(of: JSONPathLocator.steps(codingPath), in: text) {
+                return SourceLocation(file: path, line: position.line, column: position.column)
+            }
             let key = codingPath.last(where: { $0.intValue == nil })?.stringValue
             return SourceLocation(file: path, line: key.flatMap { JSONLine.of("\"\($0)\"", in: text) })
         }
+        /// "unknown kind 'categorial' (expected categorical, integer or real)" for a value that is not
+        /// one of an enumeration's spellings.
+        func expected(_ context: DecodingError.Context) -> String {
+            let key = context.codingPath.last?.stringValue ?? "value"
+            let choices: [String]? = switch key {
+            case "kind": ColumnKind.allCases.map(\.rawValue)
+            case "source": SchemaSource.allCases.map(\.rawValue)
+            default: nil
+            }
+            if let choices, let range = context.debugDescription.range(of: "invalid String value ") {
+                let value = String(context.debugDescription[range.upperBound...])
+                return "unknown \(key) '\(InputError.quoted(value))' at \(pathText(context.codingPath)) (expected "
+                    + choices.dropLast().joined(separator: ", ") + " or \(choices.last!))"
+            }
+            return "wrong value at \(pathText(context.codingPath)): " + context.debugDescription
+                .replacingOccurrences(of: "Expected to decode ", with: "expected ")
+        }
         switch error {
         case .dataCorrupted(let context) where !context.codingPath.isEmpty:
-            return InputError("wrong value at \(pathText(context.codingPath)): \(context.debugDescription)",
-                              at: location(context.codingPath))
+            return InputError(expected(context), at: location(context.codingPath))
         case .dataCorrupted(let context):
             let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
                 ?? context.debugDescription
@@ -169,8 +189,7 @@ public enum SchemaFile {
             return InputError("missing key '\(key.stringValue)'\(at.isEmpty ? "" : " in \(at)")",
                               at: location(context.codingPath))
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return InputError("wrong value at \(pathText(context.codingPath)): \(context.debugDescription)",
-                              at: location(context.codingPath))
+            return InputError(expected(context), at: location(context.codingPath))
         @unknown default:
             return InputError("not a tablm schema: \(error)", at: SourceLocation(file: path))
         }

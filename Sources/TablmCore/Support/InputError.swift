@@ -40,3 +40,25 @@ public struct InputError: Error, Equatable, Sendable, CustomStringConvertible {
         return "\(location): \(message)"
     }
 }
+
+extension InputError {
+    /// Longest stretch of a value an error message quotes.
+    public static let quotedLength = 60
+
+    /// A value from a file as an error message may show it: control characters escaped (a newline
+    /// would split the one-line message) and cut to `quotedLength` characters.
+    public static func quoted(_ value: String) -> String {
+        var text = ""
+        for (count, scalar) in value.unicodeScalars.enumerated() {
+            if count == quotedLength { return text + "…" }
+            switch scalar {
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: text += String(format: "\\u{%02X}", scalar.value)
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        return text
+    }
+}

@@ -36,7 +36,7 @@ final class PrivateFineTunerTests: XCTestCase {
         let privatized = Array(tuner.model.gradients)
         var expected = [Double](repeating: 0, count: privatized.count)
         for index in 0..<7 {
-            let sequence = try tuner.batcher.sequence(try tuner.rowsForTesting[index], order: tuner.batcher.serializer.columnOrder(seed: 0, rowIndex: index))
+            let sequence = try tuner.batcher.sequence(tuner.rowsForTesting[index], order: tuner.batcher.serializer.columnOrder(seed: 0, rowIndex: index))
             var batch = tuner.batcher.batch([sequence])
             batch.weights = batch.weights.map { $0 > 0 ? 1 / Float(sequence.count - 1) : 0 }
             tuner.model.zeroGradients()

@@ -3,7 +3,7 @@ import TablmCore
 import XCTest
 
 final class ReportTests: XCTestCase {
-    private func report() throws -> EvaluationReport {
+    private func report(syntheticBias: Double = 0, syntheticTarget: String? = nil) throws -> EvaluationReport {
         let schema = Schema(columns: [.integer("age", min: 0, max: 99), .categorical("sex", ["F", "M"]), .categorical("y", ["no", "yes"])],
                             source: .public)
         var generator = SplitMix64(seed: 4)
@@ -14,7 +14,9 @@ final class ReportTests: XCTestCase {
                 return [.number(Int64.random(in: 20...60, using: &generator)), .category(female ? "F" : "M"), .category(yes ? "yes" : "no")]
             }
         }
-        return try Evaluation.run(schema: schema, train: rows(300, bias: 0.3), test: rows(200, bias: 0.3), synthetic: rows(300, bias: 0),
+        var synthetic = rows(300, bias: syntheticBias)
+        if let syntheticTarget { synthetic = synthetic.map { [$0[0], $0[1], .category(syntheticTarget)] } }
+        return try Evaluation.run(schema: schema, train: rows(300, bias: 0.3), test: rows(200, bias: 0.3), synthetic: synthetic,
                                   syntheticTotal: 300, target: "y", sensitive: "sex", privacy: nil, comparedRows: 100)
     }
 
@@ -52,5 +54,75 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(lines[2].hasPrefix("inf,0,\"failed: say \"\"no\"\"\",0,"))
         XCTAssertEqual(lines[2].split(separator: ",", omittingEmptySubsequences: false).count, lines[0].split(separator: ",").count)
         XCTAssertTrue(SweepReport.html([ok, failed], title: "t").contains("<svg"))
+    }
+
+    /// Synthetic rows with one target value: every classifier trained on them is a constant predictor,
+    /// and the page and the caveats say so before any figure (its fairness differences are 0).
+    func testConstantPredictorIsCalledOut() throws {
+        let report = try report(syntheticTarget: "no")
+        XCTAssertEqual(report.caveats.map(\.kind), [.singleClassTarget, .constantPredictor, .constantPredictor])
+        XCTAssertEqual(report.classifiers.map(\.tstrPredictedPositiveShare), [0, 0])
+        XCTAssertEqual(report.classifiers.map(\.tstrDemographicParityDifference), [0, 0], "a constant predictor's parity difference is 0")
+        XCTAssertTrue(report.caveats[1].message.contains("predicts y = no for every test row"), report.caveats[1].message)
+        let page = EvaluationHTML.page(report, title: "t")
+        let warning = try XCTUnwrap(page.range(of: "Read this first")), summary = try XCTUnwrap(page.range(of: "<h2>Summary"))
+        XCTAssertLessThan(warning.lowerBound, summary.lowerBound)
+        XCTAssertEqual(page.components(separatedBy: "<b>means nothing</b>").count - 1, 2)
+    }
+
+    /// A target independent of every column in the synthetic rows gives TSTR ROC-AUC near 0.5, which
+    /// is flagged; rows with the training rows' dependence on sex are not.
+    func testChanceAUCIsFlaggedAndLearnedRowsAreNot() throws {
+        let chance = try report(syntheticBias: 0)
+        for classifier in chance.classifiers where abs(classifier.tstr.rocAUC - 0.5) <= EvaluationCaveat.chanceMargin {
+            XCTAssertTrue(chance.caveats.contains { $0.kind == .chanceAUC && $0.classifier == classifier.name })
+        }
+        XCTAssertFalse(chance.caveats.isEmpty)
+        let learned = try report(syntheticBias: 0.3)
+        XCTAssertGreaterThan(learned.classifiers[0].tstr.rocAUC, 0.5 + EvaluationCaveat.chanceMargin)
+        XCTAssertEqual(learned.caveats, [])
+        XCTAssertFalse(EvaluationHTML.page(learned, title: "t").contains("Read this first"))
+    }
+
+    /// Axis ticks are round numbers worked out by hand: 0.343 → 0, 0.1, …, 0.4; 0.0123 → steps of 0.005.
+    func testAxisTicksAreRound() {
+        let a = SVGChart.Scale(maximum: 0.343)
+        XCTAssertEqual(a.top, 0.4, accuracy: 1e-12)
+        XCTAssertEqual(a.ticks.map(a.label), ["0.0", "0.1", "0.2", "0.3", "0.4"])
+        let b = SVGChart.Scale(maximum: 0.0123)
+        XCTAssertEqual(b.ticks.map(b.label), ["0.000", "0.005", "0.010", "0.015"])
+        let c = SVGChart.Scale(maximum: 1)
+        XCTAssertEqual(c.ticks.map(c.label), ["0.00", "0.25", "0.50", "0.75", "1.00"])
+        let d = SVGChart.Scale(maximum: 0.2)
+        XCTAssertEqual(d.ticks.map(d.label), ["0.00", "0.05", "0.10", "0.15", "0.20"])
+        XCTAssertEqual(SVGChart.Scale(maximum: 730).ticks, [0, 200, 400, 600, 800])
+    }
+
+    /// Long category names are drawn whole; a column of 41 values shows its 15 largest and one pooled
+    /// bar; a zero rate is a visible line on the axis; each heat map has its colour scale.
+    func testChartLabelsBarsAndScales() throws {
+        let names = ["Married-civ-spouse", "Outlying-US(Guam-USVI-etc)"] + (0..<39).map { "country-\($0)" }
+        let real = names.indices.map { Double(names.count - $0) }, total = real.reduce(0, +)
+        let histogram = EvaluationReport.Histogram(column: "c", bins: names, real: real.map { $0 / total }, synthetic: real.map { $0 / total })
+        let bars = EvaluationHTML.bars(histogram)
+        XCTAssertEqual(bars.labels.count, 16)
+        XCTAssertEqual(bars.labels.last, "other (26 values)")
+        XCTAssertEqual(bars.real.compactMap { $0 }.reduce(0, +), 1, accuracy: 1e-12)
+        let chart = SVGChart.groupedBars(title: "t", categories: bars.labels, series: [SVGChart.Series(name: "real", color: "#000", values: bars.real)],
+                                         yLabel: "share")
+        XCTAssertTrue(chart.contains(">Married-civ-spouse</text>"))
+        XCTAssertTrue(chart.contains(">Outlying-US(Guam-USVI-etc)</text>"))
+        let zero = SVGChart.groupedBars(title: "t", categories: ["a", "b"], series: [SVGChart.Series(name: "s", color: "#123456", values: [0, 0.5])],
+                                        yLabel: "rate", valueLabels: true)
+        XCTAssertTrue(zero.contains("height=\"2\" fill=\"#123456\""), "a zero bar is drawn as a line")
+        XCTAssertTrue(zero.contains(">0.000</text>") && zero.contains(">0.500</text>"))
+        // The legend's longest name ends inside the chart (at 11 px, at most 6.2 px a character).
+        let legend = SVGChart.groupedBars(title: "t", categories: ["a"], series: [SVGChart.Series(name: "TSTR predictions", color: "#000", values: [0.2])],
+                                          yLabel: "rate", width: 520)
+        let text = try XCTUnwrap(legend.range(of: #"<text x="([0-9.]+)"[^>]*>TSTR predictions</text>"#, options: .regularExpression))
+        let x = try XCTUnwrap(Double(legend[text].dropFirst(9).prefix { $0 != "\"" }))
+        XCTAssertLessThanOrEqual(x + 6.2 * 16, 520)
+        let page = EvaluationHTML.page(try report(), title: "t")
+        XCTAssertEqual(page.components(separatedBy: "class=\"scale\"").count - 1, 2 * 10)
     }
 }

@@ -75,4 +75,44 @@ final class SchemaFileTests: XCTestCase {
         let badKind = try loadError(#"{"source": "data", "columns": [{"name": "a", "kind": "text"}]}"#)
         XCTAssertTrue(badKind.message.contains("kind"), badKind.message)
     }
+
+    /// A misspelt kind in the fourth column is reported at its own line and column (not at the first
+    /// line that mentions "kind"), with the valid kinds and no Swift type name.
+    func testMisspeltKindPointsAtItsValue() throws {
+        var lines = ["{", "  \"source\": \"public\",", "  \"columns\": ["]
+        for index in 0..<4 {
+            lines += ["    {", "      \"name\": \"c\(index)\",", "      \"kind\": \"\(index == 3 ? "categorial" : "categorical")\",",
+                      "      \"categories\": [\"x\", \"y\"]", index == 3 ? "    }" : "    },"]
+        }
+        lines += ["  ]", "}"]
+        let error = try loadError(lines.joined(separator: "\n"))
+        XCTAssertEqual(error.message, "unknown kind 'categorial' at .columns[3].kind (expected categorical, integer or real)")
+        XCTAssertEqual(error.location?.line, 3 + 3 * 5 + 3, "the fourth column's kind line")
+        XCTAssertEqual(error.location?.column, 15)
+        XCTAssertFalse(error.description.contains("ColumnKind"))
+        let source = try loadError(#"{"source": "private", "columns": []}"#)
+        XCTAssertEqual(source.message, "unknown source 'private' at .source (expected data, public or dp)")
+        XCTAssertEqual(source.location?.column, 12)
+    }
+
+    /// The locator follows keys and indexes through nested values, strings with escaped quotes
+    /// and brackets included, and gives up on a path that is not there.
+    func testJSONPathLocator() {
+        let text = "{\"a\": \"x\\\"]}\", \"b\": [1, {\"c\": [true, null]}, 3],\n \"d\": {\"e\": -2.5e3}}"
+        XCTAssertEqual(JSONPathLocator.position(of: [.key("b"), .index(1), .key("c"), .index(1)], in: text)?.column, 38)
+        XCTAssertEqual(JSONPathLocator.position(of: [.key("b"), .index(2)], in: text)?.column, 46)
+        let e = JSONPathLocator.position(of: [.key("d"), .key("e")], in: text)
+        XCTAssertEqual(e?.line, 2)
+        XCTAssertEqual(e?.column, 13)
+        XCTAssertNil(JSONPathLocator.position(of: [.key("b"), .index(3)], in: text))
+        XCTAssertNil(JSONPathLocator.position(of: [.key("z")], in: text))
+    }
+
+    /// Values quoted in messages keep to one line and a readable length.
+    func testQuotedValuesAreEscapedAndCut() {
+        XCTAssertEqual(InputError.quoted("a\nb\tc\u{0}"), "a\\nb\\tc\\u{00}")
+        let long = InputError.quoted(String(repeating: "x", count: 100_000))
+        XCTAssertEqual(long.count, InputError.quotedLength + 1)
+        XCTAssertTrue(long.hasSuffix("…"))
+    }
 }
