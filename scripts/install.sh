@@ -6,10 +6,25 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-${TABLM_BIN:-$HOME/.local/bin}}
 echo "building tablm (release; about 2 minutes on 2 cores the first time)..." >&2
-# Progress every tenth compiled file, errors and warnings in full; pipefail stops on a failed build.
-swift build -c release 2>&1 | grep --line-buffered -E "error|warning: |Compiling|Build complete" | awk '
-    /Compiling/ { n++; if (n % 10 == 1) printf "  compiling (%d files so far)\n", n > "/dev/stderr"; next }
-    { print > "/dev/stderr" }'
+# The build's own output goes to a log; a line every 15 s says it is still going, and a failed
+# build shows its errors and the log's path.
+log=$(mktemp -t tablm-build.XXXXXX)
+swift build -c release >"$log" 2>&1 &
+build=$!
+started=$SECONDS
+while kill -0 "$build" 2>/dev/null; do
+    sleep 1
+    elapsed=$((SECONDS - started))
+    if ((elapsed % 15 == 0)) && kill -0 "$build" 2>/dev/null; then echo "  still building (${elapsed} s)" >&2; fi
+done
+if ! wait "$build"; then
+    grep -E "error" "$log" | head -n 40 >&2
+    echo "error: the build failed (full log: $log)" >&2
+    exit 1
+fi
+grep -E "warning: " "$log" >&2 || true
+tail -n 1 "$log" >&2
+rm -f "$log"
 mkdir -p "$bin"
 ln -sf "$PWD/.build/release/tablm" "$bin/tablm"
 echo "tablm: $PWD/.build/release/tablm, linked as $bin/tablm" >&2

@@ -25,9 +25,10 @@ echo "first row as text and as pieces:" >&2
 head -n 1 "$out/rows.txt"
 head -n 1 "$out/rows.txt" | "$tablm" tokenize --tokenizer "$out/tokenizer.model" --pieces
 
-# Fine-tune a small GPT-2 on the sample (non-private for now) and sample rows from it.
+# Fine-tune a small GPT-2 on the sample (non-private), a quarter of its rows in random column orders
+# so that conditioned columns may come first, and sample rows from it.
 "$tablm" finetune --schema "$out/schema.json" --data "$data" --tokenizer "$out/tokenizer.model" \
-    --steps 200 --eval-every 100 -o "$out/checkpoint"
+    --steps 200 --eval-every 100 --random-order-share 0.25 -o "$out/checkpoint"
 "$tablm" generate --checkpoint "$out/checkpoint" --rows 200 --seed 1 -o "$out/synthetic.csv"
 "$tablm" generate --checkpoint "$out/checkpoint" --rows 50 --seed 2 --condition sex=Female --condition 'age>=40' \
     -o "$out/synthetic-women-over-40.csv"

@@ -50,6 +50,7 @@ public struct Checkpoint {
         } catch {
             throw InputError("cannot read the training record: \(error)", at: SourceLocation(file: recordPath))
         }
+        if let problem = record.privacy?.balance?.problem(schema: schema) { throw InputError(problem, at: SourceLocation(file: recordPath)) }
         return Checkpoint(model: model, tokenizer: tokenizer, schema: schema, template: template, record: record)
     }
 

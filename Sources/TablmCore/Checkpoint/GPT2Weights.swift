@@ -37,6 +37,13 @@ public enum GPT2Weights {
         guard missing.isEmpty else {
             throw fail("missing tensor\(missing.count == 1 ? "" : "s") \(missing.prefix(5).joined(separator: ", "))\(missing.count > 5 ? ", ..." : "")")
         }
+        // NaN or ±Inf anywhere makes every row degenerate while the run still "succeeds".
+        for tensor in model.layout.tensors {
+            let values = UnsafeBufferPointer(rebasing: model.parameters[tensor.offset..<tensor.offset + tensor.count])
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw fail("tensor '\(tensor.name)' holds \(values[bad]) at element \(bad - values.startIndex): every weight must be finite")
+            }
+        }
         if let lmHead {
             let wte = model.view("wte.weight")
             guard lmHead.shape == model.layout.tensor("wte.weight")!.shape else { throw fail("lm_head.weight does not match wte.weight's shape") }

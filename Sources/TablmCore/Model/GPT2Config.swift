@@ -32,9 +32,17 @@ public struct GPT2Config: Codable, Equatable, Sendable {
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let type = try container.decodeIfPresent(String.self, forKey: .modelType), type != "gpt2" {
+            throw DecodingError.dataCorruptedError(forKey: .modelType, in: container,
+                debugDescription: "model_type '\(InputError.quoted(type))' is not gpt2")
+        }
         vocabularySize = try container.decode(Int.self, forKey: .vocabularySize)
-        contextLength = try container.decodeIfPresent(Int.self, forKey: .contextLength)
-            ?? container.decode(Int.self, forKey: .context)
+        // n_positions is the key transformers reads; n_ctx, an old alias, must agree when present.
+        contextLength = try container.decode(Int.self, forKey: .contextLength)
+        if let context = try container.decodeIfPresent(Int.self, forKey: .context), context != contextLength {
+            throw DecodingError.dataCorruptedError(forKey: .context, in: container,
+                debugDescription: "n_ctx \(context) differs from n_positions \(contextLength)")
+        }
         width = try container.decode(Int.self, forKey: .width)
         layers = try container.decode(Int.self, forKey: .layers)
         heads = try container.decode(Int.self, forKey: .heads)
@@ -75,12 +83,36 @@ public struct GPT2Config: Codable, Equatable, Sendable {
         try container.encode(true, forKey: .tieWordEmbeddings)
     }
 
+    /// Largest sizes a config may ask for. A config is a file someone hands you: these bound what is
+    /// allocated before a single weight is read (GPT-2 XL, the largest, has 50,257 × 1,024 × 1,600 × 48).
+    public static let limits = (vocabulary: 1 << 20, context: 1 << 16, width: 1 << 14, layers: 1 << 10, parameters: 1 << 31)
+
+    /// The parameter count, in floating point so that no size can overflow it.
+    public var parameterEstimate: Double {
+        let w = Double(width), v = Double(vocabularySize), t = Double(contextLength)
+        return (v + t) * w + Double(layers) * (12 * w * w + 13 * w) + 2 * w
+    }
+
     /// Problems that make the configuration unusable, or nil.
     public var problem: String? {
+        let limits = Self.limits
         if vocabularySize < 1 || contextLength < 1 || width < 1 || layers < 1 || heads < 1 {
             return "vocab_size, n_positions, n_embd, n_layer and n_head must be positive"
         }
+        for (key, value, limit) in [("vocab_size", vocabularySize, limits.vocabulary), ("n_positions", contextLength, limits.context),
+                                    ("n_embd", width, limits.width), ("n_layer", layers, limits.layers), ("n_head", heads, width)] where value > limit {
+            return "\(key) \(value) is above the largest tablm accepts (\(limit))"
+        }
         if width % heads != 0 { return "n_embd \(width) is not divisible by n_head \(heads)" }
+        if parameterEstimate > Double(limits.parameters) {
+            return String(format: "the config asks for %.3g parameters, more than tablm accepts (%d)", parameterEstimate, limits.parameters)
+        }
+        if !layerNormEpsilon.isFinite || layerNormEpsilon <= 0 || layerNormEpsilon > 0.1 {
+            return "layer_norm_epsilon \(layerNormEpsilon) is not in (0, 0.1]"
+        }
+        for (key, id) in [("bos_token_id", bosTokenID), ("eos_token_id", eosTokenID)] {
+            if let id, !(0..<vocabularySize).contains(id) { return "\(key) \(id) is outside the vocabulary (0..<\(vocabularySize))" }
+        }
         return nil
     }
 

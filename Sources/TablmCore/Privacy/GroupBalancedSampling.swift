@@ -26,6 +26,25 @@ public struct GroupBalancedSampling: Codable, Sendable, Equatable {
     /// The sampling rate of each group.
     public var rates: [Double]
 
+    /// Problems that make a recorded balance unusable with `schema` (a training record is a file
+    /// someone hands you), or nil: one count and one rate per group, the groups the column's own,
+    /// rates in (0, 1], finite counts and noise.
+    public func problem(schema: Schema) -> String? {
+        guard schema.columns.indices.contains(columnIndex), schema.columns[columnIndex].name == column,
+              let categories = schema.columns[columnIndex].categories else {
+            return "balance column \(columnIndex) '\(InputError.quoted(column))' is not a categorical column of the schema"
+        }
+        let expected = categories + (schema.columns[columnIndex].allowsMissing ? [""] : [])
+        guard groups == expected else { return "balance groups are not the categories of '\(column)'" }
+        guard noisyCounts.count == groups.count, rates.count == groups.count else {
+            return "balance has \(groups.count) groups, \(noisyCounts.count) noisy counts and \(rates.count) rates"
+        }
+        if let bad = noisyCounts.first(where: { !$0.isFinite || abs($0) > 1e12 }) { return "balance noisy count \(bad) is not a finite count" }
+        if let bad = rates.first(where: { !($0 > 0 && $0 <= 1) }) { return "balance rate \(bad) is not in (0, 1]" }
+        guard countNoise.isFinite, countNoise >= 0 else { return "balance count noise \(countNoise) is not a finite σ ≥ 0" }
+        return nil
+    }
+
     /// The rate the accountant charges for every step.
     public var maxRate: Double { rates.max() ?? 0 }
 

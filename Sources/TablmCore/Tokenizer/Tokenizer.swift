@@ -57,6 +57,19 @@ public final class Tokenizer: @unchecked Sendable {
             defer { tablm_sp_free_string(error) }
             throw TokenizerError(message: error.map { String(cString: $0) } ?? "SentencePiece could not load it")
         }
+        // Special ids index the embedding and end rows: each must be a piece, and <s>, </s> and
+        // <pad> control pieces (a </s> that lost its type would be encoded as text and id -1 appended).
+        let count = Int32(proto.pieces.count)
+        let special = [("<unk>", tablm_sp_unk_id(loaded), false), ("<s>", tablm_sp_bos_id(loaded), true),
+                       ("</s>", tablm_sp_eos_id(loaded), true), ("<pad>", tablm_sp_pad_id(loaded), true)]
+        for (name, id, control) in special where !(0..<count).contains(id) || (control && tablm_sp_is_control(loaded, id) == 0) {
+            tablm_sp_free(loaded)
+            throw TokenizerError(message: (0..<count).contains(id) ? "piece \(id) (\(name)) is not a control piece" : "the model has no \(name) \(control ? "control " : "")piece (SentencePiece gives id \(id); \(count) pieces)")
+        }
+        if let bad = proto.pieces.firstIndex(where: { !$0.score.isFinite }) {
+            tablm_sp_free(loaded)
+            throw TokenizerError(message: "piece \(bad) has score \(proto.pieces[bad].score): scores must be finite")
+        }
         processor = loaded
         self.modelBytes = modelBytes
         corpus = TokenizerCorpus(record: proto.trainingInputs.first)

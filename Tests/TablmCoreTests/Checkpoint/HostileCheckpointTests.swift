@@ -1,0 +1,101 @@
+import Foundation
+import TablmCore
+import XCTest
+
+/// Checkpoint files edited the way an attacker would (the reproducers of the hostile-input issue):
+/// each is refused with one line naming the file, never a trap or a huge allocation.
+final class HostileCheckpointTests: XCTestCase {
+    private let schema = Schema(columns: [.integer("age", min: 0, max: 99), .categorical("sex", ["Female", "Male"])], source: .public)
+
+    private func saved() throws -> String {
+        let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: schema, template: .standard).model)
+        let model = GPT2<Float>(config: GPT2Config(vocabularySize: tokenizer.vocabularySize, contextLength: 16, width: 8, layers: 1, heads: 2))
+        model.initializeParameters(seed: 1)
+        var record = TrainingRecord(steps: 1, tokensSeen: 1)
+        var privacy = PrivacyRecord(epsilon: 1, delta: 1e-5, noiseMultiplier: 1, sampleRate: 0.1, clipNorm: 1, accountant: "pld")
+        privacy.balance = GroupBalancedSampling(column: "sex", columnIndex: 1, groups: ["Female", "Male"], noisyCounts: [100, 300],
+                                                countNoise: 20, expectedBatchSize: 40, maxBoost: 4)
+        record.privacy = privacy
+        let path = try Fixtures.scratchFolder(self).appendingPathComponent("ckpt").path
+        try Checkpoint(model: model, tokenizer: tokenizer, schema: schema, template: .standard, record: record).save(to: path)
+        return path
+    }
+
+    private func edit(_ file: String, in folder: String, _ change: (inout [String: Any]) -> Void) throws {
+        let url = URL(fileURLWithPath: folder).appendingPathComponent(file)
+        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        change(&object)
+        try JSONSerialization.data(withJSONObject: object).write(to: url)
+    }
+
+    private func refusal(_ folder: String) -> String {
+        do {
+            _ = try Checkpoint.load(folder: folder)
+            return "loaded"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    func testOversizedAndInconsistentConfigsAreRefused() throws {
+        let cases: [(String, Any, String)] = [
+            ("n_embd", 2_147_483_648, "n_embd 2147483648 is above the largest tablm accepts (16384)"),
+            ("vocab_size", Int.max, "vocab_size \(Int.max) is above the largest tablm accepts"),
+            ("n_positions", 1 << 62, "n_positions 4611686018427387904 is above the largest"),
+            ("n_layer", 1_000_000, "n_layer 1000000 is above the largest tablm accepts (1024)"),
+            ("layer_norm_epsilon", -1e-5, "layer_norm_epsilon -1e-05 is not in (0, 0.1]"),
+            ("layer_norm_epsilon", 1e300, "is not in (0, 0.1]"),
+            ("eos_token_id", 5000, "eos_token_id 5000 is outside the vocabulary"),
+            ("model_type", "bert", "model_type 'bert' is not gpt2"),
+        ]
+        for (key, value, expected) in cases {
+            let folder = try saved()
+            // n_ctx, the old alias written beside n_positions, follows it.
+            try edit("config.json", in: folder) { $0[key] = value; if key == "n_positions" { $0["n_ctx"] = value } }
+            let message = refusal(folder)
+            XCTAssertTrue(message.contains("config.json") && message.contains(expected), "\(key) = \(value): \(message)")
+        }
+        let big = try saved()
+        try edit("config.json", in: big) { $0["n_embd"] = 16_384; $0["n_head"] = 2; $0["n_layer"] = 1024 }
+        XCTAssertTrue(refusal(big).contains("parameters, more than tablm accepts"), refusal(big))
+        let noPositions = try saved()
+        try edit("config.json", in: noPositions) { $0["n_positions"] = nil }
+        XCTAssertTrue(refusal(noPositions).contains("missing key 'n_positions'"), refusal(noPositions))
+    }
+
+    func testNonFiniteWeightsAreRefused() throws {
+        let folder = try saved()
+        let url = URL(fileURLWithPath: folder).appendingPathComponent("model.safetensors")
+        var bytes = try Data(contentsOf: url)
+        let header = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        let json = try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<8 + header)) as! [String: Any]
+        let entry = try XCTUnwrap(json["ln_f.weight"] as? [String: Any])
+        let start = 8 + header + (entry["data_offsets"] as! [Int])[0] + 4 * 3
+        bytes.replaceSubrange(start..<start + 4, with: withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { Data($0) })
+        try bytes.write(to: url)
+        let message = refusal(folder)
+        XCTAssertTrue(message.contains("model.safetensors: tensor 'ln_f.weight' holds nan at element 3: every weight must be finite"), message)
+    }
+
+    func testBalanceRecordsThatDoNotFitTheSchemaAreRefused() throws {
+        for (change, expected) in [
+            ({ (b: inout [String: Any]) in b["noisy_counts"] = [183.0] }, "2 groups, 1 noisy counts and 2 rates"),
+            ({ (b: inout [String: Any]) in b["rates"] = [Double]() }, "2 groups, 2 noisy counts and 0 rates"),
+            ({ (b: inout [String: Any]) in b["rates"] = [-0.5, 0.02] }, "balance rate -0.5 is not in (0, 1]"),
+            ({ (b: inout [String: Any]) in b["noisy_counts"] = [1e308, 5] }, "is not a finite count"),
+            ({ (b: inout [String: Any]) in b["column_index"] = 99 }, "balance column 99 'sex' is not a categorical column"),
+            ({ (b: inout [String: Any]) in b["groups"] = ["Female", "Other"] }, "balance groups are not the categories of 'sex'"),
+        ] as [((inout [String: Any]) -> Void, String)] {
+            let folder = try saved()
+            try edit("training.json", in: folder) { record in
+                var privacy = record["privacy"] as! [String: Any]
+                var balance = privacy["balance"] as! [String: Any]
+                change(&balance)
+                privacy["balance"] = balance
+                record["privacy"] = privacy
+            }
+            let message = refusal(folder)
+            XCTAssertTrue(message.contains("training.json: ") && message.contains(expected), message)
+        }
+    }
+}
