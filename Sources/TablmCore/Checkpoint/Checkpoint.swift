@@ -46,7 +46,11 @@ public struct Checkpoint {
         let recordPath = url.appendingPathComponent(recordFile).path
         let record: TrainingRecord
         do {
-            record = try JSONDecoder().decode(TrainingRecord.self, from: Data(contentsOf: URL(fileURLWithPath: recordPath)))
+            let data = try Data(contentsOf: URL(fileURLWithPath: recordPath))
+            try StrictJSON.require(data, path: recordPath)
+            record = try JSONDecoder().decode(TrainingRecord.self, from: data)
+        } catch let error as InputError {
+            throw error
         } catch {
             throw InputError("cannot read the training record: \(error)", at: SourceLocation(file: recordPath))
         }
@@ -58,6 +62,7 @@ public struct Checkpoint {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError("no such file", at: SourceLocation(file: path))
         }
+        try StrictJSON.require(data, path: path)
         let config: GPT2Config
         do {
             config = try JSONDecoder().decode(GPT2Config.self, from: data)

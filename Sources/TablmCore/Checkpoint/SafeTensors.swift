@@ -51,6 +51,9 @@ public struct SafeTensorsFile: @unchecked Sendable {
         }
         let headerBytes = UnsafeRawBufferPointer(rebasing: bytes[8..<8 + Int(length)])
         guard headerBytes.first == UInt8(ascii: "{") else { throw fail("the header does not start with '{'") }
+        if let violation = StrictJSON.check(Array(headerBytes)) {
+            throw fail("the header breaks JSON's rules at byte \(8 + violation.offset): \(violation.message)")
+        }
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: Data(headerBytes))

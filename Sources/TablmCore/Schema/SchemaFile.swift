@@ -13,6 +13,7 @@ public enum SchemaFile {
         }
         let text = String(decoding: data, as: UTF8.self)
         try checkSyntax(data, path: path)
+        try StrictJSON.require(data, path: path)
         let schema: Schema
         do {
             schema = try JSONDecoder().decode(Schema.self, from: data)
