@@ -8,9 +8,7 @@
 #      Benchmarks/fairness_adult.sh /tmp/fair/repr --representation-lambda 20
 set -euo pipefail
 out=$1; shift
-root=$(cd "$(dirname "$0")/.." && pwd)
-data=${TABLM_DATA:-$root/../shared/data}
-tablm=${TABLM:-$root/.build/release/tablm}
+source "$(dirname "$0")/environment.sh"
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX}
 mkdir -p "$out"
 "$tablm" finetune --schema "$root/Examples/adult-public-schema.json" --data "$data/adult_train.csv" \

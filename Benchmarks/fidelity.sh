@@ -9,10 +9,7 @@
 # German credit: the seeded 70/30 split of Benchmarks/marginal_prior.sh (seed 70).
 set -euo pipefail
 out=$1; table=$2; shift 2
-root=$(cd "$(dirname "$0")/.." && pwd)
-data=${TABLM_DATA:-$root/../shared/data}
-tablm=${TABLM:-$root/.build/release/tablm}
-source "$root/scripts/blas-env.sh"
+source "$(dirname "$0")/environment.sh"
 mkdir -p "$out"
 case "$table" in
     adult)

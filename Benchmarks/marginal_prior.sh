@@ -12,10 +12,7 @@
 # to OUT/german_train.csv and OUT/german_test.csv.
 set -euo pipefail
 out=$1; epsilon=$2; table=$3; shift 3
-root=$(cd "$(dirname "$0")/.." && pwd)
-data=${TABLM_DATA:-$root/../shared/data}
-tablm=${TABLM:-$root/.build/release/tablm}
-source "$root/scripts/blas-env.sh"
+source "$(dirname "$0")/environment.sh"
 mkdir -p "$out"
 case "$table" in
     adult)

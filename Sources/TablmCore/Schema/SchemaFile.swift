@@ -139,10 +139,7 @@ public enum SchemaFile {
             var location = SourceLocation(file: path)
             if let range = detail.range(of: #"character (\d+)"#, options: .regularExpression),
                let offset = Int(detail[range].dropFirst("character ".count)) {
-                let before = data.prefix(offset)
-                location.line = before.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
-                let lineStart = before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? before.startIndex
-                location.column = String(decoding: before[lineStart...], as: UTF8.self).count + 1
+                (location.line, location.column) = JSONScanner.position(of: offset, in: data)
             }
             throw InputError("not valid JSON: \(detail)", at: location)
         }

@@ -14,91 +14,63 @@ public enum JSONPathLocator {
 
     /// (line, column), both 1-based, of the first character of the value at `path`.
     public static func position(of path: [Step], in text: String) -> (line: Int, column: Int)? {
-        let bytes = Array(text.utf8)
-        var scanner = Scanner(bytes: bytes)
-        guard let offset = scanner.locate(path) else { return nil }
-        let before = bytes[..<offset]
-        let line = before.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
-        let lineStart = before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
-        return (line, String(decoding: bytes[lineStart..<offset], as: UTF8.self).count + 1)
+        var scanner = JSONScanner(bytes: Array(text.utf8))
+        guard let offset = locate(path[...], with: &scanner) else { return nil }
+        return JSONScanner.position(of: offset, in: scanner.bytes)
     }
 
-    private struct Scanner {
-        let bytes: [UInt8]
-        var at = 0
-
-        mutating func skipSpace() {
-            while at < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[at]) { at += 1 }
-        }
-
-        /// Reads a string literal starting at `at` (a quote); returns its raw content (escapes kept).
-        mutating func string() -> String? {
-            guard at < bytes.count, bytes[at] == UInt8(ascii: "\"") else { return nil }
-            let start = at + 1
-            at += 1
-            while at < bytes.count, bytes[at] != UInt8(ascii: "\"") { at += bytes[at] == UInt8(ascii: "\\") ? 2 : 1 }
-            guard at < bytes.count else { return nil }
-            defer { at += 1 }
-            return String(decoding: bytes[start..<at], as: UTF8.self)
-        }
-
-        /// Skips one value of any kind.
-        mutating func skipValue() -> Bool {
-            skipSpace()
-            guard at < bytes.count else { return false }
-            switch bytes[at] {
-            case UInt8(ascii: "\""): return string() != nil
-            case UInt8(ascii: "{"), UInt8(ascii: "["):
-                var depth = 0
-                while at < bytes.count {
-                    switch bytes[at] {
-                    case UInt8(ascii: "\""): guard string() != nil else { return false }; continue
-                    case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-                    case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                        depth -= 1
-                        if depth == 0 { at += 1; return true }
-                    default: break
-                    }
-                    at += 1
+    /// Skips one value of any kind.
+    private static func skipValue(_ scanner: inout JSONScanner) -> Bool {
+        scanner.skipSpace()
+        guard !scanner.atEnd else { return false }
+        switch scanner.bytes[scanner.at] {
+        case UInt8(ascii: "\""): return scanner.string() != nil
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            while !scanner.atEnd {
+                switch scanner.bytes[scanner.at] {
+                case UInt8(ascii: "\""): guard scanner.string() != nil else { return false }; continue
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { scanner.at += 1; return true }
+                default: break
                 }
-                return false
-            default:
-                while at < bytes.count, ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D].contains(bytes[at]) { at += 1 }
-                return true
+                scanner.at += 1
             }
+            return false
+        default:
+            return scanner.scalar()
         }
+    }
 
-        mutating func locate(_ path: [Step]) -> Int? {
-            skipSpace()
-            guard let step = path.first else { return at < bytes.count ? at : nil }
-            guard at < bytes.count else { return nil }
-            switch step {
-            case .key(let name):
-                guard bytes[at] == UInt8(ascii: "{") else { return nil }
-                at += 1
-                while true {
-                    skipSpace()
-                    guard at < bytes.count, bytes[at] != UInt8(ascii: "}"), let key = string() else { return nil }
-                    skipSpace()
-                    guard at < bytes.count, bytes[at] == UInt8(ascii: ":") else { return nil }
-                    at += 1
-                    if key == name { return locate(Array(path.dropFirst())) }
-                    guard skipValue() else { return nil }
-                    skipSpace()
-                    guard at < bytes.count, bytes[at] == UInt8(ascii: ",") else { return nil }
-                    at += 1
-                }
-            case .index(let index):
-                guard bytes[at] == UInt8(ascii: "[") else { return nil }
-                at += 1
-                for _ in 0..<index {
-                    guard skipValue() else { return nil }
-                    skipSpace()
-                    guard at < bytes.count, bytes[at] == UInt8(ascii: ",") else { return nil }
-                    at += 1
-                }
-                return locate(Array(path.dropFirst()))
+    /// Skips white space and one expected byte; false when another byte comes.
+    private static func next(_ byte: UInt8, _ scanner: inout JSONScanner) -> Bool {
+        scanner.skipSpace()
+        guard !scanner.atEnd, scanner.bytes[scanner.at] == byte else { return false }
+        scanner.at += 1
+        return true
+    }
+
+    private static func locate(_ path: ArraySlice<Step>, with scanner: inout JSONScanner) -> Int? {
+        scanner.skipSpace()
+        guard let step = path.first else { return scanner.atEnd ? nil : scanner.at }
+        switch step {
+        case .key(let name):
+            guard next(UInt8(ascii: "{"), &scanner) else { return nil }
+            let wanted = Array(name.utf8)
+            while true {
+                scanner.skipSpace()
+                guard let key = scanner.string(), next(UInt8(ascii: ":"), &scanner) else { return nil }
+                if key.elementsEqual(wanted) { return locate(path.dropFirst(), with: &scanner) }
+                guard skipValue(&scanner), next(UInt8(ascii: ","), &scanner) else { return nil }
             }
+        case .index(let index):
+            guard next(UInt8(ascii: "["), &scanner) else { return nil }
+            for _ in 0..<index {
+                guard skipValue(&scanner), next(UInt8(ascii: ","), &scanner) else { return nil }
+            }
+            return locate(path.dropFirst(), with: &scanner)
         }
     }
 }

@@ -14,12 +14,11 @@ public enum StrictJSON {
     }
 
     /// The first violation in `bytes`, or nil. Syntax errors that Foundation reports itself (a
-    /// missing bracket) are left to it: this returns nil for them only when it cannot place them.
+    /// missing bracket) are left to it: this returns nil for them.
     public static func check(_ bytes: [UInt8]) -> Violation? {
-        var scanner = Scanner(bytes: bytes)
+        var scanner = JSONScanner(bytes: bytes)
         do {
-            try scanner.value(depth: 0)
-            scanner.skipSpace()
+            try value(&scanner, depth: 0)
             return nil
         } catch let violation as Violation {
             return violation
@@ -28,88 +27,60 @@ public enum StrictJSON {
         }
     }
 
-    private struct Scanner {
-        let bytes: [UInt8]
-        var at = 0
+    /// A syntax error Foundation's parser places itself.
+    private struct Unplaced: Error {}
 
-        func violation(_ message: String, at offset: Int) -> Violation {
-            let before = bytes[..<min(offset, bytes.count)]
-            let line = before.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
-            let start = before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
-            return Violation(message: message, line: line, column: String(decoding: bytes[start..<min(offset, bytes.count)], as: UTF8.self).count + 1,
-                             offset: offset)
-        }
+    private static func violation(_ message: String, at offset: Int, in scanner: JSONScanner) -> Violation {
+        let position = JSONScanner.position(of: offset, in: scanner.bytes)
+        return Violation(message: message, line: position.line, column: position.column, offset: offset)
+    }
 
-        struct Unplaced: Error {}
-
-        mutating func skipSpace() {
-            while at < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[at]) { at += 1 }
-        }
-
-        mutating func expect(_ byte: UInt8) throws {
-            skipSpace()
-            guard at < bytes.count, bytes[at] == byte else { throw Unplaced() }
-            at += 1
-        }
-
-        /// A string literal; returns its raw bytes between the quotes (escapes as written, so two
-        /// spellings of one name are not caught, which Foundation's own duplicate handling shares).
-        mutating func string() throws -> ArraySlice<UInt8> {
-            try expect(UInt8(ascii: "\""))
-            let start = at
-            while at < bytes.count, bytes[at] != UInt8(ascii: "\"") { at += bytes[at] == UInt8(ascii: "\\") ? 2 : 1 }
-            guard at < bytes.count else { throw Unplaced() }
-            defer { at += 1 }
-            return bytes[start..<at]
-        }
-
-        mutating func value(depth: Int) throws {
-            skipSpace()
-            guard at < bytes.count else { throw Unplaced() }
-            if depth > maximumDepth { throw violation("nested deeper than \(maximumDepth) levels", at: at) }
-            switch bytes[at] {
-            case UInt8(ascii: "{"):
-                at += 1
-                var keys = Set<ArraySlice<UInt8>>()
-                skipSpace()
-                if at < bytes.count, bytes[at] == UInt8(ascii: "}") { at += 1; return }
-                while true {
-                    skipSpace()
-                    let keyStart = at
-                    if at < bytes.count, bytes[at] == UInt8(ascii: "}") { throw violation("trailing comma before '}'", at: at) }
-                    let key = try string()
-                    guard keys.insert(key).inserted else {
-                        throw violation("key \"\(InputError.quoted(String(decoding: key, as: UTF8.self)))\" appears twice in one object", at: keyStart)
-                    }
-                    try expect(UInt8(ascii: ":"))
-                    try value(depth: depth + 1)
-                    skipSpace()
-                    guard at < bytes.count else { throw Unplaced() }
-                    if bytes[at] == UInt8(ascii: "}") { at += 1; return }
-                    guard bytes[at] == UInt8(ascii: ",") else { throw Unplaced() }
-                    at += 1
+    private static func value(_ scanner: inout JSONScanner, depth: Int) throws {
+        scanner.skipSpace()
+        guard !scanner.atEnd else { throw Unplaced() }
+        if depth > maximumDepth { throw violation("nested deeper than \(maximumDepth) levels", at: scanner.at, in: scanner) }
+        switch scanner.bytes[scanner.at] {
+        case UInt8(ascii: "{"):
+            // Keys as written (escapes kept), so two spellings of one name are not caught.
+            var keys = Set<ArraySlice<UInt8>>()
+            try elements(&scanner, closing: UInt8(ascii: "}")) { scanner in
+                let keyStart = scanner.at
+                guard let key = scanner.string() else { throw Unplaced() }
+                guard keys.insert(key).inserted else {
+                    throw violation("key \"\(InputError.quoted(String(decoding: key, as: UTF8.self)))\" appears twice in one object",
+                                    at: keyStart, in: scanner)
                 }
-            case UInt8(ascii: "["):
-                at += 1
-                skipSpace()
-                if at < bytes.count, bytes[at] == UInt8(ascii: "]") { at += 1; return }
-                while true {
-                    skipSpace()
-                    if at < bytes.count, bytes[at] == UInt8(ascii: "]") { throw violation("trailing comma before ']'", at: at) }
-                    try value(depth: depth + 1)
-                    skipSpace()
-                    guard at < bytes.count else { throw Unplaced() }
-                    if bytes[at] == UInt8(ascii: "]") { at += 1; return }
-                    guard bytes[at] == UInt8(ascii: ",") else { throw Unplaced() }
-                    at += 1
-                }
-            case UInt8(ascii: "\""):
-                _ = try string()
-            default:
-                let start = at
-                while at < bytes.count, ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D].contains(bytes[at]) { at += 1 }
-                guard at > start else { throw Unplaced() }
+                scanner.skipSpace()
+                guard !scanner.atEnd, scanner.bytes[scanner.at] == UInt8(ascii: ":") else { throw Unplaced() }
+                scanner.at += 1
+                try value(&scanner, depth: depth + 1)
             }
+        case UInt8(ascii: "["):
+            try elements(&scanner, closing: UInt8(ascii: "]")) { scanner in try value(&scanner, depth: depth + 1) }
+        case UInt8(ascii: "\""):
+            guard scanner.string() != nil else { throw Unplaced() }
+        default:
+            guard scanner.scalar() else { throw Unplaced() }
+        }
+    }
+
+    /// The comma-separated elements of an object or array, from its opening bracket to `close`;
+    /// a comma right before `close` is a violation.
+    private static func elements(_ scanner: inout JSONScanner, closing close: UInt8, _ element: (inout JSONScanner) throws -> Void) throws {
+        scanner.at += 1
+        scanner.skipSpace()
+        if !scanner.atEnd, scanner.bytes[scanner.at] == close { scanner.at += 1; return }
+        while true {
+            scanner.skipSpace()
+            if !scanner.atEnd, scanner.bytes[scanner.at] == close {
+                throw violation("trailing comma before '\(Character(Unicode.Scalar(close)))'", at: scanner.at, in: scanner)
+            }
+            try element(&scanner)
+            scanner.skipSpace()
+            guard !scanner.atEnd else { throw Unplaced() }
+            if scanner.bytes[scanner.at] == close { scanner.at += 1; return }
+            guard scanner.bytes[scanner.at] == UInt8(ascii: ",") else { throw Unplaced() }
+            scanner.at += 1
         }
     }
 }
