@@ -22,7 +22,10 @@ struct FinetuneCommand: ParsableCommand {
         --dp trains with DP-SGD (Poisson sampling, per-row clipping, Gaussian noise) and guarantees \
         (epsilon, delta)-DP for each row of --data. It needs a public schema ("source": "public") and a \
         tokenizer made from a public schema; it prints and records nothing computed from the rows (no \
-        loss, no held-out split, no data hash). Pretraining (--init-from) must use public data only: the \
+        loss, no held-out split, no data hash). Rows that do not fit the schema are fitted (numbers \
+        clamped, unknown categories made missing, otherwise the row left out) and never counted, since a \
+        count is a statistic of the rows; check a table first with tablm serialize --schema S DATA.csv \
+        -o /dev/null, which names each bad value. Pretraining (--init-from) must use public data only: the \
         guarantee covers the rows of --data, nothing else.
 
         Under --dp the model first learns a marginal prior (--prior aim, the default): marginals of \

@@ -75,7 +75,7 @@ struct GenerateCommand: ParsableCommand {
             // Its probes (`<s>sex is Female, income is`) put the sensitive column first: measured on
             // Adult at ε = 1, a one-order model gave TV 0.110 and kept half the gap (docs/fairness.md).
             if onlyOneOrder, trainedOrder?.first != mask.sensitive {
-                throw ValidationError("--mask-fairness writes '\(column.name)' first, and this checkpoint was trained with its columns in one order that does not start with it; train it with --random-order-share 0.25 (or --column-orders random)")
+                throw ValidationError("--mask-fairness writes \(quoted: column.name) first, and this checkpoint was trained with its columns in one order that does not start with it; train it with --random-order-share 0.25 (or --column-orders random)")
             }
             if !conditions.contains(where: { $0.column == column.name }) {
                 conditions.insert(ColumnCondition(column: column.name, restriction: .values(mask.groups)), at: 0)
@@ -118,6 +118,10 @@ struct GenerateCommand: ParsableCommand {
             if clock.due(done: done) {
                 log(String(format: "generate: %d/%d rows  %.0f rows/s", done, rows, clock.rate(done: done)) + clock.eta(step: done))
             }
+        }
+        if result.rows.isEmpty && rows > 0 {
+            throw InputError("none of the \(rows) rows sampled fits the schema (\(result.examples.first ?? "no reason given")); nothing written",
+                             at: SourceLocation(file: checkpoint))
         }
         for row in result.rows { try writer.write(RowDecoder.fields(of: row, schema: loaded.schema)) }
         try writer.commit()

@@ -41,7 +41,7 @@ struct InspectCommand: ParsableCommand {
             try GPT2Weights.load(SafeTensorsFile(path: folder.appendingPathComponent("model.safetensors").path), into: model)
             let ids = try tokenIds.split(separator: ",").map { text -> Int32 in
                 guard let id = Int32(text.trimmingCharacters(in: .whitespaces)), id >= 0, Int(id) < model.config.vocabularySize else {
-                    throw ValidationError("--token-ids: '\(text)' is not a token id below \(model.config.vocabularySize)")
+                    throw ValidationError("--token-ids: \(quoted: text) is not a token id below \(model.config.vocabularySize)")
                 }
                 return id
             }

@@ -63,11 +63,7 @@ struct PrivacyCommand: ParsableCommand {
 
             func run() throws {
                 let path = URL(fileURLWithPath: checkpoint).appendingPathComponent("training.json").path
-                guard let data = FileManager.default.contents(atPath: path) else { throw InputError("cannot read file", at: SourceLocation(file: path)) }
-                let record: TrainingRecord
-                do { record = try JSONDecoder().decode(TrainingRecord.self, from: data) } catch {
-                    throw InputError("not a training record: \(error)", at: SourceLocation(file: path))
-                }
+                let record = try TrainingRecord.load(path: path, schema: nil)
                 guard let privacy = record.privacy else { throw InputError("this checkpoint was not trained with --dp", at: SourceLocation(file: path)) }
                 let plan = try PrivacyBudgetPlan(record: privacy, steps: record.steps)
                 let epsilon = plan.epsilon()

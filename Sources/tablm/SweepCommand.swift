@@ -44,7 +44,7 @@ struct SweepCommand: ParsableCommand {
                 let word = field.trimmingCharacters(in: .whitespaces).lowercased()
                 if ["inf", "infinity", "∞"].contains(word) { return .infinity }
                 guard let value = Double(word), value > 0 || (option == "--lambdas" && value == 0), value.isFinite else {
-                    throw ValidationError("\(option): '\(field)' is not a \(option == "--lambdas" ? "non-negative number" : "positive number or inf")")
+                    throw ValidationError("\(option): \(quoted: field) is not a \(option == "--lambdas" ? "non-negative number" : "positive number or inf")")
                 }
                 return value
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TablmCore
 
 @main
 struct Tablm: ParsableCommand {
@@ -8,11 +9,12 @@ struct Tablm: ParsableCommand {
         abstract: "Fine-tune small GPT-2-style models on tables; sample private, fair, schema-valid rows.",
         subcommands: [SchemaCommand.self, SerializeCommand.self, ParseCommand.self, TokenizerCommand.self, TokenizeCommand.self,
                       FinetuneCommand.self, PriorCommand.self, GenerateCommand.self, InspectCommand.self, BenchCommand.self, PrivacyCommand.self, EvaluateCommand.self,
-                      SweepCommand.self]
+                      SweepCommand.self, AuditCommand.self]
     )
 
     static func main() {
         BLASEnvironment.ensureCoreType()
+        InterruptCleanup.install()
         var command: ParsableCommand
         do {
             command = try parseAsRoot()

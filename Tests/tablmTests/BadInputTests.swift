@@ -96,6 +96,44 @@ final class BadInputTests: XCTestCase {
         try expectFailure(["parse", "--schema", "s.json", "t.txt", "-o", "keep.out"], "t.txt:2:")
     }
 
+    func testFractionInAnIntegerColumnIsRefusedNotRounded() throws {
+        try write("s.json", schemaJSON)
+        try write("d.csv", "a,b\n4.0,x\n3.5,y\n")
+        try expectFailure(["serialize", "--schema", "s.json", "d.csv", "-o", "keep.out"],
+                          "d.csv:3:1 (column 'a'): '3.5' is not a whole number (column kind integer)")
+        try write("d.csv", "a,b\n4.0,x\n+3,y\n")
+        let spelled = try CommandRunner.run(["serialize", "--schema", "s.json", "d.csv", "-o", "t.txt"], in: folder)
+        XCTAssertEqual(spelled.status, 0, spelled.stderr)
+        XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("t.txt"), encoding: .utf8), "a is 4, b is x\na is 3, b is y\n")
+    }
+
+    func testControlCharactersNeverReachASchema() throws {
+        try write("d.csv", Array("a,b\n1,x\n2,y".utf8) + [0] + Array("z\n".utf8))
+        try expectFailure(["schema", "infer", "d.csv", "-o", "keep.out"],
+                          "d.csv:3:2 (column 'b'): the value contains U+0000, a line break or control character")
+        try write("d.csv", "a,\"b\nc\"\n1,x\n")
+        try expectFailure(["schema", "infer", "d.csv", "-o", "keep.out"], "d.csv:1:2: the column name contains U+000A")
+        try write("s.json", schemaJSON.replacingOccurrences(of: #""y"]"#, with: #""y\u0007"]"#))
+        try write("d.csv", "a,b\n1,x\n")
+        try expectFailure(["serialize", "--schema", "s.json", "d.csv", "-o", "keep.out"],
+                          "category 'y\\u{07}' of column 'b' contains U+0007, a line break or control character")
+    }
+
+    /// A value is quoted escaped and cut: a newline inside a quoted CSV field, a 100,000-character
+    /// field or a 10,000-column header cannot split the one-line error or flood stderr.
+    func testValuesInMessagesAreEscapedAndCut() throws {
+        try write("s.json", schemaJSON)
+        try write("d.csv", "a,b\n1,\"x\ny\"\n")
+        try expectFailure(["serialize", "--schema", "s.json", "d.csv", "-o", "keep.out"], "'x\\ny' is not one of the schema's categories")
+        try write("d.csv", "a,b\n1," + String(repeating: "q", count: 100_000) + "\n")
+        try expectFailure(["serialize", "--schema", "s.json", "d.csv", "-o", "keep.out"], "'" + String(repeating: "q", count: 60) + "…' is not one")
+        try write("d.csv", (0..<10_000).map { "c\($0)" }.joined(separator: ",") + "\n" + Array(repeating: "1", count: 10_000).joined(separator: ",") + "\n")
+        let wide = try CommandRunner.run(["serialize", "--schema", "s.json", "d.csv", "-o", "keep.out"], in: folder)
+        XCTAssertNotEqual(wide.status, 0)
+        XCTAssertTrue(wide.stderr.contains("(columns: c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, … (10000 in all))"), wide.stderr)
+        XCTAssertLessThan(wide.stderr.utf8.count, 300, wide.stderr)
+    }
+
     func testSkipInvalidCountsAndKeepsTheRest() throws {
         try write("s.json", schemaJSON)
         try write("t.txt", "a is 1, b is x\na is 99, b is x\nb is y, a is 3\n")

@@ -9,8 +9,8 @@ final class EvaluateCommandTests: XCTestCase {
         let folder = try CommandRunner.scratchFolder(self)
         let lines = try String(contentsOf: CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv"), encoding: .utf8)
             .split(separator: "\n").map(String.init)
-        try (lines.prefix(201).joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("train.csv"), atomically: true, encoding: .utf8)
-        try ([lines[0]] + lines.dropFirst(201).prefix(200)).joined(separator: "\n").appending("\n").write(to: folder.appendingPathComponent("test.csv"), atomically: true, encoding: .utf8)
+        try (lines.prefix(201).joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("train.csv"), atomically: false, encoding: .utf8)
+        try ([lines[0]] + lines.dropFirst(201).prefix(200)).joined(separator: "\n").appending("\n").write(to: folder.appendingPathComponent("test.csv"), atomically: false, encoding: .utf8)
         let schema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
         let result = try CommandRunner.run(["evaluate", "--train", "train.csv", "--test", "test.csv", "--synthetic", "train.csv", "--schema", schema,
                                             "--target", "income", "--sensitive", "sex", "--json", "report.json",
@@ -45,7 +45,7 @@ final class EvaluateCommandTests: XCTestCase {
         let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv")
         let lines = try String(contentsOf: sample, encoding: .utf8).split(separator: "\n").map(String.init)
         let constant = [lines[0]] + lines.dropFirst().map { $0.replacingOccurrences(of: ">50K", with: "<=50K") }
-        try (constant.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("constant.csv"), atomically: true, encoding: .utf8)
+        try (constant.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("constant.csv"), atomically: false, encoding: .utf8)
         let schema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
         let result = try CommandRunner.run(["evaluate", "--train", sample.path, "--test", sample.path, "--synthetic", "constant.csv", "--schema", schema,
                                             "--target", "income", "--sensitive", "sex", "--report", "report.html"], in: folder)

@@ -33,13 +33,13 @@ final class FairnessCommandTests: XCTestCase {
             let yes = group == "A" ? i % 20 != 0 : i % 20 == 1   // 90 % and 10 %
             csv += "\(group),\(yes ? "yes" : "no")\n"
         }
-        try csv.write(to: folder.appendingPathComponent("biased.csv"), atomically: true, encoding: .utf8)
+        try csv.write(to: folder.appendingPathComponent("biased.csv"), atomically: false, encoding: .utf8)
         let schema = """
         {"source": "public", "target": "outcome", "sensitive": ["group"], "columns": [
           {"name": "group", "kind": "categorical", "categories": ["A", "B"], "allows_missing": false},
           {"name": "outcome", "kind": "categorical", "categories": ["no", "yes"], "allows_missing": false}]}
         """
-        try schema.write(to: folder.appendingPathComponent("s.json"), atomically: true, encoding: .utf8)
+        try schema.write(to: folder.appendingPathComponent("s.json"), atomically: false, encoding: .utf8)
     }
 
     private func train(_ output: String, extra: [String] = []) throws {

@@ -47,7 +47,7 @@ final class MarginalPriorCommandTests: XCTestCase {
         // A record that claims less than its events compose to is refused.
         var text = try String(contentsOf: folder.appendingPathComponent("ckpt/training.json"), encoding: .utf8)
         text = text.replacingOccurrences(of: "\"epsilon\" : \(privacy.epsilon)", with: "\"epsilon\" : 0.5")
-        try text.write(to: folder.appendingPathComponent("ckpt/training.json"), atomically: true, encoding: .utf8)
+        try text.write(to: folder.appendingPathComponent("ckpt/training.json"), atomically: false, encoding: .utf8)
         let forged = try run(["privacy", "epsilon", "checkpoint", "ckpt"])
         XCTAssertNotEqual(forged.status, 0)
         XCTAssertTrue(forged.stderr.contains("the record claims ε = 0.500000 but its events compose to"), forged.stderr)
@@ -88,8 +88,8 @@ final class MarginalPriorCommandTests: XCTestCase {
         {"source": "public", "columns": [
           {"name": "code", "kind": "categorical", "categories": [\((0..<5000).map { "\"c\($0)\"" }.joined(separator: ","))]},
           {"name": "flag", "kind": "categorical", "categories": ["no", "yes"]}]}
-        """.write(to: folder.appendingPathComponent("wide.json"), atomically: true, encoding: .utf8)
-        try "code,flag\nc1,no\nc2,yes\n".write(to: folder.appendingPathComponent("wide.csv"), atomically: true, encoding: .utf8)
+        """.write(to: folder.appendingPathComponent("wide.json"), atomically: false, encoding: .utf8)
+        try "code,flag\nc1,no\nc2,yes\n".write(to: folder.appendingPathComponent("wide.csv"), atomically: false, encoding: .utf8)
         try expectFailure(["finetune", "--dp", "--epsilon", "1", "--schema", "wide.json", "--data", "wide.csv", "-o", "out"] + tiny,
                           "column 'code' has 5000 cells in its public domain")
     }

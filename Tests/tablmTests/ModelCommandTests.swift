@@ -66,7 +66,7 @@ final class ModelCommandTests: XCTestCase {
         let tiny = ["--layers", "1", "--width", "8", "--heads", "2", "--batch-size", "2", "--steps", "1"]
         XCTAssertEqual(try run(["finetune", "--schema", "s.json", "--data", sample, "-o", "ckpt"] + tiny).status, 0)
         let lines = try String(contentsOfFile: sample, encoding: .utf8).split(separator: "\n").prefix(100)
-        try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("other.csv"), atomically: true, encoding: .utf8)
+        try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("other.csv"), atomically: false, encoding: .utf8)
         let result = try run(["finetune", "--schema", "s.json", "--data", "other.csv", "--resume", "ckpt", "-o", "ckpt"] + tiny)
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains("other.csv: this is not the table the checkpoint was trained on"), result.stderr)

@@ -16,7 +16,7 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(lines.count, 500)
         XCTAssertTrue(lines.allSatisfy { $0.contains("age is ") && $0.contains(", ") })
         XCTAssertNotEqual(lines[0].prefix(6), lines[1].prefix(6), "column order differs between rows (seed 5)")
-        try serialize.stdout.write(to: folder.appendingPathComponent("rows.txt"), atomically: true, encoding: .utf8)
+        try serialize.stdout.write(to: folder.appendingPathComponent("rows.txt"), atomically: false, encoding: .utf8)
 
         let parse = try CommandRunner.run(["parse", "--schema", "s.json", "rows.txt", "-o", "back.csv"], in: folder)
         XCTAssertEqual(parse.status, 0, parse.stderr)

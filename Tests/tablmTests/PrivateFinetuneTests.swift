@@ -98,7 +98,7 @@ extension PrivateFinetuneTests {
         let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
         var lines = try String(contentsOfFile: sample, encoding: .utf8).split(separator: "\n").map(String.init)
         lines[5] = lines[5].replacingOccurrences(of: ",Male,", with: ",Secretvalue,").replacingOccurrences(of: ",Female,", with: ",Secretvalue,")
-        try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("odd.csv"), atomically: true, encoding: .utf8)
+        try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("odd.csv"), atomically: false, encoding: .utf8)
         let publicSchema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
         let result = try CommandRunner.run(["finetune", "--dp", "--noise-multiplier", "1", "--schema", publicSchema, "--data", "odd.csv",
                                             "--steps", "2", "--insecure-seed", "1", "-o", "ckpt", "--layers", "1", "--width", "16", "--heads", "2",
@@ -188,12 +188,12 @@ extension PrivateFinetuneTests {
     func testGenerationRestoresTheTableShares() throws {
         var csv = "group,outcome\n"
         for i in 0..<400 { csv += "\(i % 4 == 0 ? "A" : "B"),\(i % 3 == 0 ? "yes" : "no")\n" }
-        try csv.write(to: folder.appendingPathComponent("skew.csv"), atomically: true, encoding: .utf8)
+        try csv.write(to: folder.appendingPathComponent("skew.csv"), atomically: false, encoding: .utf8)
         try """
         {"source": "public", "target": "outcome", "sensitive": ["group"], "columns": [
           {"name": "group", "kind": "categorical", "categories": ["A", "B"]},
           {"name": "outcome", "kind": "categorical", "categories": ["no", "yes"]}]}
-        """.write(to: folder.appendingPathComponent("s.json"), atomically: true, encoding: .utf8)
+        """.write(to: folder.appendingPathComponent("s.json"), atomically: false, encoding: .utf8)
         let trained = try run(["finetune", "--dp", "--noise-multiplier", "0.5", "--accountant", "rdp", "--insecure-seed", "1", "--balance-groups",
                                "--balance-count-noise", "2", "--schema", "s.json", "--data", "skew.csv", "--steps", "150", "--lr", "1e-2",
                                "--layers", "1", "--width", "32", "--heads", "2", "--expected-batch-size", "40", "--prior", "none", "-o", "ckpt"])

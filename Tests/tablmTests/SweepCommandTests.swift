@@ -8,9 +8,9 @@ final class SweepCommandTests: XCTestCase {
         let folder = try CommandRunner.scratchFolder(self)
         let lines = try String(contentsOf: CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv"), encoding: .utf8)
             .split(separator: "\n").map(String.init)
-        try (lines.prefix(301).joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("train.csv"), atomically: true, encoding: .utf8)
+        try (lines.prefix(301).joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("train.csv"), atomically: false, encoding: .utf8)
         try ([lines[0]] + lines.dropFirst(301).prefix(150)).joined(separator: "\n").appending("\n")
-            .write(to: folder.appendingPathComponent("test.csv"), atomically: true, encoding: .utf8)
+            .write(to: folder.appendingPathComponent("test.csv"), atomically: false, encoding: .utf8)
         let schema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
         let arguments = ["sweep", "--data", "train.csv", "--test", "test.csv", "--schema", schema, "--target", "income", "--sensitive", "sex",
                          "--epsilons", "0.000001,4,inf", "--lambdas", "0", "--rows", "120",

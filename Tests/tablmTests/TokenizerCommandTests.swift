@@ -11,7 +11,7 @@ final class TokenizerCommandTests: XCTestCase {
           {"name": "age", "kind": "integer", "min": 0, "max": 99},
           {"name": "sex", "kind": "categorical", "categories": ["Female", "Male"]}
         ]}
-        """#.write(to: folder.appendingPathComponent("s.json"), atomically: true, encoding: .utf8)
+        """#.write(to: folder.appendingPathComponent("s.json"), atomically: false, encoding: .utf8)
     }
 
     private func run(_ arguments: [String], input: String? = nil) throws -> CommandResult {
@@ -33,7 +33,7 @@ final class TokenizerCommandTests: XCTestCase {
     }
 
     func testRowCorpusIsRecorded() throws {
-        try "age,sex\n4,Male\n".write(to: folder.appendingPathComponent("d.csv"), atomically: true, encoding: .utf8)
+        try "age,sex\n4,Male\n".write(to: folder.appendingPathComponent("d.csv"), atomically: false, encoding: .utf8)
         XCTAssertEqual(try run(["tokenizer", "train", "--schema", "s.json", "--data", "d.csv", "-o", "r.model"]).status, 0)
         XCTAssertTrue(try run(["tokenizer", "inspect", "r.model"]).stdout.contains("not usable for private training"))
     }
@@ -47,7 +47,7 @@ final class TokenizerCommandTests: XCTestCase {
 
     func testBadInputs() throws {
         try #"{"source": "public", "columns": [{"name": "a", "kind": "integer", "min": 0, "max": 9},\#n {"name": "b", "kind": "categorical", "categories": []}]}"#
-            .write(to: folder.appendingPathComponent("empty.json"), atomically: true, encoding: .utf8)
+            .write(to: folder.appendingPathComponent("empty.json"), atomically: false, encoding: .utf8)
         try expectFailure(["tokenizer", "train", "--schema", "empty.json", "-o", "t.model"],
                           "empty.json:2: categorical column 'b' has an empty category list")
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("t.model").path))

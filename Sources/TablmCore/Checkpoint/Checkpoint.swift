@@ -34,8 +34,16 @@ public struct Checkpoint {
             throw InputError("no such checkpoint folder", at: SourceLocation(file: folder))
         }
         let config = try loadConfig(path: url.appendingPathComponent(configFile).path)
+        let weights = try SafeTensorsFile(path: url.appendingPathComponent(weightsFile).path)
+        // The weights file's size bounds what a config may make us allocate: a config that asks for
+        // more parameters than the file holds is refused before the model is built.
+        let stored = weights.entries.reduce(0.0) { $0 + Double($1.count) }
+        guard stored >= config.parameterEstimate else {
+            throw InputError(String(format: "the config needs %.0f weights, the file holds %.0f", config.parameterEstimate, stored),
+                             at: SourceLocation(file: weights.path))
+        }
         let model = GPT2<Float>(config: config)
-        try GPT2Weights.load(SafeTensorsFile(path: url.appendingPathComponent(weightsFile).path), into: model)
+        try GPT2Weights.load(weights, into: model)
         let tokenizer = try Tokenizer.load(path: url.appendingPathComponent(tokenizerFile).path)
         guard tokenizer.vocabularySize == config.vocabularySize else {
             throw InputError("the tokenizer has \(tokenizer.vocabularySize) pieces, the model's vocab_size is \(config.vocabularySize)",
@@ -43,18 +51,7 @@ public struct Checkpoint {
         }
         let schema = try SchemaFile.load(path: url.appendingPathComponent(schemaFile).path)
         let template = try RowTemplate.load(path: url.appendingPathComponent(templateFile).path)
-        let recordPath = url.appendingPathComponent(recordFile).path
-        let record: TrainingRecord
-        do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: recordPath))
-            try StrictJSON.require(data, path: recordPath)
-            record = try JSONDecoder().decode(TrainingRecord.self, from: data)
-        } catch let error as InputError {
-            throw error
-        } catch {
-            throw InputError("cannot read the training record: \(error)", at: SourceLocation(file: recordPath))
-        }
-        if let problem = record.privacy?.balance?.problem(schema: schema) { throw InputError(problem, at: SourceLocation(file: recordPath)) }
+        let record = try TrainingRecord.load(path: url.appendingPathComponent(recordFile).path, schema: schema)
         return Checkpoint(model: model, tokenizer: tokenizer, schema: schema, template: template, record: record)
     }
 
@@ -69,7 +66,7 @@ public struct Checkpoint {
         } catch let DecodingError.dataCorrupted(context) {
             throw InputError("not a GPT-2 config: \(context.debugDescription)", at: SourceLocation(file: path))
         } catch let DecodingError.keyNotFound(key, _) {
-            throw InputError("not a GPT-2 config: missing key '\(key.stringValue)'", at: SourceLocation(file: path))
+            throw InputError("not a GPT-2 config: missing key \(quoted: key.stringValue)", at: SourceLocation(file: path))
         } catch {
             throw InputError("not a GPT-2 config: \(error)", at: SourceLocation(file: path))
         }
@@ -90,6 +87,8 @@ public struct Checkpoint {
         } catch {
             throw InputError("cannot create the checkpoint folder", at: SourceLocation(file: parent.path))
         }
+        let cleanupToken = InterruptCleanup.register(staging)
+        defer { InterruptCleanup.forget(cleanupToken) }
         do {
             try GPT2Weights.save(model, metadata: ["producer": "tablm"], to: staging.appendingPathComponent(Self.weightsFile).path)
             let encoder = JSONEncoder()

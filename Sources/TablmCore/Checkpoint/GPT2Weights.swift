@@ -25,12 +25,12 @@ public enum GPT2Weights {
                 continue
             }
             guard let tensor = model.layout.tensor(name) else {
-                throw fail("unexpected tensor '\(entry.name)' for a GPT-2 with \(model.config.layers) layers")
+                throw fail("unexpected tensor \(quoted: entry.name) for a GPT-2 with \(model.config.layers) layers")
             }
             guard entry.shape == tensor.shape else {
-                throw fail("tensor '\(entry.name)' has shape \(entry.shape), the config needs \(tensor.shape)")
+                throw fail("tensor \(quoted: entry.name) has shape \(entry.shape), the config needs \(tensor.shape)")
             }
-            guard found.insert(name).inserted else { throw fail("tensor '\(name)' appears twice") }
+            guard found.insert(name).inserted else { throw fail("tensor \(quoted: name) appears twice") }
             file.read(entry, into: model.parameters.baseAddress! + tensor.offset)
         }
         let missing = model.layout.tensors.map(\.name).filter { !found.contains($0) }
@@ -41,7 +41,7 @@ public enum GPT2Weights {
         for tensor in model.layout.tensors {
             let values = UnsafeBufferPointer(rebasing: model.parameters[tensor.offset..<tensor.offset + tensor.count])
             if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                throw fail("tensor '\(tensor.name)' holds \(values[bad]) at element \(bad - values.startIndex): every weight must be finite")
+                throw fail("tensor \(quoted: tensor.name) holds \(values[bad]) at element \(bad - values.startIndex): every weight must be finite")
             }
         }
         if let lmHead {

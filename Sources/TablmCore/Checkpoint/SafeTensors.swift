@@ -67,21 +67,21 @@ public struct SafeTensorsFile: @unchecked Sendable {
             if name == "__metadata__" {
                 guard let pairs = value as? [String: Any] else { throw fail("__metadata__ is not an object") }
                 for (key, item) in pairs {
-                    guard let text = item as? String else { throw fail("__metadata__ value '\(key)' is not a string") }
+                    guard let text = item as? String else { throw fail("__metadata__ value \(quoted: key) is not a string") }
                     metadata[key] = text
                 }
                 continue
             }
-            guard let info = value as? [String: Any] else { throw fail("tensor '\(name)' is not an object") }
-            guard let dtypeName = info["dtype"] as? String else { throw fail("tensor '\(name)' has no dtype") }
+            guard let info = value as? [String: Any] else { throw fail("tensor \(quoted: name) is not an object") }
+            guard let dtypeName = info["dtype"] as? String else { throw fail("tensor \(quoted: name) has no dtype") }
             guard let dtype = SafeTensorsDType(rawValue: dtypeName) else {
-                throw fail("tensor '\(name)' has dtype \(dtypeName); tablm reads F32, F16, BF16 and F64")
+                throw fail("tensor \(quoted: name) has dtype \(dtypeName); tablm reads F32, F16, BF16 and F64")
             }
             guard let shape = Self.integers(info["shape"]), shape.allSatisfy({ $0 >= 0 }) else {
-                throw fail("tensor '\(name)' has no valid shape")
+                throw fail("tensor \(quoted: name) has no valid shape")
             }
             guard let offsets = Self.integers(info["data_offsets"]), offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1] else {
-                throw fail("tensor '\(name)' has no valid data_offsets")
+                throw fail("tensor \(quoted: name) has no valid data_offsets")
             }
             let (elements, overflow) = shape.reduce((1, false)) { partial, dimension in
                 let (product, over) = partial.0.multipliedReportingOverflow(by: dimension)
@@ -89,7 +89,7 @@ public struct SafeTensorsFile: @unchecked Sendable {
             }
             let (byteCount, overflow2) = elements.multipliedReportingOverflow(by: dtype.size)
             guard !overflow, !overflow2, byteCount == offsets[1] - offsets[0] else {
-                throw fail("tensor '\(name)': shape \(shape) of \(dtypeName) needs \(overflow ? "too many" : String(byteCount)) bytes, data_offsets give \(offsets[1] - offsets[0])")
+                throw fail("tensor \(quoted: name): shape \(shape) of \(dtypeName) needs \(overflow ? "too many" : String(byteCount)) bytes, data_offsets give \(offsets[1] - offsets[0])")
             }
             entries.append(Entry(name: name, dtype: dtype, shape: shape, range: offsets[0]..<offsets[1]))
         }
@@ -98,8 +98,8 @@ public struct SafeTensorsFile: @unchecked Sendable {
         var cursor = 0
         for entry in entries {
             guard entry.range.lowerBound == cursor else {
-                throw fail(entry.range.lowerBound < cursor ? "tensor '\(entry.name)' overlaps the one before it"
-                                                           : "a hole of \(entry.range.lowerBound - cursor) bytes before tensor '\(entry.name)'")
+                throw fail(entry.range.lowerBound < cursor ? "tensor \(quoted: entry.name) overlaps the one before it"
+                                                           : "a hole of \(entry.range.lowerBound - cursor) bytes before tensor \(quoted: entry.name)")
             }
             cursor = entry.range.upperBound
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a checkpoint says about how it was made: enough to know which data it saw and how far it
 /// trained. Written as `training.json` beside the weights.
 public struct TrainingRecord: Codable, Sendable, Equatable {
@@ -109,5 +111,52 @@ public struct PriorRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case share, rho, measurements, pseudoRows = "pseudo_rows", steps
+    }
+}
+
+extension TrainingRecord {
+    /// Reads `training.json`: strict JSON, then the values checked against `schema` (`problem`).
+    public static func load(path: String, schema: Schema?) throws -> TrainingRecord {
+        guard let data = FileManager.default.contents(atPath: path) else { throw InputError("cannot read the training record", at: SourceLocation(file: path)) }
+        try StrictJSON.require(data, path: path)
+        let record: TrainingRecord
+        do {
+            record = try JSONDecoder().decode(TrainingRecord.self, from: data)
+        } catch let error as DecodingError {
+            throw SchemaFile.describe(error, in: String(decoding: data, as: UTF8.self), path: path)
+        }
+        if let problem = record.problem(schema: schema) { throw InputError(problem, at: SourceLocation(file: path)) }
+        return record
+    }
+
+    /// Values no run writes: a record is a file someone hands you, and `--resume`, `generate` and
+    /// `privacy epsilon checkpoint` act on what it says.
+    public func problem(schema: Schema?) -> String? {
+        if steps < 0 { return "steps \(steps) is negative" }
+        if let batchSize, batchSize < 1 { return "batch_size \(batchSize) is not positive" }
+        if let share = randomOrderShare, !(0...1).contains(share) { return "random_order_share \(share) is not in [0, 1]" }
+        if let privacy, let problem = privacy.problem(schema: schema) { return problem }
+        return nil
+    }
+}
+
+extension PrivacyRecord {
+    public func problem(schema: Schema?) -> String? {
+        guard epsilon.isFinite, epsilon >= 0 else { return "privacy.epsilon \(epsilon) is not a finite ε ≥ 0" }
+        guard delta > 0, delta < 1 else { return "privacy.delta \(delta) is not in (0, 1)" }
+        guard noiseMultiplier.isFinite, noiseMultiplier >= 0 else { return "privacy.noise_multiplier \(noiseMultiplier) is not a finite σ ≥ 0" }
+        guard sampleRate >= 0, sampleRate <= 1 else { return "privacy.sample_rate \(sampleRate) is not in [0, 1]" }
+        guard clipNorm.isFinite, clipNorm > 0 else { return "privacy.clip_norm \(clipNorm) is not a finite C > 0" }
+        if let targetEpsilon, !(targetEpsilon.isFinite && targetEpsilon > 0) { return "privacy.target_epsilon \(targetEpsilon) is not a finite ε > 0" }
+        if let schemaEpsilon, !(schemaEpsilon.isFinite && schemaEpsilon >= 0 && schemaEpsilon <= epsilon) {
+            return "privacy.schema_epsilon \(schemaEpsilon) is not in [0, ε]"
+        }
+        if let schemaDelta, !(schemaDelta >= 0 && schemaDelta < delta) { return "privacy.schema_delta \(schemaDelta) is not in [0, δ)" }
+        if let prior, !(prior.share > 0 && prior.share <= 1 && prior.rho.isFinite && prior.rho > 0 && prior.pseudoRows >= 0 && prior.steps >= 0
+                        && prior.measurements.allSatisfy({ $0.sigma.isFinite && $0.sigma > 0 })) {
+            return "privacy.prior holds a share outside (0, 1], a ρ or σ that is not finite and positive, or a negative count"
+        }
+        if let schema, let balance, let problem = balance.problem(schema: schema) { return problem }
+        return nil
     }
 }

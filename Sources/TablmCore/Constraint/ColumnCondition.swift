@@ -31,11 +31,11 @@ public struct ColumnCondition: Equatable, Sendable {
             }
         }
         guard let equals = text.firstIndex(of: "=") else {
-            throw InputError("condition '\(text)' is not column=value, column=a|b, column>=x, column<x or column=lo..hi")
+            throw InputError("condition \(quoted: text) is not column=value, column=a|b, column>=x, column<x or column=lo..hi")
         }
         let column = String(text[..<equals]).trimmingCharacters(in: .whitespaces)
         let value = String(text[text.index(after: equals)...])
-        guard !column.isEmpty, !value.isEmpty else { throw InputError("condition '\(text)' needs a column and a value") }
+        guard !column.isEmpty, !value.isEmpty else { throw InputError("condition \(quoted: text) needs a column and a value") }
         if let dots = value.range(of: ".."), !value.contains("|") {
             let low = String(value[..<dots.lowerBound]), high = String(value[dots.upperBound...])
             if FixedPoint.canonicalDecimals(of: low) != nil || FixedPoint.canonicalDecimals(of: high) != nil {

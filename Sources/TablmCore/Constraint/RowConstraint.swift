@@ -59,7 +59,7 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
         eos = tokenizer.eosID
         func encode(_ text: String, _ what: String) throws -> [Int32] {
             do { return try tokenizer.encode(text) } catch {
-                throw InputError("the tokenizer cannot spell \(what) '\(text)': \(error.message)")
+                throw InputError("the tokenizer cannot spell \(what) \(quoted: text): \(error.message)")
             }
         }
         suffixTokens = try encode(template.suffix, "the template suffix")
@@ -69,7 +69,7 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
             })
             // A lead-in that is a prefix of another would leave the next token ambiguous (name or value).
             if let node = trie.nodes.first(where: { $0.terminal != nil && !$0.children.isEmpty }) {
-                throw InputError("column '\(schema.columns[node.terminal!].name)' followed by '\(template.infix)' starts another column's name; rename one of them")
+                throw InputError("column \(quoted: schema.columns[node.terminal!].name) followed by \(quoted: template.infix) starts another column's name; rename one of them")
             }
             return trie
         }
@@ -86,7 +86,7 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
         var byName: [String: [ColumnCondition]] = [:]
         for condition in conditions {
             guard schema.index(of: condition.column) != nil else {
-                throw InputError("condition on '\(condition.column)': no such column (columns: \(schema.columnNames.joined(separator: ", ")))")
+                throw InputError("condition on \(quoted: condition.column): no such column (columns: \(names: schema.columnNames))")
             }
             byName[condition.column, default: []].append(condition)
         }
@@ -114,7 +114,7 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
                     let wanted = values.filter { $0 != template.missing }
                     if column.kind == .categorical {
                         for value in wanted where !categories.contains(value) {
-                            throw InputError("condition \(column.name)=\(value): '\(value)' is not a category of '\(column.name)'")
+                            throw InputError("condition \(column.name)=\(value): \(quoted: value) is not a category of \(quoted: column.name)")
                         }
                         categories = categories.filter { wanted.contains($0) }
                     } else {
@@ -125,11 +125,11 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
                             }
                             units.append(unit)
                         }
-                        guard units.count <= 1 else { throw InputError("condition on numeric '\(column.name)': use a range (lo..hi) rather than a list") }
+                        guard units.count <= 1 else { throw InputError("condition on numeric \(quoted: column.name): use a range (lo..hi) rather than a list") }
                         range = units.first.map { $0...$0 }.flatMap { clamp($0, range) }
                     }
                 case .range(let lower, let lowerInclusive, let upper, let upperInclusive):
-                    guard column.kind != .categorical else { throw InputError("condition on categorical '\(column.name)' cannot be a numeric range") }
+                    guard column.kind != .categorical else { throw InputError("condition on categorical \(quoted: column.name) cannot be a numeric range") }
                     allowsMissing = false
                     func units(_ text: String?, up: Bool, inclusive: Bool) throws -> Int64? {
                         guard let text else { return nil }
@@ -144,13 +144,13 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
             if column.kind == .categorical {
                 sequences = try categories.enumerated().map { (try encode($1, "category"), $0) }
             } else if range == nil && !allowsMissing {
-                throw InputError("the conditions on '\(column.name)' leave no value inside its range")
+                throw InputError("the conditions on \(quoted: column.name) leave no value inside its range")
             }
             if allowsMissing { sequences.append((try encode(template.missing, "the missing spelling"), -1)) }
-            if sequences.isEmpty && range == nil { throw InputError("the conditions on '\(column.name)' leave no value") }
+            if sequences.isEmpty && range == nil { throw InputError("the conditions on \(quoted: column.name) leave no value") }
             if column.kind != .categorical, range != nil {
                 guard symbols.values.contains(.digit(0)) && symbols.count >= 10 else {
-                    throw InputError("the tokenizer has no single-character digit pieces; '\(column.name)' cannot be written digit by digit")
+                    throw InputError("the tokenizer has no single-character digit pieces; \(quoted: column.name) cannot be written digit by digit")
                 }
                 if allowsMissing, let first = sequences.last?.tokens.first, symbols[first] != nil {
                     throw InputError("the missing spelling starts like a number; change it in the template")

@@ -101,10 +101,10 @@ public enum Evaluation {
                            rowLogLikelihood: (([Row]) throws -> [Double])? = nil,
                            comparedRows: Int = 1000, seed: UInt64 = 0, progress: (String) -> Void = { _ in }) throws -> EvaluationReport {
         guard let targetIndex = schema.index(of: target), let categories = schema.columns[targetIndex].categories else {
-            throw InputError("target '\(target)' must be a categorical column of the schema")
+            throw InputError("target \(quoted: target) must be a categorical column of the schema")
         }
         let sensitiveIndex = try sensitive.map { name -> Int in
-            guard let index = schema.index(of: name) else { throw InputError("no column named '\(name)'") }
+            guard let index = schema.index(of: name) else { throw InputError("no column named \(quoted: name)") }
             return index
         }
         guard !train.isEmpty, !test.isEmpty, !synthetic.isEmpty else { throw InputError("the training, test and synthetic tables need rows") }

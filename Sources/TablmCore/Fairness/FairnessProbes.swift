@@ -19,15 +19,15 @@ public struct FairnessProbes: Sendable {
 
     public init(serializer: RowSerializer, tokenizer: Tokenizer, sensitive: String, columns names: [String]) throws {
         let schema = serializer.schema
-        guard let s = schema.index(of: sensitive) else { throw InputError("--sensitive: no column '\(sensitive)' in the schema") }
+        guard let s = schema.index(of: sensitive) else { throw InputError("--sensitive: no column \(quoted: sensitive) in the schema") }
         self.serializer = serializer
         self.tokenizer = tokenizer
         self.sensitive = s
         (groups, groupTokens) = try Self.valueTokens(of: schema.columns[s], template: serializer.template, tokenizer: tokenizer)
         guard !names.isEmpty else { throw InputError("--fair-columns: no column given (and the schema names no target)") }
         columns = try names.map { name in
-            guard let c = schema.index(of: name) else { throw InputError("--fair-columns: no column '\(name)' in the schema") }
-            guard c != s else { throw InputError("--fair-columns: '\(name)' is the sensitive column") }
+            guard let c = schema.index(of: name) else { throw InputError("--fair-columns: no column \(quoted: name) in the schema") }
+            guard c != s else { throw InputError("--fair-columns: \(quoted: name) is the sensitive column") }
             let (values, tokens) = try Self.valueTokens(of: schema.columns[c], template: serializer.template, tokenizer: tokenizer)
             return Column(column: c, values: values, tokens: tokens)
         }
@@ -36,13 +36,13 @@ public struct FairnessProbes: Sendable {
     /// Single-token values of a categorical column.
     private static func valueTokens(of column: ColumnSchema, template: RowTemplate, tokenizer: Tokenizer) throws -> ([String], [Int32]) {
         guard column.kind == .categorical else {
-            throw InputError("fairness probes need categorical columns; '\(column.name)' is \(column.kind.rawValue)")
+            throw InputError("fairness probes need categorical columns; \(quoted: column.name) is \(column.kind.rawValue)")
         }
         var values: [String] = [], tokens: [Int32] = []
         for value in (column.categories ?? []) + (column.allowsMissing ? [template.missing] : []) {
             let ids = try tokenizer.encode(value)
             guard ids.count == 1 else {
-                throw InputError("fairness probes need each value of '\(column.name)' to be one token; '\(value)' is \(ids.count) (train the tokenizer from the schema)")
+                throw InputError("fairness probes need each value of \(quoted: column.name) to be one token; \(quoted: value) is \(ids.count) (train the tokenizer from the schema)")
             }
             values.append(value)
             tokens.append(ids[0])

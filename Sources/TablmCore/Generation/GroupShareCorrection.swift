@@ -23,7 +23,7 @@ public struct GroupShareCorrection: Sendable {
             let spelling = group.isEmpty ? template.missing : group
             let ids = try tokenizer.encode(spelling)
             guard ids.count == 1 else {
-                throw InputError("--balance-groups: '\(spelling)' of '\(balance.column)' is \(ids.count) tokens; the share correction needs one token per group (train the tokenizer from the schema)")
+                throw InputError("--balance-groups: \(quoted: spelling) of \(quoted: balance.column) is \(ids.count) tokens; the share correction needs one token per group (train the tokenizer from the schema)")
             }
             shift[ids[0]] = Float(-log(rate))
         }

@@ -34,7 +34,7 @@ public struct GPT2Config: Codable, Equatable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         if let type = try container.decodeIfPresent(String.self, forKey: .modelType), type != "gpt2" {
             throw DecodingError.dataCorruptedError(forKey: .modelType, in: container,
-                debugDescription: "model_type '\(InputError.quoted(type))' is not gpt2")
+                debugDescription: "model_type \(quoted: type) is not gpt2")
         }
         vocabularySize = try container.decode(Int.self, forKey: .vocabularySize)
         // n_positions is the key transformers reads; n_ctx, an old alias, must agree when present.
@@ -54,7 +54,7 @@ public struct GPT2Config: Codable, Equatable, Sendable {
         if let activation = try container.decodeIfPresent(String.self, forKey: .activation),
            !["gelu_new", "gelu_pytorch_tanh"].contains(activation) {
             throw DecodingError.dataCorruptedError(forKey: .activation, in: container,
-                debugDescription: "activation '\(activation)' is not supported (tablm computes gelu_new, the tanh approximation)")
+                debugDescription: "activation \(quoted: activation) is not supported (tablm computes gelu_new, the tanh approximation)")
         }
         if let inner = try container.decodeIfPresent(Int?.self, forKey: .inner) ?? nil, inner != 4 * width {
             throw DecodingError.dataCorruptedError(forKey: .inner, in: container,
@@ -105,7 +105,7 @@ public struct GPT2Config: Codable, Equatable, Sendable {
         }
         if width % heads != 0 { return "n_embd \(width) is not divisible by n_head \(heads)" }
         if parameterEstimate > Double(limits.parameters) {
-            return String(format: "the config asks for %.3g parameters, more than tablm accepts (%d)", parameterEstimate, limits.parameters)
+            return String(format: "the config asks for %.3g parameters, more than tablm accepts (%ld)", parameterEstimate, limits.parameters)
         }
         if !layerNormEpsilon.isFinite || layerNormEpsilon <= 0 || layerNormEpsilon > 0.1 {
             return "layer_norm_epsilon \(layerNormEpsilon) is not in (0, 0.1]"

@@ -97,19 +97,19 @@ public struct PublicDiscretization: Sendable, Equatable {
             switch column.kind {
             case .categorical:
                 guard let categories = column.categories, !categories.isEmpty else {
-                    throw InputError("the marginal prior needs the categories of '\(column.name)' in the schema; it lists none")
+                    throw InputError("the marginal prior needs the categories of \(quoted: column.name) in the schema; it lists none")
                 }
                 cells = ColumnCells(layout: .categories(categories), allowsMissing: column.allowsMissing)
             case .integer, .real:
                 guard column.min != nil, column.max != nil else {
-                    throw InputError("the marginal prior needs the range of '\(column.name)' in the schema (min and max)")
+                    throw InputError("the marginal prior needs the range of \(quoted: column.name) in the schema (min and max)")
                 }
                 let range = column.unitRange
                 cells = ColumnCells(layout: Self.bins(range: range, maximumValueCells: maximumValueCells, bins: bins),
                                     allowsMissing: column.allowsMissing)
             }
             guard cells.count <= Self.maximumColumnCells else {
-                throw InputError("column '\(column.name)' has \(cells.count) cells in its public domain, more than the marginal prior can measure (\(Self.maximumColumnCells)); merge categories or use --prior none")
+                throw InputError("column \(quoted: column.name) has \(cells.count) cells in its public domain, more than the marginal prior can measure (\(Self.maximumColumnCells)); merge categories or use --prior none")
             }
             return cells
         }

@@ -27,20 +27,20 @@ public enum DPSchemaEstimator {
 
         /// Parses `col=lo..hi` or `col=lo..hi:decimals`.
         public static func parse(_ text: String) throws -> NumericDeclaration {
-            guard let equals = text.firstIndex(of: "=") else { throw InputError("--numeric '\(text)': expected column=lo..hi[:decimals]") }
+            guard let equals = text.firstIndex(of: "=") else { throw InputError("--numeric \(quoted: text): expected column=lo..hi[:decimals]") }
             let column = String(text[..<equals])
             var rest = String(text[text.index(after: equals)...])
             var precision = 0
             if let colon = rest.lastIndex(of: ":") {
                 guard let p = Int(rest[rest.index(after: colon)...]), (0...FixedPoint.maxDecimals).contains(p) else {
-                    throw InputError("--numeric '\(text)': decimals must be 0 to \(FixedPoint.maxDecimals)")
+                    throw InputError("--numeric \(quoted: text): decimals must be 0 to \(FixedPoint.maxDecimals)")
                 }
                 precision = p
                 rest = String(rest[..<colon])
             }
             let parts = rest.components(separatedBy: "..")
             guard parts.count == 2, let lower = Double(parts[0]), let upper = Double(parts[1]), lower < upper else {
-                throw InputError("--numeric '\(text)': expected column=lo..hi with lo < hi")
+                throw InputError("--numeric \(quoted: text): expected column=lo..hi with lo < hi")
             }
             return NumericDeclaration(column: column, lower: lower, upper: upper, precision: precision)
         }
@@ -52,7 +52,7 @@ public enum DPSchemaEstimator {
         let reader = try CSVRecordReader(path: csvPath)
         let header = reader.header
         for name in numeric.map(\.column) + [target].compactMap({ $0 }) + sensitive where !header.contains(name) {
-            throw InputError("no column named '\(name)' (columns: \(header.joined(separator: ", ")))", at: SourceLocation(file: csvPath, line: 1))
+            throw InputError("no column named \(quoted: name) (columns: \(names: header))", at: SourceLocation(file: csvPath, line: 1))
         }
         let declared = Dictionary(uniqueKeysWithValues: numeric.map { ($0.column, $0) })
         var counts = [[String: Int]](repeating: [:], count: header.count)
@@ -95,7 +95,7 @@ public enum DPSchemaEstimator {
                 var kept = counts[index].keys.filter { keep(count: counts[index][$0]!, epsilon: epsilonPerColumn, delta: deltaPerColumn, random: &random) }
                 kept.sort()
                 guard !kept.isEmpty else {
-                    throw InputError("no category of '\(name)' passed the privacy threshold at ε = \(epsilonPerColumn) for this column; raise the schema's epsilon or declare it with --numeric",
+                    throw InputError("no category of \(quoted: name) passed the privacy threshold at ε = \(epsilonPerColumn) for this column; raise the schema's epsilon or declare it with --numeric",
                                      at: SourceLocation(file: csvPath, line: 1))
                 }
                 columns.append(.categorical(name, kept, allowsMissing: true))

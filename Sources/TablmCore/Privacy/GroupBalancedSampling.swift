@@ -32,16 +32,24 @@ public struct GroupBalancedSampling: Codable, Sendable, Equatable {
     public func problem(schema: Schema) -> String? {
         guard schema.columns.indices.contains(columnIndex), schema.columns[columnIndex].name == column,
               let categories = schema.columns[columnIndex].categories else {
-            return "balance column \(columnIndex) '\(InputError.quoted(column))' is not a categorical column of the schema"
+            return "balance column \(columnIndex) \(quoted: column) is not a categorical column of the schema"
         }
         let expected = categories + (schema.columns[columnIndex].allowsMissing ? [""] : [])
-        guard groups == expected else { return "balance groups are not the categories of '\(column)'" }
+        guard groups == expected else { return "balance groups are not the categories of \(quoted: column)" }
         guard noisyCounts.count == groups.count, rates.count == groups.count else {
             return "balance has \(groups.count) groups, \(noisyCounts.count) noisy counts and \(rates.count) rates"
         }
         if let bad = noisyCounts.first(where: { !$0.isFinite || abs($0) > 1e12 }) { return "balance noisy count \(bad) is not a finite count" }
         if let bad = rates.first(where: { !($0 > 0 && $0 <= 1) }) { return "balance rate \(bad) is not in (0, 1]" }
         guard countNoise.isFinite, countNoise >= 0 else { return "balance count noise \(countNoise) is not a finite σ ≥ 0" }
+        // `rates(counts:...)` gives every group the same expected rows a step, q_g·n_g = B/G, except
+        // groups held at the common cap: rates edited apart from their counts would train one mix
+        // and restore another.
+        let sizes = Self.sizes(noisyCounts), perStep = zip(rates, sizes).map { $0 * $1 }
+        let even = perStep.max()!, cap = rates.max()!
+        guard zip(rates, perStep).allSatisfy({ abs($1 - even) <= 1e-6 * even || abs($0 - cap) <= 1e-9 * cap }) else {
+            return "balance rates do not follow from its noisy counts (each group should bring the same rows a step, or sit at the common cap)"
+        }
         return nil
     }
 
@@ -112,10 +120,10 @@ public struct GroupBalancedSampling: Codable, Sendable, Equatable {
     /// The groups of a column, from the schema alone.
     static func groups(schema: Schema, column: String) throws -> [String] {
         guard let spec = schema.columns.first(where: { $0.name == column }) else {
-            throw InputError("--balance-groups: no column named '\(column)' (columns: \(schema.columnNames.joined(separator: ", ")))")
+            throw InputError("--balance-groups: no column named \(quoted: column) (columns: \(names: schema.columnNames))")
         }
         guard spec.kind == .categorical, let categories = spec.categories, !categories.isEmpty else {
-            throw InputError("--balance-groups: '\(column)' is not a categorical column with listed categories; its groups must come from the schema")
+            throw InputError("--balance-groups: \(quoted: column) is not a categorical column with listed categories; its groups must come from the schema")
         }
         return categories + (spec.allowsMissing ? [""] : [])
     }

@@ -30,7 +30,7 @@ public struct PrivacyBudgetPlan: Sendable {
     /// The plan a checkpoint's record describes (for `--resume` and `privacy epsilon --checkpoint`).
     public init(record: PrivacyRecord, steps: Int) throws {
         guard let method = PrivacyAccountant.Method(rawValue: record.accountant) else {
-            throw InputError("the privacy record names an unknown accountant '\(record.accountant)' (expected pld or rdp)")
+            throw InputError("the privacy record names an unknown accountant \(quoted: record.accountant) (expected pld or rdp)")
         }
         try self.init(method: method, targetEpsilon: record.targetEpsilon, delta: record.delta,
                       schemaCost: record.schemaEpsilon.map { PrivacyCost(epsilon: $0, delta: record.schemaDelta ?? 0) },

@@ -82,7 +82,7 @@ public struct RowSerializer: Sendable {
         var cells = [Cell?](repeating: nil, count: schema.columns.count)
         var remaining = schema.columns.count
         var position = 0
-        guard bytes.starts(with: prefixBytes) else { throw fail("expected '\(template.prefix)'", at: 0) }
+        guard bytes.starts(with: prefixBytes) else { throw fail("expected \(quoted: template.prefix)", at: 0) }
         position = prefixBytes.count
 
         while true {
@@ -96,8 +96,8 @@ public struct RowSerializer: Sendable {
             }
             guard let column else {
                 let seenName = nameBytes.indices.first { cells[$0] != nil && matches(bytes, at: position, nameBytes[$0] + infixBytes) }
-                if let seenName { throw fail("column '\(schema.columns[seenName].name)' appears twice", at: position) }
-                throw fail("expected a column name followed by '\(template.infix)'", at: position)
+                if let seenName { throw fail("column \(quoted: schema.columns[seenName].name) appears twice", at: position) }
+                throw fail("expected a column name followed by \(quoted: template.infix)", at: position)
             }
             let valueStart = position + nameBytes[column].count + infixBytes.count
             remaining -= 1
@@ -132,9 +132,9 @@ public struct RowSerializer: Sendable {
                 }
             }
             guard let accepted else {
-                if let repeated { throw fail("column '\(repeated.name)' appears twice", at: repeated.offset) }
+                if let repeated { throw fail("column \(quoted: repeated.name) appears twice", at: repeated.offset) }
                 if let firstProblem { throw fail(firstProblem.reason, at: firstProblem.offset) }
-                throw fail("value of '\(schema.columns[column].name)' runs to the end without a separator", at: valueStart)
+                throw fail("value of \(quoted: schema.columns[column].name) runs to the end without a separator", at: valueStart)
             }
             cells[column] = accepted.cell
             position = accepted.next
@@ -155,25 +155,25 @@ public struct RowSerializer: Sendable {
         let text = String(decoding: value, as: UTF8.self)
         if value == missingBytes {
             return column.allowsMissing ? .success(.missing)
-                : .failure(ValueProblem(reason: "column '\(column.name)' cannot be missing"))
+                : .failure(ValueProblem(reason: "column \(quoted: column.name) cannot be missing"))
         }
         switch column.kind {
         case .categorical:
             guard let category = categoryByText[index]![value] else {
-                return .failure(ValueProblem(reason: "'\(text)' is not a category of '\(column.name)'"))
+                return .failure(ValueProblem(reason: "\(quoted: text) is not a category of \(quoted: column.name)"))
             }
             return .success(.category(category))
         case .integer, .real:
             switch FixedPoint.parse(utf8: value, decimals: column.decimals, canonical: true) {
             case .success(let units):
                 guard column.unitRange.contains(units) else {
-                    return .failure(ValueProblem(reason: "\(text) is outside the range of '\(column.name)' [\(RowValueText.bound(column.min!, column)), \(RowValueText.bound(column.max!, column))]"))
+                    return .failure(ValueProblem(reason: "\(text) is outside the range of \(quoted: column.name) [\(RowValueText.bound(column.min!, column)), \(RowValueText.bound(column.max!, column))]"))
                 }
                 return .success(.number(units))
             case .failure(.tooManyDecimals(let found)):
-                return .failure(ValueProblem(reason: "\(text) has \(found) decimals, '\(column.name)' keeps \(column.decimals)"))
+                return .failure(ValueProblem(reason: "\(text) has \(found) decimals, \(quoted: column.name) keeps \(column.decimals)"))
             case .failure:
-                return .failure(ValueProblem(reason: "'\(text)' is not a number as '\(column.name)' spells them"))
+                return .failure(ValueProblem(reason: "\(quoted: text) is not a number as \(quoted: column.name) spells them"))
             }
         }
     }

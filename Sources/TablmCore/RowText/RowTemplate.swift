@@ -64,11 +64,11 @@ public struct RowTemplate: Equatable, Sendable {
             }
             let key = line[..<equals].trimmingCharacters(in: .whitespaces)
             guard ["field", "separator", "missing"].contains(key) else {
-                throw InputError("unknown key '\(key)' (expected field, separator, missing)",
+                throw InputError("unknown key \(quoted: key) (expected field, separator, missing)",
                                  at: SourceLocation(file: file, line: lineNumber, column: 1))
             }
             guard values[key] == nil else {
-                throw InputError("'\(key)' is set twice", at: SourceLocation(file: file, line: lineNumber, column: 1))
+                throw InputError("\(quoted: key) is set twice", at: SourceLocation(file: file, line: lineNumber, column: 1))
             }
             let valueStart = line.index(after: equals)
             let valueColumn = line.distance(from: line.startIndex, to: valueStart) + 1
@@ -76,7 +76,7 @@ public struct RowTemplate: Equatable, Sendable {
             values[key] = (value, lineNumber)
         }
         for key in ["field", "separator", "missing"] where values[key] == nil {
-            throw InputError("'\(key)' is not set", at: SourceLocation(file: file))
+            throw InputError("\(quoted: key) is not set", at: SourceLocation(file: file))
         }
         let field = values["field"]!
         let fieldLocation = SourceLocation(file: file, line: field.line)
@@ -113,7 +113,7 @@ public struct RowTemplate: Equatable, Sendable {
         for column in schema.columns where column.allowsMissing {
             if column.categories?.contains(missing) == true {
                 throw InputError(
-                    "column '\(column.name)' has a category '\(missing)', which is also the template's spelling of a missing value; change `missing` in the template",
+                    "column \(quoted: column.name) has a category \(quoted: missing), which is also the template's spelling of a missing value; change `missing` in the template",
                     at: SourceLocation(file: file))
             }
         }

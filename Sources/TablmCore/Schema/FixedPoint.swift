@@ -92,15 +92,21 @@ public enum FixedPoint {
         return .success(negative ? -units : units)
     }
 
+    /// Whether decimal text has a non-zero digit after its point (`23.5`, not `24.0` or `24`).
+    public static func hasFraction(_ text: some StringProtocol) -> Bool {
+        guard let point = text.firstIndex(of: ".") else { return false }
+        return text[text.index(after: point)...].contains { $0 != "0" }
+    }
+
     /// A bound given by the user (a condition), in units: rounded toward the inside of the range when it
     /// has more decimals than the column keeps. `exact` says whether no rounding happened.
     static func parseBound(_ text: String, decimals: Int, roundUp: Bool, column: String) throws -> (units: Int64, exact: Bool) {
         guard let value = Double(text), value.isFinite else {
-            throw InputError("condition on '\(column)': '\(text)' is not a number")
+            throw InputError("condition on \(quoted: column): \(quoted: text) is not a number")
         }
         let scaled = value * Double(powers[decimals])
         let rounded = roundUp ? scaled.rounded(.up) : scaled.rounded(.down)
-        guard abs(rounded) <= Double(maxUnits) else { throw InputError("condition on '\(column)': '\(text)' is too large") }
+        guard abs(rounded) <= Double(maxUnits) else { throw InputError("condition on \(quoted: column): \(quoted: text) is too large") }
         return (Int64(rounded), rounded == scaled)
     }
 

@@ -57,25 +57,25 @@ public enum SchemaFile {
         for column in schema.columns {
             let here = "\"\(column.name)\""
             guard !column.name.isEmpty else { throw fail("a column has an empty name", near: "\"name\"") }
-            guard !column.name.contains(where: \.isNewline) else {
-                throw fail("column name '\(column.name)' contains a line break", near: here)
+            if let bad = InputError.controlCharacter(in: column.name) {
+                throw fail("column name \(quoted: column.name) contains \(bad), a line break or control character", near: here)
             }
             guard seen.insert(column.name).inserted else {
-                throw fail("duplicate column name '\(column.name)'", near: here)
+                throw fail("duplicate column name \(quoted: column.name)", near: here)
             }
             try validate(column, fail: { fail($0, near: here) })
         }
         if let target = schema.target {
             guard seen.contains(target) else {
-                throw fail("target '\(target)' is not a column of the schema", near: "\"target\"")
+                throw fail("target \(quoted: target) is not a column of the schema", near: "\"target\"")
             }
         }
         for name in schema.sensitive {
             guard seen.contains(name) else {
-                throw fail("sensitive column '\(name)' is not a column of the schema", near: "\"sensitive\"")
+                throw fail("sensitive column \(quoted: name) is not a column of the schema", near: "\"sensitive\"")
             }
             guard name != schema.target else {
-                throw fail("'\(name)' cannot be both the target and a sensitive column", near: "\"sensitive\"")
+                throw fail("\(quoted: name) cannot be both the target and a sensitive column", near: "\"sensitive\"")
             }
         }
     }
@@ -85,46 +85,46 @@ public enum SchemaFile {
         switch column.kind {
         case .categorical:
             guard let categories = column.categories, !categories.isEmpty else {
-                throw fail("categorical column '\(name)' has an empty category list")
+                throw fail("categorical column \(quoted: name) has an empty category list")
             }
             guard column.min == nil, column.max == nil, column.precision == nil else {
-                throw fail("categorical column '\(name)' cannot have min, max or precision")
+                throw fail("categorical column \(quoted: name) cannot have min, max or precision")
             }
             var distinct = Set<String>()
             for category in categories {
                 guard !category.isEmpty else {
-                    throw fail("column '\(name)' lists an empty category (an empty field means missing: set allows_missing)")
+                    throw fail("column \(quoted: name) lists an empty category (an empty field means missing: set allows_missing)")
                 }
-                guard !category.contains(where: \.isNewline) else {
-                    throw fail("category '\(category)' of column '\(name)' contains a line break")
+                if let bad = InputError.controlCharacter(in: category) {
+                    throw fail("category \(quoted: category) of column \(quoted: name) contains \(bad), a line break or control character")
                 }
                 guard distinct.insert(category).inserted else {
-                    throw fail("category '\(category)' of column '\(name)' is listed twice")
+                    throw fail("category \(quoted: category) of column \(quoted: name) is listed twice")
                 }
             }
         case .integer, .real:
             guard column.categories == nil else {
-                throw fail("\(column.kind.rawValue) column '\(name)' cannot have categories")
+                throw fail("\(column.kind.rawValue) column \(quoted: name) cannot have categories")
             }
             guard let min = column.min, let max = column.max, min.isFinite, max.isFinite else {
-                throw fail("\(column.kind.rawValue) column '\(name)' needs finite min and max")
+                throw fail("\(column.kind.rawValue) column \(quoted: name) needs finite min and max")
             }
-            guard min <= max else { throw fail("column '\(name)' has min \(min) above max \(max)") }
+            guard min <= max else { throw fail("column \(quoted: name) has min \(min) above max \(max)") }
             if column.kind == .integer {
                 guard column.precision == nil || column.precision == 0 else {
-                    throw fail("integer column '\(name)' must have precision 0 (use kind real for decimals)")
+                    throw fail("integer column \(quoted: name) must have precision 0 (use kind real for decimals)")
                 }
                 guard min == min.rounded(), max == max.rounded() else {
-                    throw fail("integer column '\(name)' has a fractional min or max")
+                    throw fail("integer column \(quoted: name) has a fractional min or max")
                 }
             } else {
                 guard let precision = column.precision, (0...FixedPoint.maxDecimals).contains(precision) else {
-                    throw fail("real column '\(name)' needs a precision from 0 to \(FixedPoint.maxDecimals) (decimals kept)")
+                    throw fail("real column \(quoted: name) needs a precision from 0 to \(FixedPoint.maxDecimals) (decimals kept)")
                 }
             }
             let scale = Double(FixedPoint.powers[column.decimals])
             guard Swift.max(abs(min), abs(max)) * scale <= Double(FixedPoint.maxUnits) else {
-                throw fail("column '\(name)' has bounds too large to hold exactly at precision \(column.decimals)")
+                throw fail("column \(quoted: name) has bounds too large to hold exactly at precision \(column.decimals)")
             }
         }
     }
@@ -147,7 +147,7 @@ public enum SchemaFile {
 
     /// Turns Foundation's decoding error into one line that names the file, the line and column of
     /// the value at fault, and what was expected (never a Swift type name).
-    private static func describe(_ error: DecodingError, in text: String, path: String) -> InputError {
+    static func describe(_ error: DecodingError, in text: String, path: String) -> InputError {
         func pathText(_ codingPath: [CodingKey]) -> String {
             codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
         }
@@ -169,7 +169,7 @@ public enum SchemaFile {
             }
             if let choices, let range = context.debugDescription.range(of: "invalid String value ") {
                 let value = String(context.debugDescription[range.upperBound...])
-                return "unknown \(key) '\(InputError.quoted(value))' at \(pathText(context.codingPath)) (expected "
+                return "unknown \(key) \(quoted: value) at \(pathText(context.codingPath)) (expected "
                     + choices.dropLast().joined(separator: ", ") + " or \(choices.last!))"
             }
             return "wrong value at \(pathText(context.codingPath)): " + context.debugDescription
@@ -184,12 +184,12 @@ public enum SchemaFile {
             return InputError("not valid JSON: \(detail)", at: SourceLocation(file: path))
         case .keyNotFound(let key, let context):
             let at = pathText(context.codingPath)
-            return InputError("missing key '\(key.stringValue)'\(at.isEmpty ? "" : " in \(at)")",
+            return InputError("missing key \(quoted: key.stringValue)\(at.isEmpty ? "" : " in \(at)")",
                               at: location(context.codingPath))
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
             return InputError(expected(context), at: location(context.codingPath))
         @unknown default:
-            return InputError("not a tablm schema: \(error)", at: SourceLocation(file: path))
+            return InputError("cannot decode the file", at: SourceLocation(file: path))
         }
     }
 }

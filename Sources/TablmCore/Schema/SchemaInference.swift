@@ -44,14 +44,23 @@ public struct SchemaInference {
         let reader = try CSVRecordReader(path: csvPath)
         let header = reader.header
         for name in [options.target].compactMap({ $0 }) + options.sensitive where !header.contains(name) {
-            throw InputError("no column named '\(name)' (columns: \(header.joined(separator: ", ")))",
+            throw InputError("no column named \(quoted: name) (columns: \(names: header))",
                              at: SourceLocation(file: csvPath, line: 1))
+        }
+        for (index, name) in header.enumerated() {
+            if let bad = InputError.controlCharacter(in: name) {
+                throw InputError("the column name contains \(bad), a line break or control character", at: SourceLocation(file: csvPath, line: 1, column: index + 1))
+            }
         }
         var stats = [ColumnStats](repeating: ColumnStats(), count: header.count)
         var rows = 0
         try reader.forEachRecord { record in
             rows += 1
             for (index, field) in record.fields.enumerated() {
+                if let bad = InputError.controlCharacter(in: field) {
+                    throw InputError("the value contains \(bad), a line break or control character, which a schema cannot list",
+                                     at: SourceLocation(file: csvPath, line: record.line, column: index + 1, columnName: header[index]))
+                }
                 if field.isEmpty {
                     stats[index].missing = true
                     continue
@@ -105,7 +114,7 @@ public struct SchemaInference {
                     ? column.distinct.sorted { Double($0)! < Double($1)! }
                     : column.distinct.sorted()
                 if categories.count > 1000 {
-                    warnings.append("column '\(name)' has \(categories.count) categories; they are copied into the schema verbatim")
+                    warnings.append("column \(quoted: name) has \(categories.count) categories; they are copied into the schema verbatim")
                 }
                 columns.append(.categorical(name, categories, allowsMissing: column.missing))
             }

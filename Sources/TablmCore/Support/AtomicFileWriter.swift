@@ -4,13 +4,15 @@ import Foundation
 ///
 /// Bytes go to a hidden temporary file beside the destination (same file system, so `rename(2)` is
 /// atomic); `commit()` renames it into place. If the writer is dropped without `commit()`, because an
-/// error was thrown half-way, the temporary file is removed and the destination is untouched.
+/// error was thrown half-way, the temporary file is removed and the destination is untouched; if the
+/// process is interrupted, `InterruptCleanup` removes it.
 public final class AtomicFileWriter {
     public let destination: URL
     public let temporary: URL
     private let handle: FileHandle
     private var buffer: [UInt8] = []
     private var finished = false
+    private let cleanupToken: Int
     private static let flushThreshold = 1 << 16
 
     public init(path: String) throws {
@@ -27,7 +29,14 @@ public final class AtomicFileWriter {
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
             throw InputError("cannot create a file in this folder", at: SourceLocation(file: directory.path))
         }
-        handle = try FileHandle(forWritingTo: temporary)
+        cleanupToken = InterruptCleanup.register(temporary)
+        do {
+            handle = try FileHandle(forWritingTo: temporary)
+        } catch {
+            InterruptCleanup.forget(cleanupToken)
+            try? FileManager.default.removeItem(at: temporary)
+            throw InputError("cannot open a file in this folder for writing", at: SourceLocation(file: directory.path))
+        }
     }
 
     public func write(_ text: String) throws {
@@ -53,6 +62,7 @@ public final class AtomicFileWriter {
         try handle.synchronize()
         try handle.close()
         finished = true
+        defer { InterruptCleanup.forget(cleanupToken) }
         guard rename(temporary.path, destination.path) == 0 else {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(at: temporary)
@@ -64,6 +74,7 @@ public final class AtomicFileWriter {
         if !finished {
             try? handle.close()
             try? FileManager.default.removeItem(at: temporary)
+            InterruptCleanup.forget(cleanupToken)
         }
     }
 }

@@ -20,7 +20,7 @@ public struct SourceLocation: Equatable, Sendable, CustomStringConvertible {
         var text = file
         if let line { text += ":\(line)" }
         if let column { text += ":\(column)" }
-        if let columnName { text += " (column '\(columnName)')" }
+        if let columnName { text += " (column \(quoted: columnName))" }
         return text
     }
 }
@@ -35,9 +35,12 @@ public struct InputError: Error, Equatable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
+    /// The message on one line, whatever a caller interpolated into it: the last guard against a
+    /// value that reached it unquoted (a newline would split the error in two, a megabyte field
+    /// would flood stderr).
     public var description: String {
-        guard let location else { return message }
-        return "\(location): \(message)"
+        let text = location.map { "\($0): \(message)" } ?? message
+        return InputError.oneLine(text)
     }
 }
 
@@ -47,18 +50,57 @@ extension InputError {
 
     /// A value from a file as an error message may show it: control characters escaped (a newline
     /// would split the one-line message) and cut to `quotedLength` characters.
-    public static func quoted(_ value: String) -> String {
-        var text = ""
-        for (count, scalar) in value.unicodeScalars.enumerated() {
-            if count == quotedLength { return text + "…" }
+    public static func quoted(_ value: String) -> String { escaped(value, limit: quotedLength) }
+
+    /// `text` with control characters escaped (`\n`, `\u{00}`), cut after `limit` of its characters.
+    static func escaped(_ text: String, limit: Int) -> String {
+        var result = ""
+        for (count, scalar) in text.unicodeScalars.enumerated() {
+            if count == limit { return result + "…" }
             switch scalar {
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F: text += String(format: "\\u{%02X}", scalar.value)
-            default: text.unicodeScalars.append(scalar)
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: result += String(format: "\\u{%02X}", scalar.value)
+            default: result.unicodeScalars.append(scalar)
             }
         }
-        return text
+        return result
+    }
+
+    /// Longest error line `description` lets through.
+    public static let lineLength = 1_000
+    /// Names a message lists before "… (N in all)".
+    public static let listedNames = 12
+
+    /// Control characters escaped as `quoted` does, and the text cut to `lineLength` characters.
+    static func oneLine(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) || text.unicodeScalars.count > lineLength else { return text }
+        return escaped(text, limit: lineLength)
+    }
+
+    /// The first line break or control character of a name or category, as `U+0000`: such a value
+    /// would break the row text, a CSV line or an error message, so schemas refuse it.
+    public static func controlCharacter(in value: String) -> String? {
+        guard let scalar = value.unicodeScalars.first(where: { $0.properties.generalCategory == .control || Character($0).isNewline })
+        else { return nil }
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
+}
+
+extension DefaultStringInterpolation {
+    /// `'value'` for a value that came from a user's file or command line: escaped and cut as
+    /// `InputError.quoted` does, so one bad field cannot split or flood the one-line error.
+    public mutating func appendInterpolation(quoted value: some CustomStringConvertible) {
+        appendLiteral("'" + InputError.quoted(value.description) + "'")
+    }
+
+    /// A list of names (a header, a schema's columns), each escaped and cut, at most
+    /// `InputError.listedNames` of them: a 10,000-column header is named by its first few.
+    public mutating func appendInterpolation(names: [String]) {
+        var shown = names.prefix(InputError.listedNames).map(InputError.quoted).joined(separator: ", ")
+        if names.count > InputError.listedNames { shown += ", … (\(names.count) in all)" }
+        appendLiteral(shown)
     }
 }

@@ -66,7 +66,7 @@ public final class CSVRecordReader {
                 throw InputError("column \(index + 1) of the header has no name", at: location)
             }
             if let earlier = firstSeen[name] {
-                throw InputError("duplicate column name '\(name)' (also column \(earlier + 1))", at: location)
+                throw InputError("duplicate column name \(quoted: name) (also column \(earlier + 1))", at: location)
             }
             firstSeen[name] = index
         }

@@ -1,8 +1,9 @@
 /// Turns CSV records into typed rows checked against a schema, and rows back into CSV fields.
 ///
-/// Reading is lenient about number spelling (`+5`, `007`, extra decimals rounded to the schema's
-/// precision) and strict about meaning: a category outside the list, a number outside [min, max], or
-/// a missing value where the schema allows none is an error naming the file, line and column.
+/// Reading is lenient about number spelling (`+5`, `007`, `24.0`, a real's extra decimals rounded to
+/// the schema's precision) and strict about meaning: a category outside the list, a number outside
+/// [min, max], a fraction in an integer column, or a missing value where the schema allows none is an
+/// error naming the file, line and column.
 public struct RowDecoder {
     public let schema: Schema
     /// For each schema column, the CSV field it comes from.
@@ -18,7 +19,7 @@ public struct RowDecoder {
         var fieldIndex: [Int] = []
         for column in schema.columns {
             guard let index = indexOf[column.name] else {
-                throw InputError("the schema's column '\(column.name)' is not in the header (columns: \(header.joined(separator: ", ")))",
+                throw InputError("the schema's column \(quoted: column.name) is not in the header (columns: \(names: header))",
                                  at: SourceLocation(file: file, line: 1))
             }
             fieldIndex.append(index)
@@ -73,18 +74,23 @@ public struct RowDecoder {
             switch column.kind {
             case .categorical:
                 guard categoryLookup[columnIndex]!.contains(field) else {
-                    throw fail("'\(field)' is not one of the schema's categories")
+                    throw fail("\(quoted: field) is not one of the schema's categories")
                 }
                 row.append(.category(field))
             case .integer, .real:
                 switch FixedPoint.parse(field, decimals: column.decimals, canonical: false) {
                 case .success(let units):
+                    // Rounding a real's extra decimals keeps its meaning; rounding 23.5 in an integer
+                    // column would change the value without a word.
+                    guard column.kind == .real || !FixedPoint.hasFraction(field) else {
+                        throw fail("\(quoted: field) is not a whole number (column kind integer)")
+                    }
                     guard column.unitRange.contains(units) else {
                         throw fail("\(field) is outside the schema's range [\(RowValueText.bound(column.min!, column)), \(RowValueText.bound(column.max!, column))]")
                     }
                     row.append(.number(units))
                 case .failure:
-                    throw fail("'\(field)' is not a number (column kind \(column.kind.rawValue))")
+                    throw fail("\(quoted: field) is not a number (column kind \(column.kind.rawValue))")
                 }
             }
         }

@@ -80,7 +80,7 @@ public enum TokenizerTrainer {
         let allText = schema.columnNames + schema.columns.flatMap { $0.categories ?? [] }
             + [template.prefix, template.infix, template.suffix, template.separator, template.missing]
         if let clash = allText.first(where: { $0.unicodeScalars.contains("\u{2581}") }) {
-            throw InputError("'\(clash)' contains U+2581 (▁), which SentencePiece uses for a space; rename it")
+            throw InputError("\(quoted: clash) contains U+2581 (▁), which SentencePiece uses for a space; rename it")
         }
         let symbols = userDefinedSymbols(schema: schema, template: template, maxCategoryPieces: options.maxCategoryPieces, leadIns: options.leadInPieces)
         // Symbols the flag parser cannot carry (a comma, a tab) are added after training.
@@ -121,10 +121,10 @@ public enum TokenizerTrainer {
         // Self-check before anything is written: every symbol is one piece, every sentence round-trips.
         let tokenizer = try Tokenizer(modelBytes: bytes)
         for symbol in symbols where tokenizer.id(ofPiece: symbol) == nil {
-            throw InputError("internal: '\(symbol)' did not become a single piece")
+            throw InputError("internal: \(quoted: symbol) did not become a single piece")
         }
         for sentence in sentences.prefix(2000) where try tokenizer.decode(tokenizer.encode(sentence)) != sentence {
-            throw InputError("internal: the trained tokenizer does not round-trip '\(sentence)'")
+            throw InputError("internal: the trained tokenizer does not round-trip \(quoted: sentence)")
         }
         return (bytes, Report(vocabularySize: tokenizer.vocabularySize, userDefinedSymbols: symbols.count, sentences: sentences.count))
     }

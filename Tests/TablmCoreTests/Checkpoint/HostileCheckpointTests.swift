@@ -57,7 +57,7 @@ final class HostileCheckpointTests: XCTestCase {
         }
         let big = try saved()
         try edit("config.json", in: big) { $0["n_embd"] = 16_384; $0["n_head"] = 2; $0["n_layer"] = 1024 }
-        XCTAssertTrue(refusal(big).contains("parameters, more than tablm accepts"), refusal(big))
+        XCTAssertTrue(refusal(big).contains("parameters, more than tablm accepts (2147483648)"), refusal(big))
         let noPositions = try saved()
         try edit("config.json", in: noPositions) { $0["n_positions"] = nil }
         XCTAssertTrue(refusal(noPositions).contains("missing key 'n_positions'"), refusal(noPositions))
@@ -77,6 +77,31 @@ final class HostileCheckpointTests: XCTestCase {
         XCTAssertTrue(message.contains("model.safetensors: tensor 'ln_f.weight' holds nan at element 3: every weight must be finite"), message)
     }
 
+    func testPrivacyRecordsNoRunWritesAreRefused() throws {
+        for (key, value, expected) in [("delta", 2.0, "privacy.delta 2.0 is not in (0, 1)"), ("clip_norm", 0.0, "privacy.clip_norm 0.0 is not a finite C > 0"),
+                                       ("noise_multiplier", -1.0, "privacy.noise_multiplier -1.0 is not a finite σ ≥ 0"),
+                                       ("sample_rate", 1.5, "privacy.sample_rate 1.5 is not in [0, 1]"), ("epsilon", -3.0, "privacy.epsilon -3.0")]
+            as [(String, Double, String)] {
+            let folder = try saved()
+            try edit("training.json", in: folder) { record in
+                var privacy = record["privacy"] as! [String: Any]
+                privacy[key] = value
+                record["privacy"] = privacy
+            }
+            let message = refusal(folder)
+            XCTAssertTrue(message.contains("training.json: ") && message.contains(expected), message)
+        }
+        let folder = try saved()
+        try edit("training.json", in: folder) { $0["steps"] = -4 }
+        XCTAssertTrue(refusal(folder).contains("training.json: steps -4 is negative"), refusal(folder))
+    }
+
+    func testAConfigThatAsksForMoreWeightsThanTheFileHoldsIsRefusedBeforeAllocating() throws {
+        let folder = try saved()
+        try edit("config.json", in: folder) { $0["n_layer"] = 100; $0["n_embd"] = 1024; $0["n_head"] = 2 }
+        XCTAssertTrue(refusal(folder).contains("model.safetensors: the config needs 1259"), refusal(folder))
+    }
+
     func testBalanceRecordsThatDoNotFitTheSchemaAreRefused() throws {
         for (change, expected) in [
             ({ (b: inout [String: Any]) in b["noisy_counts"] = [183.0] }, "2 groups, 1 noisy counts and 2 rates"),
@@ -85,6 +110,8 @@ final class HostileCheckpointTests: XCTestCase {
             ({ (b: inout [String: Any]) in b["noisy_counts"] = [1e308, 5] }, "is not a finite count"),
             ({ (b: inout [String: Any]) in b["column_index"] = 99 }, "balance column 99 'sex' is not a categorical column"),
             ({ (b: inout [String: Any]) in b["groups"] = ["Female", "Other"] }, "balance groups are not the categories of 'sex'"),
+            ({ (b: inout [String: Any]) in b["noisy_counts"] = [0.0, 0.0] }, "balance rates do not follow from its noisy counts"),
+            ({ (b: inout [String: Any]) in b["rates"] = [0.01, 0.5] }, "balance rates do not follow from its noisy counts"),
         ] as [((inout [String: Any]) -> Void, String)] {
             let folder = try saved()
             try edit("training.json", in: folder) { record in

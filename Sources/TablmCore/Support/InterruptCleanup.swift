@@ -1,0 +1,59 @@
+import Dispatch
+import Foundation
+
+/// Removes the hidden temporary files and folders of unfinished writes when the process is
+/// interrupted (Ctrl-C, SIGTERM, SIGHUP), so that nothing half-written stays beside an output.
+///
+/// The signals are handled on a dispatch queue, not in a signal handler, so the cleanup can use
+/// the file system freely while the main thread is busy; the process then exits with the status a
+/// shell expects of a process killed by that signal (128 + signal number).
+public enum InterruptCleanup {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var paths: [Int: URL] = [:]
+    nonisolated(unsafe) private static var nextToken = 0
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    /// Starts handling SIGINT, SIGTERM and SIGHUP. Called once by the command-line tool.
+    public static func install() {
+        lock.lock(); defer { lock.unlock() }
+        guard sources.isEmpty else { return }
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                let removed = removeAll()
+                if removed > 0 { FileHandle.standardError.write(Data("\ninterrupted: \(removed) unfinished output(s) removed\n".utf8)) }
+                _exit(128 + signalNumber)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Remembers a temporary file or folder until `forget(_:)`; returns the token to forget it by.
+    public static func register(_ url: URL) -> Int {
+        lock.lock(); defer { lock.unlock() }
+        nextToken += 1
+        paths[nextToken] = url
+        return nextToken
+    }
+
+    public static func forget(_ token: Int) {
+        lock.lock(); defer { lock.unlock() }
+        paths[token] = nil
+    }
+
+    /// The temporary paths registered now (for tests).
+    public static var registered: [URL] {
+        lock.lock(); defer { lock.unlock() }
+        return Array(paths.values)
+    }
+
+    private static func removeAll() -> Int {
+        lock.lock(); defer { lock.unlock() }
+        let urls = paths.values
+        for url in urls { try? FileManager.default.removeItem(at: url) }
+        paths.removeAll()
+        return urls.count
+    }
+}
