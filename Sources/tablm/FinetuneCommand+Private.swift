@@ -121,7 +121,8 @@ extension FinetuneCommand {
                 .save(to: output, optimizer: tuner.optimizer)
         }
         if dpSteps == 0 {
-            log("finetune --dp: --prior-share 1 gives the whole budget to the prior; no DP-SGD steps")
+            log(priorOptions.priorShare == 1 ? "finetune --dp: --prior-share 1 gives the whole budget to the prior; no DP-SGD steps"
+                : "finetune --dp: --steps 0: the prior alone; the rest of the budget is left for DP-SGD (tablm export)")
             try save(step: 0, accountant: plan.accountant)
         }
         let clock = ProgressClock(startStep: startStep, totalSteps: dpSteps)

@@ -87,8 +87,10 @@ struct FinetuneCommand: ParsableCommand {
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard (0...1).contains(randomOrderShare ?? 0) else { throw ValidationError("--random-order-share must be between 0 and 1") }
-        guard (epochs ?? 1) > 0, (epochs ?? 1).isFinite, (patience ?? 0) >= 0, (evalEvery ?? 1) >= 1, (steps ?? 1) >= 1 else {
-            throw ValidationError("--epochs, --steps and --eval-every must be positive, --patience at least 0")
+        // --dp --steps 0: the marginal prior alone, its events recorded; DP-SGD can follow elsewhere (tablm export).
+        let fewestSteps = privacy.dp && priorOptions.prior == .aim ? 0 : 1
+        guard (epochs ?? 1) > 0, (epochs ?? 1).isFinite, (patience ?? 0) >= 0, (evalEvery ?? 1) >= 1, (steps ?? 1) >= fewestSteps else {
+            throw ValidationError("--epochs, --steps and --eval-every must be positive (--steps 0 only with --dp and its prior), --patience at least 0")
         }
         if privacy.dp, epochs != nil || patience != nil {
             throw ValidationError("--epochs and --patience need held-out rows, which --dp does not have; give --steps")

@@ -9,7 +9,7 @@ struct Tablm: ParsableCommand {
         abstract: "Fine-tune small GPT-2-style models on tables; sample private, fair, schema-valid rows.",
         subcommands: [SchemaCommand.self, SerializeCommand.self, ParseCommand.self, TokenizerCommand.self, TokenizeCommand.self,
                       FinetuneCommand.self, PriorCommand.self, GenerateCommand.self, InspectCommand.self, BenchCommand.self, PrivacyCommand.self, EvaluateCommand.self,
-                      SweepCommand.self, AuditCommand.self]
+                      SweepCommand.self, AuditCommand.self, ExportCommand.self, ImportCommand.self]
     )
 
     static func main() {

@@ -28,6 +28,15 @@ public struct Checkpoint {
     static let optimizerFile = "optimizer.safetensors"
 
     public static func load(folder: String) throws -> Checkpoint {
+        var checkpoint = try loadWithoutRecord(folder: folder)
+        checkpoint.record = try TrainingRecord.load(path: URL(fileURLWithPath: folder).appendingPathComponent(recordFile).path,
+                                                    schema: checkpoint.schema)
+        return checkpoint
+    }
+
+    /// The model, tokenizer, schema and template of a folder, each checked; the record left empty
+    /// (for `tablm import`, whose record comes from elsewhere).
+    public static func loadWithoutRecord(folder: String) throws -> Checkpoint {
         let url = URL(fileURLWithPath: folder)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -51,8 +60,7 @@ public struct Checkpoint {
         }
         let schema = try SchemaFile.load(path: url.appendingPathComponent(schemaFile).path)
         let template = try RowTemplate.load(path: url.appendingPathComponent(templateFile).path)
-        let record = try TrainingRecord.load(path: url.appendingPathComponent(recordFile).path, schema: schema)
-        return Checkpoint(model: model, tokenizer: tokenizer, schema: schema, template: template, record: record)
+        return Checkpoint(model: model, tokenizer: tokenizer, schema: schema, template: template, record: TrainingRecord())
     }
 
     public static func loadConfig(path: String) throws -> GPT2Config {

@@ -1,0 +1,49 @@
+import Foundation
+import TablmCore
+import XCTest
+
+/// The Opacus route's privacy arithmetic: export's σ lands the composed ε at the target, and import
+/// recomputes the same composition from the record and refuses one that claims less.
+final class OpacusResultTests: XCTestCase {
+    private let earlier = [PrivacyAccountant.Segment.gaussianRelease(noiseMultiplier: 86, times: 15),
+                           PrivacyAccountant.Segment(noiseMultiplier: 0.9, sampleRate: 0.008, steps: 100)]
+
+    func testExportCalibratesTheRemainderAndImportRecomputesIt() throws {
+        let plan = try OpacusBundle.plan(earlier: earlier, prior: nil, schemaCost: nil, targetEpsilon: 2, delta: 1e-5, method: .pld,
+                                         rows: 32_000, expectedBatchSize: 256, steps: 50, clipNorm: 1)
+        XCTAssertEqual(plan.sampleRate, 0.008)
+        XCTAssertEqual(plan.priorEvents, earlier)
+        var accountant = PrivacyAccountant(method: .pld, history: earlier)
+        accountant.record(PrivacyAccountant.Segment(noiseMultiplier: plan.noiseMultiplier, sampleRate: plan.sampleRate, steps: 50))
+        let composed = accountant.epsilon(delta: 1e-5)
+        XCTAssertLessThanOrEqual(composed, 2)
+        XCTAssertGreaterThan(composed, 1.98, "σ is the smallest that stays within the target")
+
+        let result = OpacusResult(format: "tablm-opacus-result", version: 1, noiseMultiplier: plan.noiseMultiplier, sampleRate: plan.sampleRate,
+                                  steps: 50, delta: 1e-5, clipNorm: 1, expectedBatchSize: 256, targetEpsilon: 2, priorEvents: earlier,
+                                  prior: nil, columnOrders: nil, opacusEpsilon: 1.9, schemaEpsilon: nil, schemaDelta: nil)
+        XCTAssertNil(result.problem)
+        let record = try result.privacyRecord(method: .pld)
+        XCTAssertEqual(record.epsilon, composed, accuracy: 1e-12)
+        XCTAssertEqual(record.events, earlier + [PrivacyAccountant.Segment(noiseMultiplier: plan.noiseMultiplier, sampleRate: 0.008, steps: 50)])
+
+        var greedy = result
+        greedy.steps = 80
+        XCTAssertThrowsError(try greedy.privacyRecord(method: .pld)) { error in
+            XCTAssertTrue("\(error)".contains("the record claims ε = 2.000000, but its events compose to"), "\(error)")
+        }
+        var broken = result
+        broken.noiseMultiplier = 0
+        XCTAssertEqual(broken.problem, "noise_multiplier 0.0 is not a finite σ > 0")
+        broken = result
+        broken.sampleRate = 1.5
+        XCTAssertEqual(broken.problem, "sample_rate 1.5 is not in (0, 1]")
+    }
+
+    func testAnUnreachableTargetIsRefused() {
+        XCTAssertThrowsError(try OpacusBundle.plan(earlier: earlier, prior: nil, schemaCost: nil, targetEpsilon: 0.5, delta: 1e-5, method: .pld,
+                                                   rows: 32_000, expectedBatchSize: 256, steps: 50, clipNorm: 1)) { error in
+            XCTAssertTrue("\(error)".contains("after the checkpoint's own events"), "\(error)")
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import XCTest
+
+/// export → python/train_opacus.py (PyTorch + Opacus, 2 DP-SGD steps on CPU) → import, with a tiny
+/// model. Needs a Python with torch and Opacus in TABLM_OPACUS_PYTHON (scripts/test.sh sets one
+/// up); skipped without it.
+final class OpacusRouteTests: XCTestCase {
+    private func python() throws -> String {
+        guard let python = ProcessInfo.processInfo.environment["TABLM_OPACUS_PYTHON"], FileManager.default.isExecutableFile(atPath: python) else {
+            throw XCTSkip("TABLM_OPACUS_PYTHON is not set (scripts/test.sh sets it when torch and Opacus install)")
+        }
+        return python
+    }
+
+    private func runPython(_ python: String, _ arguments: [String], in folder: URL) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile(), errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    func testExportTrainWithOpacusImportGenerate() throws {
+        let python = try python()
+        let folder = try CommandRunner.scratchFolder(self)
+        let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
+        let schema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
+        let prior = try CommandRunner.run(["finetune", "--dp", "--epsilon", "2", "--prior", "none", "--accept-noise", "--steps", "1",
+                                           "--schema", schema, "--data", sample, "--layers", "1", "--width", "16", "--heads", "2", "-o", "start"], in: folder)
+        XCTAssertEqual(prior.status, 0, prior.stderr)
+        let export = try CommandRunner.run(["export", "--checkpoint", "start", "--data", sample, "--epsilon", "4", "--steps", "2",
+                                            "--expected-batch-size", "16", "-o", "bundle"], in: folder)
+        XCTAssertEqual(export.status, 0, export.stderr)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("bundle").path).sorted()
+        XCTAssertEqual(files, ["bundle.json", "config.json", "model.safetensors", "requirements.txt", "row-template.txt", "rows.txt",
+                               "schema.json", "tokenizer.model", "train_opacus.py"])
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("bundle/config.json"))) as! [String: Any]
+        XCTAssertEqual(config["resid_pdrop"] as? Double, 0, "dropout off")
+        XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("bundle/rows.txt"), encoding: .utf8).split(separator: "\n").count, 500)
+
+        let check = try runPython(python, ["bundle/train_opacus.py", "bundle", "--check-per-sample", "4"], in: folder)
+        XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
+        XCTAssertTrue(check.stdout.contains("per-sample gradients against one-row backward passes: largest difference"), check.stdout)
+
+        let train = try runPython(python, ["bundle/train_opacus.py", "bundle", "-o", "result"], in: folder)
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let recordURL = folder.appendingPathComponent("result/opacus-record.json")
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: recordURL)) as! [String: Any]
+        let sigma = try XCTUnwrap(record["noise_multiplier"] as? Double), q = try XCTUnwrap(record["sample_rate"] as? Double)
+        XCTAssertEqual(record["steps"] as? Int, 2)
+
+        let imported = try CommandRunner.run(["import", "result", "-o", "imported"], in: folder)
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        // The imported ε is tablm's accountant over the start checkpoint's events and the recorded (σ, q, T).
+        let start = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("start/training.json"))) as! [String: Any]
+        let startPrivacy = start["privacy"] as! [String: Any]
+        let training = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("imported/training.json"))) as! [String: Any]
+        let privacy = training["privacy"] as! [String: Any]
+        let events = privacy["events"] as! [[String: Any]]
+        XCTAssertEqual(events.count, (startPrivacy["events"] as! [Any]).count + 1)
+        XCTAssertEqual(events.last?["noise_multiplier"] as? Double, sigma)
+        XCTAssertEqual(events.last?["sample_rate"] as? Double, q)
+        XCTAssertEqual(events.last?["steps"] as? Int, 2)
+        let recomputed = try CommandRunner.run(["privacy", "epsilon", "checkpoint", "imported"], in: folder)
+        XCTAssertEqual(recomputed.status, 0, recomputed.stderr)
+        let epsilon = try XCTUnwrap(Double(recomputed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        XCTAssertEqual(privacy["epsilon"] as? Double ?? -1, epsilon, accuracy: 1e-9)
+        XCTAssertLessThanOrEqual(epsilon, 4)
+        XCTAssertGreaterThan(epsilon, startPrivacy["epsilon"] as! Double, "the new steps spend on top of the start's")
+
+        let generate = try CommandRunner.run(["generate", "--checkpoint", "imported", "--rows", "20", "-o", "rows.csv"], in: folder)
+        XCTAssertEqual(generate.status, 0, generate.stderr)
+        XCTAssertTrue(generate.stderr.contains("20 of 20 rows fit the schema (100.0%)"), generate.stderr)
+
+        // A record that claims less than its events compose to, or lacks a field, is refused.
+        var tampered = record
+        tampered["target_epsilon"] = 1.0
+        try JSONSerialization.data(withJSONObject: tampered).write(to: recordURL)
+        let claimed = try CommandRunner.run(["import", "result", "-o", "refused"], in: folder)
+        XCTAssertNotEqual(claimed.status, 0)
+        XCTAssertTrue(claimed.stderr.contains("opacus-record.json: the record claims ε = 1.000000, but its events compose to"), claimed.stderr)
+        tampered = record
+        tampered["steps"] = nil
+        try JSONSerialization.data(withJSONObject: tampered).write(to: recordURL)
+        let incomplete = try CommandRunner.run(["import", "result", "-o", "refused"], in: folder)
+        XCTAssertTrue(incomplete.stderr.contains("opacus-record.json") && incomplete.stderr.contains("missing key 'steps'"), incomplete.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("refused").path))
+    }
+}
