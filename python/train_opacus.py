@@ -270,12 +270,10 @@ def main():
         save_model(trained, config, args.output)
         for name in ["config.json", "tokenizer.model", "schema.json", "row-template.txt"]:
             shutil.copyfile(os.path.join(args.bundle, name), os.path.join(args.output, name))
-        record = {"format": "tablm-opacus-result", "version": 1, "noise_multiplier": dp["noise_multiplier"], "sample_rate": sample_rate,
-                  "steps": step, "delta": dp["delta"], "clip_norm": dp["clip_norm"], "expected_batch_size": batch,
-                  "target_epsilon": dp["target_epsilon"], "prior_events": dp["prior_events"], "prior": dp.get("prior"),
-                  "schema_epsilon": dp.get("schema_epsilon"), "schema_delta": dp.get("schema_delta"),
+        # The bundle's plan as carried out: the sample rate Opacus used and the steps taken.
+        record = {"format": "tablm-opacus-result", "version": 1, "dp": {**dp, "sample_rate": sample_rate, "steps": step},
                   "column_orders": meta.get("column_orders"), "opacus_epsilon": opacus_epsilon, "opacus_accountant": "prv",
-                  "lr": training["lr"], "world_size": torch.distributed.get_world_size() if distributed else 1}
+                  "world_size": torch.distributed.get_world_size() if distributed else 1}
         with open(os.path.join(args.output, "opacus-record.json"), "w") as f:
             json.dump(record, f, indent=2)
         print(f"trained {step} steps with σ = {dp['noise_multiplier']:.4f}, q = {sample_rate:.5f}; Opacus (PRV) ε for these steps "

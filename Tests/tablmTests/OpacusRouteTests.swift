@@ -53,8 +53,9 @@ final class OpacusRouteTests: XCTestCase {
         XCTAssertEqual(train.status, 0, train.stderr)
         let recordURL = folder.appendingPathComponent("result/opacus-record.json")
         let record = try JSONSerialization.jsonObject(with: Data(contentsOf: recordURL)) as! [String: Any]
-        let sigma = try XCTUnwrap(record["noise_multiplier"] as? Double), q = try XCTUnwrap(record["sample_rate"] as? Double)
-        XCTAssertEqual(record["steps"] as? Int, 2)
+        let plan = record["dp"] as! [String: Any]
+        let sigma = try XCTUnwrap(plan["noise_multiplier"] as? Double), q = try XCTUnwrap(plan["sample_rate"] as? Double)
+        XCTAssertEqual(plan["steps"] as? Int, 2)
 
         let imported = try CommandRunner.run(["import", "result", "-o", "imported"], in: folder)
         XCTAssertEqual(imported.status, 0, imported.stderr)
@@ -80,15 +81,18 @@ final class OpacusRouteTests: XCTestCase {
         XCTAssertTrue(generate.stderr.contains("20 of 20 rows fit the schema (100.0%)"), generate.stderr)
 
         // A record that claims less than its events compose to, or lacks a field, is refused.
-        var tampered = record
-        tampered["target_epsilon"] = 1.0
-        try JSONSerialization.data(withJSONObject: tampered).write(to: recordURL)
+        func tampered(_ change: (inout [String: Any]) -> Void) -> [String: Any] {
+            var edited = plan
+            change(&edited)
+            var whole = record
+            whole["dp"] = edited
+            return whole
+        }
+        try JSONSerialization.data(withJSONObject: tampered { $0["target_epsilon"] = 1.0 }).write(to: recordURL)
         let claimed = try CommandRunner.run(["import", "result", "-o", "refused"], in: folder)
         XCTAssertNotEqual(claimed.status, 0)
         XCTAssertTrue(claimed.stderr.contains("opacus-record.json: the record claims ε = 1.000000, but its events compose to"), claimed.stderr)
-        tampered = record
-        tampered["steps"] = nil
-        try JSONSerialization.data(withJSONObject: tampered).write(to: recordURL)
+        try JSONSerialization.data(withJSONObject: tampered { $0["steps"] = nil }).write(to: recordURL)
         let incomplete = try CommandRunner.run(["import", "result", "-o", "refused"], in: folder)
         XCTAssertTrue(incomplete.stderr.contains("opacus-record.json") && incomplete.stderr.contains("missing key 'steps'"), incomplete.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("refused").path))

@@ -1,50 +1,26 @@
 import Foundation
 
-/// `opacus-record.json`, written by `python/train_opacus.py` beside the trained weights: what the
-/// run did (σ, q, steps, δ, C), what it was promised (the target ε), the events before it, and
-/// Opacus's own ε for its steps. `tablm import` believes none of the ε figures: it recomputes the
-/// composition with tablm's accountant and refuses a record that claims less.
+/// `opacus-record.json`, written by `python/train_opacus.py` beside the trained weights: the
+/// bundle's DP-SGD plan as the run carried it out (its q and step count), and Opacus's own ε for
+/// its steps. `tablm import` believes none of the ε figures: it recomputes the composition with
+/// tablm's accountant and refuses a record that claims less.
 public struct OpacusResult: Codable, Sendable, Equatable {
     public var format: String
     public var version: Int
-    public var noiseMultiplier: Double
-    public var sampleRate: Double
-    public var steps: Int
-    public var delta: Double
-    public var clipNorm: Double
-    public var expectedBatchSize: Int
-    public var targetEpsilon: Double
-    public var priorEvents: [PrivacyAccountant.Segment]
-    public var prior: PriorRecord?
+    public var dp: OpacusBundle.DPPlan
     public var columnOrders: [[String]]?
     public var opacusEpsilon: Double?
-    public var schemaEpsilon: Double?
-    public var schemaDelta: Double?
 
-    public init(format: String, version: Int, noiseMultiplier: Double, sampleRate: Double, steps: Int, delta: Double, clipNorm: Double,
-                expectedBatchSize: Int, targetEpsilon: Double, priorEvents: [PrivacyAccountant.Segment], prior: PriorRecord?,
-                columnOrders: [[String]]?, opacusEpsilon: Double?, schemaEpsilon: Double?, schemaDelta: Double?) {
-        self.format = format
-        self.version = version
-        self.noiseMultiplier = noiseMultiplier
-        self.sampleRate = sampleRate
-        self.steps = steps
-        self.delta = delta
-        self.clipNorm = clipNorm
-        self.expectedBatchSize = expectedBatchSize
-        self.targetEpsilon = targetEpsilon
-        self.priorEvents = priorEvents
-        self.prior = prior
+    public init(dp: OpacusBundle.DPPlan, columnOrders: [[String]]?, opacusEpsilon: Double?) {
+        format = "tablm-opacus-result"
+        version = 1
+        self.dp = dp
         self.columnOrders = columnOrders
         self.opacusEpsilon = opacusEpsilon
-        self.schemaEpsilon = schemaEpsilon
-        self.schemaDelta = schemaDelta
     }
 
     enum CodingKeys: String, CodingKey {
-        case format, version, noiseMultiplier = "noise_multiplier", sampleRate = "sample_rate", steps, delta, clipNorm = "clip_norm"
-        case expectedBatchSize = "expected_batch_size", targetEpsilon = "target_epsilon", priorEvents = "prior_events", prior
-        case columnOrders = "column_orders", opacusEpsilon = "opacus_epsilon", schemaEpsilon = "schema_epsilon", schemaDelta = "schema_delta"
+        case format, version, dp, columnOrders = "column_orders", opacusEpsilon = "opacus_epsilon"
     }
 
     public static func load(path: String) throws -> OpacusResult {
@@ -63,12 +39,12 @@ public struct OpacusResult: Codable, Sendable, Equatable {
     /// Values no run of the script writes.
     public var problem: String? {
         guard format == "tablm-opacus-result", version == 1 else { return "not a tablm Opacus record of version 1 (format \(quoted: format))" }
-        guard noiseMultiplier.isFinite, noiseMultiplier > 0 else { return "noise_multiplier \(noiseMultiplier) is not a finite σ > 0" }
-        guard sampleRate > 0, sampleRate <= 1 else { return "sample_rate \(sampleRate) is not in (0, 1]" }
-        guard steps > 0 else { return "steps \(steps) is not positive" }
-        guard delta > 0, delta < 1 else { return "delta \(delta) is not in (0, 1)" }
-        guard clipNorm.isFinite, clipNorm > 0 else { return "clip_norm \(clipNorm) is not a finite C > 0" }
-        guard targetEpsilon.isFinite, targetEpsilon > 0 else { return "target_epsilon \(targetEpsilon) is not a finite ε > 0" }
+        guard dp.noiseMultiplier.isFinite, dp.noiseMultiplier > 0 else { return "dp.noise_multiplier \(dp.noiseMultiplier) is not a finite σ > 0" }
+        guard dp.sampleRate > 0, dp.sampleRate <= 1 else { return "dp.sample_rate \(dp.sampleRate) is not in (0, 1]" }
+        guard dp.steps > 0 else { return "dp.steps \(dp.steps) is not positive" }
+        guard dp.delta > 0, dp.delta < 1 else { return "dp.delta \(dp.delta) is not in (0, 1)" }
+        guard dp.clipNorm.isFinite, dp.clipNorm > 0 else { return "dp.clip_norm \(dp.clipNorm) is not a finite C > 0" }
+        guard dp.targetEpsilon.isFinite, dp.targetEpsilon > 0 else { return "dp.target_epsilon \(dp.targetEpsilon) is not a finite ε > 0" }
         return nil
     }
 
@@ -76,14 +52,14 @@ public struct OpacusResult: Codable, Sendable, Equatable {
     /// script's DP-SGD steps) composed by tablm's accountant.
     /// - Throws: when the composition exceeds the ε the record claims.
     public func privacyRecord(method: PrivacyAccountant.Method) throws -> PrivacyRecord {
-        let schemaCost = schemaEpsilon.map { PrivacyCost(epsilon: $0, delta: schemaDelta ?? 0) }
-        var plan = try PrivacyBudgetPlan(method: method, targetEpsilon: targetEpsilon, delta: delta, schemaCost: schemaCost, events: priorEvents)
-        plan.record([PrivacyAccountant.Segment(noiseMultiplier: noiseMultiplier, sampleRate: sampleRate, steps: steps)])
-        var record = plan.privacyRecord(accountant: plan.accountant, noiseMultiplier: noiseMultiplier, sampleRate: sampleRate, clipNorm: clipNorm)
-        record.prior = prior
-        guard record.epsilon <= targetEpsilon * (1 + 1e-9) else {
+        let schemaCost = dp.schemaEpsilon.map { PrivacyCost(epsilon: $0, delta: dp.schemaDelta ?? 0) }
+        var plan = try PrivacyBudgetPlan(method: method, targetEpsilon: dp.targetEpsilon, delta: dp.delta, schemaCost: schemaCost, events: dp.priorEvents)
+        plan.record([PrivacyAccountant.Segment(noiseMultiplier: dp.noiseMultiplier, sampleRate: dp.sampleRate, steps: dp.steps)])
+        var record = plan.privacyRecord(accountant: plan.accountant, noiseMultiplier: dp.noiseMultiplier, sampleRate: dp.sampleRate, clipNorm: dp.clipNorm)
+        record.prior = dp.prior
+        guard record.epsilon <= dp.targetEpsilon * (1 + 1e-9) else {
             throw InputError(String(format: "the record claims ε = %.6f, but its events compose to %.6f with tablm's %@ accountant",
-                                    targetEpsilon, record.epsilon, method.rawValue.uppercased()))
+                                    dp.targetEpsilon, record.epsilon, method.rawValue.uppercased()))
         }
         return record
     }

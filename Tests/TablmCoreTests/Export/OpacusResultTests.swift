@@ -19,25 +19,23 @@ final class OpacusResultTests: XCTestCase {
         XCTAssertLessThanOrEqual(composed, 2)
         XCTAssertGreaterThan(composed, 1.98, "σ is the smallest that stays within the target")
 
-        let result = OpacusResult(format: "tablm-opacus-result", version: 1, noiseMultiplier: plan.noiseMultiplier, sampleRate: plan.sampleRate,
-                                  steps: 50, delta: 1e-5, clipNorm: 1, expectedBatchSize: 256, targetEpsilon: 2, priorEvents: earlier,
-                                  prior: nil, columnOrders: nil, opacusEpsilon: 1.9, schemaEpsilon: nil, schemaDelta: nil)
+        let result = OpacusResult(dp: plan, columnOrders: nil, opacusEpsilon: 1.9)
         XCTAssertNil(result.problem)
         let record = try result.privacyRecord(method: .pld)
         XCTAssertEqual(record.epsilon, composed, accuracy: 1e-12)
         XCTAssertEqual(record.events, earlier + [PrivacyAccountant.Segment(noiseMultiplier: plan.noiseMultiplier, sampleRate: 0.008, steps: 50)])
 
         var greedy = result
-        greedy.steps = 80
+        greedy.dp.steps = 80
         XCTAssertThrowsError(try greedy.privacyRecord(method: .pld)) { error in
             XCTAssertTrue("\(error)".contains("the record claims ε = 2.000000, but its events compose to"), "\(error)")
         }
         var broken = result
-        broken.noiseMultiplier = 0
-        XCTAssertEqual(broken.problem, "noise_multiplier 0.0 is not a finite σ > 0")
+        broken.dp.noiseMultiplier = 0
+        XCTAssertEqual(broken.problem, "dp.noise_multiplier 0.0 is not a finite σ > 0")
         broken = result
-        broken.sampleRate = 1.5
-        XCTAssertEqual(broken.problem, "sample_rate 1.5 is not in (0, 1]")
+        broken.dp.sampleRate = 1.5
+        XCTAssertEqual(broken.problem, "dp.sample_rate 1.5 is not in (0, 1]")
     }
 
     func testAnUnreachableTargetIsRefused() {
