@@ -84,7 +84,7 @@ struct AuditCommand: ParsableCommand {
 
         let report = AuditReport(canaries: self.canaries, included: canaries.included.filter { $0 }.count, seed: seed, confidence: confidence,
                                  delta: delta, accountantEpsilon: claimed, epsilonLowerBound: best.epsilonLowerBound,
-                                 outcomes: outcomes.map { .init(guesses: $0.guesses, correct: $0.correct, epsilonLowerBound: $0.epsilonLowerBound) },
+                                 outcomes: outcomes,
                                  scores: scores, memberships: canaries.included)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -119,12 +119,6 @@ struct AuditCommand: ParsableCommand {
 
 /// `audit.json`: the audit's settings, outcome per guess count, and each canary's score and coin.
 struct AuditReport: Encodable {
-    struct Outcome: Encodable {
-        var guesses: Int
-        var correct: Int
-        var epsilonLowerBound: Double
-        enum CodingKeys: String, CodingKey { case guesses, correct, epsilonLowerBound = "epsilon_lower_bound" }
-    }
     var canaries: Int
     var included: Int
     var seed: UInt64
@@ -132,7 +126,7 @@ struct AuditReport: Encodable {
     var delta: Double
     var accountantEpsilon: Double?
     var epsilonLowerBound: Double
-    var outcomes: [Outcome]
+    var outcomes: [OneRunAudit.Outcome]
     var scores: [Double]
     var memberships: [Bool]
 

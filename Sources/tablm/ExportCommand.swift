@@ -98,7 +98,8 @@ struct ExportCommand: ParsableCommand {
             for name in ["train_opacus.py", "requirements.txt"] {
                 try FileManager.default.copyItem(at: scriptFolder.appendingPathComponent(name), to: staging.appendingPathComponent(name))
             }
-            for name in ["training.json", "optimizer.safetensors"] { try? FileManager.default.removeItem(at: staging.appendingPathComponent(name)) }
+            // The bundle's record is bundle.json; the checkpoint's own record stays with the checkpoint.
+            try FileManager.default.removeItem(at: staging.appendingPathComponent("training.json"))
             try FileManager.default.moveItem(at: staging, to: destination)
         } catch {
             try? FileManager.default.removeItem(at: staging)

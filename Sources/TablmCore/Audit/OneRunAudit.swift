@@ -42,11 +42,13 @@ public enum OneRunAudit {
         return low
     }
 
-    /// One guess count's outcome.
-    public struct Outcome: Sendable, Equatable {
+    /// One guess count's outcome (as `audit.json` writes it).
+    public struct Outcome: Sendable, Equatable, Encodable {
         public var guesses: Int
         public var correct: Int
         public var epsilonLowerBound: Double
+
+        enum CodingKeys: String, CodingKey { case guesses, correct, epsilonLowerBound = "epsilon_lower_bound" }
     }
 
     /// Guesses "in" for the `g/2` highest scores and "out" for the `g/2` lowest, for every `g` of

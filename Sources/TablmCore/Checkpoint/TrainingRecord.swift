@@ -118,13 +118,7 @@ extension TrainingRecord {
     /// Reads `training.json`: strict JSON, then the values checked against `schema` (`problem`).
     public static func load(path: String, schema: Schema?) throws -> TrainingRecord {
         guard let data = FileManager.default.contents(atPath: path) else { throw InputError("cannot read the training record", at: SourceLocation(file: path)) }
-        try StrictJSON.require(data, path: path)
-        let record: TrainingRecord
-        do {
-            record = try JSONDecoder().decode(TrainingRecord.self, from: data)
-        } catch let error as DecodingError {
-            throw SchemaFile.describe(error, in: String(decoding: data, as: UTF8.self), path: path)
-        }
+        let record = try SchemaFile.decode(TrainingRecord.self, from: data, path: path)
         if let problem = record.problem(schema: schema) { throw InputError(problem, at: SourceLocation(file: path)) }
         return record
     }

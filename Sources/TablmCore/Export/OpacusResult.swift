@@ -25,13 +25,7 @@ public struct OpacusResult: Codable, Sendable, Equatable {
 
     public static func load(path: String) throws -> OpacusResult {
         guard let data = FileManager.default.contents(atPath: path) else { throw InputError("cannot read the Opacus record", at: SourceLocation(file: path)) }
-        try StrictJSON.require(data, path: path)
-        let result: OpacusResult
-        do {
-            result = try JSONDecoder().decode(OpacusResult.self, from: data)
-        } catch let error as DecodingError {
-            throw SchemaFile.describe(error, in: String(decoding: data, as: UTF8.self), path: path)
-        }
+        let result = try SchemaFile.decode(OpacusResult.self, from: data, path: path)
         if let problem = result.problem { throw InputError(problem, at: SourceLocation(file: path)) }
         return result
     }

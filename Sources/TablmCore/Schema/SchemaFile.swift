@@ -11,17 +11,21 @@ public enum SchemaFile {
             let exists = FileManager.default.fileExists(atPath: path)
             throw InputError(exists ? "cannot read file" : "no such file", at: SourceLocation(file: path))
         }
-        let text = String(decoding: data, as: UTF8.self)
         try checkSyntax(data, path: path)
-        try StrictJSON.require(data, path: path)
-        let schema: Schema
-        do {
-            schema = try JSONDecoder().decode(Schema.self, from: data)
-        } catch let error as DecodingError {
-            throw describe(error, in: text, path: path)
-        }
-        try validate(schema, text: text, path: path)
+        let schema = try decode(Schema.self, from: data, path: path)
+        try validate(schema, text: String(decoding: data, as: UTF8.self), path: path)
         return schema
+    }
+
+    /// A JSON file of tablm's (schema, training record, Opacus record) decoded: strict JSON first
+    /// (`StrictJSON`), then `Decodable`, a decoding error becoming one line at the value at fault.
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data, path: String) throws -> T {
+        try StrictJSON.require(data, path: path)
+        do {
+            return try JSONDecoder().decode(type, from: data)
+        } catch let error as DecodingError {
+            throw describe(error, in: String(decoding: data, as: UTF8.self), path: path)
+        }
     }
 
     public static func encode(_ schema: Schema) throws -> Data {
@@ -147,7 +151,7 @@ public enum SchemaFile {
 
     /// Turns Foundation's decoding error into one line that names the file, the line and column of
     /// the value at fault, and what was expected (never a Swift type name).
-    static func describe(_ error: DecodingError, in text: String, path: String) -> InputError {
+    private static func describe(_ error: DecodingError, in text: String, path: String) -> InputError {
         func pathText(_ codingPath: [CodingKey]) -> String {
             codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
         }

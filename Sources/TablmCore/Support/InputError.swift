@@ -82,8 +82,11 @@ extension InputError {
     /// The first line break or control character of a name or category, as `U+0000`: such a value
     /// would break the row text, a CSV line or an error message, so schemas refuse it.
     public static func controlCharacter(in value: String) -> String? {
-        guard let scalar = value.unicodeScalars.first(where: { $0.properties.generalCategory == .control || Character($0).isNewline })
-        else { return nil }
+        value.unicodeScalars.first(where: { $0.properties.generalCategory == .control || Character($0).isNewline }).map(codePoint)
+    }
+
+    /// A character as Unicode writes it, `U+0000` (at least four hex digits).
+    public static func codePoint(_ scalar: Unicode.Scalar) -> String {
         let hex = String(scalar.value, radix: 16, uppercase: true)
         return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }

@@ -43,12 +43,6 @@ public enum InterruptCleanup {
         paths[token] = nil
     }
 
-    /// The temporary paths registered now (for tests).
-    public static var registered: [URL] {
-        lock.lock(); defer { lock.unlock() }
-        return Array(paths.values)
-    }
-
     private static func removeAll() -> Int {
         lock.lock(); defer { lock.unlock() }
         let urls = paths.values

@@ -150,8 +150,7 @@ public final class Tokenizer: @unchecked Sendable {
 
     private func unrepresentable(_ text: String) -> TokenizerError {
         for (offset, scalar) in text.unicodeScalars.enumerated() where !singleCharacters.contains(scalar) {
-            let code = String(scalar.value, radix: 16, uppercase: true)
-            return TokenizerError(message: "character \(quoted: scalar) (U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code)) at position \(offset + 1) is not in this tokenizer's alphabet")
+            return TokenizerError(message: "character \(quoted: scalar) (\(InputError.codePoint(scalar))) at position \(offset + 1) is not in this tokenizer's alphabet")
         }
         return TokenizerError(message: "the text contains a piece this tokenizer cannot represent")
     }
