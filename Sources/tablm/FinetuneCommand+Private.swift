@@ -87,9 +87,11 @@ extension FinetuneCommand {
         settings.seed = seed
         settings.workers = workers
         settings.balance = balance
+        settings.averageDecay = averageDecay(resumed: resume == nil ? nil : record)
+        record.averageDecay = settings.averageDecay
         let tuner = PrivateFineTuner(model: model, batcher: batcher, rows: table.rows, settings: settings, generator: generator,
                                      accountant: plan.accountant, fairness: try fairnessRegularizer(model: model, serializer: serializer, tokenizer: tokenizer))
-        if let resume, try Checkpoint.restoreOptimizer(folder: resume, into: tuner.optimizer) == false {
+        if let resume, try Checkpoint.restoreOptimizer(folder: resume, into: tuner.optimizer, average: tuner.average, parameters: model.parameters) == false {
             log("warning: \(resume) has no optimizer state; AdamW restarts from zero moments")
         }
         let remaining = PrivacyAccountant.Segment(noiseMultiplier: sigma, sampleRate: sampleRate, steps: max(dpSteps - startStep, 0))
@@ -110,6 +112,8 @@ extension FinetuneCommand {
         record.seed = seed
         record.batchSize = privacy.expectedBatchSize
         var recordedEpsilon: Double?
+        // Checkpoints inside the run hold the average with the iterate beside it; the one before any
+        // DP-SGD step (--steps 0) holds the prior's model, which a fresh average equals.
         func save(step: Int, accountant: PrivacyAccountant) throws {
             record.steps = step
             var guarantee = plan.privacyRecord(accountant: accountant, noiseMultiplier: sigma, sampleRate: sampleRate, clipNorm: clip)
@@ -118,7 +122,7 @@ extension FinetuneCommand {
             record.privacy = guarantee
             recordedEpsilon = guarantee.epsilon
             try Checkpoint(model: model, tokenizer: tokenizer, schema: serializer.schema, template: serializer.template, record: record)
-                .save(to: output, optimizer: tuner.optimizer)
+                .save(to: output, optimizer: tuner.optimizer, average: tuner.average.flatMap { $0.modelHoldsAverage ? $0 : nil })
         }
         if dpSteps == 0 {
             log(priorOptions.priorShare == 1 ? "finetune --dp: --prior-share 1 gives the whole budget to the prior; no DP-SGD steps"
@@ -166,6 +170,7 @@ extension FinetuneCommand {
             settings.evaluateEvery = 0
             settings.adam.weightDecay = weightDecay
             settings.workers = workers
+            settings.averageDecay = averageDecay(resumed: nil)
             var batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: pseudo, context: model.config.contextLength)
             var unused = TrainingRecord()
             try applyColumnOrders(to: &batcher, record: &unused, resumed: nil)

@@ -69,6 +69,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "With --column-orders schema: share of uses in a random order, so that conditions (written first by generate) and fairness probes are in what the model has seen (default 0; \(Self.fairnessRandomOrderShare) with --fairness-lambda or --representation-lambda).") var randomOrderShare: Double?
     @Option(help: "Peak learning rate (default: \(Self.largeTableLearningRate) on tables of \(Self.largeTableRows) training rows or more, else 1e-3; under --dp 1e-3, or 2e-4 after the marginal prior).") var lr: Double?
     @Option(help: "Warmup steps.") var warmup = 20
+    @Option(help: "Decay β of the parameter average that is scored and saved: an exponential moving average of the weights, its decay at most (1 + t)/(10 + t) at step t (under --dp post-processing, no privacy cost; 0: the last weights; default \(Self.defaultAverageDecay), or the resumed run's).") var averageDecay: Double?
     @Option(help: "AdamW weight decay (matrices only).") var weightDecay = 0.1
     @Option(help: "Without --dp: clip the batch gradient to this L2 norm. With --dp: the per-row clip norm C of DP-SGD (each row's gradient is clipped to it before the noise, N(0, σ²C²), is added).") var clip = 1.0
     @Option(help: "Share of rows held out to measure loss.") var heldOut = 0.05
@@ -87,6 +88,7 @@ struct FinetuneCommand: ParsableCommand {
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard (batchSize ?? 1) >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard (averageDecay ?? 0) >= 0 && (averageDecay ?? 0) < 1 else { throw ValidationError("--average-decay must be in [0, 1)") }
         guard (0...1).contains(randomOrderShare ?? 0) else { throw ValidationError("--random-order-share must be between 0 and 1") }
         // --dp --steps 0: the marginal prior alone, its events recorded; DP-SGD can follow elsewhere (tablm export).
         let fewestSteps = privacy.dp && priorOptions.prior == .aim ? 0 : 1
@@ -177,11 +179,13 @@ struct FinetuneCommand: ParsableCommand {
         let steps = self.steps ?? resumed?.record.schedule?.totalSteps ?? (epochs == nil ? max(epochSteps, Self.minimumSteps) : max(1, epochSteps))
         settings.steps = steps
         settings.evaluateEvery = evalEvery ?? max(Self.minimumEvaluateEvery, stepsPerEpoch / 4)
+        settings.averageDecay = averageDecay(resumed: resumed?.record)
+        record.averageDecay = settings.averageDecay
         var batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: model.config.contextLength)
         try applyColumnOrders(to: &batcher, record: &record, resumed: resumed?.record)
         let tuner = FineTuner(model: model, batcher: batcher, train: train, heldOut: held, settings: settings,
                               fairness: try fairnessRegularizer(model: model, serializer: serializer, tokenizer: tokenizer))
-        if let resume, try Checkpoint.restoreOptimizer(folder: resume, into: tuner.optimizer) == false {
+        if let resume, try Checkpoint.restoreOptimizer(folder: resume, into: tuner.optimizer, average: tuner.average, parameters: model.parameters) == false {
             log("warning: \(resume) has no optimizer state; AdamW restarts from zero moments")
         }
         record.dataSHA256 = table.sha256
@@ -210,7 +214,7 @@ struct FinetuneCommand: ParsableCommand {
             record.trainLoss = tuner.lastLoss
             record.heldOutLoss = try tuner.best.map { $0.step == step ? $0.heldOutLoss : nil } ?? tuner.heldOutLoss()
             try Checkpoint(model: model, tokenizer: tokenizer, schema: serializer.schema, template: serializer.template, record: record)
-                .save(to: output, optimizer: tuner.optimizer)
+                .save(to: output, optimizer: tuner.optimizer, average: tuner.average)
         })
         if tuner.stoppedEarly, let best = tuner.best {
             log(String(format: "finetune: stopped early: no new best held-out loss in %d scores; the checkpoint is step %d (held-out %.4f)",
@@ -237,6 +241,13 @@ struct FinetuneCommand: ParsableCommand {
         record.randomOrderShare = batcher.orders == nil ? nil : batcher.randomShare
     }
 
+    /// `--average-decay`, else the resumed run's (so that it continues as it began), else the
+    /// default; nil when off.
+    func averageDecay(resumed: TrainingRecord?) -> Double? {
+        let decay = averageDecay ?? resumed.map { $0.averageDecay ?? 0 } ?? Self.defaultAverageDecay
+        return decay > 0 ? decay : nil
+    }
+
     /// Steps under --dp without a prior.
     static let defaultSteps = 300
     /// Passes over the rows without --dp, from the measurements in docs/fidelity.md.
@@ -257,6 +268,8 @@ struct FinetuneCommand: ParsableCommand {
     static let minimumSteps = 1000
     /// Steps between held-out scores at the least (a quarter epoch of a small table is a step or two).
     static let minimumEvaluateEvery = 25
+    /// The parameter average's decay (docs/fidelity.md, "The average").
+    static let defaultAverageDecay = 0.999
     /// Held-out scores (a quarter epoch apart by default) without a new best before stopping.
     static let defaultPatience = 4
 

@@ -16,7 +16,7 @@ final class ModelCommandTests: XCTestCase {
     func testFinetuneResumeGenerateInspect() throws {
         let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
         XCTAssertEqual(try run(["schema", "infer", sample, "-o", "s.json"]).status, 0)
-        let tiny = ["--layers", "1", "--width", "16", "--heads", "2", "--batch-size", "4", "--eval-every", "2"]
+        let tiny = ["--layers", "1", "--width", "16", "--heads", "2", "--batch-size", "4", "--eval-every", "2", "--average-decay", "0.9"]
         let first = try run(["finetune", "--schema", "s.json", "--data", sample, "--steps", "4", "-o", "ckpt"] + tiny)
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertTrue(first.stderr.contains("step 4/4"), first.stderr)
@@ -26,6 +26,12 @@ final class ModelCommandTests: XCTestCase {
         let refused = try run(["finetune", "--dp", "--epsilon", "1", "--schema", "s.json", "--data", sample, "--epochs", "2", "-o", "dp"])
         XCTAssertNotEqual(refused.status, 0)
         XCTAssertTrue(refused.stderr.contains("--epochs and --patience need held-out rows"), refused.stderr)
+        let badDecay = try run(["finetune", "--schema", "s.json", "--data", sample, "--average-decay", "1", "-o", "bad"])
+        XCTAssertNotEqual(badDecay.status, 0)
+        XCTAssertTrue(badDecay.stderr.contains("--average-decay must be in [0, 1)"), badDecay.stderr)
+        // The checkpoint holds the average; the iterate waits beside the optimizer state for --resume.
+        let optimizer = try String(decoding: Data(contentsOf: folder.appendingPathComponent("ckpt/optimizer.safetensors")).prefix(400), as: UTF8.self)
+        XCTAssertTrue(optimizer.contains("average.iterate") && optimizer.contains("average_updates"), optimizer)
 
         let resumed = try run(["finetune", "--schema", "s.json", "--data", sample, "--resume", "ckpt", "--steps", "6", "-o", "ckpt"] + tiny)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
@@ -35,6 +41,7 @@ final class ModelCommandTests: XCTestCase {
         let inspect = try run(["inspect", "checkpoint", "ckpt"])
         XCTAssertTrue(inspect.stdout.contains("h.0.attn.c_attn.weight [16, 48]"), inspect.stdout)
         XCTAssertTrue(inspect.stdout.contains("\"steps\" : 6"), inspect.stdout)
+        XCTAssertTrue(inspect.stdout.contains("\"average_decay\" : 0.9"), inspect.stdout)
         XCTAssertTrue(inspect.stdout.contains("\"column_orders\""), "the trained order is recorded: \(inspect.stdout)")
 
         let generate = try run(["generate", "--checkpoint", "ckpt", "--rows", "6", "--batch-size", "4", "--workers", "1", "-o", "out.csv"])

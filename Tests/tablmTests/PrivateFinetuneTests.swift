@@ -32,6 +32,7 @@ final class PrivateFinetuneTests: XCTestCase {
         XCTAssertGreaterThan(epsilon, 1.9)
         XCTAssertEqual(privacy["delta"] as? Double, 1e-5)
         XCTAssertEqual(privacy["accountant"] as? String, "pld", "the default accountant")
+        XCTAssertNotNil(record["average_decay"] as? Double, "the average is the default")
         for leaky in ["data_sha256", "train_loss", "held_out_loss", "tokens_seen", "data_rows", "held_out_rows"] {
             XCTAssertNil(record[leaky], "\(leaky) is computed from the rows and must not be recorded")
         }

@@ -82,8 +82,10 @@ public struct Checkpoint {
         return config
     }
 
-    /// Writes the folder (and the optimizer state when given) atomically.
-    public func save(to folder: String, optimizer: AdamW? = nil) throws {
+    /// Writes the folder (and the optimizer state when given) atomically. With a parameter average
+    /// the model holds the average, and the optimizer file keeps the iterate for resuming.
+    public func save(to folder: String, optimizer: AdamW? = nil, average: ParameterAverage? = nil) throws {
+        precondition(average.map { $0.modelHoldsAverage && optimizer != nil } ?? true, "a checkpoint saves the average, and the iterate beside the optimizer")
         let destination = URL(fileURLWithPath: folder).standardizedFileURL
         let parent = destination.deletingLastPathComponent()
         let pid = ProcessInfo.processInfo.processIdentifier
@@ -109,9 +111,15 @@ public struct Checkpoint {
             if let optimizer {
                 try optimizer.firstMoment.withUnsafeBufferPointer { m in
                     try optimizer.secondMoment.withUnsafeBufferPointer { v in
-                        try SafeTensorsFile.write([("adam.m", [m.count], m), ("adam.v", [v.count], v)],
-                                                  metadata: ["step": String(optimizer.step)],
-                                                  to: staging.appendingPathComponent(Self.optimizerFile).path)
+                        try (average?.other ?? []).withUnsafeBufferPointer { iterate in
+                            var tensors = [("adam.m", [m.count], m), ("adam.v", [v.count], v)]
+                            var metadata = ["step": String(optimizer.step)]
+                            if let average {
+                                tensors.append((Self.iterateTensor, [iterate.count], iterate))
+                                metadata[Self.averageUpdatesKey] = String(average.updates)
+                            }
+                            try SafeTensorsFile.write(tensors, metadata: metadata, to: staging.appendingPathComponent(Self.optimizerFile).path)
+                        }
                     }
                 }
             }
@@ -128,8 +136,15 @@ public struct Checkpoint {
         }
     }
 
-    /// Restores AdamW's state saved with this checkpoint; false if the folder has none.
-    public static func restoreOptimizer(folder: String, into optimizer: AdamW) throws -> Bool {
+    static let iterateTensor = "average.iterate"
+    static let averageUpdatesKey = "average_updates"
+
+    /// Restores AdamW's state saved with this checkpoint; false if the folder has none. With
+    /// `average`, a run saved with one resumes exactly: the saved iterate goes into `parameters`
+    /// (which hold the checkpoint's weights, the average) and the average behind it; a run saved
+    /// without one starts its average at the checkpoint's weights.
+    public static func restoreOptimizer(folder: String, into optimizer: AdamW, average: ParameterAverage? = nil,
+                                        parameters: UnsafeMutableBufferPointer<Float>? = nil) throws -> Bool {
         let path = URL(fileURLWithPath: folder).appendingPathComponent(optimizerFile).path
         guard FileManager.default.fileExists(atPath: path) else { return false }
         let file = try SafeTensorsFile(path: path)
@@ -141,6 +156,17 @@ public struct Checkpoint {
         first.withUnsafeMutableBufferPointer { file.read(m, into: $0.baseAddress!) }
         second.withUnsafeMutableBufferPointer { file.read(v, into: $0.baseAddress!) }
         optimizer.restore(step: step, firstMoment: first, secondMoment: second)
+        if let average, let parameters, let entry = file.entry(iterateTensor) {
+            guard entry.count == parameters.count, let updates = file.metadata[averageUpdatesKey].flatMap(Int.init), updates >= 0 else {
+                throw InputError("the saved iterate does not match the model", at: SourceLocation(file: path))
+            }
+            var iterate = [Float](repeating: 0, count: entry.count)
+            iterate.withUnsafeMutableBufferPointer { file.read(entry, into: $0.baseAddress!) }
+            guard iterate.allSatisfy(\.isFinite) else {
+                throw InputError("the saved iterate holds a value that is not finite", at: SourceLocation(file: path))
+            }
+            average.restore(iterate: iterate, updates: updates, parameters: parameters)
+        }
         return true
     }
 }

@@ -22,6 +22,8 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
     /// the share of uses in a random order besides them.
     public var columnOrders: [[String]]?
     public var randomOrderShare: Double?
+    /// Decay of the parameter average the weights are (`ParameterAverage`; nil: the last iterate).
+    public var averageDecay: Double?
 
     public init(steps: Int = 0, tokensSeen: Int? = nil) {
         self.steps = steps
@@ -32,6 +34,7 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
         case dataSHA256 = "data_sha256", dataRows = "data_rows", heldOutRows = "held_out_rows", steps
         case batchSize = "batch_size", schedule, seed, tokensSeen = "tokens_seen", trainLoss = "train_loss"
         case heldOutLoss = "held_out_loss", initializedFrom = "initialized_from", privacy, columnOrders = "column_orders", randomOrderShare = "random_order_share"
+        case averageDecay = "average_decay"
     }
 }
 
@@ -129,6 +132,7 @@ extension TrainingRecord {
         if steps < 0 { return "steps \(steps) is negative" }
         if let batchSize, batchSize < 1 { return "batch_size \(batchSize) is not positive" }
         if let share = randomOrderShare, !(0...1).contains(share) { return "random_order_share \(share) is not in [0, 1]" }
+        if let decay = averageDecay, !(decay > 0 && decay < 1) { return "average_decay \(decay) is not in (0, 1)" }
         if let privacy, let problem = privacy.problem(schema: schema) { return problem }
         return nil
     }

@@ -15,6 +15,9 @@ public struct DPSettings: Sendable {
     public var learningRate = 1e-3
     public var warmupSteps = 20
     public var adam = AdamW.Settings()
+    /// Decay of the parameter average that is saved (`ParameterAverage`: post-processing of the
+    /// iterates, no privacy cost); nil: the iterate itself.
+    public var averageDecay: Double?
     /// Seed of the column orders (data-independent randomness; not the noise).
     public var seed: UInt64 = 0
     /// Cores the micro-batches are dealt to; the clipped sum does not depend on it.
@@ -54,6 +57,8 @@ public final class PrivateFineTuner {
     public let settings: DPSettings
     public let optimizer: AdamW
     public let schedule: LearningRateSchedule
+    /// The average checkpointed and left in the model when `run` returns (nil: the iterate).
+    public let average: ParameterAverage?
     public private(set) var accountant: PrivacyAccountant
     private let workers: ModelWorkers
     /// A demographic-parity term on probe prompts, added after clipping and noise (it reads no rows).
@@ -89,6 +94,7 @@ public final class PrivateFineTuner {
         optimizer = AdamW(layout: model.layout, settings: settings.adam)
         schedule = LearningRateSchedule(peak: settings.learningRate, warmupSteps: settings.warmupSteps, totalSteps: settings.steps)
         workers = ModelWorkers(model: model, count: settings.workers)
+        average = settings.averageDecay.map { ParameterAverage(parameters: model.parameters, decay: $0) }
     }
 
     var rowsForTesting: [Row] { rows }
@@ -141,10 +147,14 @@ public final class PrivateFineTuner {
     public func step(_ step: Int) throws {
         try privatizedGradient(step: step)
         optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), rate: schedule.rate(at: step))
+        average?.update(from: model.parameters)
     }
 
+    /// Runs steps `startStep ..< settings.steps`; checkpoints (and, when `run` returns, the model)
+    /// hold the average when there is one.
     public func run(startStep: Int = 0, delta: Double, reportEvery: Int, progress: (PrivateProgress) -> Void,
                     checkpoint: (Int) throws -> Void) throws {
+        defer { average?.settle(in: model.parameters) }
         var started = DispatchTime.now().uptimeNanoseconds
         var stepsSinceReport = 0
         for index in startStep..<settings.steps {
@@ -158,7 +168,9 @@ public final class PrivateFineTuner {
                 started = now
                 stepsSinceReport = 0
             }
-            if done % max(reportEvery * 10, 1) == 0 || done == settings.steps { try checkpoint(done) }
+            if done % max(reportEvery * 10, 1) == 0 || done == settings.steps {
+                if let average { try average.withAverage(in: model.parameters) { try checkpoint(done) } } else { try checkpoint(done) }
+            }
         }
     }
 }

@@ -14,6 +14,9 @@ public struct FineTuneSettings: Sendable {
     /// every evaluation and run all steps.
     public var patience: Int?
     public var adam = AdamW.Settings()
+    /// Decay of the parameter average that is scored and saved (`ParameterAverage`); nil: the
+    /// iterate itself.
+    public var averageDecay: Double?
     /// Cores to split each batch over (the model plus replicas); the result does not depend on it
     /// beyond floating-point summation order.
     public var workers = ModelWorkers.defaultCount
@@ -45,6 +48,8 @@ public final class FineTuner {
     public let settings: FineTuneSettings
     public let optimizer: AdamW
     public let schedule: LearningRateSchedule
+    /// The average scored, checkpointed and left in the model when `run` returns (nil: the iterate).
+    public let average: ParameterAverage?
     private let workers: ModelWorkers
     private let train: [Row]
     private let heldOut: [Row]
@@ -71,6 +76,13 @@ public final class FineTuner {
         optimizer = AdamW(layout: model.layout, settings: settings.adam)
         schedule = LearningRateSchedule(peak: settings.learningRate, warmupSteps: settings.warmupSteps, totalSteps: settings.steps)
         workers = ModelWorkers(model: model, count: settings.workers)
+        average = settings.averageDecay.map { ParameterAverage(parameters: model.parameters, decay: $0) }
+    }
+
+    /// Runs `body` with the averaged parameters in the model (the iterate without averaging).
+    func withAverage<T>(_ body: () throws -> T) rethrows -> T {
+        guard let average else { return try body() }
+        return try average.withAverage(in: model.parameters, body)
     }
 
     /// The rows of step `step`: consecutive slices of per-epoch seeded permutations.
@@ -90,7 +102,8 @@ public final class FineTuner {
         return indices
     }
 
-    /// Mean token loss on the held-out rows (schema column order varies per row, fixed by the seed).
+    /// Mean token loss of the model's current parameters on the held-out rows (schema column order
+    /// varies per row, fixed by the seed).
     public func heldOutLoss() throws -> Double? {
         guard !heldOut.isEmpty else { return nil }
         var total = 0.0, tokens = 0
@@ -110,9 +123,11 @@ public final class FineTuner {
     /// Runs steps `startStep ..< settings.steps`, reporting each; `checkpoint` is called every
     /// `evaluateEvery` steps and at the end, or, with `settings.patience` and held-out rows, only
     /// when the held-out loss reaches a new best (early stopping keeps the best model: Prechelt 1998,
-    /// "Early stopping — but when?").
+    /// "Early stopping — but when?"). With averaging, scores and checkpoints see the average, and
+    /// the model holds it when `run` returns.
     public func run(startStep: Int = 0, progress: (TrainingProgress) -> Void, checkpoint: (Int) throws -> Void = { _ in }) throws {
         stoppedEarly = false
+        defer { average?.settle(in: model.parameters) }
         var sinceBest = 0
         for step in startStep..<settings.steps {
             let started = DispatchTime.now().uptimeNanoseconds
@@ -126,24 +141,25 @@ public final class FineTuner {
             let norm = GradientClipping.clip(model.gradients, maximum: settings.clipNorm)
             let rate = schedule.rate(at: step)
             optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), rate: rate)
+            average?.update(from: model.parameters)
             tokensSeen += batch.validTokens
             lastLoss = loss
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let last = step + 1 == settings.steps
             let evaluate = last || (settings.evaluateEvery > 0 && (step + 1) % settings.evaluateEvery == 0)
-            let heldOut = evaluate ? try heldOutLoss() : nil
+            let heldOut = evaluate ? try withAverage { try heldOutLoss() } : nil
             progress(TrainingProgress(step: step + 1, totalSteps: settings.steps, loss: loss, learningRate: rate, gradientNorm: norm,
                                       tokensPerSecond: Double(batch.validTokens) / seconds, heldOutLoss: heldOut,
                                       epoch: Double((step + 1) * settings.batchSize) / Double(train.count), fairness: fairnessValue))
             guard evaluate else { continue }
             guard let patience = settings.patience, let heldOut else {
-                try checkpoint(step + 1)
+                try withAverage { try checkpoint(step + 1) }
                 continue
             }
             if heldOut < best?.heldOutLoss ?? .infinity {
                 best = (step + 1, heldOut)
                 sinceBest = 0
-                try checkpoint(step + 1)
+                try withAverage { try checkpoint(step + 1) }
             } else {
                 sinceBest += 1
                 if sinceBest >= patience, !last {

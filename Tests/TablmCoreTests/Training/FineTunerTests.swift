@@ -63,33 +63,49 @@ final class FineTunerTests: XCTestCase {
         XCTAssertLessThan(scores.last!.step, settings.steps)
     }
 
-    /// Ten steps, a checkpoint, and ten more from it give the same weights as twenty straight steps.
+    /// Three steps, a checkpoint, and three more from it give the same weights as six straight
+    /// steps; with a parameter average the checkpoint holds the average (not the iterate) and the
+    /// resumed run still ends exactly where the straight one does.
     func testResumeContinuesExactly() throws {
-        var settings = FineTuneSettings()
-        settings.steps = 6
-        settings.batchSize = 4
-        settings.evaluateEvery = 3
-        let (straight, _) = try setup(rows: 40, settings: settings, width: 16, layers: 1)
-        try straight.run(progress: { _ in })
-
-        let (first, _) = try setup(rows: 40, settings: settings, width: 16, layers: 1)
-        let folder = try Fixtures.scratchFolder(self).appendingPathComponent("ckpt").path
-        struct Stop: Error {}
-        do {
-            try first.run(progress: { _ in }, checkpoint: { step in
-                try Checkpoint(model: first.model, tokenizer: first.batcher.tokenizer, schema: first.batcher.serializer.schema,
-                               template: .standard, record: TrainingRecord(steps: step)).save(to: folder, optimizer: first.optimizer)
-                throw Stop()
+        for decay in [nil, 0.9] {
+            var settings = FineTuneSettings()
+            settings.steps = 6
+            settings.batchSize = 4
+            settings.evaluateEvery = 3
+            settings.averageDecay = decay
+            let (straight, _) = try setup(rows: 40, settings: settings, width: 16, layers: 1)
+            var straightAtThree: [Float] = []
+            var iterateAtThree: [Float] = []
+            try straight.run(progress: { _ in }, checkpoint: { step in
+                if step == 3 {
+                    straightAtThree = Array(straight.model.parameters)
+                    iterateAtThree = straight.average?.other ?? []
+                }
             })
-        } catch is Stop {}
-        let loaded = try Checkpoint.load(folder: folder)
-        XCTAssertEqual(loaded.record.steps, 3)
-        let (resumed, _) = try setup(rows: 40, settings: settings, width: 16, layers: 1)
-        resumed.model.parameters.baseAddress!.update(from: loaded.model.parameters.baseAddress!, count: loaded.model.parameterCount)
-        XCTAssertTrue(try Checkpoint.restoreOptimizer(folder: folder, into: resumed.optimizer))
-        try resumed.run(startStep: 3, progress: { _ in })
-        for i in 0..<straight.model.parameterCount {
-            XCTAssertEqual(resumed.model.parameters[i], straight.model.parameters[i], accuracy: 1e-6)
+
+            let (first, _) = try setup(rows: 40, settings: settings, width: 16, layers: 1)
+            let folder = try Fixtures.scratchFolder(self).appendingPathComponent("ckpt-\(decay ?? 0)").path
+            struct Stop: Error {}
+            do {
+                try first.run(progress: { _ in }, checkpoint: { step in
+                    try Checkpoint(model: first.model, tokenizer: first.batcher.tokenizer, schema: first.batcher.serializer.schema,
+                                   template: .standard, record: TrainingRecord(steps: step))
+                        .save(to: folder, optimizer: first.optimizer, average: first.average)
+                    throw Stop()
+                })
+            } catch is Stop {}
+            let loaded = try Checkpoint.load(folder: folder)
+            XCTAssertEqual(loaded.record.steps, 3)
+            XCTAssertEqual(Array(loaded.model.parameters), straightAtThree, "the checkpoint holds what was scored")
+            if decay != nil { XCTAssertNotEqual(straightAtThree, iterateAtThree, "the average is not the iterate") }
+            let (resumed, _) = try setup(rows: 40, settings: settings, width: 16, layers: 1)
+            resumed.model.parameters.baseAddress!.update(from: loaded.model.parameters.baseAddress!, count: loaded.model.parameterCount)
+            XCTAssertTrue(try Checkpoint.restoreOptimizer(folder: folder, into: resumed.optimizer, average: resumed.average,
+                                                          parameters: resumed.model.parameters))
+            try resumed.run(startStep: 3, progress: { _ in })
+            for i in 0..<straight.model.parameterCount {
+                XCTAssertEqual(resumed.model.parameters[i], straight.model.parameters[i], accuracy: 1e-6)
+            }
         }
     }
 }
