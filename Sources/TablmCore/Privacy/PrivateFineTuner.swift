@@ -169,7 +169,7 @@ public final class PrivateFineTuner {
                 stepsSinceReport = 0
             }
             if done % max(reportEvery * 10, 1) == 0 || done == settings.steps {
-                if let average { try average.withAverage(in: model.parameters) { try checkpoint(done) } } else { try checkpoint(done) }
+                try average.withAverage(in: model.parameters) { try checkpoint(done) }
             }
         }
     }

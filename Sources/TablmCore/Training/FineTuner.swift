@@ -79,12 +79,6 @@ public final class FineTuner {
         average = settings.averageDecay.map { ParameterAverage(parameters: model.parameters, decay: $0) }
     }
 
-    /// Runs `body` with the averaged parameters in the model (the iterate without averaging).
-    func withAverage<T>(_ body: () throws -> T) rethrows -> T {
-        guard let average else { return try body() }
-        return try average.withAverage(in: model.parameters, body)
-    }
-
     /// The rows of step `step`: consecutive slices of per-epoch seeded permutations.
     func rowIndices(step: Int) -> [Int] {
         let n = train.count
@@ -147,19 +141,19 @@ public final class FineTuner {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let last = step + 1 == settings.steps
             let evaluate = last || (settings.evaluateEvery > 0 && (step + 1) % settings.evaluateEvery == 0)
-            let heldOut = evaluate ? try withAverage { try heldOutLoss() } : nil
+            let heldOut = evaluate ? try average.withAverage(in: model.parameters) { try heldOutLoss() } : nil
             progress(TrainingProgress(step: step + 1, totalSteps: settings.steps, loss: loss, learningRate: rate, gradientNorm: norm,
                                       tokensPerSecond: Double(batch.validTokens) / seconds, heldOutLoss: heldOut,
                                       epoch: Double((step + 1) * settings.batchSize) / Double(train.count), fairness: fairnessValue))
             guard evaluate else { continue }
             guard let patience = settings.patience, let heldOut else {
-                try withAverage { try checkpoint(step + 1) }
+                try average.withAverage(in: model.parameters) { try checkpoint(step + 1) }
                 continue
             }
             if heldOut < best?.heldOutLoss ?? .infinity {
                 best = (step + 1, heldOut)
                 sinceBest = 0
-                try withAverage { try checkpoint(step + 1) }
+                try average.withAverage(in: model.parameters) { try checkpoint(step + 1) }
             } else {
                 sinceBest += 1
                 if sinceBest >= patience, !last {

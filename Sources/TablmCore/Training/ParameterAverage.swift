@@ -72,3 +72,12 @@ public final class ParameterAverage {
         modelHoldsAverage = false
     }
 }
+
+extension Optional where Wrapped == ParameterAverage {
+    /// Runs `body` with the average in the model when there is one, else with the model as it is,
+    /// so that trainers with and without averaging share one path.
+    public func withAverage<T>(in parameters: UnsafeMutableBufferPointer<Float>, _ body: () throws -> T) rethrows -> T {
+        guard let average = self else { return try body() }
+        return try average.withAverage(in: parameters, body)
+    }
+}
