@@ -18,14 +18,17 @@ struct PriorOptions: ParsableArguments {
     @Option(help: "Pseudo rows drawn from the prior (default: a fresh one for every row the prior steps use, and at least the prior's noisy total).")
     var priorRows: Int?
 
+    // 750 steps of 128 fresh pseudo rows at 2e-3 (the non-private default's batch and rate): 96,000
+    // rows copy the prior more closely than 64,000 did, and 128,000 cost more than the run's 15
+    // minutes (docs/marginal-prior.md, "How many pseudo rows").
     @Option(help: "Steps of (non-private) training on the pseudo rows before DP-SGD.")
-    var priorSteps = 1000
+    var priorSteps = 750
 
     @Option(help: "Pseudo rows per prior step.")
-    var priorBatchSize = 64
+    var priorBatchSize = 128
 
     @Option(help: "Peak learning rate on the pseudo rows.")
-    var priorLr = 1e-3
+    var priorLr = 2e-3
 
     @Option(help: "Largest model of the prior, in cells of its junction tree's cliques (AIM's size cap).")
     var priorMaxCells = AIMSettings().maximumModelCells
