@@ -36,7 +36,7 @@ head -n 1 "$out/rows.txt" | "$tablm" tokenize --tokenizer "$out/tokenizer.model"
 # The private path with the public Adult schema: a DP marginal prior (noisy marginals chosen by AIM),
 # training on its pseudo rows, DP-SGD on the real rows (one accountant), then constrained generation.
 "$tablm" finetune --dp --epsilon 3 --delta 1e-5 --schema Examples/adult-public-schema.json --data "$data" \
-    --prior-steps 300 --steps 40 --expected-batch-size 64 -o "$out/checkpoint-dp"
+    --prior-steps 300 --prior-batch-size 64 --steps 40 --expected-batch-size 64 -o "$out/checkpoint-dp"
 "$tablm" generate --checkpoint "$out/checkpoint-dp" --rows 300 --seed 3 -o "$out/synthetic-dp.csv"
 test_table=../shared/data/adult_test.csv
 if [ -f "$test_table" ]; then
