@@ -112,8 +112,9 @@ extension FinetuneCommand {
         record.seed = seed
         record.batchSize = privacy.expectedBatchSize
         var recordedEpsilon: Double?
-        // Checkpoints inside the run hold the average with the iterate beside it; the one before any
-        // DP-SGD step (--steps 0) holds the prior's model, which a fresh average equals.
+        // Every checkpoint holds the average, with the iterate beside it: the run saves inside
+        // `withAverage`, and so does the one before any DP-SGD step (--steps 0), where a fresh average
+        // equals the prior's model.
         func save(step: Int, accountant: PrivacyAccountant) throws {
             record.steps = step
             var guarantee = plan.privacyRecord(accountant: accountant, noiseMultiplier: sigma, sampleRate: sampleRate, clipNorm: clip)
@@ -122,12 +123,12 @@ extension FinetuneCommand {
             record.privacy = guarantee
             recordedEpsilon = guarantee.epsilon
             try Checkpoint(model: model, tokenizer: tokenizer, schema: serializer.schema, template: serializer.template, record: record)
-                .save(to: output, optimizer: tuner.optimizer, average: tuner.average.flatMap { $0.modelHoldsAverage ? $0 : nil })
+                .save(to: output, optimizer: tuner.optimizer, average: tuner.average)
         }
         if dpSteps == 0 {
             log(priorOptions.priorShare == 1 ? "finetune --dp: --prior-share 1 gives the whole budget to the prior; no DP-SGD steps"
                 : "finetune --dp: --steps 0: the prior alone; the rest of the budget is left for DP-SGD (tablm export)")
-            try save(step: 0, accountant: plan.accountant)
+            try tuner.average.withAverage(in: model.parameters) { try save(step: 0, accountant: plan.accountant) }
         }
         let clock = ProgressClock(startStep: startStep, totalSteps: dpSteps)
         try tuner.run(startStep: startStep, delta: plan.mechanismDelta, reportEvery: max(1, dpSteps / 50), progress: { p in
