@@ -28,6 +28,12 @@ extension FinetuneCommand {
             guard privacy.balanceGroups == (previous.balance != nil) else {
                 throw ValidationError("--balance-groups must be given on --resume exactly when the run began with it (\(resume) was \(previous.balance == nil ? "not " : "")balanced)")
             }
+            // A checkpoint saved before any DP-SGD step (--steps 0, --prior-share 1) records σ = 0:
+            // continuing with it would add no noise at all.
+            guard previous.noiseMultiplier > 0 else {
+                throw InputError("this checkpoint was saved before any DP-SGD step (σ = 0: --steps 0 or --prior-share 1); --resume cannot continue it without noise: train it on with tablm export, or run finetune --dp again",
+                                 at: SourceLocation(file: resume))
+            }
             resumed = previous
         } else {
             tokenizer = try privateTokenizer(serializer)

@@ -84,6 +84,12 @@ final class MarginalPriorCommandTests: XCTestCase {
         try expectFailure(base + ["--epsilon", "1", "--prior-share", "1.5"], "--prior-share must be in (0, 1] (got 1.5)")
         try expectFailure(base + ["--epsilon", "0.001"], "is too small even for the 1-way marginals")
         try expectFailure(base + ["--noise-multiplier", "1"], "the marginal prior needs --epsilon")
+        // A checkpoint of the prior alone (σ = 0) cannot be resumed: its DP-SGD steps would have no noise.
+        let priorOnly = try run(["finetune", "--dp", "--epsilon", "2", "--schema", publicSchema, "--data", sample, "--steps", "0",
+                                 "--prior-steps", "2", "-o", "prior-only"] + tiny)
+        XCTAssertEqual(priorOnly.status, 0, priorOnly.stderr)
+        try expectFailure(["finetune", "--dp", "--epsilon", "2", "--schema", publicSchema, "--data", sample, "--resume", "prior-only",
+                           "--steps", "2", "-o", "out"] + tiny, "prior-only: this checkpoint was saved before any DP-SGD step (σ = 0")
         try """
         {"source": "public", "columns": [
           {"name": "code", "kind": "categorical", "categories": [\((0..<5000).map { "\"c\($0)\"" }.joined(separator: ","))]},
