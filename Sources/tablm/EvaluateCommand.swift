@@ -23,7 +23,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Schema.") var schema: String
     @Option(help: "Target column (categorical).") var target: String
     @Option(help: "Sensitive column.") var sensitive: String?
-    @Option(help: "Checkpoint that made the rows: its training record (epsilon, delta) is reported and its row likelihood drives a membership attack.") var checkpoint: String?
+    @Option(help: "Checkpoint that made the rows: its training record (epsilon, delta) is reported, its row likelihood drives a membership attack, and the model itself is scored as a classifier of the target on the test rows.") var checkpoint: String?
     @Option(help: "Write the report as JSON here.") var json: String?
     @Option(help: "Write a self-contained HTML report (inline SVG, no network) here.") var report: String?
 
@@ -57,7 +57,9 @@ struct EvaluateCommand: ParsableCommand {
                 throw InputError("the checkpoint's schema has other columns than --schema", at: SourceLocation(file: checkpoint!))
             }
             let serializer = RowSerializer(schema: loaded.schema, template: loaded.template)
-            likelihood = { try RowLikelihood.logLikelihoods(model: loaded.model, tokenizer: loaded.tokenizer, serializer: serializer, rows: $0) }
+            // The rows are scored in the order the model was trained in (its first, when several).
+            let order = try ColumnOrderChoice.orders(recorded: loaded.record.columnOrders, schema: loaded.schema)?.first
+            likelihood = { try RowLikelihood.logLikelihoods(model: loaded.model, tokenizer: loaded.tokenizer, serializer: serializer, rows: $0, order: order) }
         }
         let clock = ProgressClock(totalSteps: 1)
         log("evaluate: \(real.rows.count) training, \(held.rows.count) test, \(synthetic.rows.count) synthetic rows")

@@ -20,6 +20,9 @@ enum EvaluationSummary {
                                     classifier.name.padding(toLength: 20, withPad: " ", startingAt: 0), name, u.accuracy, u.rocAUC, u.f1))
             }
         }
+        if let u = report.modelConditional {
+            lines.append(String(format: "  the model itself, p(%@ | the rest)  accuracy %.4f  ROC-AUC %.4f  F1 %.4f", report.target, u.accuracy, u.rocAUC, u.f1))
+        }
         if let f = report.fairness {
             lines.append(String(format: "fairness      parity gap of %@ by %@: real %.4f, synthetic %.4f", report.target, f.sensitive,
                                 f.realParityGap, f.syntheticParityGap))

@@ -70,6 +70,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Peak learning rate (default: \(Self.largeTableLearningRate) on tables of \(Self.largeTableRows) training rows or more, else 1e-3; under --dp 1e-3, or 2e-4 after the marginal prior).") var lr: Double?
     @Option(help: "Warmup steps.") var warmup = 20
     @Option(help: "Decay β of the parameter average that is scored and saved: an exponential moving average of the weights, its decay at most (1 + t)/(10 + t) at step t (under --dp post-processing, no privacy cost; 0: the last weights; default \(Self.defaultAverageDecay), or the resumed run's).") var averageDecay: Double?
+    @Option(help: "Loss weight of the target column's value tokens against 1 for every other token: more of the gradient goes to the target given the other columns, which is what a classifier trained on the rows learns (default \(Self.defaultTargetWeight) when the schema has a target, or the resumed run's; 1: every token alike; not with --dp).") var targetWeight: Double?
     @Option(help: "AdamW weight decay (matrices only).") var weightDecay = 0.1
     @Option(help: "Without --dp: clip the batch gradient to this L2 norm. With --dp: the per-row clip norm C of DP-SGD (each row's gradient is clipped to it before the noise, N(0, σ²C²), is added).") var clip = 1.0
     @Option(help: "Share of rows held out to measure loss.") var heldOut = 0.05
@@ -97,6 +98,12 @@ struct FinetuneCommand: ParsableCommand {
         }
         if privacy.dp, epochs != nil || patience != nil {
             throw ValidationError("--epochs and --patience need held-out rows, which --dp does not have; give --steps")
+        }
+        if let targetWeight, !(targetWeight > 0 && targetWeight <= RowBatcher.largestTargetWeight) {
+            throw ValidationError("--target-weight must be in (0, \(Int(RowBatcher.largestTargetWeight))]")
+        }
+        if privacy.dp, targetWeight != nil {
+            throw ValidationError("--target-weight is for training without --dp (DP-SGD clips each row's mean token loss)")
         }
         guard fairnessLambda >= 0, representationLambda >= 0 else { throw ValidationError("--fairness-lambda and --representation-lambda must be non-negative") }
         try fairness.refuseWithout("--fairness-lambda", enabled: fairnessLambda > 0,
@@ -183,6 +190,8 @@ struct FinetuneCommand: ParsableCommand {
         record.averageDecay = settings.averageDecay
         var batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: model.config.contextLength)
         try applyColumnOrders(to: &batcher, record: &record, resumed: resumed?.record)
+        batcher.targetWeight = try targetWeight(schema: serializer.schema, resumed: resumed?.record)
+        record.targetWeight = batcher.targetWeight == 1 ? nil : batcher.targetWeight
         let tuner = FineTuner(model: model, batcher: batcher, train: train, heldOut: held, settings: settings,
                               fairness: try fairnessRegularizer(model: model, serializer: serializer, tokenizer: tokenizer))
         if let resume, try Checkpoint.restoreOptimizer(folder: resume, into: tuner.optimizer, average: tuner.average, parameters: model.parameters) == false {
@@ -248,6 +257,15 @@ struct FinetuneCommand: ParsableCommand {
         return decay > 0 ? decay : nil
     }
 
+    /// `--target-weight`, else the resumed run's, else the default when the schema has a target.
+    func targetWeight(schema: Schema, resumed: TrainingRecord?) throws -> Double {
+        guard schema.target != nil else {
+            if targetWeight != nil { throw ValidationError("--target-weight needs a target column in the schema (tablm schema infer --target)") }
+            return 1
+        }
+        return targetWeight ?? resumed.map { $0.targetWeight ?? 1 } ?? Self.defaultTargetWeight
+    }
+
     /// Steps under --dp without a prior.
     static let defaultSteps = 300
     /// Passes over the rows without --dp, from the measurements in docs/fidelity.md.
@@ -270,6 +288,8 @@ struct FinetuneCommand: ParsableCommand {
     static let minimumEvaluateEvery = 25
     /// The parameter average's decay (docs/fidelity.md, "The average").
     static let defaultAverageDecay = 0.999
+    /// Weight of the target's value tokens (docs/fidelity.md, "The target's weight").
+    static let defaultTargetWeight = 4.0
     /// Held-out scores (a quarter epoch apart by default) without a new best before stopping.
     static let defaultPatience = 4
 

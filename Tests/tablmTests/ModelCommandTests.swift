@@ -67,6 +67,30 @@ final class ModelCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("masked.csv").path))
     }
 
+    /// The target's weight: the default when the schema names a target, recorded, kept by --resume;
+    /// refused without a target, out of range, or under --dp.
+    func testTargetWeightIsRecordedAndResumed() throws {
+        let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
+        XCTAssertEqual(try run(["schema", "infer", sample, "-o", "plain.json"]).status, 0)
+        XCTAssertEqual(try run(["schema", "infer", sample, "--target", "income", "-o", "s.json"]).status, 0)
+        let tiny = ["--layers", "1", "--width", "16", "--heads", "2", "--batch-size", "4", "--eval-every", "2"]
+        for (arguments, message) in [(["--schema", "plain.json", "--target-weight", "2"], "--target-weight needs a target column"),
+                                     (["--schema", "s.json", "--target-weight", "0"], "--target-weight must be in (0, 1000]"),
+                                     (["--schema", "s.json", "--dp", "--epsilon", "1", "--steps", "2", "--target-weight", "2"], "--target-weight is for training without --dp")] {
+            let refused = try run(["finetune", "--data", sample, "-o", "refused"] + arguments + tiny)
+            XCTAssertNotEqual(refused.status, 0)
+            XCTAssertTrue(refused.stderr.contains(message), refused.stderr)
+        }
+        XCTAssertEqual(try run(["finetune", "--schema", "s.json", "--data", sample, "--steps", "2", "-o", "ckpt"] + tiny).status, 0)
+        XCTAssertTrue(try run(["inspect", "checkpoint", "ckpt"]).stdout.contains("\"target_weight\" : 4"))
+        XCTAssertEqual(try run(["finetune", "--schema", "s.json", "--data", sample, "--steps", "2", "--target-weight", "2.5", "-o", "w"] + tiny).status, 0)
+        let resumed = try run(["finetune", "--schema", "s.json", "--data", sample, "--resume", "w", "--steps", "3", "-o", "w"] + tiny)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(try run(["inspect", "checkpoint", "w"]).stdout.contains("\"target_weight\" : 2.5"))
+        XCTAssertEqual(try run(["finetune", "--schema", "plain.json", "--data", sample, "--steps", "2", "-o", "none"] + tiny).status, 0)
+        XCTAssertFalse(try run(["inspect", "checkpoint", "none"]).stdout.contains("target_weight"), "no target, nothing weighted")
+    }
+
     func testResumeRefusesAnotherTable() throws {
         let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
         XCTAssertEqual(try run(["schema", "infer", sample, "-o", "s.json"]).status, 0)

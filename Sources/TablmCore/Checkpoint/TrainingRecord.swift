@@ -24,6 +24,9 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
     public var randomOrderShare: Double?
     /// Decay of the parameter average the weights are (`ParameterAverage`; nil: the last iterate).
     public var averageDecay: Double?
+    /// Loss weight of the target's value tokens against the other tokens (`RowBatcher.targetWeight`;
+    /// nil: 1, every token alike).
+    public var targetWeight: Double?
 
     public init(steps: Int = 0, tokensSeen: Int? = nil) {
         self.steps = steps
@@ -34,7 +37,7 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
         case dataSHA256 = "data_sha256", dataRows = "data_rows", heldOutRows = "held_out_rows", steps
         case batchSize = "batch_size", schedule, seed, tokensSeen = "tokens_seen", trainLoss = "train_loss"
         case heldOutLoss = "held_out_loss", initializedFrom = "initialized_from", privacy, columnOrders = "column_orders", randomOrderShare = "random_order_share"
-        case averageDecay = "average_decay"
+        case averageDecay = "average_decay", targetWeight = "target_weight"
     }
 }
 
@@ -133,6 +136,9 @@ extension TrainingRecord {
         if let batchSize, batchSize < 1 { return "batch_size \(batchSize) is not positive" }
         if let share = randomOrderShare, !(0...1).contains(share) { return "random_order_share \(share) is not in [0, 1]" }
         if let decay = averageDecay, !(decay > 0 && decay < 1) { return "average_decay \(decay) is not in (0, 1)" }
+        if let weight = targetWeight, !(weight > 0 && weight <= RowBatcher.largestTargetWeight) {
+            return "target_weight \(weight) is not in (0, \(Int(RowBatcher.largestTargetWeight))]"
+        }
         if let privacy, let problem = privacy.problem(schema: schema) { return problem }
         return nil
     }

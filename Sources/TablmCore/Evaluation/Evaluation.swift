@@ -83,6 +83,9 @@ public struct EvaluationReport: Codable, Sendable {
     public var target: String
     public var positiveClass: String
     public var classifiers: [Classifier]
+    /// The model itself as a classifier on the test rows (`ModelConditional`): p(target | the other
+    /// columns) from its row likelihoods; nil without a checkpoint.
+    public var modelConditional: Utility?
     public var fairness: Fairness?
     public var exactCopyRate: Double
     public var realTestExactCopyRate: Double
@@ -93,7 +96,8 @@ public struct EvaluationReport: Codable, Sendable {
 
 public enum Evaluation {
     /// - Parameters:
-    ///   - rowLogLikelihood: the model's log-likelihood of rows, for the likelihood membership attack.
+    ///   - rowLogLikelihood: the model's log-likelihood of rows, for the likelihood membership attack
+    ///     and the model's own classifier (`ModelConditional`).
     ///   - comparedRows: rows per side for the distance checks and attacks (they are quadratic).
     ///   - progress: told the name of each stage as it starts (the whole run takes tens of seconds).
     public static func run(schema: Schema, train: [Row], test: [Row], synthetic: [Row], syntheticTotal: Int,
@@ -179,6 +183,11 @@ public enum Evaluation {
                 tstrEqualizedOddsDifference: testGroups.map { FairnessMetrics.equalizedOddsDifference(predictions: predictions, labels: testLabels, groups: $0) },
                 tstrPredictedPositiveShare: Double(predictions.filter { $0 }.count) / Double(max(predictions.count, 1)))
         }
+        let targetValues = categories.map(Cell.category) + (schema.columns[targetIndex].allowsMissing ? [.missing] : [])
+        let modelConditional = try rowLogLikelihood.flatMap { score -> EvaluationReport.Utility? in
+            progress("utility: the model's own p(\(target) | the other columns) on the test rows (it scores \(targetValues.count) × \(test.count) rows)")
+            return try ModelConditional.probabilities(of: positive, rows: test, target: targetIndex, values: targetValues, logLikelihood: score).map(utility)
+        }
         let caveats = EvaluationCaveat.find(
             classifiers: classifiers, predictedPositiveShare: classifiers.map(\.tstrPredictedPositiveShare),
             syntheticTargets: Set(synthetic.compactMap { if case .category(let value) = $0[targetIndex] { value } else { nil } }),
@@ -227,7 +236,7 @@ public enum Evaluation {
                 EvaluationReport.Histogram(column: columnNames[$0], bins: fidelity.binLabels[$0],
                                            real: fidelity.histogram(train, column: $0), synthetic: fidelity.histogram(synthetic, column: $0))
             },
-            target: target, positiveClass: positiveName, classifiers: classifiers, fairness: fairness,
+            target: target, positiveClass: positiveName, classifiers: classifiers, modelConditional: modelConditional, fairness: fairness,
             exactCopyRate: PrivacyMetrics.exactCopyRate(synthetic, of: train),
             realTestExactCopyRate: PrivacyMetrics.exactCopyRate(test, of: train),
             closerToTrainShare: PrivacyMetrics.closerToTrainShare(Array(synthetic.prefix(comparedRows)), train: members, holdout: nonMembers),

@@ -1,18 +1,19 @@
 import RealModule
 
 /// The model's log-likelihood of whole rows: Σ log p(token | prefix) over the row's text and its end
-/// token, with the columns in the schema's order. Rows the model was trained on tend to score higher;
-/// the likelihood membership attack (Yeom et al. 2018's loss threshold) uses exactly that.
+/// token, with the columns in `order` (the one the model was trained in; nil: the schema's). Rows
+/// the model was trained on tend to score higher; the likelihood membership attack (Yeom et al.
+/// 2018's loss threshold) uses exactly that.
 public enum RowLikelihood {
     public static func logLikelihoods(model: GPT2<Float>, tokenizer: Tokenizer, serializer: RowSerializer, rows: [Row],
-                                      batchSize: Int = 32) throws -> [Double] {
+                                      order: [Int]? = nil, batchSize: Int = 32) throws -> [Double] {
         guard !rows.isEmpty else { return [] }
         let batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: rows, context: model.config.contextLength)
         let v = model.config.vocabularySize
         var result: [Double] = []
         for start in stride(from: 0, to: rows.count, by: batchSize) {
             let part = rows[start..<min(rows.count, start + batchSize)]
-            let batch = batcher.batch(try part.map { try batcher.sequence($0, order: nil) })
+            let batch = batcher.batch(try part.map { try batcher.sequence($0, order: order) })
             let logits = model.logits(tokens: batch.tokens, batch: batch.batch, length: batch.length)
             for b in 0..<part.count {
                 var total = 0.0

@@ -103,8 +103,13 @@ public final class GPT2<S: ModelScalar> {
 
     private func prepare(batch: Int, length: Int) -> Activations<S> {
         precondition(length <= config.contextLength, "sequence of \(length) tokens exceeds the context of \(config.contextLength)")
-        if let acts = activations, acts.batch >= batch, acts.length == length { return acts }
-        let acts = Activations<S>(config: config, batch: batch, length: length)
+        // Buffers are flat, so a shape that needs no more of each uses a prefix of them: callers that
+        // vary the shape (`ModelWorkers`' length groups) allocate once, not every pass.
+        let need = Activations<S>.Capacity(batch: batch, length: length)
+        if let acts = activations, acts.capacity.holds(need) { return acts }
+        let capacity = need.union(activations?.capacity)
+        activations = nil   // freed before the larger buffers are allocated, not after
+        let acts = Activations<S>(config: config, capacity: capacity)
         activations = acts
         return acts
     }
@@ -266,8 +271,8 @@ final class Activations<S: ModelScalar> {
         let ln1, ln1Mean, ln1Rstd, qkv, atty, att, residual2, ln2, ln2Mean, ln2Rstd, fch, fchGelu, fchTanh, residual3: UnsafeMutablePointer<S>
         private let storage: CarvedBuffer<S>
 
-        init(rows: Int, c: Int, batch: Int, heads: Int, length: Int) {
-            storage = CarvedBuffer(sizes: [rows * c, rows, rows, rows * 3 * c, rows * c, batch * heads * length * length, rows * c,
+        init(rows: Int, c: Int, attention: Int) {
+            storage = CarvedBuffer(sizes: [rows * c, rows, rows, rows * 3 * c, rows * c, attention, rows * c,
                                            rows * c, rows, rows, rows * 4 * c, rows * 4 * c, rows * 4 * c, rows * c])
             let p = storage.pointers
             (ln1, ln1Mean, ln1Rstd, qkv, atty, att, residual2) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6])
@@ -275,20 +280,35 @@ final class Activations<S: ModelScalar> {
         }
     }
 
-    let batch: Int
-    let length: Int
+    /// What a shape needs: positions (batch × length), attention cells per head (batch × length²)
+    /// and the longest sequence (the backward pass's 2 · length² scratch).
+    struct Capacity {
+        var rows, squares, length: Int
+
+        init(batch: Int, length: Int) { (rows, squares, self.length) = (batch * length, batch * length * length, length) }
+
+        func holds(_ other: Capacity) -> Bool { rows >= other.rows && squares >= other.squares && length >= other.length }
+
+        func union(_ other: Capacity?) -> Capacity {
+            guard let other else { return self }
+            var result = self
+            (result.rows, result.squares, result.length) = (max(rows, other.rows), max(squares, other.squares), max(length, other.length))
+            return result
+        }
+    }
+
+    let capacity: Capacity
     let layers: [Layer]
     let encoded, lnf, lnfMean, lnfRstd, logits, losses: UnsafeMutablePointer<S>
     let dresidual, dln, dqkv, datty, dfch, attentionScratch: UnsafeMutablePointer<S>
     private let storage: CarvedBuffer<S>
 
-    init(config: GPT2Config, batch: Int, length: Int) {
-        self.batch = batch
-        self.length = length
-        let rows = batch * length, c = config.width
-        layers = (0..<config.layers).map { _ in Layer(rows: rows, c: c, batch: batch, heads: config.heads, length: length) }
+    init(config: GPT2Config, capacity: Capacity) {
+        self.capacity = capacity
+        let rows = capacity.rows, c = config.width
+        layers = (0..<config.layers).map { _ in Layer(rows: rows, c: c, attention: config.heads * capacity.squares) }
         storage = CarvedBuffer(sizes: [rows * c, rows * c, rows, rows, rows * config.vocabularySize, rows,
-                                       rows * c, rows * c, rows * 3 * c, rows * c, rows * 4 * c, 2 * length * length])
+                                       rows * c, rows * c, rows * 3 * c, rows * c, rows * 4 * c, 2 * capacity.length * capacity.length])
         let p = storage.pointers
         (encoded, lnf, lnfMean, lnfRstd, logits, losses) = (p[0], p[1], p[2], p[3], p[4], p[5])
         (dresidual, dln, dqkv, datty, dfch, attentionScratch) = (p[6], p[7], p[8], p[9], p[10], p[11])

@@ -65,6 +65,10 @@ public enum EvaluationHTML {
             html += row(["\(e(c.name)): TSTR accuracy / ROC-AUC / F1", "\(f(c.tstr.accuracy)) / \(f(c.tstr.rocAUC)) / \(f(c.tstr.f1))",
                          "train on real: \(f(c.trtr.accuracy)) / \(f(c.trtr.rocAUC)) / \(f(c.trtr.f1))"])
         }
+        if let u = report.modelConditional {
+            html += row(["the model itself, p(\(e(report.target)) | the other columns): accuracy / ROC-AUC / F1", "\(f(u.accuracy)) / \(f(u.rocAUC)) / \(f(u.f1))",
+                         "TSTR well below this: lost in sampling; close to it: lost in what the model learned"])
+        }
         if let fair = report.fairness {
             html += row(["parity gap of \(e(report.target)) = \(e(report.positiveClass)) by \(e(fair.sensitive))", f(fair.syntheticParityGap), "real rows: \(f(fair.realParityGap))"])
             for c in report.classifiers {

@@ -65,6 +65,19 @@ public struct RowSerializer: Sendable {
         return text
     }
 
+    /// Where column `column`'s value lies in `text(for: row, order: order)`, as UTF-8 offsets.
+    public func valueRange(of column: Int, in row: Row, order: [Int]? = nil) -> Range<Int> {
+        var offset = 0
+        for (position, index) in (order ?? Array(schema.columns.indices)).enumerated() {
+            if position > 0 { offset += template.separator.utf8.count }
+            offset += (template.prefix + schema.columns[index].name + template.infix).utf8.count
+            let length = valueText(row[index], column: index).utf8.count
+            if index == column { return offset..<offset + length }
+            offset += length + template.suffix.utf8.count
+        }
+        preconditionFailure("column \(column) is not in the order")
+    }
+
     /// A uniformly random column order for row number `rowIndex`, reproducible from `seed` alone
     /// (independent of which other rows are processed, or in which order).
     public func columnOrder(seed: UInt64, rowIndex: Int) -> [Int] {

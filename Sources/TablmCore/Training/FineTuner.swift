@@ -125,10 +125,7 @@ public final class FineTuner {
         var sinceBest = 0
         for step in startStep..<settings.steps {
             let started = DispatchTime.now().uptimeNanoseconds
-            let sequences = try rowIndices(step: step).map { index in
-                try batcher.trainingSequence(train[index], rowIndex: index, step: step, seed: settings.seed)
-            }
-            let batch = batcher.batch(sequences)
+            let batch = try batcher.trainingBatch(rowIndices(step: step).map { (train[$0], $0) }, step: step, seed: settings.seed)
             let loss = workers.lossAndGradient(batch)
             try fairness?.prepare(step: step)
             let fairnessValue = fairness?.addGradient(to: model)

@@ -58,16 +58,30 @@ public final class ModelWorkers {
     /// The loss of `batch`, forward only, split by rows across the workers (held-out scoring).
     public func loss(_ batch: TokenBatch) -> Double { splitLoss(batch, backward: false) }
 
+    /// The rows each worker runs, as groups of similar length (`LengthGroups`): the rows sorted by
+    /// length are dealt round-robin, so every worker gets as many long rows as the others.
+    func lengthGroups(of batch: TokenBatch) -> [[(rows: [Int], length: Int)]] {
+        let lengths = (0..<batch.batch).map(batch.validLength(ofRow:))
+        let sorted = (0..<batch.batch).sorted { (lengths[$0], $0) < (lengths[$1], $1) }
+        return (0..<workers.count).map { part in
+            let mine = Array(stride(from: part, to: sorted.count, by: workers.count).map { sorted[$0] })
+            return LengthGroups.groups(sortedLengths: mine.map { lengths[$0] }).map { group in
+                (Array(mine[group]), max(lengths[mine[group.upperBound - 1]], 1))
+            }
+        }
+    }
+
     private func splitLoss(_ batch: TokenBatch, backward: Bool) -> Double {
-        let parts = shares(of: batch.batch)
+        let plan = lengthGroups(of: batch)
         var losses = [Double](repeating: 0, count: workers.count)
         losses.withUnsafeMutableBufferPointer { losses in
             parallel { worker, part in
-                guard !parts[part].isEmpty else { return }
-                let rows = batch.rows(parts[part])
-                losses[part] = Double(worker.loss(tokens: rows.tokens, targets: rows.targets, weights: rows.weights,
-                                                  batch: rows.batch, length: rows.length))
-                if backward { worker.backward() }
+                for group in plan[part] {
+                    let rows = batch.rows(group.rows, length: group.length)
+                    losses[part] += Double(worker.loss(tokens: rows.tokens, targets: rows.targets, weights: rows.weights,
+                                                       batch: rows.batch, length: rows.length))
+                    if backward { worker.backward() }
+                }
             }
         }
         return losses.reduce(0, +)

@@ -15,6 +15,28 @@ public struct TokenBatch {
         return TokenBatch(tokens: Array(tokens[positions]), targets: Array(targets[positions]), weights: weights,
                           batch: rows.count, length: length, validTokens: weights.filter { $0 > 0 }.count)
     }
+
+    /// Positions of sequence `row` that count (weight > 0): a prefix, since padding comes last.
+    func validLength(ofRow row: Int) -> Int {
+        var count = length
+        while count > 0, weights[row * length + count - 1] <= 0 { count -= 1 }
+        return count
+    }
+
+    /// The sequences `rows`, in that order, as a batch of their own cut to their first `length`
+    /// positions (at least the longest one's valid positions, so nothing that counts is cut).
+    func rows(_ rows: [Int], length newLength: Int) -> TokenBatch {
+        precondition(newLength <= length && rows.allSatisfy { validLength(ofRow: $0) <= newLength })
+        var tokens: [Int32] = [], targets: [Int32] = [], weights: [Float] = []
+        for row in rows {
+            let positions = (row * length)..<(row * length + newLength)
+            tokens += self.tokens[positions]
+            targets += self.targets[positions]
+            weights += self.weights[positions]
+        }
+        return TokenBatch(tokens: tokens, targets: targets, weights: weights, batch: rows.count, length: newLength,
+                          validTokens: weights.filter { $0 > 0 }.count)
+    }
 }
 
 /// Turns typed rows into token sequences `<s> row text </s>` and pads them into batches.
@@ -32,6 +54,13 @@ public struct RowBatcher: Sendable {
     public var orders: [[Int]]?
     /// Share of uses in a fresh random order when `orders` is set.
     public var randomShare = 0.0
+    /// Loss weight of the schema target's value tokens in training batches, against 1 for every
+    /// other token (1: all alike). The row's loss is a sum of conditionals, each minimised by the
+    /// true one, so a weight moves none of their optima; it gives the conditional a classifier
+    /// trained on the rows is asked, target given the other columns, more of the gradient.
+    public var targetWeight = 1.0
+    /// Beyond this the other columns would get next to none of the gradient.
+    public static let largestTargetWeight = 1000.0
 
     /// `length` is the longest sequence among `rows` (inputs exclude the last token), checked against `context`.
     public init(serializer: RowSerializer, tokenizer: Tokenizer, rows: [Row], context: Int) throws {
@@ -64,7 +93,52 @@ public struct RowBatcher: Sendable {
     /// The sequence of training row `rowIndex` at step `step`: a fresh column order each time a row is
     /// used, reproducible from (seed, step, row) alone so that resumed runs see the same batches.
     public func trainingSequence(_ row: Row, rowIndex: Int, step: Int, seed: UInt64) throws -> [Int32] {
-        try sequence(row, order: order(seed: seed, use: step &* 1_000_003 &+ rowIndex))
+        try sequence(row, order: trainingOrder(rowIndex: rowIndex, step: step, seed: seed))
+    }
+
+    /// The column order of training row `rowIndex` at step `step`.
+    func trainingOrder(rowIndex: Int, step: Int, seed: UInt64) -> [Int] {
+        order(seed: seed, use: step &* 1_000_003 &+ rowIndex)
+    }
+
+    /// The training batch of step `step`: `rows` (with their indices in the training table) in
+    /// their orders of that step, the target's value tokens weighted `targetWeight`.
+    public func trainingBatch(_ rows: [(row: Row, index: Int)], step: Int, seed: UInt64) throws -> TokenBatch {
+        let target = targetWeight == 1 ? nil : serializer.schema.target.flatMap(serializer.schema.index(of:))
+        var sequences: [[Int32]] = [], spans: [Range<Int>?] = []
+        for (row, index) in rows {
+            let order = trainingOrder(rowIndex: index, step: step, seed: seed)
+            let sequence = try sequence(row, order: order)
+            sequences.append(sequence)
+            spans.append(try target.flatMap { try valueTokens(of: $0, in: row, order: order, sequence: sequence) })
+        }
+        var batch = batch(sequences)
+        guard target != nil else { return batch }
+        var total: Float = 0
+        for (b, span) in spans.enumerated() {
+            // Position j predicts token j + 1 of the sequence.
+            for position in 0..<batch.length where batch.weights[b * batch.length + position] > 0 {
+                let weight: Float = span?.contains(position + 1) == true ? Float(targetWeight) : 1
+                batch.weights[b * batch.length + position] = weight
+                total += weight
+            }
+        }
+        for i in batch.weights.indices { batch.weights[i] /= total }
+        return batch
+    }
+
+    /// The positions in `sequence` (the row's tokens with BOS first) of column `column`'s value:
+    /// the tokens of the text before the value's end beyond those of the text before its start.
+    /// Nil when either is not a prefix of the row's tokens, which a tokenizer whose pieces cross
+    /// the value's edges would give; such a row is then weighted evenly.
+    func valueTokens(of column: Int, in row: Row, order: [Int], sequence: [Int32]) throws -> Range<Int>? {
+        let text = Array(serializer.text(for: row, order: order).utf8)
+        let range = serializer.valueRange(of: column, in: row, order: order)
+        let before = try tokenizer.encode(String(decoding: text[..<range.lowerBound], as: UTF8.self))
+        let through = try tokenizer.encode(String(decoding: text[..<range.upperBound], as: UTF8.self))
+        let body = sequence.dropFirst()
+        guard through.count > before.count, body.starts(with: through), through.starts(with: before) else { return nil }
+        return (1 + before.count)..<(1 + through.count)
     }
 
     /// The column order of use number `use` of a row: random, or one of `orders`.

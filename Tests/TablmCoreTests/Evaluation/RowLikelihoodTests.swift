@@ -23,5 +23,14 @@ final class RowLikelihoodTests: XCTestCase {
             XCTAssertEqual(score, -Double(loss), accuracy: 1e-3 * abs(Double(loss)))
             XCTAssertLessThan(score, 0)
         }
+        // In another column order, each row is scored as the sequence written in that order.
+        let reversed = try RowLikelihood.logLikelihoods(model: model, tokenizer: tokenizer, serializer: serializer, rows: rows, order: [1, 0])
+        for (row, score) in zip(rows, reversed) {
+            let batch = batcher.batch([try batcher.sequence(row, order: [1, 0])])
+            let loss = model.loss(tokens: batch.tokens, targets: batch.targets, weights: batch.weights.map { $0 > 0 ? 1 : 0 },
+                                  batch: 1, length: batch.length)
+            XCTAssertEqual(score, -Double(loss), accuracy: 1e-3 * abs(Double(loss)))
+        }
+        XCTAssertNotEqual(reversed, scores)
     }
 }

@@ -19,6 +19,22 @@ final class RowSerializerTests: XCTestCase {
                        "income is >50K, age is 39, score is -0.05, workclass is missing")
     }
 
+    /// The value's range, cut out of the text, is the value's own text, in any order and with a
+    /// template that has a prefix, a suffix and a multi-byte separator.
+    func testValueRangeCutsOutTheValue() {
+        let row: Row = [.number(39), .category("Self-emp, inc"), .number(-5), .category(">50K")]
+        for serializer in [RowSerializer(schema: schema),
+                           RowSerializer(schema: schema, template: RowTemplate(prefix: "<", infix: "=\"", suffix: "\">", separator: " · ", missing: "N/A"))] {
+            for order in [nil, [3, 0, 2, 1], [1, 3, 2, 0]] {
+                let text = Array(serializer.text(for: row, order: order).utf8)
+                for column in schema.columns.indices {
+                    let range = serializer.valueRange(of: column, in: row, order: order)
+                    XCTAssertEqual(String(decoding: text[range], as: UTF8.self), serializer.valueText(row[column], column: column))
+                }
+            }
+        }
+    }
+
     func testParseAcceptsAnyOrderAndCategoriesContainingTheSeparator() throws {
         let serializer = RowSerializer(schema: schema)
         let row = try serializer.parse("workclass is Self-emp, inc, score is 2.25, income is <=50K, age is 17")

@@ -38,6 +38,43 @@ final class ModelWorkersTests: XCTestCase {
         }
     }
 
+    /// Rows of many lengths (padding last, as `RowBatcher` writes them) are run in groups cut to
+    /// their longest row; the loss and gradient must still be the padded batch's on one model.
+    func testLengthGroupsGiveThePaddedBatchGradient() {
+        let config = GPT2Config(vocabularySize: 11, contextLength: 12, width: 8, layers: 2, heads: 2)
+        var generator = SplitMix64(seed: 9)
+        let rows = 37, t = config.contextLength
+        var tokens: [Int32] = [], targets: [Int32] = [], weights: [Float] = []
+        for _ in 0..<rows {
+            let valid = Int.random(in: 1...t, using: &generator)
+            for position in 0..<t {
+                tokens.append(Int32.random(in: 0..<11, using: &generator))
+                targets.append(Int32.random(in: 0..<11, using: &generator))
+                weights.append(position < valid ? Float.random(in: 0.01..<0.1, using: &generator) : 0)
+            }
+        }
+        let whole = TokenBatch(tokens: tokens, targets: targets, weights: weights, batch: rows, length: t,
+                               validTokens: weights.filter { $0 > 0 }.count)
+        let single = GPT2<Float>(config: config)
+        single.initializeParameters(seed: 4)
+        let expectedLoss = Double(single.loss(tokens: tokens, targets: targets, weights: weights, batch: rows, length: t))
+        single.backward()
+        for count in [1, 2] {
+            let model = GPT2<Float>(config: config)
+            model.initializeParameters(seed: 4)
+            let workers = ModelWorkers(model: model, count: count)
+            let plan = workers.lengthGroups(of: whole)
+            XCTAssertEqual(plan.flatMap { $0.flatMap(\.rows) }.sorted(), Array(0..<rows), "every row once")
+            XCTAssertTrue(plan.allSatisfy { $0.count > 1 }, "several groups on each of \(count) workers")
+            XCTAssertTrue(plan.contains { $0.contains { $0.length < t } }, "some groups are cut short")
+            let loss = workers.lossAndGradient(whole)
+            XCTAssertEqual(loss, expectedLoss, accuracy: 1e-5 * abs(expectedLoss))
+            let difference = zip(workers.model.gradients, single.gradients).map { abs($0 - $1) }.max()!
+            XCTAssertLessThan(difference, 1e-6, "\(count) workers")
+            XCTAssertEqual(workers.loss(whole), expectedLoss, accuracy: 1e-5 * abs(expectedLoss))
+        }
+    }
+
     /// The clipped sum over micro-batches dealt to several workers equals the one-worker sum.
     func testClippedSumDoesNotDependOnWorkers() {
         let microBatches = (0..<5).map { batch(rows: 3, seed: UInt64(10 + $0)) }

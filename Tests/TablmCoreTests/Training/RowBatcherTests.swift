@@ -31,4 +31,42 @@ final class RowBatcherTests: XCTestCase {
         XCTAssertEqual(try batcher.trainingSequence(table.rows[0], rowIndex: 0, step: 5, seed: 3),
                        try batcher.sequence(table.rows[0], order: order))
     }
+
+    /// With a target weight w, the positions that predict the target's value tokens carry w times
+    /// the weight of every other position and all sum to 1; those positions' targets spell exactly
+    /// the value (a multi-digit number here, the columns in a random order every use). With w = 1
+    /// the batch is the plain one.
+    func testTargetWeightFallsOnTheTargetsValueTokens() throws {
+        let path = try Fixtures.sharedData("german_credit.csv")
+        var schema = try SchemaInference.infer(csvPath: path).schema
+        schema.target = "credit_amount"
+        let target = try XCTUnwrap(schema.index(of: "credit_amount"))
+        let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: schema, template: .standard).model)
+        let rows = Array(try TableData.read(path: path, schema: schema).rows.prefix(12))
+        let serializer = RowSerializer(schema: schema)
+        var batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: rows, context: 256)
+        let indexed = rows.enumerated().map { ($1, $0) }
+        let plain = batcher.batch(try rows.enumerated().map { try batcher.trainingSequence($1, rowIndex: $0, step: 2, seed: 5) })
+        XCTAssertEqual(try batcher.trainingBatch(indexed, step: 2, seed: 5).weights, plain.weights)
+        batcher.targetWeight = 4
+        let weighted = try batcher.trainingBatch(indexed, step: 2, seed: 5)
+        XCTAssertEqual(weighted.tokens, plain.tokens)
+        XCTAssertEqual(weighted.targets, plain.targets)
+        let t = weighted.length
+        var heavy = 0
+        for (b, row) in rows.enumerated() {
+            let positions = (0..<t).filter { weighted.weights[b * t + $0] > 0 }
+            let emphasised = positions.filter { weighted.weights[b * t + $0] > weighted.weights[b * t + positions[0]] * 1.5 }
+            XCTAssertEqual(try tokenizer.decode(emphasised.map { weighted.targets[b * t + $0] }), serializer.valueText(row[target], column: target))
+            XCTAssertEqual(emphasised, Array(emphasised.first!...emphasised.last!), "consecutive")
+            heavy += emphasised.count
+        }
+        XCTAssertGreaterThan(heavy, rows.count, "several digits a value")
+        // Every light position weighs 1 / (N + (w − 1) M), every heavy one w times that.
+        let light = 1 / Float(plain.validTokens + 3 * heavy)
+        for weight in weighted.weights where weight > 0 {
+            XCTAssertTrue(abs(weight - light) < 1e-6 * light || abs(weight - 4 * light) < 4e-6 * light, "\(weight)")
+        }
+        XCTAssertEqual(weighted.weights.reduce(0, +), 1, accuracy: 1e-5)
+    }
 }
