@@ -101,6 +101,15 @@ extension FinetuneCommand {
             log("warning: \(resume) has no optimizer state; AdamW restarts from zero moments")
         }
         let remaining = PrivacyAccountant.Segment(noiseMultiplier: sigma, sampleRate: sampleRate, steps: max(dpSteps - startStep, 0))
+        // A resumed run keeps its recorded σ, so more steps than it was calibrated for spend more
+        // than its target: said before any step, never found out from the record afterwards.
+        if resumed != nil, let target = privacy.epsilon {
+            let projected = plan.epsilon(adding: [remaining])
+            if projected > target * (1 + 1e-9) {
+                throw ValidationError(String(format: "continuing to step %d at the recorded σ = %.4f spends ε = %.4f, more than --epsilon %@; give --steps %d (the planned length) or fewer, or --epsilon %.4f or more to accept it",
+                                             dpSteps, sigma, projected, "\(target)", record.schedule?.totalSteps ?? startStep, projected))
+            }
+        }
         if dpSteps > 0 {
             let level = DPNoiseLevel(noiseMultiplier: sigma, expectedBatchSize: balance?.expectedBatchSize ?? sampleRate * Double(table.rows.count))
             switch level.verdict {

@@ -165,6 +165,10 @@ extension PrivateFinetuneTests {
         try expectFailure(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", sample, "--steps", "6",
                            "--resume", "ckpt", "--insecure-seed", "4", "-o", "out"] + tiny,
                           "--balance-groups must be given on --resume exactly when the run began with it")
+        // Two steps more than the 4 calibrated for at ε = 3 would spend more than 3: refused before any step.
+        try expectFailure(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", sample, "--steps", "6",
+                           "--resume", "ckpt", "--balance-groups", "--insecure-seed", "4", "-o", "out"] + tiny,
+                          "more than --epsilon 3.0; give --steps 4 (the planned length) or fewer")
         let resumed = try run(["finetune", "--dp", "--noise-multiplier", "\(sigma)", "--schema", publicSchema, "--data", sample, "--steps", "6",
                                "--resume", "ckpt", "--balance-groups", "--insecure-seed", "4", "-o", "ckpt2"] + tiny)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
