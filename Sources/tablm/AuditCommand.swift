@@ -62,9 +62,8 @@ struct AuditCommand: ParsableCommand {
 
         let trained = try Checkpoint.load(folder: checkpoint)
         let serializer = RowSerializer(schema: trained.schema, template: trained.template)
-        let order = try ColumnOrderChoice.orders(recorded: trained.record.columnOrders, schema: trained.schema)?.first
         let scores = try RowLikelihood.logLikelihoods(model: trained.model, tokenizer: trained.tokenizer, serializer: serializer, rows: canaries.rows,
-                                                      order: order)
+                                                      order: ColumnOrderChoice.scoringOrder(of: trained))
         let delta = trained.record.privacy?.delta ?? finetune.privacy.delta
         let outcomes = OneRunAudit.audit(scores: scores, included: canaries.included,
                                          guessCounts: OneRunAudit.defaultGuessCounts(canaries: self.canaries), delta: delta, confidence: confidence)

@@ -32,4 +32,10 @@ enum ColumnOrderChoice: String, ExpressibleByArgument, CaseIterable {
             return order
         }
     }
+
+    /// The order a checkpoint's rows are scored in (row likelihoods): the first it was trained in;
+    /// nil, the schema's, for a model trained in random orders only.
+    static func scoringOrder(of checkpoint: Checkpoint) throws -> [Int]? {
+        try orders(recorded: checkpoint.record.columnOrders, schema: checkpoint.schema)?.first
+    }
 }

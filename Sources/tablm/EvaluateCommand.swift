@@ -57,8 +57,7 @@ struct EvaluateCommand: ParsableCommand {
                 throw InputError("the checkpoint's schema has other columns than --schema", at: SourceLocation(file: checkpoint!))
             }
             let serializer = RowSerializer(schema: loaded.schema, template: loaded.template)
-            // The rows are scored in the order the model was trained in (its first, when several).
-            let order = try ColumnOrderChoice.orders(recorded: loaded.record.columnOrders, schema: loaded.schema)?.first
+            let order = try ColumnOrderChoice.scoringOrder(of: loaded)
             likelihood = { try RowLikelihood.logLikelihoods(model: loaded.model, tokenizer: loaded.tokenizer, serializer: serializer, rows: $0, order: order) }
         }
         let clock = ProgressClock(totalSteps: 1)

@@ -116,7 +116,7 @@ public enum TrainingBenchmark {
         // The DP step on the same rows, one micro-batch per worker as PrivateFineTuner deals them:
         // per-row norms, clipped sum, Gaussian noise, AdamW.
         let microBatches = workers.shares(of: batch).filter { !$0.isEmpty }.map { rows -> TokenBatch in
-            var part = whole.rows(rows)
+            var part = whole.rows(Array(rows), length: length)
             part.weights = [Float](repeating: 1 / Float(length), count: part.weights.count)   // each row's own mean
             return part
         }

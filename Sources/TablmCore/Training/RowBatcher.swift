@@ -8,14 +8,6 @@ public struct TokenBatch {
     public var length: Int
     public var validTokens: Int
 
-    /// The sequences `rows` of this batch, as a batch of their own.
-    func rows(_ rows: Range<Int>) -> TokenBatch {
-        let positions = (rows.lowerBound * length)..<(rows.upperBound * length)
-        let weights = Array(self.weights[positions])
-        return TokenBatch(tokens: Array(tokens[positions]), targets: Array(targets[positions]), weights: weights,
-                          batch: rows.count, length: length, validTokens: weights.filter { $0 > 0 }.count)
-    }
-
     /// Positions of sequence `row` that count (weight > 0): a prefix, since padding comes last.
     func validLength(ofRow row: Int) -> Int {
         var count = length
@@ -128,17 +120,17 @@ public struct RowBatcher: Sendable {
     }
 
     /// The positions in `sequence` (the row's tokens with BOS first) of column `column`'s value:
-    /// the tokens of the text before the value's end beyond those of the text before its start.
-    /// Nil when either is not a prefix of the row's tokens, which a tokenizer whose pieces cross
-    /// the value's edges would give; such a row is then weighted evenly.
+    /// the value's own tokens at the end of the tokens of the text up to the value's end, which
+    /// must begin the row's tokens. Decoding is exact, so those tokens spell the value and nothing
+    /// else. Nil otherwise (a tokenizer whose pieces cross the value's edges); such a row is then
+    /// weighted evenly. The value alone is short, so this costs little more than one encoding.
     func valueTokens(of column: Int, in row: Row, order: [Int], sequence: [Int32]) throws -> Range<Int>? {
         let text = Array(serializer.text(for: row, order: order).utf8)
         let range = serializer.valueRange(of: column, in: row, order: order)
-        let before = try tokenizer.encode(String(decoding: text[..<range.lowerBound], as: UTF8.self))
         let through = try tokenizer.encode(String(decoding: text[..<range.upperBound], as: UTF8.self))
-        let body = sequence.dropFirst()
-        guard through.count > before.count, body.starts(with: through), through.starts(with: before) else { return nil }
-        return (1 + before.count)..<(1 + through.count)
+        let value = try tokenizer.encode(String(decoding: text[range], as: UTF8.self))
+        guard !value.isEmpty, sequence.dropFirst().starts(with: through), through.reversed().starts(with: value.reversed()) else { return nil }
+        return (1 + through.count - value.count)..<(1 + through.count)
     }
 
     /// The column order of use number `use` of a row: random, or one of `orders`.
