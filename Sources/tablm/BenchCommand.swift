@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
         discussion: "Compare the ratios, not absolute numbers, across machines: both figures come from the same process and minute."
     )
 
-    @Option(help: "Transformer blocks.") var layers = 4
+    @Option(help: "Transformer blocks (default 4, the model of finetune --dp; finetune without --dp uses 3).") var layers = 4
     @Option(help: "Model width.") var width = 128
     @Option(help: "Attention heads.") var heads = 4
     @Option(help: "Vocabulary size (Adult's schema tokenizer has 220; 190 kept as the default so figures compare across versions).") var vocab = 190

@@ -37,7 +37,7 @@ extension FinetuneCommand {
             resumed = previous
         } else {
             tokenizer = try privateTokenizer(serializer)
-            model = try makeModel(tokenizer: tokenizer, serializer: serializer, rows: nil, record: &record)
+            model = try makeModel(tokenizer: tokenizer, serializer: serializer, rows: nil, defaultLayers: Self.privateLayers, record: &record)
             if initFrom != nil { log("note: --init-from must come from public data; the guarantee covers only the rows of --data") }
         }
         try requirePublicSchema(serializer.schema)

@@ -44,6 +44,9 @@ struct SchemaCommand: ParsableCommand {
         @Option(help: "Numeric columns with at most this many distinct values are categorical.")
         var maxCategoricalNumbers = 10
 
+        @Option(help: "Integer columns with at most this many distinct values, each in 50 rows on average, list them (\"values\"), so generation writes no other (0: none).")
+        var maxListedValues = 256
+
         @Flag(help: "DATA.csv is public, not private rows: mark the schema \"source\": \"public\".")
         var publicSource = false
 
@@ -79,12 +82,17 @@ struct SchemaCommand: ParsableCommand {
             options.target = target
             options.sensitive = sensitive
             options.maxCategoricalNumbers = maxCategoricalNumbers
+            guard (0...ColumnSchema.largestValueList).contains(maxListedValues) else {
+                throw ValidationError("--max-listed-values must be from 0 to \(ColumnSchema.largestValueList)")
+            }
+            options.maxListedValues = maxListedValues
             options.source = publicSource ? .public : .data
             let result = try SchemaInference.infer(csvPath: data, options: options)
             for warning in result.warnings { log("warning: \(warning)") }
             try SchemaFile.save(result.schema, to: output)
             let kinds = Dictionary(grouping: result.schema.columns, by: \.kind).mapValues(\.count)
-            log("schema: \(result.schema.columns.count) columns (\(kinds[.categorical] ?? 0) categorical, \(kinds[.integer] ?? 0) integer, \(kinds[.real] ?? 0) real) from \(result.rowCount) rows, source \(result.schema.source.rawValue) -> \(output)")
+            let listed = result.schema.columns.filter { $0.values != nil }.count
+            log("schema: \(result.schema.columns.count) columns (\(kinds[.categorical] ?? 0) categorical, \(kinds[.integer] ?? 0) integer (\(listed) listing their values), \(kinds[.real] ?? 0) real) from \(result.rowCount) rows, source \(result.schema.source.rawValue) -> \(output)")
         }
     }
 }

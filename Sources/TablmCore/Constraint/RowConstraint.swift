@@ -7,9 +7,10 @@
 /// (`separator + prefix + name + infix`), so a tokenizer that spells `, age is ` as one piece
 /// (`TokenizerTrainer`) and one that spells it as three give the same rows. A legal value is a category
 /// of the column (a trie over the categories' token sequences), the missing spelling where the column
-/// allows missing values, or a number written digit by digit that can still end inside the column's
-/// range at its precision (`NumberPrefix`). Conditions narrow the values of their columns and put
-/// those columns first, so the model generates the rest conditioned on them.
+/// allows missing values, one of an integer column's listed values (a trie too), or a number written
+/// digit by digit that can still end inside the column's range at its precision (`NumberPrefix`).
+/// Conditions narrow the values of their columns and put those columns first, so the model
+/// generates the rest conditioned on them.
 ///
 /// Everything that depends only on schema × tokenizer (tries, digit tokens, literal token
 /// sequences) is built once here; a step looks up a node's children or tests ten digits.
@@ -143,6 +144,14 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
             }
             if column.kind == .categorical {
                 sequences = try categories.enumerated().map { (try encode($1, "category"), $0) }
+            } else if let values = column.values {
+                // Listed values are a trie of their spellings, like categories (units are the integers).
+                let listed = range.map { range in values.filter(range.contains) } ?? []
+                guard !listed.isEmpty || allowsMissing else {
+                    throw InputError("the conditions on \(quoted: column.name) leave none of the values its schema lists")
+                }
+                sequences = try listed.enumerated().map { (try encode(String($1), "value"), $0) }
+                range = nil
             } else if range == nil && !allowsMissing {
                 throw InputError("the conditions on \(quoted: column.name) leave no value inside its range")
             }

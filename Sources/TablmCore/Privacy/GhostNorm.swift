@@ -6,7 +6,7 @@
 /// tiles; for each, twelve SIMD dot products of A's rows and twelve of B's give the tile of both
 /// Grams, which are multiplied and summed at once (off-diagonal entries count twice). DP-SGD calls
 /// this for every example and linear layer, about a thousand times a step with T ≈ 70, where
-/// OpenBLAS's syrk spends much of its time packing such small matrices. Measured on one Zen 3 core
+/// OpenBLAS's syrk spends much of its time packing such small matrices. Measured on one AMD EPYC core
 /// at T = 72, a block's four linears: two syrk calls each, 182 µs; this kernel, 165 µs (up to
 /// 67 GFLOP/s at k = 512, against about 75 for the model's own sgemm shapes).
 enum GhostNorm {

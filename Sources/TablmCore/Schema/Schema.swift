@@ -45,14 +45,22 @@ public struct ColumnSchema: Codable, Equatable, Sendable {
     public var precision: Int?
     /// Whether the column may be missing (an empty CSV field).
     public var allowsMissing: Bool
+    /// The only whole numbers an integer column's generated values take, ascending (nil: any in
+    /// [min, max]). A model spells numbers digit by digit and can write values the table never
+    /// holds (capital gains of 7,689 beside the real 7,688); listed values keep it to the real ones.
+    /// Generation only: reading a row does not check them.
+    public var values: [Int64]?
+
+    /// The most values a column may list.
+    public static let largestValueList = 4096
 
     enum CodingKeys: String, CodingKey {
-        case name, kind, categories, min, max, precision
+        case name, kind, categories, min, max, precision, values
         case allowsMissing = "allows_missing"
     }
 
     public init(name: String, kind: ColumnKind, categories: [String]? = nil, min: Double? = nil,
-                max: Double? = nil, precision: Int? = nil, allowsMissing: Bool = false) {
+                max: Double? = nil, precision: Int? = nil, allowsMissing: Bool = false, values: [Int64]? = nil) {
         self.name = name
         self.kind = kind
         self.categories = categories
@@ -60,15 +68,16 @@ public struct ColumnSchema: Codable, Equatable, Sendable {
         self.max = max
         self.precision = precision
         self.allowsMissing = allowsMissing
+        self.values = values
     }
 
     public static func categorical(_ name: String, _ categories: [String], allowsMissing: Bool = false) -> ColumnSchema {
         ColumnSchema(name: name, kind: .categorical, categories: categories, allowsMissing: allowsMissing)
     }
 
-    public static func integer(_ name: String, min: Int64, max: Int64, allowsMissing: Bool = false) -> ColumnSchema {
+    public static func integer(_ name: String, min: Int64, max: Int64, allowsMissing: Bool = false, values: [Int64]? = nil) -> ColumnSchema {
         ColumnSchema(name: name, kind: .integer, min: Double(min), max: Double(max), precision: 0,
-                     allowsMissing: allowsMissing)
+                     allowsMissing: allowsMissing, values: values)
     }
 
     public static func real(_ name: String, min: Double, max: Double, precision: Int,
@@ -85,6 +94,17 @@ public struct ColumnSchema: Codable, Equatable, Sendable {
         max = try container.decodeIfPresent(Double.self, forKey: .max)
         precision = try container.decodeIfPresent(Int.self, forKey: .precision)
         allowsMissing = try container.decodeIfPresent(Bool.self, forKey: .allowsMissing) ?? false
+        // Read as numbers and checked here, so that 1.5 is named at its key (JSONDecoder's own
+        // Int64 error carries no position).
+        values = try container.decodeIfPresent([Double].self, forKey: .values).map { numbers in
+            try numbers.map { number in
+                guard number == number.rounded(), abs(number) <= 0x1p53 else {
+                    throw DecodingError.dataCorruptedError(forKey: .values, in: container,
+                                                           debugDescription: "values must be whole numbers (found \(number))")
+                }
+                return Int64(number)
+            }
+        }
     }
 
     /// Decimals of this column's numbers: 0 for integers.

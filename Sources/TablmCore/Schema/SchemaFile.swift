@@ -91,8 +91,8 @@ public enum SchemaFile {
             guard let categories = column.categories, !categories.isEmpty else {
                 throw fail("categorical column \(quoted: name) has an empty category list")
             }
-            guard column.min == nil, column.max == nil, column.precision == nil else {
-                throw fail("categorical column \(quoted: name) cannot have min, max or precision")
+            guard column.min == nil, column.max == nil, column.precision == nil, column.values == nil else {
+                throw fail("categorical column \(quoted: name) cannot have min, max, precision or values")
             }
             var distinct = Set<String>()
             for category in categories {
@@ -129,6 +129,18 @@ public enum SchemaFile {
             let scale = Double(FixedPoint.powers[column.decimals])
             guard Swift.max(abs(min), abs(max)) * scale <= Double(FixedPoint.maxUnits) else {
                 throw fail("column \(quoted: name) has bounds too large to hold exactly at precision \(column.decimals)")
+            }
+            if let values = column.values {
+                guard column.kind == .integer else { throw fail("real column \(quoted: name) cannot list values (integer columns only)") }
+                guard !values.isEmpty, values.count <= ColumnSchema.largestValueList else {
+                    throw fail("integer column \(quoted: name) lists \(values.count) values; give 1 to \(ColumnSchema.largestValueList), or none")
+                }
+                for (previous, value) in zip(values, values.dropFirst()) where value <= previous {
+                    throw fail("the values of column \(quoted: name) must be ascending without repeats (\(previous) before \(value))")
+                }
+                if let outside = values.first(where: { Double($0) < min || Double($0) > max }) {
+                    throw fail("value \(outside) of column \(quoted: name) is outside its range [\(Int64(min)), \(Int64(max))]")
+                }
             }
         }
     }

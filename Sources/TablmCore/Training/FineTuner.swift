@@ -58,6 +58,8 @@ public final class FineTuner {
     /// The lowest held-out loss seen at an evaluation, and its step (1-based).
     /// A resumed run sets it from its checkpoint, so only a better model overwrites that one.
     public var best: (step: Int, heldOutLoss: Double)?
+    /// The latest held-out score, so a checkpoint written at that step records it without scoring again.
+    public private(set) var latestHeldOut: (step: Int, heldOutLoss: Double)?
     /// Whether the last `run` ended before `settings.steps` because the held-out loss stopped improving.
     public private(set) var stoppedEarly = false
 
@@ -139,6 +141,7 @@ public final class FineTuner {
             let last = step + 1 == settings.steps
             let evaluate = last || (settings.evaluateEvery > 0 && (step + 1) % settings.evaluateEvery == 0)
             let heldOut = evaluate ? try average.withAverage(in: model.parameters) { try heldOutLoss() } : nil
+            if let heldOut { latestHeldOut = (step + 1, heldOut) }
             progress(TrainingProgress(step: step + 1, totalSteps: settings.steps, loss: loss, learningRate: rate, gradientNorm: norm,
                                       tokensPerSecond: Double(batch.validTokens) / seconds, heldOutLoss: heldOut,
                                       epoch: Double((step + 1) * settings.batchSize) / Double(train.count), fairness: fairnessValue))

@@ -82,6 +82,33 @@ final class RowConstraintTests: XCTestCase {
         XCTAssertEqual(longest[false]! - longest[true]!, 2 * (columns - 1) + 1)
     }
 
+    /// An integer column that lists its values writes one of them and nothing else: random logits
+    /// reach every listed value (including one whose digits begin another, 13 and 139, and one
+    /// that holds another, 1390), conditions narrow the list, and one that leaves none is refused.
+    func testListedValuesAreTheOnlyNumbersWritten() throws {
+        let listed: [Int64] = [0, 7, 13, 42, 139, 1390]
+        let schema = Schema(columns: [.categorical("group", ["A", "B"]), .integer("n", min: 0, max: 2000, values: listed)], source: .public)
+        let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: schema, template: .standard).model)
+        let model = GPT2<Float>(config: GPT2Config(vocabularySize: tokenizer.vocabularySize, contextLength: 8, width: 8, layers: 1, heads: 2))
+        let serializer = RowSerializer(schema: schema)
+        let setup = Setup(schema: schema, tokenizer: tokenizer, sampler: RowSampler(model: model, tokenizer: tokenizer, serializer: serializer))
+        func written(_ conditions: [String]) throws -> Set<Int64> {
+            let constraint = try RowConstraint(schema: schema, template: .standard, tokenizer: tokenizer,
+                                               conditions: try conditions.map(ColumnCondition.parse))
+            return Set(try randomRows(setup, constraint: constraint, count: 600, seed: 8).map { text in
+                guard case .number(let n) = try serializer.parse(text)[1] else { XCTFail(text); return -1 }
+                return n
+            })
+        }
+        XCTAssertEqual(try written([]), Set(listed))
+        XCTAssertEqual(try written(["n>=10"]), [13, 42, 139, 1390])
+        XCTAssertEqual(try written(["n=42"]), [42])
+        XCTAssertThrowsError(try RowConstraint(schema: schema, template: .standard, tokenizer: tokenizer,
+                                               conditions: [try ColumnCondition.parse("n=100..130")])) { error in
+            XCTAssertTrue((error as? InputError)?.message.contains("leave none of the values its schema lists") == true, "\(error)")
+        }
+    }
+
     func testConditionsAreForcedFirstAndHeld() throws {
         let setup = try setup("adult_train.csv")
         let conditions = try ["sex=Female", "age>=40", "race=White|Black", "hours_per_week=35..45", "capital_gain<100"].map(ColumnCondition.parse)

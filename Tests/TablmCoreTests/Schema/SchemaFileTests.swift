@@ -57,6 +57,32 @@ final class SchemaFileTests: XCTestCase {
         XCTAssertTrue(duplicate.message.contains("listed twice"), duplicate.message)
     }
 
+    /// Listed values (`values`): integer columns only, ascending without repeats, inside the range,
+    /// at most `ColumnSchema.largestValueList`; each broken list is named with its line.
+    func testRefusesBrokenValueListsNamingTheLine() throws {
+        func column(_ fields: String) -> String {
+            "{\n  \"source\": \"public\",\n  \"columns\": [\n    {\"name\": \"n\", \(fields)}\n  ]\n}"
+        }
+        for (fields, expected) in [
+            (#""kind": "integer", "min": 0, "max": 9, "values": [1, 5, 5]"#, "ascending without repeats (5 before 5)"),
+            (#""kind": "integer", "min": 0, "max": 9, "values": [3, 2]"#, "ascending without repeats (3 before 2)"),
+            (#""kind": "integer", "min": 0, "max": 9, "values": [0, 10]"#, "value 10 of column 'n' is outside its range [0, 9]"),
+            (#""kind": "integer", "min": 0, "max": 9, "values": []"#, "lists 0 values"),
+            (#""kind": "real", "min": 0, "max": 9, "precision": 1, "values": [1]"#, "real column 'n' cannot list values"),
+            (#""kind": "categorical", "categories": ["1"], "values": [1]"#, "cannot have min, max, precision or values"),
+        ] {
+            let error = try loadError(column(fields))
+            XCTAssertTrue(error.message.contains(expected), error.message)
+            XCTAssertEqual(error.location?.line, 4, error.message)
+        }
+        let tooMany = (0...ColumnSchema.largestValueList).map(String.init).joined(separator: ", ")
+        let error = try loadError(column(#""kind": "integer", "min": 0, "max": 99999, "values": [\#(tooMany)]"#))
+        XCTAssertTrue(error.message.contains("lists 4097 values; give 1 to 4096"), error.message)
+        let fractional = try loadError(column(#""kind": "integer", "min": 0, "max": 9, "values": [1.5]"#))
+        XCTAssertTrue(fractional.message.contains("values must be whole numbers (found 1.5)"), fractional.message)
+        XCTAssertEqual(fractional.location?.line, 4, fractional.message)
+    }
+
     func testRefusesMalformedJSONAndWrongTypes() throws {
         let syntax = try loadError("{\"source\": \"data\", \"columns\": [")
         XCTAssertTrue(syntax.message.hasPrefix("not valid JSON"), syntax.message)

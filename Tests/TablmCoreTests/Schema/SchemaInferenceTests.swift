@@ -30,6 +30,30 @@ final class SchemaInferenceTests: XCTestCase {
         XCTAssertEqual(income.categories, ["<=50K", ">50K"])
         let numeric = schema.columns.filter { $0.kind != .categorical }.map(\.name)
         XCTAssertEqual(numeric, ["age", "fnlwgt", "education_num", "capital_gain", "capital_loss", "hours_per_week"])
+        // Integers that repeat list their values (distinct counts from the file); the sampling
+        // weight, nearly one value a row, does not.
+        let listed = schema.columns.filter { $0.kind != .categorical }.map { $0.values?.count ?? 0 }
+        XCTAssertEqual(listed, [73, 0, 16, 119, 92, 94])
+        let gains = try XCTUnwrap(schema.columns.first { $0.name == "capital_gain" }?.values)
+        XCTAssertEqual(gains.first, 0)
+        XCTAssertEqual(gains.last, 99999)
+        XCTAssertTrue(gains.contains(7688) && !gains.contains(7689))
+    }
+
+    /// A value list needs at most 256 distinct integers and 50 rows a value on average.
+    func testValuesAreListedOnlyWhenTheyRepeat() throws {
+        let folder = try Fixtures.scratchFolder(self)
+        var lines = ["few,many,unique"]
+        for index in 0..<600 { lines.append("\(index % 12 * 3),\(index % 13),\(index * 7)") }
+        lines.append(",0,1")
+        let path = try Fixtures.write(lines.joined(separator: "\n"), named: "t.csv", in: folder)
+        let byName = Dictionary(uniqueKeysWithValues: try SchemaInference.infer(csvPath: path).schema.columns.map { ($0.name, $0) })
+        XCTAssertEqual(byName["few"]?.values, (0..<12).map { Int64($0 * 3) }, "600 rows (the missing one not counted) of 12 values")
+        XCTAssertEqual(byName["few"]?.allowsMissing, true)
+        XCTAssertNil(byName["many"]?.values, "13 values need 650 rows")
+        XCTAssertEqual(byName["many"]?.kind, .integer, "more than 10 values: a number, not categories")
+        XCTAssertNil(byName["unique"]?.values)
+        XCTAssertEqual(byName["unique"]?.kind, .integer)
     }
 
     func testGermanCredit() throws {
