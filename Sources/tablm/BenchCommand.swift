@@ -41,7 +41,11 @@ struct BenchCommand: ParsableCommand {
         var vocabulary = vocab
         if let schema {
             let loaded = try SchemaFile.load(path: schema)
-            let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: loaded, template: .standard).model)
+            // No field pieces: the bench keeps the vocabulary and row shapes its history was measured
+            // with (docs/performance.md), as it keeps four blocks.
+            var options = TokenizerTrainer.Options()
+            options.fieldPieceBudget = 0
+            let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: loaded, template: .standard, options: options).model)
             let constraint = try RowConstraint(schema: loaded, template: .standard, tokenizer: tokenizer)
             vocabulary = tokenizer.vocabularySize
             let model = GPT2<Float>(config: GPT2Config(vocabularySize: vocabulary, contextLength: constraint.maximumTokens,

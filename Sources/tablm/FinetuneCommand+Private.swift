@@ -235,7 +235,10 @@ extension FinetuneCommand {
     private func privateTokenizer(_ serializer: RowSerializer) throws -> Tokenizer {
         guard let path = tokenizer else {
             try requirePublicSchema(serializer.schema)
-            let trained = try TokenizerTrainer.train(schema: serializer.schema, template: serializer.template)
+            // No field pieces: the private defaults were measured with a lead-in and a value token a field.
+            var options = TokenizerTrainer.Options()
+            options.fieldPieceBudget = 0
+            let trained = try TokenizerTrainer.train(schema: serializer.schema, template: serializer.template, options: options)
             log("tokenizer: trained from the \(serializer.schema.source == .dp ? "DP-estimated" : "public") schema alone (\(trained.report.vocabularySize) pieces)")
             return try Tokenizer(modelBytes: trained.model)
         }

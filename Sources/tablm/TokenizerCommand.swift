@@ -30,6 +30,9 @@ struct TokenizerCommand: ParsableCommand {
         @Option(help: "Upper bound on the vocabulary size (default: what the schema needs plus 64).")
         var vocabSize: Int?
 
+        @Option(help: "At most this many field pieces, one token for the lead-in and value of a column with a value list (categories or listed integers) together (0: none; the target and sensitive columns never get them).")
+        var fieldPieces = FieldPieces.defaultBudget
+
         @Option(name: .shortAndLong, help: "Output .model file (e.g. Tokenizers/adult.model).")
         var output: String
 
@@ -37,6 +40,8 @@ struct TokenizerCommand: ParsableCommand {
             let serializer = try rowText.load()
             var options = TokenizerTrainer.Options()
             options.vocabularySize = vocabSize
+            guard fieldPieces >= 0 else { throw ValidationError("--field-pieces must be 0 or more") }
+            options.fieldPieceBudget = fieldPieces
             let result: (model: [UInt8], report: TokenizerTrainer.Report)
             if let data {
                 result = try TokenizerTrainer.train(schema: serializer.schema, template: serializer.template, dataPath: data, options: options)

@@ -26,7 +26,12 @@ final class TokenizerCommandTests: XCTestCase {
         XCTAssertTrue(inspect.stdout.contains("ids: unk 0, bos 1, eos 2, pad 3"), inspect.stdout)
         XCTAssertTrue(inspect.stdout.contains("corpus: schema only"), inspect.stdout)
         let pieces = try run(["tokenize", "--tokenizer", "t.model", "--pieces"], input: "age is 42, sex is Female\nsex is Male, age is 7\n")
-        XCTAssertEqual(pieces.stdout, "age▁is▁ 4 2 ,▁sex▁is▁ Female\nsex▁is▁ Male ,▁age▁is▁ 7\n")
+        // sex is categorical: each of its fields is one field piece, lead-in and value together.
+        XCTAssertEqual(pieces.stdout, "age▁is▁ 4 2 ,▁sex▁is▁Female\nsex▁is▁Male ,▁age▁is▁ 7\n")
+        let apart = try run(["tokenizer", "train", "--schema", "s.json", "--field-pieces", "0", "-o", "a.model"])
+        XCTAssertEqual(apart.status, 0, apart.stderr)
+        let split = try run(["tokenize", "--tokenizer", "a.model", "--pieces"], input: "age is 42, sex is Female\n")
+        XCTAssertEqual(split.stdout, "age▁is▁ 4 2 ,▁sex▁is▁ Female\n")
         let ids = try run(["tokenize", "--tokenizer", "t.model", "--eos"], input: "age is 42\n")
         XCTAssertEqual(ids.stdout.split(separator: " ").count, 4, "lead-in, two digits, EOS")
         XCTAssertTrue(ids.stdout.hasSuffix(" 2\n"), "ends with the EOS id: \(ids.stdout)")

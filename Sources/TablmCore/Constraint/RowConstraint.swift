@@ -5,7 +5,10 @@
 /// once, all columns), a legal value, the template suffix, then the separator and the next column's
 /// lead-in, or the end of row after the last. Lead-ins are matched as whole token sequences
 /// (`separator + prefix + name + infix`), so a tokenizer that spells `, age is ` as one piece
-/// (`TokenizerTrainer`) and one that spells it as three give the same rows. A legal value is a category
+/// (`TokenizerTrainer`) and one that spells it as three give the same rows. A column with a value list
+/// whose lead-in and value the tokenizer writes together (`FieldPieces`: `, workclass is Private`) is
+/// matched as whole fields, the lead-in trie holding `lead-in + value` for each allowed value, so the
+/// only spelling allowed is the tokenizer's own (the one training saw). A legal value is a category
 /// of the column (a trie over the categories' token sequences), the missing spelling where the column
 /// allows missing values, one of an integer column's listed values (a trie too), or a number written
 /// digit by digit that can still end inside the column's range at its precision (`NumberPrefix`).
@@ -43,9 +46,17 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
     public let schema: Schema
     public let eos: Int32
     private let suffixTokens: [Int32]
-    /// Lead-ins by column: `prefix + name + infix` for the first field, `separator + prefix + name +
-    /// infix` for the others.
+    /// What a sequence of the lead-in tries ends: a column's lead-in (its value follows), or a whole
+    /// field (`complete`: lead-in and value, for columns whose fields are pieces).
+    private struct FieldEnd {
+        var column: Int
+        var complete: Bool
+    }
+
+    /// Lead-ins (or whole fields) by column: `prefix + name + infix` for the first field, `separator +
+    /// prefix + name + infix` for the others. Their sequences' indices point into `ends`.
     private let firstLeads, nextLeads: TokenTrie
+    private let ends: [FieldEnd]
     private let plans: [ColumnPlan]
     /// Columns written in a forced order, first: conditioned ones, then (fixed order) all the others.
     private let conditioned: [Int]
@@ -64,18 +75,6 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
             }
         }
         suffixTokens = try encode(template.suffix, "the template suffix")
-        func leads(_ before: String) throws -> TokenTrie {
-            let trie = TokenTrie(try schema.columns.enumerated().map {
-                (try encode(before + template.prefix + $1.name + template.infix, "column name"), $0)
-            })
-            // A lead-in that is a prefix of another would leave the next token ambiguous (name or value).
-            if let node = trie.nodes.first(where: { $0.terminal != nil && !$0.children.isEmpty }) {
-                throw InputError("column \(quoted: schema.columns[node.terminal!].name) followed by \(quoted: template.infix) starts another column's name; rename one of them")
-            }
-            return trie
-        }
-        firstLeads = try leads("")
-        nextLeads = try leads(template.separator)
 
         var symbols: [Int32: NumberPrefix.Symbol] = [:]
         for (character, symbol) in [("-", NumberPrefix.Symbol.minus), (".", .point)] + (0...9).map({ ("\($0)", NumberPrefix.Symbol.digit(UInt8($0))) }) {
@@ -102,6 +101,13 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
         conditioned = conditionedOrder + (fixedOrder ? (order ?? Array(schema.columns.indices)).filter { !conditionedOrder.contains($0) } : [])
 
         var plans: [ColumnPlan] = []
+        // Each column's allowed values where its fields are whole pieces (nil: lead-in, then value).
+        var joinedValues: [[String]?] = []
+        /// A column written as whole fields: its values go to the lead-in tries, it has no value phase.
+        func joinFields(_ values: [String]) {
+            joinedValues.append(values)
+            plans.append(ColumnPlan(valueTrie: TokenTrie([]), numberRange: nil, decimals: 0))
+        }
         for column in schema.columns {
             let restrictions = byName[column.name] ?? []
             var sequences: [(tokens: [Int32], index: Int)] = []
@@ -143,12 +149,21 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
                 }
             }
             if column.kind == .categorical {
+                if try tokenizer.joinsLeadIn(of: column, template: template) {
+                    guard !categories.isEmpty || allowsMissing else { throw InputError("the conditions on \(quoted: column.name) leave no value") }
+                    joinFields(categories + (allowsMissing ? [template.missing] : []))
+                    continue
+                }
                 sequences = try categories.enumerated().map { (try encode($1, "category"), $0) }
             } else if let values = column.values {
                 // Listed values are a trie of their spellings, like categories (units are the integers).
                 let listed = range.map { range in values.filter(range.contains) } ?? []
                 guard !listed.isEmpty || allowsMissing else {
                     throw InputError("the conditions on \(quoted: column.name) leave none of the values its schema lists")
+                }
+                if try tokenizer.joinsLeadIn(of: column, template: template) {
+                    joinFields(listed.map(String.init) + (allowsMissing ? [template.missing] : []))
+                    continue
                 }
                 sequences = try listed.enumerated().map { (try encode(String($1), "value"), $0) }
                 range = nil
@@ -165,9 +180,36 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
                     throw InputError("the missing spelling starts like a number; change it in the template")
                 }
             }
+            joinedValues.append(nil)
             plans.append(ColumnPlan(valueTrie: TokenTrie(sequences), numberRange: range, decimals: column.decimals))
         }
         self.plans = plans
+
+        var ends: [FieldEnd] = []
+        var sequences: (first: [(tokens: [Int32], index: Int)], next: [(tokens: [Int32], index: Int)]) = ([], [])
+        for (index, column) in schema.columns.enumerated() {
+            let lead = template.prefix + column.name + template.infix
+            for value in joinedValues[index] ?? [""] {
+                sequences.first.append((try encode(lead + value, "column name"), ends.count))
+                sequences.next.append((try encode(template.separator + lead + value, "column name"), ends.count))
+                ends.append(FieldEnd(column: index, complete: joinedValues[index] != nil))
+            }
+        }
+        func trie(_ sequences: [(tokens: [Int32], index: Int)]) throws -> TokenTrie {
+            let trie = TokenTrie(sequences)
+            // A lead-in that is a prefix of another would leave the next token ambiguous (name or value);
+            // so would a whole field that is a prefix of another.
+            if let node = trie.nodes.first(where: { $0.terminal != nil && !$0.children.isEmpty }) {
+                let end = ends[node.terminal!]
+                throw InputError(end.complete
+                    ? "the tokenizer spells a field of \(quoted: schema.columns[end.column].name) as the start of another; it cannot be constrained"
+                    : "column \(quoted: schema.columns[end.column].name) followed by \(quoted: template.infix) starts another column's name; rename one of them")
+            }
+            return trie
+        }
+        firstLeads = try trie(sequences.first)
+        nextLeads = try trie(sequences.next)
+        self.ends = ends
         maximumTokens = longestRow()
     }
 
@@ -239,7 +281,7 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
     /// The tokens that continue, from `node` of a lead-in trie, some column that may be named next.
     private func appendLeadTokens(_ trie: TokenTrie, node: Int, _ state: State, into allowed: inout [Int32]) {
         for token in trie.nodes[node].childTokens
-        where trie.indices(below: trie.nodes[node].children[token]!).contains(where: { nameAllowed($0, state) }) {
+        where trie.indices(below: trie.nodes[node].children[token]!).contains(where: { nameAllowed(ends[$0].column, state) }) {
             allowed.append(token)
         }
     }
@@ -260,11 +302,12 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
             }
         case .lead(let first, let node):
             let trie = first ? firstLeads : nextLeads
-            guard let child = trie.nodes[node].children[token], trie.indices(below: child).contains(where: { nameAllowed($0, state) }) else {
+            guard let child = trie.nodes[node].children[token], trie.indices(below: child).contains(where: { nameAllowed(ends[$0].column, state) }) else {
                 preconditionFailure("token \(token) does not continue an allowed column's lead-in")
             }
-            if let column = trie.nodes[child].terminal {
-                choose(column, &state)
+            if let end = trie.nodes[child].terminal.map({ ends[$0] }) {
+                choose(end.column, &state)
+                if end.complete { endValue(&state) }
             } else {
                 state.phase = .lead(first: first, node: child)
             }
@@ -277,14 +320,19 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
                 return
             }
             // The value ended; the token starts what follows it.
-            if !suffixTokens.isEmpty {
-                state.phase = .suffix(0)
-            } else if state.remaining > 0 {
-                state.phase = .lead(first: false, node: 0)
-            } else {
-                state.phase = .end
-            }
+            endValue(&state)
             advance(&state, with: token)
+        }
+    }
+
+    /// After a complete value: the suffix, the next lead-in, or the end of row.
+    private func endValue(_ state: inout State) {
+        if !suffixTokens.isEmpty {
+            state.phase = .suffix(0)
+        } else if state.remaining > 0 {
+            state.phase = .lead(first: false, node: 0)
+        } else {
+            state.phase = .end
         }
     }
 
@@ -300,8 +348,14 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
     public private(set) var maximumTokens = 0
 
     private func longestRow() -> Int {
-        // Every field but one has a later lead-in; the first may be longer (bounded by the largest difference).
-        var total = 2 + (plans.indices.map { firstLeads.lengths[$0]! - nextLeads.lengths[$0]! }.max() ?? 0)
+        // The longest lead-in (or whole field) of each column, as a row's first field and as a later one.
+        var first = [Int](repeating: 0, count: plans.count), next = first
+        for (index, end) in ends.enumerated() {
+            first[end.column] = max(first[end.column], firstLeads.lengths[index]!)
+            next[end.column] = max(next[end.column], nextLeads.lengths[index]!)
+        }
+        // Every field but one is a later one; the first may be longer (bounded by the largest difference).
+        var total = 2 + (plans.indices.map { first[$0] - next[$0] }.max() ?? 0)
         for (index, plan) in plans.enumerated() {
             var longestValue = plan.valueTrie.longestSequence
             if let range = plan.numberRange {
@@ -309,7 +363,7 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
                 let digits = String(magnitude).count + (range.lowerBound < 0 ? 1 : 0) + (plan.decimals > 0 ? 1 : 0)
                 longestValue = max(longestValue, digits)
             }
-            total += nextLeads.lengths[index]! + longestValue + suffixTokens.count
+            total += next[index] + longestValue + suffixTokens.count
         }
         return total
     }

@@ -38,6 +38,9 @@ public struct FairnessProbes: Sendable {
         guard column.kind == .categorical else {
             throw InputError("fairness probes need categorical columns; \(quoted: column.name) is \(column.kind.rawValue)")
         }
+        guard try !tokenizer.joinsLeadIn(of: column, template: template) else {
+            throw InputError("fairness probes need the values of \(quoted: column.name) apart from its lead-in, and this tokenizer writes them as one piece; name the column as the schema's target or sensitive one (or pass it to --sensitive or --fair-columns) when the tokenizer is trained")
+        }
         var values: [String] = [], tokens: [Int32] = []
         for value in (column.categories ?? []) + (column.allowsMissing ? [template.missing] : []) {
             let ids = try tokenizer.encode(value)

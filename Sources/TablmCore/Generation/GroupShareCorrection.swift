@@ -25,6 +25,11 @@ public struct GroupShareCorrection: Sendable {
             guard ids.count == 1 else {
                 throw InputError("--balance-groups: \(quoted: spelling) of \(quoted: balance.column) is \(ids.count) tokens; the share correction needs one token per group (train the tokenizer from the schema)")
             }
+            // The shift acts at the value start after the lead-in, which a field piece would skip.
+            let lead = template.separator + template.prefix + balance.column + template.infix
+            guard try tokenizer.encode(lead + spelling) == tokenizer.encode(lead) + ids else {
+                throw InputError("--balance-groups: this tokenizer writes \(quoted: balance.column)'s lead-in and \(quoted: spelling) as one piece; the share correction needs them apart (a tokenizer trained without field pieces)")
+            }
             shift[ids[0]] = Float(-log(rate))
         }
         self.shift = shift

@@ -10,6 +10,9 @@ import Foundation
 ///   sampling time is proportional to tokens. Names, the template's words and the missing spelling
 ///   are symbols too; so are the categories while there are at most `maxCategoryPieces` of them (one
 ///   token per value: shorter rows, simpler constraints).
+/// - The lead-in and value of a column with a value list (categories, or listed integers) are one
+///   symbol together (`, workclass is Private`, `, age is 39`: `FieldPieces`), up to
+///   `fieldPieceBudget` of them, except for the target and sensitive columns.
 /// - Digits are split (`split_digits`), giving the model a fixed digit alphabet for numbers.
 /// - Identity normalization, no dummy prefix, no whitespace folding: decode(encode(text)) == text.
 /// - ids: 0 `<unk>`, 1 `<s>` (BOS), 2 `</s>` (EOS, ends a row), 3 `<pad>`.
@@ -24,6 +27,10 @@ public enum TokenizerTrainer {
         /// One piece per lead-in (`, age is `); false spells it as separator, name and infix, as
         /// tokenizers made before lead-in pieces did (kept so their checkpoints are tested).
         public var leadInPieces = true
+        /// At most this many field pieces (`FieldPieces`); 0 for none, as tokenizers made before them.
+        public var fieldPieceBudget = FieldPieces.defaultBudget
+        /// Columns (besides the schema's target and sensitive ones) that get no field pieces.
+        public var keepApart: [String] = []
         public init() {}
     }
 
@@ -62,9 +69,14 @@ public enum TokenizerTrainer {
     }
 
     /// The user-defined symbols for a schema, in SentencePiece's spelling (U+2581 for a space).
-    static func userDefinedSymbols(schema: Schema, template: RowTemplate, maxCategoryPieces: Int, leadIns: Bool) -> [String] {
+    static func userDefinedSymbols(schema: Schema, template: RowTemplate, maxCategoryPieces: Int, leadIns: Bool,
+                                   fieldPieceBudget: Int = 0, keepApart: [String] = []) -> [String] {
         var symbols = !leadIns ? [] : schema.columnNames.flatMap { name in
             [template.prefix + name + template.infix, template.separator + template.prefix + name + template.infix]
+        }
+        if leadIns {
+            symbols += FieldPieces.texts(schema: schema, template: template,
+                                         columns: FieldPieces.columns(of: schema, budget: fieldPieceBudget, apart: keepApart))
         }
         symbols += schema.columnNames + [template.prefix, template.infix, template.suffix, template.separator, template.missing]
         let categories = schema.columns.flatMap { $0.categories ?? [] }
@@ -82,7 +94,8 @@ public enum TokenizerTrainer {
         if let clash = allText.first(where: { $0.unicodeScalars.contains("\u{2581}") }) {
             throw InputError("\(quoted: clash) contains U+2581 (▁), which SentencePiece uses for a space; rename it")
         }
-        let symbols = userDefinedSymbols(schema: schema, template: template, maxCategoryPieces: options.maxCategoryPieces, leadIns: options.leadInPieces)
+        let symbols = userDefinedSymbols(schema: schema, template: template, maxCategoryPieces: options.maxCategoryPieces, leadIns: options.leadInPieces,
+                                         fieldPieceBudget: options.fieldPieceBudget, keepApart: options.keepApart)
         // Symbols the flag parser cannot carry (a comma, a tab) are added after training.
         let viaFlags = symbols.filter { !$0.unicodeScalars.contains { $0 == "," || $0.properties.isWhitespace } }
         let afterwards = symbols.filter { !viaFlags.contains($0) }

@@ -8,10 +8,11 @@ final class RowConstraintTests: XCTestCase {
         var sampler: RowSampler
     }
 
-    private func setup(_ file: String, template: RowTemplate = .standard, leadInPieces: Bool = true) throws -> Setup {
+    private func setup(_ file: String, template: RowTemplate = .standard, leadInPieces: Bool = true, fieldPieces: Bool = true) throws -> Setup {
         let schema = try SchemaInference.infer(csvPath: try Fixtures.sharedData(file)).schema
         var options = TokenizerTrainer.Options()
         options.leadInPieces = leadInPieces
+        options.fieldPieceBudget = fieldPieces ? FieldPieces.defaultBudget : 0
         let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: schema, template: template, options: options).model)
         let model = GPT2<Float>(config: GPT2Config(vocabularySize: tokenizer.vocabularySize, contextLength: 8, width: 8, layers: 1, heads: 2))
         return Setup(schema: schema, tokenizer: tokenizer, sampler: RowSampler(model: model, tokenizer: tokenizer, serializer: RowSerializer(schema: schema, template: template)))
@@ -62,24 +63,53 @@ final class RowConstraintTests: XCTestCase {
         }
     }
 
-    /// Lead-ins as one piece (`, age is `) or as three (tokenizers made before lead-in pieces), and a
-    /// template with a prefix and a suffix: the constraint follows each tokenizer's own encoding (checked
-    /// in `randomRows`), every row parses, and the longest row it can write fits `maximumTokens`, which
-    /// the one-piece tokenizer shortens by two tokens per later field and one for the first.
+    /// Lead-ins as one piece (`, age is `) or as three (tokenizers made before lead-in pieces), with
+    /// and without field pieces (`, purpose is car` as one), and a template with a prefix and a suffix:
+    /// the constraint follows each tokenizer's own encoding (checked in `randomRows`), every row
+    /// parses, and the longest row it can write fits `maximumTokens`, which the one-piece tokenizer
+    /// shortens by two tokens per later field and one for the first, and field pieces by one more for
+    /// each categorical column (German credit lists no integer values).
     func testLeadInsOfOneOrManyPiecesAndTemplatesWithAffixes() throws {
         let bracketed = RowTemplate(prefix: "[", infix: " = ", suffix: "]", separator: "; ", missing: "NA")
-        var longest: [Bool: Int] = [:]
-        for (template, leadIns) in [(RowTemplate.standard, false), (.standard, true), (bracketed, true), (bracketed, false)] {
-            let setup = try setup("german_credit.csv", template: template, leadInPieces: leadIns)
+        var longest: [String: Int] = [:]
+        for (template, leadIns, fields) in [(RowTemplate.standard, false, false), (.standard, true, false), (.standard, true, true),
+                                            (bracketed, true, true), (bracketed, true, false), (bracketed, false, false)] {
+            let setup = try setup("german_credit.csv", template: template, leadInPieces: leadIns, fieldPieces: fields)
             let constraint = try RowConstraint(schema: setup.schema, template: template, tokenizer: setup.tokenizer)
             let serializer = RowSerializer(schema: setup.schema, template: template)
             for text in try randomRows(setup, constraint: constraint, count: 200, seed: 11) {
                 XCTAssertNoThrow(try serializer.parse(text), text)
             }
-            if template == .standard { longest[leadIns] = constraint.maximumTokens }
+            if template == .standard { longest["\(leadIns) \(fields)"] = constraint.maximumTokens }
         }
-        let columns = try setup("german_credit.csv").schema.columns.count
-        XCTAssertEqual(longest[false]! - longest[true]!, 2 * (columns - 1) + 1)
+        let schema = try setup("german_credit.csv").schema
+        XCTAssertEqual(longest["false false"]! - longest["true false"]!, 2 * (schema.columns.count - 1) + 1)
+        XCTAssertEqual(longest["true false"]! - longest["true true"]!, schema.columns.filter { $0.kind == .categorical }.count)
+    }
+
+    /// What training writes generation can write: every Adult training row, in the schema's order and
+    /// in a random one, encoded by the tokenizer, is allowed token by token by the constraint and ends
+    /// it, with field pieces and without.
+    func testEveryTrainingRowsOwnTokensAreAllowed() throws {
+        for fields in [true, false] {
+            let setup = try setup("adult_train.csv", fieldPieces: fields)
+            let constraint = try RowConstraint(schema: setup.schema, template: .standard, tokenizer: setup.tokenizer)
+            let table = try TableData.read(path: try Fixtures.sharedData("adult_train.csv"), schema: setup.schema)
+            let serializer = RowSerializer(schema: setup.schema)
+            var allowed: [Int32] = []
+            for (index, row) in table.rows.prefix(1500).enumerated() {
+                let order = index % 2 == 0 ? Array(setup.schema.columns.indices) : serializer.columnOrder(seed: 4, rowIndex: index)
+                let ids = try setup.tokenizer.encode(serializer.text(for: row, order: order)) + [setup.tokenizer.eosID]
+                var state = constraint.start()
+                for id in ids {
+                    constraint.allowedTokens(state, into: &allowed)
+                    guard allowed.contains(id) else { return XCTFail("token \(setup.tokenizer.pieces[Int(id)]) of row \(index) is not allowed") }
+                    constraint.advance(&state, with: id)
+                }
+                XCTAssertTrue(constraint.isFinished(state))
+                XCTAssertLessThanOrEqual(ids.count + 1, constraint.maximumTokens, "with <s>")
+            }
+        }
     }
 
     /// An integer column that lists its values writes one of them and nothing else: random logits

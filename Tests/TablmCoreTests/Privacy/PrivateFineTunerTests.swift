@@ -3,7 +3,7 @@ import XCTest
 
 final class PrivateFineTunerTests: XCTestCase {
     private let schema = Schema(columns: [.integer("age", min: 0, max: 99), .categorical("sex", ["Female", "Male"]),
-                                          .categorical("income", ["<=50K", ">50K"])], source: .public)
+                                          .categorical("income", ["<=50K", ">50K"])], source: .public, target: "income", sensitive: ["sex"])
 
     private func tuner(rows count: Int, settings: DPSettings, seed: UInt64 = 1, fairnessLambda: Double = 0,
                        females: Int? = nil) throws -> PrivateFineTuner {

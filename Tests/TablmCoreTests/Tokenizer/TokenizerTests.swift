@@ -28,13 +28,74 @@ final class TokenizerTests: XCTestCase {
     }
 
     func testEncodingOfARowUsesOnePiecePerLeadInAndCategory() throws {
-        let tokenizer = try schemaTokenizer(smallSchema)
+        var options = TokenizerTrainer.Options()
+        options.fieldPieceBudget = 0
+        let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: smallSchema, template: .standard, options: options).model)
         let text = "work class is Self-emp, inc, age is 39, score is -0.05"
         let ids = try tokenizer.encode(text)
         let pieces = ids.map { tokenizer.pieces[Int($0)] }
         // The category holding ", " stays whole: the longest symbol wins at each position.
         XCTAssertEqual(pieces, ["work▁class▁is▁", "Self-emp,▁inc", ",▁age▁is▁", "3", "9", ",▁score▁is▁", "-", "0", ".", "0", "5"])
         XCTAssertEqual(try tokenizer.decode(ids), text)
+        // With field pieces (the default) the categorical field is one token, lead-in and value.
+        let joined = try schemaTokenizer(smallSchema)
+        XCTAssertEqual(try joined.encode(text).map { joined.pieces[Int($0)] },
+                       ["work▁class▁is▁Self-emp,▁inc", ",▁age▁is▁", "3", "9", ",▁score▁is▁", "-", "0", ".", "0", "5"])
+        XCTAssertEqual(try joined.decode(joined.encode(text)), text)
+    }
+
+    /// Field pieces on Adult (target income, sensitive sex): every field of a column with a value
+    /// list (categories, or an integer column's listed values) is one token, except the target's
+    /// and the sensitive column's, which stay lead-in + value; other numbers are lead-in + one token a
+    /// character. Checked on every training row against that count, made from the row's own fields.
+    func testFieldPiecesMakeEveryListedFieldOneToken() throws {
+        let path = try Fixtures.sharedData("adult_train.csv")
+        var inference = SchemaInference.Options()
+        inference.target = "income"
+        inference.sensitive = ["sex"]
+        let schema = try SchemaInference.infer(csvPath: path, options: inference).schema
+        let tokenizer = try schemaTokenizer(schema)
+        let listed = schema.columns.map { $0.kind == .categorical || $0.values != nil }
+        XCTAssertEqual(schema.columnNames.enumerated().filter { listed[$0.offset] }.map(\.element),
+                       ["age", "workclass", "education", "education_num", "marital_status", "occupation", "relationship",
+                        "race", "sex", "capital_gain", "capital_loss", "hours_per_week", "native_country", "income"])
+        let serializer = RowSerializer(schema: schema)
+        let reader = try CSVRecordReader(path: path)
+        let decoder = try RowDecoder(schema: schema, header: reader.header, file: path)
+        var texts: [String] = [], expected: [Int] = []
+        try reader.forEachRecord { record in
+            let row = try decoder.row(from: record, file: path)
+            texts.append(serializer.text(for: row, order: serializer.columnOrder(seed: 3, rowIndex: texts.count)))
+            expected.append(zip(schema.columns, row).reduce(0) { total, field in
+                let (column, cell) = field
+                if listed[schema.index(of: column.name)!] && column.name != "income" && column.name != "sex" { return total + 1 }
+                switch cell {
+                case .number(let n): return total + 1 + String(n).count
+                case .category, .missing: return total + 2
+                }
+            })
+        }
+        let encoded = try tokenizer.encode(batch: texts)
+        XCTAssertEqual(encoded.map(\.count), expected)
+        XCTAssertEqual(try encoded.prefix(500).map { try tokenizer.decode($0) }, Array(texts.prefix(500)))
+        XCTAssertEqual(Double(expected.reduce(0, +)) / Double(expected.count), 22.82, accuracy: 0.01, "tokens a row, from 37.8")
+
+        // The sensitive column and the target are apart; so is a column named on top of them.
+        func joins(_ tokenizer: Tokenizer, _ name: String) throws -> Bool {
+            try tokenizer.joinsLeadIn(of: schema.columns[schema.index(of: name)!], template: .standard)
+        }
+        XCTAssertEqual(try ["workclass", "age", "fnlwgt", "sex", "income"].map { try joins(tokenizer, $0) }, [true, true, false, false, false])
+        var options = TokenizerTrainer.Options()
+        options.keepApart = ["race"]
+        XCTAssertFalse(try joins(Tokenizer(modelBytes: TokenizerTrainer.train(schema: schema, template: .standard, options: options).model), "race"))
+        // A budget of pieces is spent in schema order on the columns that fit: age (2 × 73 values)
+        // does not fit 100, workclass (2 × 9 with missing), education (32), education_num (32) and
+        // marital_status (14) do, and nothing else fits the 4 left.
+        XCTAssertEqual(FieldPieces.columns(of: schema, budget: 100).map { schema.columnNames[$0] },
+                       ["workclass", "education", "education_num", "marital_status"])
+        options.fieldPieceBudget = 0
+        let apart = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: schema, template: .standard, options: options).model)
+        XCTAssertFalse(try schema.columnNames.contains { try joins(apart, $0) })
     }
 
     func testCharactersOutsideTheAlphabetAreRefusedWithThePosition() throws {
@@ -77,10 +138,17 @@ final class TokenizerTests: XCTestCase {
             let path = try Fixtures.sharedData(file)
             let schema = try SchemaInference.infer(csvPath: path).schema
             let tokenizer = try schemaTokenizer(schema)
-            let leadIDs = try schema.columnNames.map { name -> Set<Int32> in
-                let first = try tokenizer.encode(name + " is "), later = try tokenizer.encode(", " + name + " is ")
-                XCTAssertEqual([first.count, later.count], [1, 1], "the lead-ins of '\(name)' are one token each")
-                return Set(first + later)
+            // A field starts with one token naming its column: the lead-in, or a field piece (lead-in and value).
+            let leadIDs = try schema.columns.map { column -> Set<Int32> in
+                let first = try tokenizer.encode(column.name + " is "), later = try tokenizer.encode(", " + column.name + " is ")
+                XCTAssertEqual([first.count, later.count], [1, 1], "the lead-ins of '\(column.name)' are one token each")
+                let values = (column.categories ?? column.values?.map { String($0) } ?? []) + (column.allowsMissing ? [RowTemplate.standard.missing] : [])
+                let fields = values.flatMap { value in
+                    [column.name + " is " + value, ", " + column.name + " is " + value].compactMap {
+                        tokenizer.id(ofPiece: $0.replacingOccurrences(of: " ", with: "\u{2581}"))
+                    }
+                }
+                return Set(first + later + fields)
             }
             let serializer = RowSerializer(schema: schema)
             let reader = try CSVRecordReader(path: path)
@@ -94,7 +162,7 @@ final class TokenizerTests: XCTestCase {
             for (text, ids) in zip(texts, encoded) {
                 XCTAssertFalse(ids.contains(tokenizer.unknownID))
                 XCTAssertEqual(try tokenizer.decode(ids), text)
-                XCTAssertTrue(leadIDs.allSatisfy { ids.filter($0.contains).count == 1 }, "every column's lead-in appears once, as one token: \(text)")
+                XCTAssertTrue(leadIDs.allSatisfy { ids.filter($0.contains).count == 1 }, "every column's field starts once, with one token: \(text)")
             }
         }
     }
