@@ -27,11 +27,19 @@ struct FairnessOptions: ParsableArguments {
         return column
     }
 
+    /// The columns --fair-columns names, if given.
+    var fairColumnNames: [String]? {
+        fairColumns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+    }
+
+    /// The columns these options name (--sensitive, --fair-columns); a tokenizer keeps them apart from
+    /// their lead-ins (`FieldPieces`).
+    var namedColumns: [String] { [sensitive].compactMap { $0 } + (fairColumnNames ?? []) }
+
     /// The probe prompts for the chosen (or the schema's default) columns.
     func probes(for flag: String, serializer: RowSerializer, tokenizer: Tokenizer) throws -> FairnessProbes {
         let sensitive = try sensitiveColumn(for: flag, schema: serializer.schema)
-        let columns = fairColumns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-            ?? serializer.schema.target.map { [$0] } ?? []
+        let columns = fairColumnNames ?? serializer.schema.target.map { [$0] } ?? []
         guard !columns.isEmpty else { throw ValidationError("\(flag) needs --fair-columns (the schema names no target)") }
         return try FairnessProbes(serializer: serializer, tokenizer: tokenizer, sensitive: sensitive, columns: columns)
     }

@@ -308,8 +308,7 @@ struct FinetuneCommand: ParsableCommand {
         // Columns the fairness options act on keep their values apart from their lead-ins (FieldPieces).
         var options = TokenizerTrainer.Options()
         options.fieldPieceBudget = fieldPieces ? FieldPieces.defaultBudget : 0
-        options.keepApart = [fairness.sensitive].compactMap { $0 }
-            + (fairness.fairColumns?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
+        options.keepApart = fairness.namedColumns
         let trained = try TokenizerTrainer.train(schema: serializer.schema, template: serializer.template, options: options)
         log("tokenizer: trained from the schema alone (\(trained.report.vocabularySize) pieces)")
         return try Tokenizer(modelBytes: trained.model)

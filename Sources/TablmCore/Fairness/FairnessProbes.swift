@@ -42,7 +42,7 @@ public struct FairnessProbes: Sendable {
             throw InputError("fairness probes need the values of \(quoted: column.name) apart from its lead-in, and this tokenizer writes them as one piece; name the column as the schema's target or sensitive one (or pass it to --sensitive or --fair-columns) when the tokenizer is trained")
         }
         var values: [String] = [], tokens: [Int32] = []
-        for value in (column.categories ?? []) + (column.allowsMissing ? [template.missing] : []) {
+        for value in FieldPieces.fieldValues(of: column, template: template) ?? [] {
             let ids = try tokenizer.encode(value)
             guard ids.count == 1 else {
                 throw InputError("fairness probes need each value of \(quoted: column.name) to be one token; \(quoted: value) is \(ids.count) (train the tokenizer from the schema)")

@@ -18,17 +18,16 @@ public struct GroupShareCorrection: Sendable {
     /// - Throws: when a group's value is not a single token (the shift acts on the value's first token).
     public init(balance: GroupBalancedSampling, template: RowTemplate, tokenizer: Tokenizer) throws {
         column = balance.columnIndex
+        let spellings = balance.groups.map { $0.isEmpty ? template.missing : $0 }
+        // The shift acts at the value start after the lead-in, which a field piece would skip.
+        guard try !tokenizer.joinsLeadIn(ofColumn: balance.column, values: spellings, template: template) else {
+            throw InputError("--balance-groups: this tokenizer writes \(quoted: balance.column)'s lead-in and value as one piece; the share correction needs them apart (a tokenizer trained without field pieces)")
+        }
         var shift: [Int32: Float] = [:]
-        for (group, rate) in zip(balance.groups, balance.rates) {
-            let spelling = group.isEmpty ? template.missing : group
+        for (spelling, rate) in zip(spellings, balance.rates) {
             let ids = try tokenizer.encode(spelling)
             guard ids.count == 1 else {
                 throw InputError("--balance-groups: \(quoted: spelling) of \(quoted: balance.column) is \(ids.count) tokens; the share correction needs one token per group (train the tokenizer from the schema)")
-            }
-            // The shift acts at the value start after the lead-in, which a field piece would skip.
-            let lead = template.separator + template.prefix + balance.column + template.infix
-            guard try tokenizer.encode(lead + spelling) == tokenizer.encode(lead) + ids else {
-                throw InputError("--balance-groups: this tokenizer writes \(quoted: balance.column)'s lead-in and \(quoted: spelling) as one piece; the share correction needs them apart (a tokenizer trained without field pieces)")
             }
             shift[ids[0]] = Float(-log(rate))
         }

@@ -34,13 +34,19 @@ public enum FieldPieces {
         return column.values.map { $0.map(String.init) }
     }
 
+    /// Every value a field of `column` can hold: the listed spellings and, where allowed, the missing
+    /// spelling; nil for a column without a list.
+    static func fieldValues(of column: ColumnSchema, template: RowTemplate) -> [String]? {
+        listedSpellings(of: column).map { $0 + (column.allowsMissing ? [template.missing] : []) }
+    }
+
     /// The field texts of `columns`: `prefix name infix value` (a row's first field) and the same after
-    /// the separator, for every listed value and, where allowed, the missing spelling.
+    /// the separator, for every field value.
     static func texts(schema: Schema, template: RowTemplate, columns: [Int]) -> [String] {
         columns.flatMap { index -> [String] in
             let column = schema.columns[index]
             let lead = template.prefix + column.name + template.infix
-            return ((listedSpellings(of: column) ?? []) + (column.allowsMissing ? [template.missing] : [])).flatMap { value in
+            return (fieldValues(of: column, template: template) ?? []).flatMap { value in
                 [lead + value, template.separator + lead + value]
             }
         }
@@ -52,11 +58,15 @@ extension Tokenizer {
     /// `, C is v` is not the lead-in's tokens followed by the value's. Code that acts on the token
     /// after a lead-in (fairness probes, share corrections) needs the two apart.
     public func joinsLeadIn(of column: ColumnSchema, template: RowTemplate) throws -> Bool {
-        guard let values = FieldPieces.listedSpellings(of: column) else { return false }
-        let lead = template.separator + template.prefix + column.name + template.infix
+        guard let values = FieldPieces.fieldValues(of: column, template: template) else { return false }
+        return try joinsLeadIn(ofColumn: column.name, values: values, template: template)
+    }
+
+    /// The same for the column named `name` and the spellings `values`.
+    public func joinsLeadIn(ofColumn name: String, values: [String], template: RowTemplate) throws -> Bool {
+        let lead = template.separator + template.prefix + name + template.infix
         let leadTokens = try encode(lead)
-        for value in values + (column.allowsMissing ? [template.missing] : [])
-        where try encode(lead + value) != leadTokens + (try encode(value)) {
+        for value in values where try encode(lead + value) != leadTokens + (try encode(value)) {
             return true
         }
         return false

@@ -70,7 +70,7 @@ public enum TokenizerTrainer {
 
     /// The user-defined symbols for a schema, in SentencePiece's spelling (U+2581 for a space).
     static func userDefinedSymbols(schema: Schema, template: RowTemplate, maxCategoryPieces: Int, leadIns: Bool,
-                                   fieldPieceBudget: Int = 0, keepApart: [String] = []) -> [String] {
+                                   fieldPieceBudget: Int, keepApart: [String]) -> [String] {
         var symbols = !leadIns ? [] : schema.columnNames.flatMap { name in
             [template.prefix + name + template.infix, template.separator + template.prefix + name + template.infix]
         }
