@@ -25,114 +25,37 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "Seed of the canaries and their coins (default: a fresh random one).") var auditSeed: UInt64?
     @Option(help: "Confidence of the lower bound.") var confidence = 0.95
     @Option(help: "Folder for the checkpoint and audit.json (created).") var work: String
-    @Argument(parsing: .allUnrecognized, help: "The options of tablm finetune for the run (--schema and --data included, -o not).")
-    var finetuneArguments: [String] = []
+    @OptionGroup(title: "The training run (the options of tablm finetune)") var training: FinetuneOptions
+    @Option(name: .shortAndLong, help: .hidden) var output: String?
+    @Option(help: .hidden) var resume: String?
 
     func validate() throws {
         guard canaries >= 10 else { throw ValidationError("--canaries must be at least 10") }
         guard confidence > 0.5 && confidence < 1 else { throw ValidationError("--confidence must be in (0.5, 1)") }
-        guard !finetuneArguments.contains(where: { ["-o", "--output", "--resume"].contains($0) }) else {
+        guard output == nil, resume == nil else {
             throw ValidationError("the audit writes its own checkpoint (into --work) and trains from scratch: drop -o/--output and --resume")
         }
     }
 
     func run() throws {
-        let folder = URL(fileURLWithPath: work)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let checkpoint = folder.appendingPathComponent("checkpoint").path
-        let table = folder.appendingPathComponent(".audit-table.csv")
-        var finetune = try FinetuneCommand.parse(finetuneArguments + ["-o", checkpoint])
-        let schema = try SchemaFile.load(path: finetune.rowText.schema)
-
-        let seed = auditSeed ?? UInt64.random(in: .min ... .max)
-        var generator = SplitMix64(seed: seed)
-        let canaries = try AuditCanaries(schema: schema, count: self.canaries, generator: &generator)
-        log("audit: \(self.canaries) canaries drawn from the schema's domain, \(canaries.includedRows.count) of them added to \(finetune.data) (seed \(seed))")
-
-        // The training table: the rows as they are, the included canaries spread among them. It is
-        // a copy of the private rows, so it lives only while training.
-        let cleanup = InterruptCleanup.register(table)
-        defer {
-            try? FileManager.default.removeItem(at: table)
-            InterruptCleanup.forget(cleanup)
-        }
-        try writeTable(real: finetune.data, canaries: canaries.includedRows, schema: schema, to: table.path, generator: &generator)
-        finetune.data = table.path
-        try finetune.run()
-
-        let trained = try Checkpoint.load(folder: checkpoint)
-        let serializer = RowSerializer(schema: trained.schema, template: trained.template)
-        let scores = try RowLikelihood.logLikelihoods(model: trained.model, tokenizer: trained.tokenizer, serializer: serializer, rows: canaries.rows,
-                                                      order: ColumnOrderChoice.scoringOrder(of: trained))
-        let delta = trained.record.privacy?.delta ?? finetune.privacy.delta
-        let outcomes = OneRunAudit.audit(scores: scores, included: canaries.included,
-                                         guessCounts: OneRunAudit.defaultGuessCounts(canaries: self.canaries), delta: delta, confidence: confidence)
-        for outcome in outcomes {
+        let request = try training.request(output: work)
+        var progress = FinetuneProgress(delta: request.privacy?.delta)
+        let audit = AuditRun(training: request, canaries: canaries, seed: auditSeed, confidence: confidence, work: work)
+        let report = try audit.run { progress.show($0) }
+        for outcome in report.outcomes {
             log(String(format: "audit: %4d guesses, %4d right (%.1f%%): ε ≥ %.3f", outcome.guesses, outcome.correct,
                        100 * Double(outcome.correct) / Double(max(outcome.guesses, 1)), outcome.epsilonLowerBound))
         }
-        let best = outcomes.max { $0.epsilonLowerBound < $1.epsilonLowerBound }!
-        let claimed = trained.record.privacy?.epsilon
         let verdict: String
-        if let claimed {
-            verdict = best.epsilonLowerBound <= claimed ? "at or below the accountant's ε = \(String(format: "%.4f", claimed))"
+        if let claimed = report.accountantEpsilon {
+            verdict = report.epsilonLowerBound <= claimed ? "at or below the accountant's ε = \(String(format: "%.4f", claimed))"
                 : "ABOVE the accountant's ε = \(String(format: "%.4f", claimed)): the run leaked more than it claims"
         } else {
             verdict = "(not private: no ε claimed)"
         }
-        log(String(format: "audit: ε lower bound %.3f at %.0f%% confidence (Bonferroni over %d guess counts), ", best.epsilonLowerBound,
-                   100 * confidence, outcomes.count) + verdict)
-
-        let report = AuditReport(canaries: self.canaries, included: canaries.included.filter { $0 }.count, seed: seed, confidence: confidence,
-                                 delta: delta, accountantEpsilon: claimed, epsilonLowerBound: best.epsilonLowerBound,
-                                 outcomes: outcomes,
-                                 scores: scores, memberships: canaries.included)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFileWriter.write(try encoder.encode(report), to: folder.appendingPathComponent("audit.json").path)
-        print(String(format: "%.6f", best.epsilonLowerBound))
-        if let claimed, best.epsilonLowerBound > claimed { throw ExitCode(3) }
-    }
-
-    /// The header and records of `real` as read, with `canaries` (fields in the header's order,
-    /// columns outside the schema left empty) inserted at random positions.
-    private func writeTable(real: String, canaries: [Row], schema: Schema, to path: String, generator: inout SplitMix64) throws {
-        let reader = try CSVRecordReader(path: real)
-        let header = reader.header
-        var records: [[String]] = []
-        try reader.forEachRecord { records.append($0.fields) }
-        let position = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        for row in canaries {
-            var fields = [String](repeating: "", count: header.count)
-            for (column, value) in zip(schema.columns, RowDecoder.fields(of: row, schema: schema)) {
-                guard let index = position[column.name] else {
-                    throw InputError("the schema's column \(quoted: column.name) is not in the header", at: SourceLocation(file: real, line: 1))
-                }
-                fields[index] = value
-            }
-            records.insert(fields, at: Int.random(in: 0...records.count, using: &generator))
-        }
-        let writer = try CSVRecordWriter(path: path, header: header)
-        for record in records { try writer.write(record) }
-        try writer.commit()
-    }
-}
-
-/// `audit.json`: the audit's settings, outcome per guess count, and each canary's score and coin.
-struct AuditReport: Encodable {
-    var canaries: Int
-    var included: Int
-    var seed: UInt64
-    var confidence: Double
-    var delta: Double
-    var accountantEpsilon: Double?
-    var epsilonLowerBound: Double
-    var outcomes: [OneRunAudit.Outcome]
-    var scores: [Double]
-    var memberships: [Bool]
-
-    enum CodingKeys: String, CodingKey {
-        case canaries, included, seed, confidence, delta, accountantEpsilon = "accountant_epsilon"
-        case epsilonLowerBound = "epsilon_lower_bound", outcomes, scores, memberships
+        log(String(format: "audit: ε lower bound %.3f at %.0f%% confidence (Bonferroni over %d guess counts), ", report.epsilonLowerBound,
+                   100 * confidence, report.outcomes.count) + verdict)
+        print(String(format: "%.6f", report.epsilonLowerBound))
+        if let claimed = report.accountantEpsilon, report.epsilonLowerBound > claimed { throw ExitCode(3) }
     }
 }

@@ -40,27 +40,15 @@ struct BenchCommand: ParsableCommand {
         var sampling: SamplingBenchmark.Result?
         var vocabulary = vocab
         if let schema {
-            let loaded = try SchemaFile.load(path: schema)
-            // No field pieces: the bench keeps the vocabulary and row shapes its history was measured
-            // with (docs/performance.md), as it keeps four blocks.
-            var options = TokenizerTrainer.Options()
-            options.fieldPieceBudget = 0
-            let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: loaded, template: .standard, options: options).model)
-            let constraint = try RowConstraint(schema: loaded, template: .standard, tokenizer: tokenizer)
-            vocabulary = tokenizer.vocabularySize
-            let model = GPT2<Float>(config: GPT2Config(vocabularySize: vocabulary, contextLength: constraint.maximumTokens,
-                                                      width: width, layers: layers, heads: heads))
-            model.initializeParameters(seed: 0)
-            sampling = SamplingBenchmark.run(model: model, tokenizer: tokenizer, serializer: RowSerializer(schema: loaded),
-                                             constraint: constraint, rows: sampleRows, batch: 64)
+            let measured = try SamplingBenchmark.run(schema: SchemaFile.load(path: schema), width: width, layers: layers, heads: heads, rows: sampleRows)
+            sampling = measured.result
+            vocabulary = measured.vocabularySize
         }
         let config = GPT2Config(vocabularySize: vocabulary, contextLength: length, width: width, layers: layers, heads: heads)
         if let problem = config.problem { throw ValidationError(problem) }
         let result = TrainingBenchmark.run(config: config, batch: batchSize, length: length, steps: steps, rounds: rounds, workers: workers)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(Report(training: result, sampling: sampling, peakResidentBytes: Self.peakResidentBytes)), as: UTF8.self))
+            print(try JSONOutput.text(Report(training: result, sampling: sampling, peakResidentBytes: Self.peakResidentBytes)))
             return
         }
         print("model: \(result.config); batch \(result.batch) x \(result.length) tokens; OpenBLAS \(result.blasCore)")

@@ -27,54 +27,17 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Write the report as JSON here.") var json: String?
     @Option(help: "Write a self-contained HTML report (inline SVG, no network) here.") var report: String?
 
-    private func read(_ path: String, schema: Schema) throws -> (rows: [Row], total: Int) {
-        let reader = try CSVRecordReader(path: path)
-        let decoder = try RowDecoder(schema: schema, header: reader.header, file: path)
-        var rows: [Row] = [], total = 0
-        try reader.forEachRecord { record in
-            total += 1
-            if let row = try? decoder.row(from: record, file: path) { rows.append(row) }
-        }
-        return (rows, total)
-    }
-
     func run() throws {
-        let report = try evaluate()
+        let report = try EvaluateRun.run(request, report: { log($0) })
         for line in EvaluationSummary.lines(report, test: test) { print(line) }
     }
 
-    /// Computes the report and writes the JSON and HTML files asked for.
-    func evaluate() throws -> EvaluationReport {
-        let schema = try SchemaFile.load(path: self.schema)
-        let real = try read(train, schema: schema), held = try read(test, schema: schema), synthetic = try read(self.synthetic, schema: schema)
-        for (name, table) in [(train, real), (test, held)] where table.rows.count < table.total {
-            log("note: \(table.total - table.rows.count) rows of \(name) do not fit the schema and are left out")
-        }
-        let loaded = try checkpoint.map { try Checkpoint.load(folder: $0) }
-        var likelihood: (([Row]) throws -> [Double])?
-        if let loaded {
-            guard loaded.schema.columnNames == schema.columnNames else {
-                throw InputError("the checkpoint's schema has other columns than --schema", at: SourceLocation(file: checkpoint!))
-            }
-            let serializer = RowSerializer(schema: loaded.schema, template: loaded.template)
-            let order = try ColumnOrderChoice.scoringOrder(of: loaded)
-            likelihood = { try RowLikelihood.logLikelihoods(model: loaded.model, tokenizer: loaded.tokenizer, serializer: serializer, rows: $0, order: order) }
-        }
-        let clock = ProgressClock(totalSteps: 1)
-        log("evaluate: \(real.rows.count) training, \(held.rows.count) test, \(synthetic.rows.count) synthetic rows")
-        let report = try Evaluation.run(schema: schema, train: real.rows, test: held.rows, synthetic: synthetic.rows, syntheticTotal: synthetic.total,
-                                        target: target, sensitive: sensitive, privacy: loaded?.record.privacy, rowLogLikelihood: likelihood,
-                                        progress: { stage in log("evaluate: \(stage) (\(String(format: "%.0f", clock.seconds)) s)") })
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            try AtomicFileWriter.write(try encoder.encode(report), to: json)
-        }
-        if let path = self.report {
-            try AtomicFileWriter.write(Data(EvaluationHTML.page(report, title: "tablm evaluate: \(self.synthetic)").utf8), to: path)
-            log("evaluate: report -> \(path)")
-        }
-        return report
+    var request: EvaluateRequest {
+        var request = EvaluateRequest(train: train, test: test, synthetic: synthetic, schema: schema, target: target)
+        request.sensitive = sensitive
+        request.checkpoint = checkpoint
+        request.json = json
+        request.html = report
+        return request
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import TablmCore
 
 /// The columns fairness work is about, shared by `finetune --fairness-lambda` and
@@ -19,28 +20,8 @@ struct FairnessOptions: ParsableArguments {
         }
     }
 
-    /// The sensitive column: --sensitive, else the schema's first.
-    func sensitiveColumn(for flag: String, schema: Schema) throws -> String {
-        guard let column = sensitive ?? schema.sensitive.first else {
-            throw ValidationError("\(flag) needs --sensitive COL (the schema names no sensitive column)")
-        }
-        return column
-    }
-
-    /// The columns --fair-columns names, if given.
-    var fairColumnNames: [String]? {
-        fairColumns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-    }
-
-    /// The columns these options name (--sensitive, --fair-columns); a tokenizer keeps them apart from
-    /// their lead-ins (`FieldPieces`).
-    var namedColumns: [String] { [sensitive].compactMap { $0 } + (fairColumnNames ?? []) }
-
-    /// The probe prompts for the chosen (or the schema's default) columns.
-    func probes(for flag: String, serializer: RowSerializer, tokenizer: Tokenizer) throws -> FairnessProbes {
-        let sensitive = try sensitiveColumn(for: flag, schema: serializer.schema)
-        let columns = fairColumnNames ?? serializer.schema.target.map { [$0] } ?? []
-        guard !columns.isEmpty else { throw ValidationError("\(flag) needs --fair-columns (the schema names no target)") }
-        return try FairnessProbes(serializer: serializer, tokenizer: tokenizer, sensitive: sensitive, columns: columns)
+    /// The columns these options name, for the core.
+    var columns: FairnessColumns {
+        FairnessColumns(sensitive: sensitive, fair: fairColumns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } })
     }
 }

@@ -22,9 +22,7 @@ struct InspectCommand: ParsableCommand {
             for tensor in checkpoint.model.layout.tensors {
                 print("  \(tensor.name) \(tensor.shape)")
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print("training: " + String(decoding: try encoder.encode(checkpoint.record), as: UTF8.self))
+            print("training: " + (try JSONOutput.text(checkpoint.record)))
         }
     }
 

@@ -35,26 +35,15 @@ struct PriorCommand: ParsableCommand {
     }
 
     func run() throws {
-        let schema = try SchemaFile.load(path: self.schema)
-        guard schema.source != .data else {
-            throw InputError("the schema says \"source\": \"data\": it was read off rows; the prior needs a public schema", at: SourceLocation(file: self.schema))
-        }
-        var plan = try PrivacyBudgetPlan(method: accountant, targetEpsilon: epsilon, delta: delta, schemaCost: schema.privacyCost)
-        let table = try TableData.read(path: data, schema: schema, fitRows: true)
-        var generator = insecureSeed.map { ChaCha20Generator(insecureSeed: $0) } ?? ChaCha20Generator()
-        if insecureSeed != nil { log("warning: --insecure-seed makes the noise predictable; the privacy guarantee does not hold for this run") }
-        var options = try PriorOptions.parse([])
-        options.priorMaxCells = maxCells
-        var settings = options.aimSettings
-        settings.roundIterations = roundIterations
-        settings.finalIterations = fitIterations
-        let release = try options.release(rows: table.rows, schema: schema, plan: &plan, share: 1, generator: &generator, settings: settings)
-        var sampler = SplitMix64(seed: seed)
-        let count = rows ?? release.noisyRowCount
-        let writer = try CSVRecordWriter(path: output, header: schema.columnNames)
-        for row in release.pseudoRows(count: count, using: &sampler) { try writer.write(RowDecoder.fields(of: row, schema: schema)) }
-        try writer.commit()
-        log(String(format: "prior: %d rows -> %@; (ε = %.4f, δ = %.1e)-DP for each row of %@ (%@ accountant)", count, output, plan.epsilon(), delta, data,
-                   accountant.rawValue.uppercased()))
+        var prior = PriorRun(schema: schema, data: data, epsilon: epsilon, output: output)
+        prior.delta = delta
+        prior.accountant = accountant
+        prior.rows = rows
+        prior.aim.maximumModelCells = maxCells
+        prior.aim.roundIterations = roundIterations
+        prior.aim.finalIterations = fitIterations
+        prior.seed = seed
+        prior.insecureSeed = insecureSeed
+        try prior.run(report: { log($0) })
     }
 }

@@ -19,7 +19,7 @@ struct PrivacyCommand: ParsableCommand {
         @Option(help: "Noise of a Gaussian count release (sensitivity 1) composed before the steps, as finetune --balance-groups makes one.") var countReleaseNoise: Double?
 
         /// The count release, when there is one, as the accountant's first segment.
-        var prior: [PrivacyAccountant.Segment] {
+        var prior: [PrivacyEvent] {
             countReleaseNoise.map { [.gaussianRelease(noiseMultiplier: $0)] } ?? []
         }
 
@@ -68,11 +68,11 @@ struct PrivacyCommand: ParsableCommand {
                 let plan = try PrivacyBudgetPlan(record: privacy, steps: record.steps)
                 let epsilon = plan.epsilon()
                 for event in plan.accountant.history {
-                    switch event.kind {
-                    case .sampledGaussian:
-                        log(String(format: "%6d × sampled Gaussian σ = %.6g, q = %.6g", event.steps, event.noiseMultiplier, event.sampleRate))
-                    case .exponential:
-                        log(String(format: "%6d × exponential mechanism ε = %.6g", event.steps, event.epsilon ?? 0))
+                    switch event {
+                    case .sampledGaussian(let sigma, let q, let steps):
+                        log(String(format: "%6d × sampled Gaussian σ = %.6g, q = %.6g", steps, sigma, q))
+                    case .exponential(let epsilon, let times):
+                        log(String(format: "%6d × exponential mechanism ε = %.6g", times, epsilon))
                     }
                 }
                 log(String(format: "recomputed (%@ accountant, δ = %.1e): ε = %.6f; recorded ε = %.6f", plan.accountant.method.rawValue.uppercased(),

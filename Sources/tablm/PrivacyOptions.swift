@@ -19,22 +19,22 @@ struct PrivacyOptions: ParsableArguments {
     var accountant: PrivacyAccountant.Method = .pld
 
     @Option(help: "Expected rows per step; the sampling rate is this over the row count.")
-    var expectedBatchSize = 256
+    var expectedBatchSize = TrainingRecipe.expectedBatchSize
 
     @Flag(help: "Group-balanced Poisson sampling: a rate per group of --sensitive, so each group brings as many rows to a step. Group counts are released once with Gaussian noise (charged to the budget); every step is charged at the largest rate.")
     var balanceGroups = false
 
     @Option(help: "Standard deviation of the noise on each group count for --balance-groups.")
-    var balanceCountNoise = 20.0
+    var balanceCountNoise = TrainingRecipe.balanceCountNoise
 
     @Option(help: "With --balance-groups, no group's rate exceeds this multiple of the uniform rate (a tiny group would otherwise set the noise of every step).")
-    var balanceMaxBoost = 4.0
+    var balanceMaxBoost = TrainingRecipe.balanceMaxBoost
 
     @Flag(help: "Train even when the calibrated noise drowns the signal (σ over the expected batch above 1): such a run is refused without it.")
     var acceptNoise = false
 
     @Option(help: "Rows processed at once (memory only; the result does not depend on it).")
-    var microBatch = 32
+    var microBatch = TrainingRecipe.microBatch
 
     @Option(help: "Seed the noise and sampling generator (tests only: the noise becomes predictable and the guarantee void).")
     var insecureSeed: UInt64?
@@ -56,5 +56,23 @@ struct PrivacyOptions: ParsableArguments {
         guard expectedBatchSize > 0, microBatch > 0 else { throw ValidationError("--expected-batch-size and --micro-batch must be positive") }
         guard balanceCountNoise > 0 else { throw ValidationError("--balance-count-noise must be positive (the counts are private)") }
         guard balanceMaxBoost >= 1 else { throw ValidationError("--balance-max-boost must be at least 1") }
+    }
+
+    /// The privacy part of a run, with its prior (nil: DP-SGD alone).
+    func request(prior: PriorRequest?) -> PrivacyRequest {
+        var request = PrivacyRequest()
+        request.epsilon = epsilon
+        request.delta = delta
+        request.noiseMultiplier = noiseMultiplier
+        request.accountant = accountant
+        request.expectedBatchSize = expectedBatchSize
+        request.balanceGroups = balanceGroups
+        request.balanceCountNoise = balanceCountNoise
+        request.balanceMaxBoost = balanceMaxBoost
+        request.acceptNoise = acceptNoise
+        request.microBatch = microBatch
+        request.insecureSeed = insecureSeed
+        request.prior = prior
+        return request
     }
 }

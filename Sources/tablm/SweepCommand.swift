@@ -56,61 +56,36 @@ struct SweepCommand: ParsableCommand {
     }
 
     func run() throws {
-        let root = URL(fileURLWithPath: output)
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let points = try grid()
         let rowCount = try rows ?? recordCount(data)
-        var results: [SweepResult] = []
-        for (index, point) in points.enumerated() {
-            let name = "eps-\(SweepResult.label(point.epsilon))_lambda-\(SweepResult.label(point.lambda))"
-            log("sweep: run \(index + 1)/\(points.count) \(name)")
-            let started = Date()
-            var result = SweepResult(epsilon: point.epsilon, lambda: point.lambda, folder: name)
-            do {
-                result.report = try runOne(point, folder: root.appendingPathComponent(name), rows: rowCount)
-                result.status = "ok"
-            } catch {
-                result.status = "failed: " + Tablm.message(for: error).replacingOccurrences(of: "\n", with: " ")
-                log("sweep: \(name) \(result.status)")
-            }
-            result.seconds = Date().timeIntervalSince(started)
-            results.append(result)
-            try AtomicFileWriter.write(Data(SweepResult.csv(results).utf8), to: root.appendingPathComponent("sweep.csv").path)
-            try AtomicFileWriter.write(Data(SweepReport.html(results, title: "tablm sweep: \(data)").utf8),
-                                       to: root.appendingPathComponent("sweep.html").path)
+        let sweep = SweepRun(points: try grid(), output: output, title: "tablm sweep: \(data)") { point, checkpoint, synthetic, folder in
+            let text = ["--schema", rowText.schema] + (rowText.template.map { ["--template", $0] } ?? [])
+            var training = ["--data", data] + text
+            if point.epsilon.isFinite { training += ["--dp", "--epsilon", "\(point.epsilon)", "--delta", "\(delta)"] }
+            if point.lambda > 0 { training += ["--fairness-lambda", "\(point.lambda)"] + (sensitive.map { ["--sensitive", $0] } ?? []) }
+            training += Self.words(finetuneArgs)
+            let finetune = Array(training[..<(2 + text.count)]) + ["-o", checkpoint] + training[(2 + text.count)...]
+            let generate = ["--checkpoint", checkpoint, "--rows", "\(rowCount)", "-o", synthetic] + Self.words(generateArgs)
+            var evaluation = EvaluateRequest(train: data, test: test, synthetic: synthetic, schema: rowText.schema, target: target)
+            evaluation.sensitive = sensitive
+            evaluation.checkpoint = checkpoint
+            evaluation.json = folder.appendingPathComponent("evaluation.json").path
+            evaluation.html = folder.appendingPathComponent("report.html").path
+            return SweepRun.Plan(training: try FinetuneOptions.parse(training).request(output: checkpoint),
+                                 generation: try GenerateOptions.parse(Self.words(generateArgs)).request(checkpoint: checkpoint, rows: rowCount, output: synthetic),
+                                 evaluation: evaluation, arguments: (["finetune"] + finetune + ["generate"] + generate).joined(separator: " ") + "\n")
         }
+        var training = FinetuneProgress(delta: delta), generation = GenerateProgress(rows: rowCount)
+        let results = try sweep.run(events: { event in
+            switch event {
+            case .message(let text), .evaluation(let text): log(text)
+            case .training(let event): training.show(event)
+            case .generation(let event): generation.show(event)
+            }
+        }, describe: { Tablm.message(for: $0) })
         print(SweepResult.csv(results), terminator: "")
         let failed = results.filter { $0.status != "ok" }.count
-        log("sweep: \(results.count - failed) of \(results.count) runs done -> \(root.appendingPathComponent("sweep.csv").path), sweep.html")
+        log("sweep: \(results.count - failed) of \(results.count) runs done -> \(URL(fileURLWithPath: output).appendingPathComponent("sweep.csv").path), sweep.html")
         if failed == results.count { throw ExitCode.failure }
-    }
-
-    /// One grid point: fine-tune and generate (unless already done with these arguments), then evaluate.
-    private func runOne(_ point: (epsilon: Double, lambda: Double), folder: URL, rows: Int) throws -> EvaluationReport {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let checkpoint = folder.appendingPathComponent("checkpoint").path, synthetic = folder.appendingPathComponent("synthetic.csv").path
-        let text = ["--schema", rowText.schema] + (rowText.template.map { ["--template", $0] } ?? [])
-        var finetune = ["--data", data] + text + ["-o", checkpoint]
-        if point.epsilon.isFinite { finetune += ["--dp", "--epsilon", "\(point.epsilon)", "--delta", "\(delta)"] }
-        if point.lambda > 0 { finetune += ["--fairness-lambda", "\(point.lambda)"] + (sensitive.map { ["--sensitive", $0] } ?? []) }
-        finetune += Self.words(finetuneArgs)
-        let generate = ["--checkpoint", checkpoint, "--rows", "\(rows)", "-o", synthetic] + Self.words(generateArgs)
-        let arguments = (["finetune"] + finetune + ["generate"] + generate).joined(separator: " ") + "\n"
-        let argumentsFile = folder.appendingPathComponent("arguments.txt")
-        let done = (try? String(contentsOf: argumentsFile, encoding: .utf8)) == arguments && FileManager.default.fileExists(atPath: synthetic)
-        if done {
-            log("sweep: reusing \(synthetic) (same arguments)")
-        } else {
-            try? FileManager.default.removeItem(at: argumentsFile)
-            try FinetuneCommand.parse(finetune).run()
-            try GenerateCommand.parse(generate).run()
-            try AtomicFileWriter.write(Data(arguments.utf8), to: argumentsFile.path)
-        }
-        var evaluate = ["--train", data, "--test", test, "--synthetic", synthetic, "--schema", rowText.schema, "--target", target,
-                        "--checkpoint", checkpoint, "--json", folder.appendingPathComponent("evaluation.json").path,
-                        "--report", folder.appendingPathComponent("report.html").path]
-        if let sensitive { evaluate += ["--sensitive", sensitive] }
-        return try EvaluateCommand.parse(evaluate).evaluate()
     }
 
     private func recordCount(_ path: String) throws -> Int {

@@ -14,7 +14,9 @@ struct Tablm: ParsableCommand {
 
     static func main() {
         BLASEnvironment.ensureCoreType()
-        InterruptCleanup.install()
+        InterruptCleanup.install { removed in
+            if removed > 0 { FileHandle.standardError.write(Data("\ninterrupted: \(removed) unfinished output(s) removed\n".utf8)) }
+        }
         var command: ParsableCommand
         do {
             command = try parseAsRoot()
@@ -24,14 +26,20 @@ struct Tablm: ParsableCommand {
         do {
             try command.run()
         } catch let error as ValidationError {
-            // Thrown while running (a check that needed the data), not while parsing: ArgumentParser
-            // would print the root's usage; point at the subcommand's help instead.
-            let path = (["tablm"] + (commandPath(to: type(of: command)) ?? [])).joined(separator: " ")
-            FileHandle.standardError.write(Data("Error: \(error.message)\nSee '\(path) --help' for its options.\n".utf8))
-            Foundation.exit(ExitCode.validationFailure.rawValue)
+            exitWithOptionError(error.message, command: command)
+        } catch let error as OptionError {
+            exitWithOptionError(error.description, command: command)
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// A bad option found while running (a check that needed the data or the checkpoint), not while
+    /// parsing: ArgumentParser would print the root's usage; point at the subcommand's help instead.
+    static func exitWithOptionError(_ message: String, command: ParsableCommand) -> Never {
+        let path = (["tablm"] + (commandPath(to: type(of: command)) ?? [])).joined(separator: " ")
+        FileHandle.standardError.write(Data("Error: \(message)\nSee '\(path) --help' for its options.\n".utf8))
+        Foundation.exit(ExitCode.validationFailure.rawValue)
     }
 
     /// The subcommand names that lead from the root to `target` (["privacy", "epsilon"]).

@@ -35,3 +35,20 @@ public enum SamplingBenchmark {
                       constrainedValidShare: constrained.valid)
     }
 }
+
+extension SamplingBenchmark {
+    /// The benchmark on `schema`: its tokenizer without field pieces (the bench keeps the vocabulary
+    /// and row shapes its history was measured with, docs/performance.md), a fresh seeded model, 64
+    /// rows decoded together. Returns the tokenizer's vocabulary for the training benchmark.
+    public static func run(schema: Schema, width: Int, layers: Int, heads: Int, rows: Int) throws -> (result: Result, vocabularySize: Int) {
+        var options = TokenizerTrainer.Options()
+        options.fieldPieceBudget = 0
+        let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: schema, template: .standard, options: options).model)
+        let constraint = try RowConstraint(schema: schema, template: .standard, tokenizer: tokenizer)
+        let model = GPT2<Float>(config: GPT2Config(vocabularySize: tokenizer.vocabularySize, contextLength: constraint.maximumTokens,
+                                                  width: width, layers: layers, heads: heads))
+        model.initializeParameters(seed: 0)
+        let result = run(model: model, tokenizer: tokenizer, serializer: RowSerializer(schema: schema), constraint: constraint, rows: rows, batch: 64)
+        return (result, tokenizer.vocabularySize)
+    }
+}

@@ -85,54 +85,35 @@ public struct Checkpoint {
     /// Writes the folder (and the optimizer state when given) atomically. With a parameter average
     /// the model holds the average, and the optimizer file keeps the iterate for resuming.
     public func save(to folder: String, optimizer: AdamW? = nil, average: ParameterAverage? = nil) throws {
-        precondition(average.map { $0.modelHoldsAverage && optimizer != nil } ?? true, "a checkpoint saves the average, and the iterate beside the optimizer")
-        let destination = URL(fileURLWithPath: folder).standardizedFileURL
-        let parent = destination.deletingLastPathComponent()
-        let pid = ProcessInfo.processInfo.processIdentifier
-        let staging = parent.appendingPathComponent(".\(destination.lastPathComponent).\(pid).tablm-tmp")
-        let manager = FileManager.default
-        try? manager.removeItem(at: staging)
-        do {
-            try manager.createDirectory(at: staging, withIntermediateDirectories: false)
-        } catch {
-            throw InputError("cannot create the checkpoint folder", at: SourceLocation(file: parent.path))
+        try AtomicFolderWriter.write(to: folder, what: "checkpoint", replacing: true) { staging in
+            try write(into: staging, optimizer: optimizer, average: average)
         }
-        let cleanupToken = InterruptCleanup.register(staging)
-        defer { InterruptCleanup.forget(cleanupToken) }
-        do {
-            try GPT2Weights.save(model, metadata: ["producer": "tablm"], to: staging.appendingPathComponent(Self.weightsFile).path)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try encoder.encode(model.config).write(to: staging.appendingPathComponent(Self.configFile))
-            try encoder.encode(record).write(to: staging.appendingPathComponent(Self.recordFile))
-            try Data(tokenizer.modelBytes).write(to: staging.appendingPathComponent(Self.tokenizerFile))
-            try SchemaFile.encode(schema).write(to: staging.appendingPathComponent(Self.schemaFile))
-            try template.fileText.write(to: staging.appendingPathComponent(Self.templateFile), atomically: false, encoding: .utf8)
-            if let optimizer {
-                try optimizer.firstMoment.withUnsafeBufferPointer { m in
-                    try optimizer.secondMoment.withUnsafeBufferPointer { v in
-                        try (average?.other ?? []).withUnsafeBufferPointer { iterate in
-                            var tensors = [("adam.m", [m.count], m), ("adam.v", [v.count], v)]
-                            var metadata = ["step": String(optimizer.step)]
-                            if let average {
-                                tensors.append((Self.iterateTensor, [iterate.count], iterate))
-                                metadata[Self.averageUpdatesKey] = String(average.updates)
-                            }
-                            try SafeTensorsFile.write(tensors, metadata: metadata, to: staging.appendingPathComponent(Self.optimizerFile).path)
-                        }
+    }
+
+    /// Writes the checkpoint's files into an existing folder (`save` gives it a staging folder).
+    public func write(into staging: URL, optimizer: AdamW? = nil, average: ParameterAverage? = nil) throws {
+        precondition(average.map { $0.modelHoldsAverage && optimizer != nil } ?? true, "a checkpoint saves the average, and the iterate beside the optimizer")
+        try GPT2Weights.save(model, metadata: ["producer": "tablm"], to: staging.appendingPathComponent(Self.weightsFile).path)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(model.config).write(to: staging.appendingPathComponent(Self.configFile))
+        try encoder.encode(record).write(to: staging.appendingPathComponent(Self.recordFile))
+        try Data(tokenizer.modelBytes).write(to: staging.appendingPathComponent(Self.tokenizerFile))
+        try SchemaFile.encode(schema).write(to: staging.appendingPathComponent(Self.schemaFile))
+        try template.fileText.write(to: staging.appendingPathComponent(Self.templateFile), atomically: false, encoding: .utf8)
+        guard let optimizer else { return }
+        try optimizer.firstMoment.withUnsafeBufferPointer { m in
+            try optimizer.secondMoment.withUnsafeBufferPointer { v in
+                try (average?.other ?? []).withUnsafeBufferPointer { iterate in
+                    var tensors = [("adam.m", [m.count], m), ("adam.v", [v.count], v)]
+                    var metadata = ["step": String(optimizer.step)]
+                    if let average {
+                        tensors.append((Self.iterateTensor, [iterate.count], iterate))
+                        metadata[Self.averageUpdatesKey] = String(average.updates)
                     }
+                    try SafeTensorsFile.write(tensors, metadata: metadata, to: staging.appendingPathComponent(Self.optimizerFile).path)
                 }
             }
-            // Swap: the old folder (if any) moves aside, the new one in, then the old one goes.
-            let previous = parent.appendingPathComponent(".\(destination.lastPathComponent).\(pid).tablm-old")
-            let hadPrevious = manager.fileExists(atPath: destination.path)
-            if hadPrevious { try manager.moveItem(at: destination, to: previous) }
-            try manager.moveItem(at: staging, to: destination)
-            if hadPrevious { try? manager.removeItem(at: previous) }
-        } catch {
-            try? manager.removeItem(at: staging)
-            if let error = error as? InputError { throw error }
-            throw InputError("cannot write checkpoint: \(error.localizedDescription)", at: SourceLocation(file: folder))
         }
     }
 

@@ -14,7 +14,7 @@ public struct OpacusBundle: Codable, Sendable, Equatable {
         public var targetEpsilon: Double
         public var accountant: String
         /// The checkpoint's own events (marginal prior, count releases, earlier DP-SGD), composed first.
-        public var priorEvents: [PrivacyAccountant.Segment]
+        public var priorEvents: [PrivacyEvent]
         public var prior: PriorRecord?
         public var schemaEpsilon: Double?
         public var schemaDelta: Double?
@@ -72,7 +72,7 @@ public struct OpacusBundle: Codable, Sendable, Equatable {
     /// The plan for `steps` DP-SGD steps at rate `expectedBatchSize / rows` after the checkpoint's
     /// `earlier` events (none for a checkpoint that spent nothing), σ calibrated so that all of them
     /// compose to at most `targetEpsilon` at `delta`.
-    public static func plan(earlier: [PrivacyAccountant.Segment], prior: PriorRecord?, schemaCost: PrivacyCost?, targetEpsilon: Double,
+    public static func plan(earlier: [PrivacyEvent], prior: PriorRecord?, schemaCost: PrivacyCost?, targetEpsilon: Double,
                             delta: Double, method: PrivacyAccountant.Method, rows: Int, expectedBatchSize: Int, steps: Int,
                             clipNorm: Double) throws -> DPPlan {
         let budget = try PrivacyBudgetPlan(method: method, targetEpsilon: targetEpsilon, delta: delta, schemaCost: schemaCost, events: earlier)

@@ -48,7 +48,7 @@ public struct OpacusResult: Codable, Sendable, Equatable {
     public func privacyRecord(method: PrivacyAccountant.Method) throws -> PrivacyRecord {
         let schemaCost = dp.schemaEpsilon.map { PrivacyCost(epsilon: $0, delta: dp.schemaDelta ?? 0) }
         var plan = try PrivacyBudgetPlan(method: method, targetEpsilon: dp.targetEpsilon, delta: dp.delta, schemaCost: schemaCost, events: dp.priorEvents)
-        plan.record([PrivacyAccountant.Segment(noiseMultiplier: dp.noiseMultiplier, sampleRate: dp.sampleRate, steps: dp.steps)])
+        plan.record([PrivacyEvent(noiseMultiplier: dp.noiseMultiplier, sampleRate: dp.sampleRate, steps: dp.steps)])
         var record = plan.privacyRecord(accountant: plan.accountant, noiseMultiplier: dp.noiseMultiplier, sampleRate: dp.sampleRate, clipNorm: dp.clipNorm)
         record.prior = dp.prior
         guard record.epsilon <= dp.targetEpsilon * (1 + 1e-9) else {

@@ -13,7 +13,7 @@ import Foundation
 /// parameters alone. Under `--dp` it is added to the update after the per-row clipping and the
 /// noise: post-processing of a differentially private model costs no ε. (A term that read private
 /// rows would have to go through per-row clipping instead.)
-public final class FairnessRegularizer {
+public final class FairnessRegularizer: TrainingTerm {
     public let probes: FairnessProbes
     public let lambda: Double
     private let padding: Int32
@@ -62,18 +62,15 @@ public final class FairnessRegularizer {
         (batch, families, lastPositions) = try Self.build(probes: probes, contexts: [""], groupContexts: [], padding: padding)
     }
 
-    /// Where counterfactual contexts come from: `rows` rows sampled from the model being trained
-    /// every `every` steps (nil: bare probes only).
-    /// `groupSamplers[g]` generates rows whose sensitive value is group g, written first.
-    public var contextSource: (sampler: RowSampler, groupSamplers: [RowSampler], rows: Int, every: Int)?
+    /// Where counterfactual contexts come from, every `every` steps (nil: bare probes only):
+    /// `rows(step)` samples rows from the model being trained, and for each group g rows whose
+    /// sensitive value is g, written first. A closure, so that this folder needs no sampler.
+    public var contextSource: (rows: (_ step: Int) throws -> (all: [Row], byGroup: [[Row]]), every: Int)?
 
     /// Before step `step`: refreshes the contexts from the current model when they are due.
     public func prepare(step: Int) throws {
-        guard let source = contextSource, source.rows > 0, step % max(source.every, 1) == 0 else { return }
-        var settings = SamplingSettings()
-        settings.seed = UInt64(step)
-        let rows = source.sampler.sample(count: source.rows, settings: settings, workers: 1).rows
-        let groupRows = source.groupSamplers.map { $0.sample(count: source.rows, settings: settings, workers: 1).rows }
+        guard let source = contextSource, step % max(source.every, 1) == 0 else { return }
+        let (rows, groupRows) = try source.rows(step)
         var generator = SplitMix64(seed: UInt64(step) &+ 0xC0DE)
         // For fair column c and group g: "S is g, " then a random subset of the row's other columns.
         let groupContexts = probes.columns.map { column in

@@ -55,7 +55,7 @@ public final class GPT2<S: ModelScalar> {
             let view = parameters.baseAddress! + tensor.offset
             if tensor.isMatrix {
                 let std = 0.02 / (tensor.isResidualProjection ? (2 * Double(config.layers)).squareRoot() : 1)
-                for i in 0..<tensor.count { view[i] = S(Gaussian.sample(using: &generator) * std) }
+                for i in 0..<tensor.count { view[i] = S(GaussianSampler<SplitMix64>.single(using: &generator) * std) }
             } else {
                 let value: S = tensor.name.contains("ln_") && tensor.name.hasSuffix(".weight") ? 1 : 0
                 view.update(repeating: value, count: tensor.count)
@@ -334,13 +334,4 @@ final class CarvedBuffer<S: ModelScalar> {
     }
 
     deinit { storage.deallocate() }
-}
-
-/// Standard normal samples by the Box–Muller transform.
-enum Gaussian {
-    static func sample(using generator: inout some RandomNumberGenerator) -> Double {
-        let u1 = Double.random(in: Double.ulpOfOne..<1, using: &generator)
-        let u2 = Double.random(in: 0..<1, using: &generator)
-        return (-2 * Double.log(u1)).squareRoot() * Double.cos(2 * .pi * u2)
-    }
 }

@@ -38,7 +38,7 @@ public struct MarginalPrior: Sendable {
     public var measurements: [MarginalMeasurement]
     public var model: GraphicalModel
     /// Gaussian releases and exponential-mechanism selections, in order.
-    public var events: [PrivacyAccountant.Segment]
+    public var events: [PrivacyEvent]
     public var rounds: [AIMRound]
     public var rho: Double
 }
@@ -67,7 +67,7 @@ public enum AIMMechanism {
         let plannedRounds = settings.plannedRounds ?? 16 * d
         var sigma = settings.initialSigma(rho: rho, columns: d)
         var epsilon = (8 * 0.1 * rho / Double(plannedRounds)).squareRoot()
-        var events: [PrivacyAccountant.Segment] = [.gaussianRelease(noiseMultiplier: sigma, times: d)]
+        var events: [PrivacyEvent] = [.gaussianRelease(noiseMultiplier: sigma, times: d)]
         var rhoUsed = Double(d) / (2 * sigma * sigma)
         var measurements = (0..<d).map { MarginalMeasurement.release(table, attributes: [$0], sigma: sigma, noise: &noise) }
         let total = MarginalEstimator.total(of: measurements)

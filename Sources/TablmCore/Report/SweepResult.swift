@@ -51,7 +51,7 @@ public struct SweepResult: Sendable {
     public static func csv(_ results: [SweepResult]) -> String {
         var lines = [(["epsilon", "lambda", "status", "seconds"] + metrics.map(\.0)).joined(separator: ",")]
         for result in results {
-            let status = "\"" + result.status.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            let status = CSVRecordWriter.quoted(result.status, always: true)
             let values = metrics.map { name, _ in result.value(name).map { String(format: "%.4f", $0) } ?? "" }
             lines.append(([label(result.epsilon), label(result.lambda), status, String(format: "%.0f", result.seconds)] + values).joined(separator: ","))
         }

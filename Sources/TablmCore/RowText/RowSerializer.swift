@@ -198,3 +198,14 @@ public struct RowSerializer: Sendable {
         return true
     }
 }
+
+extension RowSerializer {
+    /// The serializer of a schema file and a template file (nil: the built-in template), the
+    /// template checked against the schema.
+    public static func load(schema schemaPath: String, template templatePath: String?) throws -> RowSerializer {
+        let schema = try SchemaFile.load(path: schemaPath)
+        let template = try templatePath.map(RowTemplate.load(path:)) ?? .standard
+        try template.validate(against: schema, file: templatePath ?? schemaPath)
+        return RowSerializer(schema: schema, template: template)
+    }
+}

@@ -13,8 +13,9 @@ public enum InterruptCleanup {
     nonisolated(unsafe) private static var nextToken = 0
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
 
-    /// Starts handling SIGINT, SIGTERM and SIGHUP. Called once by the command-line tool.
-    public static func install() {
+    /// Starts handling SIGINT, SIGTERM and SIGHUP. Called once by the command-line tool, which is told
+    /// how many unfinished outputs were removed (to say so) before the process exits.
+    public static func install(onInterrupt: @escaping @Sendable (_ removed: Int) -> Void = { _ in }) {
         lock.lock(); defer { lock.unlock() }
         guard sources.isEmpty else { return }
         for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
@@ -22,7 +23,7 @@ public enum InterruptCleanup {
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
                 let removed = removeAll()
-                if removed > 0 { FileHandle.standardError.write(Data("\ninterrupted: \(removed) unfinished output(s) removed\n".utf8)) }
+                onInterrupt(removed)
                 _exit(128 + signalNumber)
             }
             source.resume()

@@ -25,8 +25,9 @@ public final class CSVRecordWriter {
 
     public func commit() throws { try file.commit() }
 
-    static func quoted(_ field: String) -> String {
-        let needsQuotes = field.unicodeScalars.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
+    /// `field` as a CSV field: quoted when it needs to be, or `always`.
+    public static func quoted(_ field: String, always: Bool = false) -> String {
+        let needsQuotes = always || field.unicodeScalars.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
             || field.first == " " || field.last == " "
         guard needsQuotes else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""

@@ -1,14 +1,16 @@
 import Foundation
 
-/// Settings of a (non-private) fine-tuning run.
+/// Settings of a (non-private) fine-tuning run. The run's length, batch and rate have no defaults
+/// here: `TrainingRecipe` chooses them (by table size), and `FinetuneRun` sets every field.
 public struct FineTuneSettings: Sendable {
-    public var steps = 300
-    public var batchSize = 32
-    public var learningRate = 1e-3
+    public var steps: Int
+    public var batchSize: Int
+    public var learningRate: Double
     public var warmupSteps = 20
     public var clipNorm = 1.0
     public var seed: UInt64 = 0
-    public var evaluateEvery = 100
+    /// Steps between held-out scores (0: only at the end).
+    public var evaluateEvery = 0
     /// Early stopping: stop after this many held-out evaluations in a row without a new best, and
     /// checkpoint only at a new best (so the saved model is the best one seen). nil: checkpoint at
     /// every evaluation and run all steps.
@@ -20,7 +22,12 @@ public struct FineTuneSettings: Sendable {
     /// Cores to split each batch over (the model plus replicas); the result does not depend on it
     /// beyond floating-point summation order.
     public var workers = ModelWorkers.defaultCount
-    public init() {}
+
+    public init(steps: Int, batchSize: Int, learningRate: Double) {
+        self.steps = steps
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+    }
 }
 
 /// What one step reports to the caller (the CLI prints it; the library prints nothing).
@@ -64,10 +71,10 @@ public final class FineTuner {
     public private(set) var stoppedEarly = false
 
     /// A demographic-parity term added to the loss (`FairnessRegularizer`), or nil.
-    public let fairness: FairnessRegularizer?
+    public let fairness: TrainingTerm?
 
     public init(model: GPT2<Float>, batcher: RowBatcher, train: [Row], heldOut: [Row], settings: FineTuneSettings,
-                fairness: FairnessRegularizer? = nil) {
+                fairness: TrainingTerm? = nil) {
         self.fairness = fairness
         precondition(!train.isEmpty, "no training rows")
         self.model = model

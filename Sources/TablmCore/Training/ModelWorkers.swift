@@ -6,7 +6,7 @@ import Foundation
 /// on a single OpenBLAS thread (at these shapes OpenBLAS's own threads mostly spin; see `BLASInfo`).
 public final class ModelWorkers {
     public let model: GPT2<Float>
-    private let workers: [GPT2<Float>]
+    let workers: [GPT2<Float>]
 
     /// One worker per core, at most 8.
     public static var defaultCount: Int { max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)) }
@@ -21,13 +21,13 @@ public final class ModelWorkers {
 
     /// Runs `work(worker, index)` for every worker at once; each call touches only its own
     /// worker's activations and gradients and reads the shared parameters.
-    private func parallel(_ work: (GPT2<Float>, Int) -> Void) {
+    func parallel(_ work: (GPT2<Float>, Int) -> Void) {
         Parallel.forEach(workers.count) { work(workers[$0], $0) }
     }
 
     /// Adds the replicas' gradients into the model's and zeroes theirs, each worker summing one
     /// slice of the buffer.
-    private func gatherGradients() {
+    func gatherGradients() {
         guard workers.count > 1 else { return }
         let total = model.gradients, n = total.count, slice = (n + workers.count - 1) / workers.count
         parallel { _, part in
@@ -85,22 +85,6 @@ public final class ModelWorkers {
             }
         }
         return losses.reduce(0, +)
-    }
-
-    /// DP-SGD's clipped sum: Σ_b min(1, C/‖g_b‖)·g_b over every row of `microBatches` (each row's
-    /// loss weighted by the caller), with per-row norms from the ghost-norm pass. Micro-batches are
-    /// dealt round-robin to the workers; the sum is left in the model's (zeroed) gradient buffer.
-    public func clippedGradientSum(_ microBatches: [TokenBatch], clipNorm: Double) {
-        model.zeroGradients()
-        parallel { worker, part in
-            for index in stride(from: part, to: microBatches.count, by: workers.count) {
-                let batch = microBatches[index]
-                worker.loss(tokens: batch.tokens, targets: batch.targets, weights: batch.weights, batch: batch.batch, length: batch.length)
-                let (norms, addWeightedSum) = worker.perExampleGradients()
-                addWeightedSum(norms.map { Float(min(1, clipNorm / max($0, 1e-12))) })
-            }
-        }
-        gatherGradients()
     }
 }
 

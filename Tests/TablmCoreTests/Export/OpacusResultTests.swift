@@ -5,8 +5,8 @@ import XCTest
 /// The Opacus route's privacy arithmetic: export's σ lands the composed ε at the target, and import
 /// recomputes the same composition from the record and refuses one that claims less.
 final class OpacusResultTests: XCTestCase {
-    private let earlier = [PrivacyAccountant.Segment.gaussianRelease(noiseMultiplier: 86, times: 15),
-                           PrivacyAccountant.Segment(noiseMultiplier: 0.9, sampleRate: 0.008, steps: 100)]
+    private let earlier = [PrivacyEvent.gaussianRelease(noiseMultiplier: 86, times: 15),
+                           PrivacyEvent(noiseMultiplier: 0.9, sampleRate: 0.008, steps: 100)]
 
     func testExportCalibratesTheRemainderAndImportRecomputesIt() throws {
         let plan = try OpacusBundle.plan(earlier: earlier, prior: nil, schemaCost: nil, targetEpsilon: 2, delta: 1e-5, method: .pld,
@@ -14,7 +14,7 @@ final class OpacusResultTests: XCTestCase {
         XCTAssertEqual(plan.sampleRate, 0.008)
         XCTAssertEqual(plan.priorEvents, earlier)
         var accountant = PrivacyAccountant(method: .pld, history: earlier)
-        accountant.record(PrivacyAccountant.Segment(noiseMultiplier: plan.noiseMultiplier, sampleRate: plan.sampleRate, steps: 50))
+        accountant.record(PrivacyEvent(noiseMultiplier: plan.noiseMultiplier, sampleRate: plan.sampleRate, steps: 50))
         let composed = accountant.epsilon(delta: 1e-5)
         XCTAssertLessThanOrEqual(composed, 2)
         XCTAssertGreaterThan(composed, 1.98, "σ is the smallest that stays within the target")
@@ -23,7 +23,7 @@ final class OpacusResultTests: XCTestCase {
         XCTAssertNil(result.problem)
         let record = try result.privacyRecord(method: .pld)
         XCTAssertEqual(record.epsilon, composed, accuracy: 1e-12)
-        XCTAssertEqual(record.events, earlier + [PrivacyAccountant.Segment(noiseMultiplier: plan.noiseMultiplier, sampleRate: 0.008, steps: 50)])
+        XCTAssertEqual(record.events, earlier + [PrivacyEvent(noiseMultiplier: plan.noiseMultiplier, sampleRate: 0.008, steps: 50)])
 
         var greedy = result
         greedy.dp.steps = 80

@@ -91,7 +91,7 @@ final class ReaderFuzzTests: XCTestCase {
         var privacy = PrivacyRecord(epsilon: 2, delta: 1e-5, noiseMultiplier: 1, sampleRate: 0.1, clipNorm: 1, accountant: "pld")
         privacy.balance = GroupBalancedSampling(column: "sex", columnIndex: 1, groups: ["Female", "Male"], noisyCounts: [100, 300],
                                                 countNoise: 20, expectedBatchSize: 40, maxBoost: 4)
-        privacy.events = [.gaussianRelease(noiseMultiplier: 20), PrivacyAccountant.Segment(noiseMultiplier: 1, sampleRate: 0.1, steps: 3)]
+        privacy.events = [.gaussianRelease(noiseMultiplier: 20), PrivacyEvent(noiseMultiplier: 1, sampleRate: 0.1, steps: 3)]
         privacy.prior = PriorRecord(share: 0.75, rho: 0.02, measurements: [.init(columns: ["age"], sigma: 80)], pseudoRows: 64, steps: 2)
         record.privacy = privacy
         record.columnOrders = [["age", "sex", "income"]]

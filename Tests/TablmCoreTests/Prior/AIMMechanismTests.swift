@@ -15,7 +15,7 @@ final class AIMMechanismTests: XCTestCase {
         let prior = AIMMechanism.run(table, rho: 0.05, settings: settings, generator: &generator)
         let spent = prior.events.reduce(0.0) { $0 + Double($1.steps) * $1.rho! }
         XCTAssertEqual(spent, 0.05, accuracy: 1e-12)
-        XCTAssertEqual(prior.events.filter { $0.kind == .exponential }.count, prior.rounds.count)
+        XCTAssertEqual(prior.events.filter { if case .exponential = $0 { true } else { false } }.count, prior.rounds.count)
         XCTAssertEqual(prior.measurements.count, 3 + prior.rounds.count)
         XCTAssertLessThanOrEqual(prior.model.tree.cellCount, 30)
         XCTAssertGreaterThan(prior.rounds.count, 0)

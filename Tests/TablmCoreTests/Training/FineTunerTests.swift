@@ -25,10 +25,7 @@ final class FineTunerTests: XCTestCase {
     /// A few hundred steps on German credit lower the held-out loss clearly (from the uniform level,
     /// ln(vocabulary), to well below half of it).
     func testHeldOutLossFallsOnGermanCredit() throws {
-        var settings = FineTuneSettings()
-        settings.steps = 200
-        settings.batchSize = 16
-        settings.learningRate = 3e-3
+        var settings = FineTuneSettings(steps: 200, batchSize: 16, learningRate: 3e-3)
         settings.evaluateEvery = 0
         let (tuner, _) = try setup(settings: settings)
         let before = try XCTUnwrap(try tuner.heldOutLoss())
@@ -43,10 +40,7 @@ final class FineTunerTests: XCTestCase {
     /// stopping checkpoints exactly at each new minimum of the scores it reported, stops `patience`
     /// scores after the last one, and names the minimum as the best step.
     func testEarlyStoppingKeepsTheBestScoreAndStopsAfterPatience() throws {
-        var settings = FineTuneSettings()
-        settings.steps = 2000
-        settings.batchSize = 8
-        settings.learningRate = 1e-2
+        var settings = FineTuneSettings(steps: 2000, batchSize: 8, learningRate: 1e-2)
         settings.warmupSteps = 5
         settings.evaluateEvery = 10
         settings.patience = 3
@@ -72,9 +66,7 @@ final class FineTunerTests: XCTestCase {
     /// resumed run still ends exactly where the straight one does.
     func testResumeContinuesExactly() throws {
         for decay in [nil, 0.9] {
-            var settings = FineTuneSettings()
-            settings.steps = 6
-            settings.batchSize = 4
+            var settings = FineTuneSettings(steps: 6, batchSize: 4, learningRate: 1e-3)
             settings.evaluateEvery = 3
             settings.averageDecay = decay
             let (straight, _) = try setup(rows: 40, settings: settings, width: 16, layers: 1)

@@ -1,0 +1,97 @@
+/// One private run's budget: the components that spend it, each an event of one accountant, and the
+/// record that reproduces the total. The components, in the order they run:
+/// 1. a schema estimated under DP (`"source": "dp"`): its (ε, δ), composed basically;
+/// 2. the group counts of `--balance-groups`: one Gaussian release;
+/// 3. the marginal prior: its measurements (Gaussian releases) and selections (exponential mechanisms);
+/// 4. DP-SGD: (σ, q, steps) of the Poisson-subsampled Gaussian, σ calibrated so that the total of all
+///    the accountant's events ends at or below the target.
+public struct PrivacyBudgetPlan: Sendable {
+    public let targetEpsilon: Double?
+    public let delta: Double
+    public let schemaCost: PrivacyCost
+    public private(set) var accountant: PrivacyAccountant
+
+    /// - Throws: when the schema's estimation used up δ or ε.
+    public init(method: PrivacyAccountant.Method, targetEpsilon: Double?, delta: Double, schemaCost: PrivacyCost?,
+                events: [PrivacyEvent] = []) throws {
+        let schemaCost = schemaCost ?? PrivacyCost(epsilon: 0, delta: 0)
+        guard delta > schemaCost.delta else {
+            throw InputError("--delta \(delta) is used up by the schema's estimation (delta \(schemaCost.delta)); raise --delta")
+        }
+        if let targetEpsilon, targetEpsilon <= schemaCost.epsilon {
+            throw InputError("--epsilon \(targetEpsilon) is used up by the schema's estimation (epsilon \(schemaCost.epsilon)); raise --epsilon")
+        }
+        self.targetEpsilon = targetEpsilon
+        self.delta = delta
+        self.schemaCost = schemaCost
+        accountant = PrivacyAccountant(method: method, history: events)
+    }
+
+    /// The plan a checkpoint's record describes (for `--resume` and `privacy epsilon --checkpoint`).
+    public init(record: PrivacyRecord, steps: Int) throws {
+        guard let method = PrivacyAccountant.Method(rawValue: record.accountant) else {
+            throw InputError("the privacy record names an unknown accountant \(quoted: record.accountant) (expected pld or rdp)")
+        }
+        try self.init(method: method, targetEpsilon: record.targetEpsilon, delta: record.delta,
+                      schemaCost: record.schemaEpsilon.map { PrivacyCost(epsilon: $0, delta: record.schemaDelta ?? 0) },
+                      events: record.events(steps: steps))
+    }
+
+    /// δ left to the accountant's mechanisms once the schema's share is taken.
+    public var mechanismDelta: Double { delta - schemaCost.delta }
+
+    /// The target for the accountant's mechanisms.
+    public var mechanismEpsilon: Double? { targetEpsilon.map { $0 - schemaCost.epsilon } }
+
+    public mutating func record(_ events: [PrivacyEvent]) { events.forEach { accountant.record($0) } }
+
+    /// ε of everything recorded, plus `more`, schema included.
+    public func epsilon(adding more: [PrivacyEvent] = []) -> Double {
+        var accountant = accountant
+        more.forEach { accountant.record($0) }
+        return accountant.epsilon(delta: mechanismDelta) + schemaCost.epsilon
+    }
+
+    /// The zCDP budget ρ of a component that alone should cost `share` of the mechanisms' ε: the ρ
+    /// whose (ε, δ) conversion (Balle et al. 2020, at the RDP accountant's orders) is share·ε.
+    public func rho(share: Double) -> Double? {
+        guard let mechanismEpsilon, share > 0 else { return nil }
+        return Self.rho(epsilon: share * mechanismEpsilon, delta: mechanismDelta)
+    }
+
+    /// The ρ-zCDP that converts to (ε, δ): bisection on the Gaussian mechanism, whose RDP is α·ρ.
+    public static func rho(epsilon: Double, delta: Double) -> Double {
+        func converted(_ rho: Double) -> Double {
+            RDPAccountant.epsilon(history: [.gaussianRelease(noiseMultiplier: (1 / (2 * rho)).squareRoot())], delta: delta)
+        }
+        var low = 0.0, high = 1.0
+        while converted(high) < epsilon { high *= 2 }
+        for _ in 0..<60 {
+            let middle = (low + high) / 2
+            if converted(middle) <= epsilon { low = middle } else { high = middle }
+        }
+        return low
+    }
+
+    /// DP-SGD's noise multiplier for `steps` steps at rate q so the total ends at or below the target.
+    public func calibrateTraining(sampleRate: Double, steps: Int) -> Double? {
+        guard let mechanismEpsilon else { return nil }
+        return PrivacyAccountant.calibrate(targetEpsilon: mechanismEpsilon, delta: mechanismDelta, sampleRate: sampleRate, steps: steps,
+                                           method: accountant.method, prior: accountant.history)
+    }
+}
+
+extension PrivacyBudgetPlan {
+    /// The record of a run whose accountant (this plan's events, then DP-SGD's steps) is `accountant`.
+    public func privacyRecord(accountant: PrivacyAccountant, noiseMultiplier: Double, sampleRate: Double, clipNorm: Double) -> PrivacyRecord {
+        var record = PrivacyRecord(epsilon: accountant.epsilon(delta: mechanismDelta) + schemaCost.epsilon, delta: delta,
+                                   noiseMultiplier: noiseMultiplier, sampleRate: sampleRate, clipNorm: clipNorm, accountant: accountant.method.rawValue)
+        if schemaCost.epsilon > 0 || schemaCost.delta > 0 {
+            record.schemaEpsilon = schemaCost.epsilon
+            record.schemaDelta = schemaCost.delta
+        }
+        record.targetEpsilon = targetEpsilon
+        record.events = accountant.history
+        return record
+    }
+}

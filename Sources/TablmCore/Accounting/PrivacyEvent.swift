@@ -1,0 +1,110 @@
+/// One mechanism the accountant composes, run `steps` times with the same parameters: the privacy
+/// ledger's only entry type, as dp_accounting's `DpEvent` is (Google's dp_accounting: a tree of
+/// events an accountant reads; tablm's runs need only a flat list of these). Every release of a
+/// private run is one of them, and `training.json` records them all.
+public enum PrivacyEvent: Sendable, Hashable {
+    /// The Poisson-subsampled Gaussian mechanism with sensitivity 1, noise multiplier σ and rate q
+    /// (DP-SGD's steps); q = 1 is the plain Gaussian mechanism (a count or a marginal released once).
+    case sampledGaussian(noiseMultiplier: Double, sampleRate: Double, steps: Int)
+    /// The exponential mechanism with scores of sensitivity Δ drawn ∝ exp(ε·score / 2Δ) (McSherry &
+    /// Talwar 2007): ε-DP and ε-bounded-range, hence ε²/8-zCDP (Cesar & Rogers 2021, Lemma 3.2). PLD
+    /// charges it as ε-DP (randomized response, the pure-DP dominating pair), RDP as ε²/8-zCDP.
+    case exponential(epsilon: Double, times: Int = 1)
+
+    /// `steps` steps of DP-SGD at noise multiplier σ and rate q.
+    public init(noiseMultiplier: Double, sampleRate: Double, steps: Int) {
+        self = .sampledGaussian(noiseMultiplier: noiseMultiplier, sampleRate: sampleRate, steps: steps)
+    }
+
+    /// One release by the Gaussian mechanism of a sensitivity-1 query (a count) with noise σ: the
+    /// sampled Gaussian at rate 1, `times` times.
+    public static func gaussianRelease(noiseMultiplier: Double, times: Int = 1) -> PrivacyEvent {
+        .sampledGaussian(noiseMultiplier: noiseMultiplier, sampleRate: 1, steps: times)
+    }
+
+    /// How many times the mechanism ran.
+    public var steps: Int {
+        get {
+            switch self {
+            case .sampledGaussian(_, _, let steps): return steps
+            case .exponential(_, let times): return times
+            }
+        }
+        set {
+            switch self {
+            case .sampledGaussian(let sigma, let q, _): self = .sampledGaussian(noiseMultiplier: sigma, sampleRate: q, steps: newValue)
+            case .exponential(let epsilon, _): self = .exponential(epsilon: epsilon, times: newValue)
+            }
+        }
+    }
+
+    /// The same mechanism with the same parameters (so the counts can be added).
+    func sameMechanism(as other: PrivacyEvent) -> Bool {
+        var other = other
+        other.steps = steps
+        return self == other
+    }
+
+    /// Whether this event spends anything.
+    var isActive: Bool {
+        switch self {
+        case .sampledGaussian(_, let q, let steps): return steps > 0 && q > 0
+        case .exponential(let epsilon, let times): return times > 0 && epsilon > 0
+        }
+    }
+
+    /// zCDP ρ of one run when it has one (the plain Gaussian: 1/2σ²; the exponential: ε²/8).
+    public var rho: Double? {
+        switch self {
+        case .exponential(let epsilon, _): return epsilon * epsilon / 8
+        case .sampledGaussian(let sigma, let q, _): return q == 1 ? 1 / (2 * sigma * sigma) : nil
+        }
+    }
+}
+
+extension PrivacyEvent: Codable {
+    enum CodingKeys: String, CodingKey {
+        case mechanism, noiseMultiplier = "noise_multiplier", sampleRate = "sample_rate", epsilon, steps
+    }
+
+    private enum Mechanism: String, Codable {
+        case sampledGaussian = "sampled_gaussian", exponential
+    }
+
+    /// Records written before the exponential mechanism was an event have no "mechanism": a sampled Gaussian.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let steps = try container.decode(Int.self, forKey: .steps)
+        switch try container.decodeIfPresent(Mechanism.self, forKey: .mechanism) ?? .sampledGaussian {
+        case .sampledGaussian:
+            self = .sampledGaussian(noiseMultiplier: try container.decode(Double.self, forKey: .noiseMultiplier),
+                                    sampleRate: try container.decode(Double.self, forKey: .sampleRate), steps: steps)
+        case .exponential:
+            self = .exponential(epsilon: try container.decode(Double.self, forKey: .epsilon), times: steps)
+        }
+        let valid: Bool
+        switch self {
+        case .sampledGaussian(let sigma, let q, _): valid = sigma.isFinite && sigma >= 0 && q.isFinite && q >= 0 && q <= 1
+        case .exponential(let epsilon, _): valid = epsilon.isFinite && epsilon >= 0
+        }
+        guard steps >= 0, valid else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "a privacy event needs steps ≥ 0, σ ≥ 0, q in [0, 1] and a finite ε ≥ 0"))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .sampledGaussian(let sigma, let q, let steps):
+            try container.encode(Mechanism.sampledGaussian, forKey: .mechanism)
+            try container.encode(steps, forKey: .steps)
+            try container.encode(sigma, forKey: .noiseMultiplier)
+            try container.encode(q, forKey: .sampleRate)
+        case .exponential(let epsilon, let times):
+            try container.encode(Mechanism.exponential, forKey: .mechanism)
+            try container.encode(times, forKey: .steps)
+            try container.encode(epsilon, forKey: .epsilon)
+        }
+    }
+}

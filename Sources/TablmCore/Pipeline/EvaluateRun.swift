@@ -1,0 +1,60 @@
+import Foundation
+
+/// What `evaluate` is asked for: the real training and test tables, the synthetic one, and where the
+/// reports go. It reads the real rows: its reports are for the data owner, not for release.
+public struct EvaluateRequest: Sendable {
+    public var train: String
+    public var test: String
+    public var synthetic: String
+    public var schema: String
+    public var target: String
+    public var sensitive: String?
+    /// The checkpoint that made the rows: its record, its likelihood attack, the model as a classifier.
+    public var checkpoint: String?
+    public var json: String?
+    public var html: String?
+
+    public init(train: String, test: String, synthetic: String, schema: String, target: String) {
+        self.train = train
+        self.test = test
+        self.synthetic = synthetic
+        self.schema = schema
+        self.target = target
+    }
+}
+
+/// Reads the tables (rows that do not fit the schema left out and counted), runs `Evaluation`, and
+/// writes the JSON and HTML reports asked for.
+public enum EvaluateRun {
+    public static func run(_ request: EvaluateRequest, report message: (String) -> Void = { _ in }) throws -> EvaluationReport {
+        let schema = try SchemaFile.load(path: request.schema)
+        func read(_ path: String) throws -> TableData { try TableData.read(path: path, schema: schema, policy: .skip) }
+        let real = try read(request.train), held = try read(request.test), synthetic = try read(request.synthetic)
+        for (name, table) in [(request.train, real), (request.test, held)] where table.rows.count < table.records {
+            message("note: \(table.records - table.rows.count) rows of \(name) do not fit the schema and are left out")
+        }
+        let loaded = try request.checkpoint.map { try Checkpoint.load(folder: $0) }
+        var likelihood: (([Row]) throws -> [Double])?
+        if let loaded {
+            guard loaded.schema.columnNames == schema.columnNames else {
+                throw InputError("the checkpoint's schema has other columns than --schema", at: SourceLocation(file: request.checkpoint!))
+            }
+            let serializer = RowSerializer(schema: loaded.schema, template: loaded.template)
+            let order = try loaded.scoringOrder()
+            likelihood = { try RowLikelihood.logLikelihoods(model: loaded.model, tokenizer: loaded.tokenizer, serializer: serializer, rows: $0, order: order) }
+        }
+        let started = DispatchTime.now().uptimeNanoseconds
+        message("evaluate: \(real.rows.count) training, \(held.rows.count) test, \(synthetic.rows.count) synthetic rows")
+        let report = try Evaluation.run(schema: schema, train: real.rows, test: held.rows, synthetic: synthetic.rows, syntheticTotal: synthetic.records,
+                                        target: request.target, sensitive: request.sensitive, privacy: loaded?.record.privacy, rowLogLikelihood: likelihood,
+                                        progress: { stage in
+                                            message("evaluate: \(stage) (\(String(format: "%.0f", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)) s)")
+                                        })
+        if let json = request.json { try JSONOutput.write(report, to: json) }
+        if let path = request.html {
+            try AtomicFileWriter.write(Data(EvaluationHTML.page(report, title: "tablm evaluate: \(request.synthetic)").utf8), to: path)
+            message("evaluate: report -> \(path)")
+        }
+        return report
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+
+/// What `export` is asked for: a checkpoint, the private table, the budget of everything, DP-SGD's
+/// plan, and where the bundle goes.
+public struct ExportRequest: Sendable {
+    public var checkpoint: String
+    public var data: String
+    public var epsilon: Double
+    /// nil: the checkpoint's δ, else 1e-5.
+    public var delta: Double?
+    /// nil: the recipe's DP-SGD steps (after the prior, or without one).
+    public var steps: Int?
+    public var expectedBatchSize = TrainingRecipe.expectedBatchSize
+    public var clipNorm = TrainingRecipe.clipNorm
+    public var learningRate: Double?
+    public var warmupSteps = TrainingRecipe.warmupSteps
+    public var weightDecay = TrainingRecipe.weightDecay
+    public var accountant = PrivacyAccountant.Method.pld
+    /// The training script; its folder's requirements.txt goes into the bundle beside it.
+    public var script: String
+    public var output: String
+
+    public init(checkpoint: String, data: String, epsilon: Double, script: String, output: String) {
+        self.checkpoint = checkpoint
+        self.data = data
+        self.epsilon = epsilon
+        self.script = script
+        self.output = output
+    }
+}
+
+/// Writes an Opacus bundle: the checkpoint in Hugging Face layout, the rows tokenized as tablm
+/// trains them, and `bundle.json` with σ calibrated by tablm's accountant so that the checkpoint's
+/// events and the new steps compose to the target.
+public enum ExportRun {
+    public static func run(_ request: ExportRequest, report message: (String) -> Void = { _ in }) throws {
+        try AtomicFolderWriter.refuseExisting(request.output, what: "bundle")
+        let source = try Checkpoint.load(folder: request.checkpoint)
+        let schema = source.schema
+        guard schema.source != .data else {
+            throw InputError("the checkpoint's schema says \"source\": \"data\": it was read off rows; DP-SGD needs a public schema",
+                             at: SourceLocation(file: request.checkpoint))
+        }
+        if source.record.privacy == nil && source.record.dataSHA256 != nil {
+            message("note: \(request.checkpoint) was trained without --dp; like --init-from, it must come from public data, or the guarantee does not hold")
+        }
+        let orders = try ColumnOrderChoice.orders(recorded: source.record.columnOrders, schema: schema)
+        guard let orders, orders.count == 1, (source.record.randomOrderShare ?? 0) == 0 else {
+            throw InputError("the bundle holds each row tokenized in one column order, and this checkpoint was trained in random orders; "
+                             + "export one trained with --column-orders schema and --random-order-share 0 (the defaults)", at: SourceLocation(file: request.checkpoint))
+        }
+        let serializer = RowSerializer(schema: schema, template: source.template)
+        let table = try TableData.read(path: request.data, schema: schema, policy: .fit)
+        let batcher = try RowBatcher(serializer: serializer, tokenizer: source.tokenizer, rows: table.rows, context: source.model.config.contextLength)
+
+        let previous = source.record.privacy
+        let afterPrior = previous?.prior != nil
+        let plan = try OpacusBundle.plan(earlier: previous?.events(steps: source.record.steps) ?? [], prior: previous?.prior,
+                                         schemaCost: schema.privacyCost, targetEpsilon: request.epsilon, delta: request.delta ?? previous?.delta ?? 1e-5,
+                                         method: request.accountant, rows: table.rows.count, expectedBatchSize: request.expectedBatchSize,
+                                         steps: request.steps ?? TrainingRecipe.privateSteps(afterPrior: afterPrior), clipNorm: request.clipNorm)
+        let bundle = OpacusBundle(rows: table.rows.count, sequenceLength: batcher.length, padTokenID: source.tokenizer.padID,
+                                  bosTokenID: source.tokenizer.bosID, eosTokenID: source.tokenizer.eosID, columnOrders: source.record.columnOrders, dp: plan,
+                                  training: .init(lr: request.learningRate ?? TrainingRecipe.privateLearningRate(afterPrior: afterPrior),
+                                                  warmup: request.warmupSteps, weightDecay: request.weightDecay))
+        try AtomicFolderWriter.write(to: request.output, what: "bundle", replacing: false) { staging in
+            try source.write(into: staging)
+            try writeConfig(in: staging, padID: source.tokenizer.padID)
+            let rows = try AtomicFileWriter(path: staging.appendingPathComponent("rows.txt").path)
+            for row in table.rows {
+                try rows.write(try batcher.sequence(row, order: orders[0]).map(String.init).joined(separator: " ") + "\n")
+            }
+            try rows.commit()
+            try JSONOutput.write(bundle, to: staging.appendingPathComponent("bundle.json").path)
+            let scriptFolder = URL(fileURLWithPath: request.script).deletingLastPathComponent()
+            for name in ["train_opacus.py", "requirements.txt"] {
+                try FileManager.default.copyItem(at: scriptFolder.appendingPathComponent(name), to: staging.appendingPathComponent(name))
+            }
+            // The bundle's record is bundle.json; the checkpoint's own record stays with the checkpoint.
+            try FileManager.default.removeItem(at: staging.appendingPathComponent("training.json"))
+        }
+        message(String(format: "export: %d rows, %d tokens a row at most; DP-SGD plan σ = %.4f, q = %.5f, %d steps, C = %g: (ε = %g, δ = %.1e) with what the checkpoint spent; bundle -> %@",
+                       table.rows.count, batcher.length, plan.noiseMultiplier, plan.sampleRate, plan.steps, plan.clipNorm, plan.targetEpsilon, plan.delta, request.output))
+    }
+
+    /// Hugging Face's GPT-2 config keys beside tablm's: dropout off (DP-SGD's analysis has no
+    /// dropout, and tablm trains without it), the pad id.
+    private static func writeConfig(in folder: URL, padID: Int32) throws {
+        let url = folder.appendingPathComponent("config.json")
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] ?? [:]
+        for key in ["resid_pdrop", "embd_pdrop", "attn_pdrop", "summary_first_dropout"] { config[key] = 0.0 }
+        config["pad_token_id"] = Int(padID)
+        try AtomicFileWriter.write(try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]), to: url.path)
+    }
+}

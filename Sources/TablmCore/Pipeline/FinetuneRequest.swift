@@ -1,0 +1,93 @@
+/// Everything a fine-tuning run is asked for: files, model shape, schedule, fairness terms and, when
+/// the run is private, its privacy part. A nil setting takes `TrainingRecipe`'s rule (or, on
+/// `resume`, the resumed run's own setting).
+public struct FinetuneRequest: Sendable {
+    public var data: String
+    public var schema: String
+    public var template: String?
+    public var output: String
+    public var tokenizer: String?
+    /// A checkpoint to start from (public data only).
+    public var initFrom: String?
+    /// A checkpoint folder whose run this one continues.
+    public var resume: String?
+
+    public var layers: Int?
+    public var width = TrainingRecipe.width
+    public var heads = TrainingRecipe.heads
+    public var context: Int?
+    public var steps: Int?
+    public var epochs: Double?
+    public var patience: Int?
+    public var batchSize: Int?
+    public var columnOrders = ColumnOrderChoice.schema
+    public var randomOrderShare: Double?
+    public var learningRate: Double?
+    public var warmupSteps = TrainingRecipe.warmupSteps
+    public var averageDecay: Double?
+    public var targetWeight: Double?
+    public var weightDecay = TrainingRecipe.weightDecay
+    /// The batch gradient's norm bound; under privacy, DP-SGD's per-row clip norm C.
+    public var clipNorm = TrainingRecipe.clipNorm
+    public var heldOutShare = TrainingRecipe.heldOutShare
+    public var evaluateEvery: Int?
+    public var seed: UInt64 = 0
+    public var fairness = FairnessTerms()
+    public var workers = ModelWorkers.defaultCount
+    /// nil: a non-private run.
+    public var privacy: PrivacyRequest?
+
+    public init(data: String, schema: String, output: String) {
+        self.data = data
+        self.schema = schema
+        self.output = output
+    }
+}
+
+/// The fairness terms a run adds to its loss (`FairnessRegularizer`, `RepresentationIndependence`)
+/// and the columns they act on.
+public struct FairnessTerms: Sendable {
+    public var lambda = 0.0
+    public var representationLambda = 0.0
+    /// Generated rows used as contexts for the probes (0: bare probes only).
+    public var contexts = TrainingRecipe.fairnessContexts
+    public var columns = FairnessColumns()
+
+    public init() {}
+
+    public var isEnabled: Bool { lambda > 0 || representationLambda > 0 }
+}
+
+/// The privacy part of a run: DP-SGD's budget and sampling, and the marginal prior before it.
+public struct PrivacyRequest: Sendable {
+    public var epsilon: Double?
+    public var delta = 1e-5
+    public var noiseMultiplier: Double?
+    public var accountant = PrivacyAccountant.Method.pld
+    public var expectedBatchSize = TrainingRecipe.expectedBatchSize
+    public var balanceGroups = false
+    public var balanceCountNoise = TrainingRecipe.balanceCountNoise
+    public var balanceMaxBoost = TrainingRecipe.balanceMaxBoost
+    public var acceptNoise = false
+    public var microBatch = TrainingRecipe.microBatch
+    /// Seeds the noise and sampling (tests only: the guarantee is void).
+    public var insecureSeed: UInt64?
+    /// nil: DP-SGD alone.
+    public var prior: PriorRequest? = PriorRequest()
+
+    public init() {}
+}
+
+/// The marginal prior of a private run (AIM, then training on its pseudo rows).
+public struct PriorRequest: Sendable {
+    public var share = TrainingRecipe.priorShare
+    /// Pseudo rows drawn (nil: one fresh row for every row the prior steps use, and at least the
+    /// prior's noisy total).
+    public var rows: Int?
+    public var steps = TrainingRecipe.priorSteps
+    public var batchSize = TrainingRecipe.priorBatchSize
+    public var learningRate = TrainingRecipe.priorLearningRate
+    public var aim = AIMSettings()
+
+    public init() {}
+}

@@ -1,0 +1,198 @@
+import Foundation
+
+extension FinetuneRun {
+    /// The private path: the marginal prior (unless the request has none), training on its pseudo
+    /// rows, then DP-SGD on the real rows, every mechanism an event of one accountant
+    /// (`PrivacyBudgetPlan`); see AIMMechanism and PrivateFineTuner for the mechanisms.
+    func runPrivate(_ privacy: PrivacyRequest) throws {
+        var serializer = try RowSerializer.load(schema: request.schema, template: request.template)
+        // The prior's domain comes from the schema alone: refuse one it cannot measure before any work.
+        if request.resume == nil && privacy.prior != nil { _ = try PublicDiscretization(schema: serializer.schema) }
+        var record = TrainingRecord()
+        let model: GPT2<Float>
+        let tokenizer: Tokenizer
+        var resumed: PrivacyRecord?
+        if let resume = request.resume {
+            let checkpoint = Resumed(checkpoint: try Checkpoint.load(folder: resume))
+            guard let previous = checkpoint.record.privacy else {
+                throw InputError("this checkpoint was not trained with --dp; a private run cannot continue it", at: SourceLocation(file: resume))
+            }
+            model = checkpoint.checkpoint.model
+            tokenizer = checkpoint.checkpoint.tokenizer
+            serializer = checkpoint.serializer
+            record = checkpoint.record
+            guard privacy.balanceGroups == (previous.balance != nil) else {
+                throw OptionError("--balance-groups must be given on --resume exactly when the run began with it (\(resume) was \(previous.balance == nil ? "not " : "")balanced)")
+            }
+            // A checkpoint saved before any DP-SGD step (--steps 0, --prior-share 1) records σ = 0:
+            // continuing with it would add no noise at all.
+            guard previous.noiseMultiplier > 0 else {
+                throw InputError("this checkpoint was saved before any DP-SGD step (σ = 0: --steps 0 or --prior-share 1); --resume cannot continue it without noise: train it on with tablm export, or run finetune --dp again",
+                                 at: SourceLocation(file: resume))
+            }
+            resumed = previous
+        } else {
+            tokenizer = try privateTokenizer(serializer)
+            model = try makeModel(tokenizer: tokenizer, serializer: serializer, rows: nil, defaultLayers: TrainingRecipe.privateLayers, record: &record)
+            if request.initFrom != nil { message("note: --init-from must come from public data; the guarantee covers only the rows of --data") }
+        }
+        let startStep = request.resume == nil ? 0 : record.steps
+        try requirePublicSchema(serializer.schema)
+        var plan = try resumed.map { try PrivacyBudgetPlan(record: $0, steps: startStep) }
+            ?? PrivacyBudgetPlan(method: privacy.accountant, targetEpsilon: privacy.epsilon, delta: privacy.delta, schemaCost: serializer.schema.privacyCost)
+        if serializer.schema.source == .dp {
+            message(String(format: "privacy budget: schema (ε = %.4g, δ = %.2g) + training (ε %@, δ = %.2g)", plan.schemaCost.epsilon, plan.schemaCost.delta,
+                           plan.mechanismEpsilon.map { String(format: "≤ %.4g", $0) } ?? "from σ", plan.mechanismDelta))
+        }
+        let table = try TableData.read(path: request.data, schema: serializer.schema, fitRows: true)
+        var generator: ChaCha20Generator
+        if let insecureSeed = privacy.insecureSeed {
+            message("warning: --insecure-seed makes the noise predictable; the privacy guarantee does not hold for this run")
+            generator = ChaCha20Generator(insecureSeed: insecureSeed)
+        } else {
+            generator = ChaCha20Generator()
+        }
+        let balance = try resumed?.balance ?? groupBalance(privacy, rows: table.rows, schema: serializer.schema, generator: &generator)
+        if let balance, resumed == nil { plan.record([balance.countRelease]) }
+        var priorRecord = resumed?.prior
+        let prior = resumed == nil ? privacy.prior : nil
+        if let prior {
+            priorRecord = try learnPrior(prior, rows: table.rows, model: model, tokenizer: tokenizer, serializer: serializer, plan: &plan, generator: &generator)
+        }
+        // The whole budget went to the prior: no DP-SGD.
+        let dpSteps = prior?.share == 1 ? 0 : request.steps ?? TrainingRecipe.privateSteps(afterPrior: priorRecord != nil)
+        var batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: model.config.contextLength)
+        try applyColumnOrders(to: &batcher, record: &record, resumed: resumed == nil ? nil : record)
+        let sampleRate = resumed?.sampleRate ?? balance?.maxRate ?? min(1, Double(privacy.expectedBatchSize) / Double(table.rows.count))
+        let sigma: Double
+        if let previous = resumed {
+            sigma = previous.noiseMultiplier
+        } else if let noiseMultiplier = privacy.noiseMultiplier {
+            sigma = noiseMultiplier
+        } else if dpSteps == 0 {
+            sigma = 0
+        } else {
+            guard let calibrated = plan.calibrateTraining(sampleRate: sampleRate, steps: dpSteps) else {
+                throw OptionError("epsilon \(privacy.epsilon!) cannot be reached in \(dpSteps) steps at sampling rate \(sampleRate)\(plan.accountant.history.isEmpty ? "" : " after what the prior and count releases spent"); raise --epsilon, use more rows than \(table.rows.count) (the rate is --expected-batch-size over the rows), or fewer --steps")
+            }
+            sigma = calibrated
+        }
+        if privacy.delta >= 1 / Double(table.rows.count) {
+            message("warning: delta \(privacy.delta) is not below 1/rows = \(1 / Double(table.rows.count)); a smaller delta is safer")
+        }
+        var settings = DPSettings(noiseMultiplier: sigma, sampleRate: sampleRate, steps: dpSteps)
+        settings.clipNorm = request.clipNorm
+        settings.microBatch = privacy.microBatch
+        settings.learningRate = request.learningRate ?? TrainingRecipe.privateLearningRate(afterPrior: priorRecord != nil)
+        settings.warmupSteps = request.warmupSteps
+        settings.adam.weightDecay = request.weightDecay
+        settings.seed = request.seed
+        settings.workers = request.workers
+        settings.balance = balance
+        settings.averageDecay = averageDecay(resumed: resumed == nil ? nil : record)
+        record.averageDecay = settings.averageDecay
+        let tuner = PrivateFineTuner(model: model, batcher: batcher, rows: table.rows, settings: settings, generator: generator,
+                                     accountant: plan.accountant, fairness: try fairnessTerm(model: model, serializer: serializer, tokenizer: tokenizer))
+        try restoreOptimizer(into: tuner.optimizer, average: tuner.average, model: model)
+        let remaining = PrivacyEvent(noiseMultiplier: sigma, sampleRate: sampleRate, steps: max(dpSteps - startStep, 0))
+        // A resumed run keeps its recorded σ, so more steps than it was calibrated for spend more
+        // than its target: said before any step, never found out from the record afterwards.
+        if resumed != nil, let target = privacy.epsilon {
+            let projected = plan.epsilon(adding: [remaining])
+            if projected > target * (1 + 1e-9) {
+                throw OptionError(String(format: "continuing to step %d at the recorded σ = %.4f spends ε = %.4f, more than --epsilon %@; give --steps %d (the planned length) or fewer, or --epsilon %.4f or more to accept it",
+                                         dpSteps, sigma, projected, "\(target)", record.schedule?.totalSteps ?? startStep, projected))
+            }
+        }
+        if dpSteps > 0 {
+            let level = DPNoiseLevel(noiseMultiplier: sigma, expectedBatchSize: balance?.expectedBatchSize ?? sampleRate * Double(table.rows.count))
+            switch level.verdict {
+            case .drowned where !privacy.acceptNoise:
+                throw OptionError("the noise would drown the signal, " + level.explanation(rows: table.rows.count, steps: dpSteps) + "; --accept-noise trains anyway")
+            case .drowned, .weak:
+                message("warning: weak signal, " + level.explanation(rows: table.rows.count, steps: dpSteps))
+            case .usable: break
+            }
+            message(String(format: "finetune --dp: %d parameters; sampling rate q = %.5f%@ (expected %d rows a step), noise multiplier σ = %.4f, clip C = %.3g, %d steps, lr %.2e: (ε = %.4f, δ = %.1e) when done; OpenBLAS %@",
+                           model.parameterCount, sampleRate, balance == nil ? "" : ", the largest group's, charged every step", Int((balance?.expectedBatchSize ?? Double(privacy.expectedBatchSize)).rounded()), sigma, request.clipNorm, dpSteps,
+                           settings.learningRate, plan.epsilon(adding: [remaining]), privacy.delta, BLASInfo.coreName))
+        }
+        record.schedule = tuner.schedule
+        record.seed = request.seed
+        record.batchSize = privacy.expectedBatchSize
+        var recordedEpsilon: Double?
+        // Every checkpoint holds the average, with the iterate beside it: the run saves inside
+        // `withAverage`, and so does the one before any DP-SGD step (--steps 0), where a fresh average
+        // equals the prior's model.
+        func save(step: Int, accountant: PrivacyAccountant) throws {
+            record.steps = step
+            var guarantee = plan.privacyRecord(accountant: accountant, noiseMultiplier: sigma, sampleRate: sampleRate, clipNorm: request.clipNorm)
+            guarantee.balance = balance
+            guarantee.prior = priorRecord
+            record.privacy = guarantee
+            recordedEpsilon = guarantee.epsilon
+            try self.save(model: model, tokenizer: tokenizer, serializer: serializer, record: record, optimizer: tuner.optimizer, average: tuner.average)
+        }
+        if dpSteps == 0 {
+            message(prior?.share == 1 ? "finetune --dp: --prior-share 1 gives the whole budget to the prior; no DP-SGD steps"
+                    : "finetune --dp: --steps 0: the prior alone; the rest of the budget is left for DP-SGD (tablm export)")
+            try tuner.average.withAverage(in: model.parameters) { try save(step: 0, accountant: plan.accountant) }
+        }
+        events(.stageStarted(.privateTraining, startStep: startStep, totalSteps: dpSteps))
+        try tuner.run(startStep: startStep, delta: plan.mechanismDelta, reportEvery: max(1, dpSteps / 50), progress: { p in
+            var p = p
+            p.epsilon += plan.schemaCost.epsilon
+            events(.privateStep(p))
+        }, checkpoint: { step in try save(step: step, accountant: tuner.accountant) })
+        // The last checkpoint of this run recorded the ε spent; PLD takes a fraction of a second to recompute it.
+        let spent = recordedEpsilon ?? tuner.accountant.epsilon(delta: plan.mechanismDelta) + plan.schemaCost.epsilon
+        message(String(format: "finetune --dp: (ε = %.4f, δ = %.1e)-DP for each row of %@ (%@ accountant%@%@); checkpoint -> %@",
+                       spent, privacy.delta, request.data, privacy.accountant.rawValue.uppercased(), priorRecord == nil ? "" : ", marginal prior included",
+                       serializer.schema.source == .dp ? ", schema estimation included" : "", request.output))
+    }
+
+    /// Balanced sampling: the sensitive column's group counts, released with Gaussian noise (the
+    /// caller charges the release to the accountant), and the rates derived from them.
+    private func groupBalance(_ privacy: PrivacyRequest, rows: [Row], schema: Schema, generator: inout ChaCha20Generator) throws -> GroupBalancedSampling? {
+        guard privacy.balanceGroups else { return nil }
+        let column = try request.fairness.columns.sensitiveColumn(for: "--balance-groups", schema: schema)
+        var noise = GaussianSampler(generator: generator.split())
+        let balance = try GroupBalancedSampling.release(rows: rows, schema: schema, column: column, countNoise: privacy.balanceCountNoise,
+                                                        expectedBatchSize: Double(privacy.expectedBatchSize),
+                                                        maxBoost: privacy.balanceMaxBoost, noise: &noise)
+        let groups = balance.groups.indices.map { g in
+            String(format: "%@ ≈ %.0f → q = %.5f", balance.name(ofGroup: g), balance.noisyCounts[g], balance.rates[g])
+        }
+        message(String(format: "balance-groups: %@ counts released with Gaussian noise σ = %.3g (charged to the budget): %@", column,
+                       balance.countNoise, groups.joined(separator: ", ")))
+        return balance
+    }
+
+    /// Under DP the schema must not come from the private rows: its categories and ranges would leak.
+    private func requirePublicSchema(_ schema: Schema) throws {
+        guard schema.source != .data else {
+            throw InputError("""
+                the schema says "source": "data": it was read off rows and reveals their categories and ranges, which --dp cannot allow. \
+                Write a schema from public knowledge (a codebook, published value lists, safe bounds) and mark it "source": "public", \
+                or estimate one under DP (tablm schema infer --dp-epsilon)
+                """, at: SourceLocation(file: request.schema))
+        }
+    }
+
+    /// Under DP the tokenizer must come from a public schema, never from rows.
+    private func privateTokenizer(_ serializer: RowSerializer) throws -> Tokenizer {
+        guard let path = request.tokenizer else {
+            try requirePublicSchema(serializer.schema)
+            let options = TrainingRecipe.tokenizerOptions(large: false, privately: true, keepApart: [])
+            let trained = try TokenizerTrainer.train(schema: serializer.schema, template: serializer.template, options: options)
+            message("tokenizer: trained from the \(serializer.schema.source == .dp ? "DP-estimated" : "public") schema alone (\(trained.report.vocabularySize) pieces)")
+            return try Tokenizer(modelBytes: trained.model)
+        }
+        let loaded = try Tokenizer.load(path: path)
+        guard case .schema(_, let source) = loaded.corpus, source != .data else {
+            throw InputError("--dp needs a tokenizer trained from a public schema alone (tablm tokenizer train --schema PUBLIC.json); this one was trained on \(loaded.corpus.isRowFree ? "a schema read off rows" : "rows or elsewhere")",
+                             at: SourceLocation(file: path))
+        }
+        return loaded
+    }
+}

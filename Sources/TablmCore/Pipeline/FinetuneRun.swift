@@ -1,0 +1,182 @@
+import Foundation
+
+/// One fine-tuning run, from a table to a checkpoint folder, for both paths: without privacy (held-out
+/// rows, early stopping) and, when the request has a privacy part, the marginal prior and DP-SGD under
+/// one accountant (`FinetuneRun+Private`). What both share lives here: the serializer, resuming,
+/// the tokenizer, the model, column orders, the fairness terms and saving. Nothing is printed: the
+/// caller gets `FinetuneEvent`s.
+public final class FinetuneRun {
+    public let request: FinetuneRequest
+    let events: (FinetuneEvent) -> Void
+
+    public init(_ request: FinetuneRequest, events: @escaping (FinetuneEvent) -> Void = { _ in }) {
+        self.request = request
+        self.events = events
+    }
+
+    func message(_ text: String) { events(.message(text)) }
+
+    /// A checkpoint this run continues.
+    struct Resumed {
+        var checkpoint: Checkpoint
+        var serializer: RowSerializer { RowSerializer(schema: checkpoint.schema, template: checkpoint.template) }
+        var record: TrainingRecord { checkpoint.record }
+        var startStep: Int { checkpoint.record.steps }
+    }
+
+    public func run() throws {
+        if let privacy = request.privacy { return try runPrivate(privacy) }
+        var serializer = try RowSerializer.load(schema: request.schema, template: request.template)
+        var record = TrainingRecord()
+        let resumed = try request.resume.map { Resumed(checkpoint: try Checkpoint.load(folder: $0)) }
+        if let resumed {
+            serializer = resumed.serializer
+            record = resumed.record
+        }
+        // A resumed run keeps its seed, so its batches continue as they began.
+        let seed = resumed?.record.seed ?? request.seed
+        let startStep = resumed?.startStep ?? 0
+        let table = try TableData.read(path: request.data, schema: serializer.schema)
+        let (train, held) = table.split(heldOutFraction: request.heldOutShare, seed: seed)
+        guard !train.isEmpty else { throw InputError("no training rows are left after holding out \(held.count)", at: SourceLocation(file: request.data)) }
+        let large = TrainingRecipe.isLarge(trainingRows: train.count)
+        let tokenizer = try resumed?.checkpoint.tokenizer ?? loadTokenizer(serializer, large: large)
+        let model: GPT2<Float>
+        if let resumed {
+            guard resumed.record.dataSHA256 == table.sha256 else {
+                throw InputError("this is not the table the checkpoint was trained on (sha256 differs)", at: SourceLocation(file: request.data))
+            }
+            model = resumed.checkpoint.model
+        } else {
+            model = try makeModel(tokenizer: tokenizer, serializer: serializer, rows: table.rows,
+                                  defaultLayers: TrainingRecipe.layers(large: large, privately: false), record: &record)
+        }
+        let batchSize = request.batchSize ?? TrainingRecipe.batchSize(large: large)
+        let planned = TrainingRecipe.steps(epochs: request.epochs, trainingRows: train.count, batchSize: batchSize)
+        let steps = request.steps ?? resumed?.record.schedule?.totalSteps ?? planned.steps
+        var settings = FineTuneSettings(steps: steps, batchSize: batchSize, learningRate: request.learningRate ?? TrainingRecipe.learningRate(large: large))
+        settings.warmupSteps = request.warmupSteps
+        settings.clipNorm = request.clipNorm
+        settings.seed = seed
+        settings.adam.weightDecay = request.weightDecay
+        settings.workers = request.workers
+        let patience = request.patience ?? TrainingRecipe.defaultPatience
+        settings.patience = patience > 0 ? patience : nil
+        settings.evaluateEvery = request.evaluateEvery ?? TrainingRecipe.evaluateEvery(stepsPerEpoch: planned.stepsPerEpoch)
+        settings.averageDecay = averageDecay(resumed: resumed?.record)
+        record.averageDecay = settings.averageDecay
+        var batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: model.config.contextLength)
+        try applyColumnOrders(to: &batcher, record: &record, resumed: resumed?.record)
+        batcher.targetWeight = try targetWeight(schema: serializer.schema, resumed: resumed?.record)
+        record.targetWeight = batcher.targetWeight == 1 ? nil : batcher.targetWeight
+        let tuner = FineTuner(model: model, batcher: batcher, train: train, heldOut: held, settings: settings,
+                              fairness: try fairnessTerm(model: model, serializer: serializer, tokenizer: tokenizer))
+        try restoreOptimizer(into: tuner.optimizer, average: tuner.average, model: model)
+        record.dataSHA256 = table.sha256
+        record.dataRows = train.count
+        record.heldOutRows = held.count
+        record.batchSize = batchSize
+        record.schedule = tuner.schedule
+        record.seed = settings.seed
+        let baseTokens = record.tokensSeen ?? 0
+        if resumed != nil, let loss = record.heldOutLoss { tuner.best = (startStep, loss) }
+
+        message("finetune: \(model.parameterCount) parameters (\(model.config.layers) layers, width \(model.config.width), \(model.config.heads) heads, context \(model.config.contextLength)); \(train.count) training rows, \(held.count) held out; \(batcher.length) tokens per sequence; \(steps) steps of \(batchSize) rows (\(String(format: "%.1f", Double(steps) / Double(planned.stepsPerEpoch))) epochs)\(settings.patience.map { ", early stopping after \($0) held-out scores without a new best" } ?? ""); OpenBLAS \(BLASInfo.coreName)")
+        if startStep >= steps { message("finetune: the checkpoint is already at step \(startStep) of \(steps)") }
+        let reportEvery = max(1, steps / 50)
+        events(.stageStarted(.training, startStep: startStep, totalSteps: steps))
+        try tuner.run(startStep: startStep, progress: { p in
+            guard p.step % reportEvery == 0 || p.heldOutLoss != nil || p.step == startStep + 1 else { return }
+            events(.step(.training, p))
+        }, checkpoint: { step in
+            record.steps = step
+            record.tokensSeen = baseTokens + tuner.tokensSeen
+            record.trainLoss = tuner.lastLoss
+            record.heldOutLoss = try tuner.latestHeldOut.flatMap { $0.step == step ? $0.heldOutLoss : nil } ?? tuner.heldOutLoss()
+            try save(model: model, tokenizer: tokenizer, serializer: serializer, record: record, optimizer: tuner.optimizer, average: tuner.average)
+        })
+        if tuner.stoppedEarly, let best = tuner.best {
+            message(String(format: "finetune: stopped early: no new best held-out loss in %d scores; the checkpoint is step %d (held-out %.4f)",
+                           patience, best.step, best.heldOutLoss))
+        } else if let best = tuner.best, best.step < steps {
+            message(String(format: "finetune: the checkpoint is the best step, %d (held-out %.4f)", best.step, best.heldOutLoss))
+        }
+        message("finetune: checkpoint -> \(request.output)")
+    }
+
+    // MARK: What both paths share
+
+    /// Writes the checkpoint folder (weights, tokenizer, schema, template, record, optimizer state).
+    func save(model: GPT2<Float>, tokenizer: Tokenizer, serializer: RowSerializer, record: TrainingRecord, optimizer: AdamW,
+              average: ParameterAverage?) throws {
+        try Checkpoint(model: model, tokenizer: tokenizer, schema: serializer.schema, template: serializer.template, record: record)
+            .save(to: request.output, optimizer: optimizer, average: average)
+    }
+
+    /// On `resume`, the optimizer's moments and the average as the checkpoint left them.
+    func restoreOptimizer(into optimizer: AdamW, average: ParameterAverage?, model: GPT2<Float>) throws {
+        if let resume = request.resume, try Checkpoint.restoreOptimizer(folder: resume, into: optimizer, average: average, parameters: model.parameters) == false {
+            message("warning: \(resume) has no optimizer state; AdamW restarts from zero moments")
+        }
+    }
+
+    /// The column orders of a run (the resumed checkpoint's, or the request's), set on the batcher
+    /// and recorded.
+    func applyColumnOrders(to batcher: inout RowBatcher, record: inout TrainingRecord, resumed: TrainingRecord?) throws {
+        let schema = batcher.serializer.schema
+        if let resumed {
+            batcher.orders = try ColumnOrderChoice.orders(recorded: resumed.columnOrders, schema: schema)
+            batcher.randomShare = resumed.randomOrderShare ?? 0
+        } else {
+            batcher.orders = request.columnOrders.orders(schema: schema)
+            batcher.randomShare = batcher.orders == nil ? 1
+                : request.randomOrderShare ?? (request.fairness.isEnabled ? TrainingRecipe.fairnessRandomOrderShare : 0)
+        }
+        record.columnOrders = batcher.orders.map { $0.map { $0.map { schema.columns[$0].name } } }
+        record.randomOrderShare = batcher.orders == nil ? nil : batcher.randomShare
+    }
+
+    /// The request's average decay, else the resumed run's (so that it continues as it began), else
+    /// the recipe's; nil when off.
+    func averageDecay(resumed: TrainingRecord?) -> Double? {
+        let decay = request.averageDecay ?? resumed.map { $0.averageDecay ?? 0 } ?? TrainingRecipe.defaultAverageDecay
+        return decay > 0 ? decay : nil
+    }
+
+    /// The request's target weight, else the resumed run's, else the recipe's when the schema has a target.
+    func targetWeight(schema: Schema, resumed: TrainingRecord?) throws -> Double {
+        guard schema.target != nil else {
+            if request.targetWeight != nil { throw OptionError("--target-weight needs a target column in the schema (tablm schema infer --target)") }
+            return 1
+        }
+        return request.targetWeight ?? resumed.map { $0.targetWeight ?? 1 } ?? TrainingRecipe.defaultTargetWeight
+    }
+
+    /// The request's tokenizer, else one trained from the schema alone by the recipe's rule.
+    func loadTokenizer(_ serializer: RowSerializer, large: Bool) throws -> Tokenizer {
+        if let path = request.tokenizer { return try Tokenizer.load(path: path) }
+        let options = TrainingRecipe.tokenizerOptions(large: large, privately: false, keepApart: request.fairness.columns.named)
+        let trained = try TokenizerTrainer.train(schema: serializer.schema, template: serializer.template, options: options)
+        message("tokenizer: trained from the schema alone (\(trained.report.vocabularySize) pieces)")
+        return try Tokenizer(modelBytes: trained.model)
+    }
+
+    /// A new model, or one adapted from `initFrom`. `rows` (nil for a private run) size the default context.
+    func makeModel(tokenizer: Tokenizer, serializer: RowSerializer, rows: [Row]?, defaultLayers: Int, record: inout TrainingRecord) throws -> GPT2<Float> {
+        guard let initFrom = request.initFrom else {
+            let needed = try TrainingRecipe.context(tokenizer: tokenizer, serializer: serializer, rows: rows)
+            let config = GPT2Config(vocabularySize: tokenizer.vocabularySize, contextLength: request.context ?? needed, width: request.width,
+                                    layers: request.layers ?? defaultLayers, heads: request.heads, bosTokenID: Int(tokenizer.bosID), eosTokenID: Int(tokenizer.eosID))
+            if let problem = config.problem { throw OptionError(problem) }
+            let model = GPT2<Float>(config: config)
+            model.initializeParameters(seed: request.seed)
+            return model
+        }
+        let folder = URL(fileURLWithPath: initFrom)
+        let source = GPT2<Float>(config: try Checkpoint.loadConfig(path: folder.appendingPathComponent("config.json").path))
+        try GPT2Weights.load(SafeTensorsFile(path: folder.appendingPathComponent("model.safetensors").path), into: source)
+        record.initializedFrom = initFrom
+        return ModelInitializer.adapt(source, vocabularySize: tokenizer.vocabularySize, contextLength: request.context ?? source.config.contextLength,
+                                      seed: request.seed, report: { self.message("init: \($0)") })
+    }
+}

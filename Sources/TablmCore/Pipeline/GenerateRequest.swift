@@ -1,0 +1,41 @@
+/// What `generate` is asked for: the checkpoint, how many rows, how to decode them, and where to
+/// write them.
+public struct GenerateRequest: Sendable {
+    public var checkpoint: String
+    public var rows: Int
+    public var output: String
+    public var workers = ModelWorkers.defaultCount
+    public var temperature = 1.0
+    public var topK = 0
+    /// Sequences decoded together.
+    public var batchSize = 64
+    public var seed: UInt64 = 0
+    /// Conditions as written by the user (`sex=Female`, `age>=40`), parsed by `ColumnCondition.parse`.
+    public var conditions: [String] = []
+    /// Gaussian noise on the logits (diversity only; no privacy guarantee).
+    public var logitNoise = 0.0
+    public var fixedOrder = false
+    public var freeOrder = false
+    /// Makes the fair columns independent of the sensitive one (`FairnessMask`).
+    public var maskFairness = false
+    public var fairness = FairnessColumns()
+    /// After balanced sampling in training, keep the balanced mix instead of restoring the table's shares.
+    public var keepBalancedMix = false
+    /// Sample without the schema constraint (rows that do not fit are dropped and counted).
+    public var unconstrained = false
+
+    public init(checkpoint: String, rows: Int, output: String) {
+        self.checkpoint = checkpoint
+        self.rows = rows
+        self.output = output
+    }
+}
+
+/// What `GenerateRun` tells its caller while it works.
+public enum GenerateEvent: Sendable {
+    case message(String)
+    /// Sampling begins: the caller can start its clock.
+    case started(total: Int)
+    /// Rows sampled so far, of `total`.
+    case progress(done: Int, total: Int)
+}

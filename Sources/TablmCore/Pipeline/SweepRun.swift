@@ -1,0 +1,89 @@
+import Foundation
+
+/// `tablm sweep`: fine-tune → generate → evaluate at each (ε, λ) of a grid, with everything else
+/// held fixed, so the trade-offs are measured on one table. Each point gets a folder with its
+/// checkpoint, rows, evaluation.json and report.html; sweep.csv and sweep.html are rewritten after
+/// every point. A point whose folder holds rows made with the same arguments is not trained again
+/// (it is evaluated again); a failed point is recorded and the sweep goes on.
+public struct SweepRun {
+    /// What one point runs: its requests, and the line of arguments that names them (kept in the
+    /// point's arguments.txt to recognise a point already done).
+    public struct Plan {
+        public var training: FinetuneRequest
+        public var generation: GenerateRequest
+        public var evaluation: EvaluateRequest
+        public var arguments: String
+
+        public init(training: FinetuneRequest, generation: GenerateRequest, evaluation: EvaluateRequest, arguments: String) {
+            self.training = training
+            self.generation = generation
+            self.evaluation = evaluation
+            self.arguments = arguments
+        }
+    }
+
+    public enum Event {
+        case message(String)
+        case training(FinetuneEvent)
+        case generation(GenerateEvent)
+        case evaluation(String)
+    }
+
+    /// The grid, ε = +∞ meaning no privacy.
+    public var points: [(epsilon: Double, lambda: Double)]
+    public var output: String
+    public var title: String
+    /// The plan of a point whose checkpoint and rows go to the two paths given.
+    public var plan: (_ point: (epsilon: Double, lambda: Double), _ checkpoint: String, _ synthetic: String, _ folder: URL) throws -> Plan
+
+    public init(points: [(epsilon: Double, lambda: Double)], output: String, title: String,
+                plan: @escaping (_ point: (epsilon: Double, lambda: Double), _ checkpoint: String, _ synthetic: String, _ folder: URL) throws -> Plan) {
+        self.points = points
+        self.output = output
+        self.title = title
+        self.plan = plan
+    }
+
+    /// Runs every point; `describe` turns a point's error into its one-line status.
+    public func run(events: @escaping (Event) -> Void, describe: (Error) -> String) throws -> [SweepResult] {
+        let root = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        var results: [SweepResult] = []
+        for (index, point) in points.enumerated() {
+            let name = "eps-\(SweepResult.label(point.epsilon))_lambda-\(SweepResult.label(point.lambda))"
+            events(.message("sweep: run \(index + 1)/\(points.count) \(name)"))
+            let started = Date()
+            var result = SweepResult(epsilon: point.epsilon, lambda: point.lambda, folder: name)
+            do {
+                result.report = try runOne(point, folder: root.appendingPathComponent(name), events: events)
+                result.status = "ok"
+            } catch {
+                result.status = "failed: " + describe(error).replacingOccurrences(of: "\n", with: " ")
+                events(.message("sweep: \(name) \(result.status)"))
+            }
+            result.seconds = Date().timeIntervalSince(started)
+            results.append(result)
+            try AtomicFileWriter.write(Data(SweepResult.csv(results).utf8), to: root.appendingPathComponent("sweep.csv").path)
+            try AtomicFileWriter.write(Data(SweepReport.html(results, title: title).utf8), to: root.appendingPathComponent("sweep.html").path)
+        }
+        return results
+    }
+
+    /// One point: fine-tune and generate (unless already done with these arguments), then evaluate.
+    private func runOne(_ point: (epsilon: Double, lambda: Double), folder: URL, events: @escaping (Event) -> Void) throws -> EvaluationReport {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let checkpoint = folder.appendingPathComponent("checkpoint").path, synthetic = folder.appendingPathComponent("synthetic.csv").path
+        let plan = try self.plan(point, checkpoint, synthetic, folder)
+        let argumentsFile = folder.appendingPathComponent("arguments.txt")
+        let done = (try? String(contentsOf: argumentsFile, encoding: .utf8)) == plan.arguments && FileManager.default.fileExists(atPath: synthetic)
+        if done {
+            events(.message("sweep: reusing \(synthetic) (same arguments)"))
+        } else {
+            try? FileManager.default.removeItem(at: argumentsFile)
+            try FinetuneRun(plan.training) { events(.training($0)) }.run()
+            try GenerateRun(plan.generation) { events(.generation($0)) }.run()
+            try AtomicFileWriter.write(Data(plan.arguments.utf8), to: argumentsFile.path)
+        }
+        return try EvaluateRun.run(plan.evaluation, report: { events(.evaluation($0)) })
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+
+/// The plain-text summary of an evaluation, a line per figure (`tablm evaluate` prints it).
+public enum EvaluationSummary {
+    public static func lines(_ report: EvaluationReport, test: String) -> [String] {
+        var lines = report.caveats.map { "WARNING       \($0.message)" }
+        lines += [
+            String(format: "validity      %d of %d synthetic rows fit the schema (%.1f%%)", report.validRows, report.syntheticRows,
+                   100 * Double(report.validRows) / Double(max(report.syntheticRows, 1))),
+            String(format: "fidelity      total variation: 1-way mean %.3f, 2-way mean %.3f (max %.3f)", report.meanOneWayTV,
+                   report.meanTwoWayTV, report.maxTwoWayTV),
+            String(format: "              Fréchet distance %.3f (real test vs train: %.3f); correlation difference %.3f",
+                   report.frechetDistance, report.realFrechetDistance, report.correlationDifference),
+            "utility       target \(report.target), positive class \(report.positiveClass); tested on \(test)",
+        ]
+        for classifier in report.classifiers {
+            for (name, u) in [("TRTR", classifier.trtr), ("TSTR", classifier.tstr)] {
+                lines.append(String(format: "  %@ %@  accuracy %.4f  ROC-AUC %.4f  F1 %.4f",
+                                    classifier.name.padding(toLength: 20, withPad: " ", startingAt: 0), name, u.accuracy, u.rocAUC, u.f1))
+            }
+        }
+        if let u = report.modelConditional {
+            lines.append(String(format: "  the model itself, p(%@ | the rest)  accuracy %.4f  ROC-AUC %.4f  F1 %.4f", report.target, u.accuracy, u.rocAUC, u.f1))
+        }
+        if let f = report.fairness {
+            lines.append(String(format: "fairness      parity gap of %@ by %@: real %.4f, synthetic %.4f", report.target, f.sensitive,
+                                f.realParityGap, f.syntheticParityGap))
+            for classifier in report.classifiers {
+                lines.append(String(format: "  TSTR %@  demographic-parity difference %.4f, equalized-odds difference %.4f%@", classifier.name,
+                                    classifier.tstrDemographicParityDifference ?? .nan, classifier.tstrEqualizedOddsDifference ?? .nan,
+                                    report.isConstant(classifier) ? " (constant predictor: these mean nothing)" : ""))
+            }
+        }
+        lines.append(String(format: "privacy       exact copies of training rows %.4f (real test rows: %.4f); closer to train than holdout %.3f",
+                            report.exactCopyRate, report.realTestExactCopyRate, report.closerToTrainShare))
+        var attack = String(format: "              membership attack ROC-AUC (%d members, %d non-members): distance %.3f",
+                            report.membership.members, report.membership.nonMembers, report.membership.distanceAUC)
+        if let likelihood = report.membership.likelihoodAUC { attack += String(format: ", model likelihood %.3f", likelihood) }
+        lines.append(attack + " (0.5: no better than guessing)")
+        if let p = report.privacy {
+            lines.append(String(format: "              trained with (ε = %.4f, δ = %.1e)-DP", p.epsilon, p.delta))
+        }
+        return lines
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// The rows of a training table, typed and checked against the schema, with the file's hash for the
+/// training record.
+public struct TableData: Sendable {
+    public var rows: [Row]
+    public var sha256: String
+
+    /// Records the file held, whether kept or not (`ReadPolicy.skip` leaves some out).
+    public var records = 0
+
+    /// What to do with a record that does not fit the schema.
+    public enum ReadPolicy: Sendable {
+        /// Refuse it, naming the file, line and column.
+        case strict
+        /// Fit it to the schema (`RowDecoder.fittedRow`): private training does this for every
+        /// schema, since an error that quotes a row's value would let that value out of the process
+        /// outside the accounted mechanism.
+        case fit
+        /// Leave it out (evaluation, which reports how many were left out).
+        case skip
+    }
+
+    /// The one reader of tables as rows. A schema estimated under DP is always read with `.fit`.
+    public static func read(path: String, schema: Schema, policy: ReadPolicy) throws -> TableData {
+        let reader = try CSVRecordReader(path: path)
+        let decoder = try RowDecoder(schema: schema, header: reader.header, file: path)
+        let policy = schema.source == .dp && policy == .strict ? .fit : policy
+        var rows: [Row] = [], records = 0
+        try reader.forEachRecord { record in
+            records += 1
+            switch policy {
+            case .strict: rows.append(try decoder.row(from: record, file: path))
+            case .fit: if let row = try decoder.fittedRow(from: record, file: path) { rows.append(row) }
+            case .skip: if let row = try? decoder.row(from: record, file: path) { rows.append(row) }
+            }
+        }
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw InputError("cannot read file", at: SourceLocation(file: path))
+        }
+        return TableData(rows: rows, sha256: SHA256.hex(bytes), records: records)
+    }
+
+    /// `read` with `.fit` when `fitRows`, else `.strict`.
+    public static func read(path: String, schema: Schema, fitRows: Bool = false) throws -> TableData {
+        try read(path: path, schema: schema, policy: fitRows ? .fit : .strict)
+    }
+
+    /// A seeded split into training and held-out rows (held-out: `fraction` of the rows, at least one
+    /// when there are two or more rows and the fraction is positive).
+    public func split(heldOutFraction fraction: Double, seed: UInt64) -> (train: [Row], heldOut: [Row]) {
+        guard fraction > 0, rows.count >= 2 else { return (rows, []) }
+        var generator = SplitMix64(seed: seed ^ 0x5EED_5917)
+        let order = Array(rows.indices).shuffled(using: &generator)
+        let heldOutCount = min(rows.count - 1, max(1, Int((Double(rows.count) * fraction).rounded())))
+        return (order.dropFirst(heldOutCount).map { rows[$0] }, order.prefix(heldOutCount).map { rows[$0] })
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import TablmCore
+
+/// The options of a training run, shared by `finetune` and `audit` (which trains one run itself).
+struct FinetuneOptions: ParsableArguments {
+    @OptionGroup var rowText: RowTextOptions
+    @OptionGroup(title: "Differential privacy") var privacy: PrivacyOptions
+    @OptionGroup(title: "Marginal prior (with --dp)") var priorOptions: PriorOptions
+    @Option(help: "Training table (CSV).") var data: String
+    @Option(help: "Tokenizer .model (default: trained from the schema alone).") var tokenizer: String?
+    @Option(help: "Checkpoint to start from (public data only).") var initFrom: String?
+    @Option(help: "Transformer blocks (default: \(TrainingRecipe.largeTableLayers) on tables of \(TrainingRecipe.largeTableRows) training rows or more, else \(TrainingRecipe.smallTableLayers); under --dp \(TrainingRecipe.privateLayers)).") var layers: Int?
+    @Option(help: "Model width (n_embd).") var width = TrainingRecipe.width
+    @Option(help: "Attention heads.") var heads = TrainingRecipe.heads
+    @Option(help: "Context length in tokens (default: the longest row the schema allows).") var context: Int?
+    @Option(help: "Optimizer steps in total (default: --epochs over the rows; under --dp \(TrainingRecipe.privateSteps), or \(TrainingRecipe.privateStepsAfterPrior) after the marginal prior).") var steps: Int?
+    @Option(help: "Passes over the training rows when --steps is not given (default \(TrainingRecipe.defaultEpochs), and at least \(TrainingRecipe.minimumSteps) steps; not with --dp).") var epochs: Double?
+    @Option(help: "Stop after this many held-out scores in a row without a new best (default \(TrainingRecipe.defaultPatience); 0: run every step; not with --dp).") var patience: Int?
+    @Option(help: "Rows per step (default: \(TrainingRecipe.largeTableBatchSize) on tables of \(TrainingRecipe.largeTableRows) training rows or more, else \(TrainingRecipe.smallTableBatchSize); not with --dp, whose steps draw --expected-batch-size rows in expectation).") var batchSize: Int?
+    @Option(help: "Column order of the training rows: schema (the schema's order with the target last, --random-order-share of the uses in a random order) or random (a fresh random order every use).") var columnOrders = ColumnOrderChoice.schema
+    @Option(help: "With --column-orders schema: share of uses in a random order, so that conditions (written first by generate) and fairness probes are in what the model has seen (default 0; \(TrainingRecipe.fairnessRandomOrderShare) with --fairness-lambda or --representation-lambda).") var randomOrderShare: Double?
+    @Option(help: "Peak learning rate (default: \(TrainingRecipe.largeTableLearningRate) on tables of \(TrainingRecipe.largeTableRows) training rows or more, else 1e-3; under --dp 1e-3, or 2e-4 after the marginal prior).") var lr: Double?
+    @Option(help: "Warmup steps.") var warmup = TrainingRecipe.warmupSteps
+    @Option(help: "Decay β of the parameter average that is scored and saved: an exponential moving average of the weights, its decay at most (1 + t)/(10 + t) at step t (under --dp post-processing, no privacy cost; 0: the last weights; default \(TrainingRecipe.defaultAverageDecay), or the resumed run's).") var averageDecay: Double?
+    @Option(help: "Loss weight of the target column's value tokens against 1 for every other token: more of the gradient goes to the target given the other columns, which is what a classifier trained on the rows learns (default \(TrainingRecipe.defaultTargetWeight) when the schema has a target, or the resumed run's; 1: every token alike; not with --dp).") var targetWeight: Double?
+    @Option(help: "AdamW weight decay (matrices only).") var weightDecay = TrainingRecipe.weightDecay
+    @Option(help: "Without --dp: clip the batch gradient to this L2 norm. With --dp: the per-row clip norm C of DP-SGD (each row's gradient is clipped to it before the noise, N(0, σ²C²), is added).") var clip = TrainingRecipe.clipNorm
+    @Option(help: "Share of rows held out to measure loss.") var heldOut = TrainingRecipe.heldOutShare
+    @Option(help: "Score the held-out rows (and checkpoint at a new best) every N steps (default: a quarter epoch; not used with --dp, which has no held-out rows).") var evalEvery: Int?
+    @Option(help: "Seed for initialisation, batches and column orders.") var seed: UInt64 = 0
+    @Option(help: "Weight λ of the demographic-parity term: KL between the model's value distributions for the sensitive groups, on probe prompts (0: off).") var fairnessLambda = 0.0
+    @Option(help: "Weight μ of the representation term: the dependence (normalised HSIC) between the model's hidden states after the sensitive field and the sensitive value, over every other column's probe (task-agnostic; 0: off).") var representationLambda = 0.0
+    @Option(help: "Contexts for counterfactual probes: rows the model generates (refreshed every \(TrainingRecipe.fairnessContextRefresh) steps), each followed by every group (0: bare probes only).") var fairnessContexts = TrainingRecipe.fairnessContexts
+    @OptionGroup var fairness: FairnessOptions
+    @Option(name: .customLong("workers"), help: "Cores to train on (default: all, at most 8); the result does not depend on it.") var workerCount: Int?
+    var workers: Int { workerCount ?? ModelWorkers.defaultCount }
+
+    func validate() throws {
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard (batchSize ?? 1) >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard (averageDecay ?? 0) >= 0 && (averageDecay ?? 0) < 1 else { throw ValidationError("--average-decay must be in [0, 1)") }
+        guard (0...1).contains(randomOrderShare ?? 0) else { throw ValidationError("--random-order-share must be between 0 and 1") }
+        // --dp --steps 0: the marginal prior alone, its events recorded; DP-SGD can follow elsewhere (tablm export).
+        let fewestSteps = privacy.dp && priorOptions.prior == .aim ? 0 : 1
+        guard (epochs ?? 1) > 0, (epochs ?? 1).isFinite, (patience ?? 0) >= 0, (evalEvery ?? 1) >= 1, (steps ?? 1) >= fewestSteps else {
+            throw ValidationError("--epochs, --steps and --eval-every must be positive (--steps 0 only with --dp and its prior), --patience at least 0")
+        }
+        if privacy.dp, epochs != nil || patience != nil {
+            throw ValidationError("--epochs and --patience need held-out rows, which --dp does not have; give --steps")
+        }
+        if let targetWeight, !(targetWeight > 0 && targetWeight <= RowBatcher.largestTargetWeight) {
+            throw ValidationError("--target-weight must be in (0, \(Int(RowBatcher.largestTargetWeight))]")
+        }
+        if privacy.dp, targetWeight != nil {
+            throw ValidationError("--target-weight is for training without --dp (DP-SGD clips each row's mean token loss)")
+        }
+        guard fairnessLambda >= 0, representationLambda >= 0 else { throw ValidationError("--fairness-lambda and --representation-lambda must be non-negative") }
+        try fairness.refuseWithout("--fairness-lambda", enabled: fairnessLambda > 0,
+                                   otherUse: ("--representation-lambda or --balance-groups", representationLambda > 0 || privacy.balanceGroups))
+    }
+
+    /// The run these options ask for, written to `output` (continuing `resume`).
+    func request(output: String, resume: String? = nil) throws -> FinetuneRequest {
+        if !privacy.dp { try privacy.refuseWithoutDP() }
+        var request = FinetuneRequest(data: data, schema: rowText.schema, output: output)
+        request.template = rowText.template
+        request.tokenizer = tokenizer
+        request.initFrom = initFrom
+        request.resume = resume
+        request.layers = layers
+        request.width = width
+        request.heads = heads
+        request.context = context
+        request.steps = steps
+        request.epochs = epochs
+        request.patience = patience
+        request.batchSize = batchSize
+        request.columnOrders = columnOrders
+        request.randomOrderShare = randomOrderShare
+        request.learningRate = lr
+        request.warmupSteps = warmup
+        request.averageDecay = averageDecay
+        request.targetWeight = targetWeight
+        request.weightDecay = weightDecay
+        request.clipNorm = clip
+        request.heldOutShare = heldOut
+        request.evaluateEvery = evalEvery
+        request.seed = seed
+        request.fairness.lambda = fairnessLambda
+        request.fairness.representationLambda = representationLambda
+        request.fairness.contexts = fairnessContexts
+        request.fairness.columns = fairness.columns
+        request.workers = workers
+        request.privacy = privacy.dp ? privacy.request(prior: priorOptions.request) : nil
+        return request
+    }
+}
+
+extension ColumnOrderChoice: ExpressibleByArgument {}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import TablmCore
+
+/// The decoding options of `generate` (and of every run of `sweep`, through --generate-args).
+struct GenerateOptions: ParsableArguments {
+    @Option(name: .customLong("workers"), help: "Cores to sample on (default: all, at most 8); the rows do not depend on it.") var workerCount: Int?
+    var workers: Int { workerCount ?? ModelWorkers.defaultCount }
+    @Option(help: "Sampling temperature.") var temperature = 1.0
+    @Option(help: "Sample from the k most likely tokens only (0: all).") var topK = 0
+    @Option(help: "Sequences decoded together.") var batchSize = 64
+    @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(help: "Condition on a column (repeatable): col=v, col=a|b, col>=x, col<x, col=lo..hi.") var condition: [String] = []
+    @Option(help: "Standard deviation of Gaussian noise on the logits (diversity only; no privacy guarantee).") var logitNoise = 0.0
+    @Flag(help: "Write the columns in the order the model was trained in (recorded in training.json; the schema's order if none) instead of letting the model choose. The default when the checkpoint was trained in one order.") var fixedOrder = false
+    @Flag(help: "Let the model choose the next column even when it was trained in one order.") var freeOrder = false
+    @Flag(help: "Make the fair columns' values independent of the sensitive column (see above).") var maskFairness = false
+    @OptionGroup var fairness: FairnessOptions
+    @Flag(help: "After --balance-groups training, keep the balanced mix of the sensitive groups instead of restoring the table's shares (from the released counts).") var keepBalancedMix = false
+    @Flag(help: "Sample without the schema constraint (rows that do not fit are dropped and counted).") var unconstrained = false
+
+    func validate() throws {
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        try fairness.refuseWithout("--mask-fairness", enabled: maskFairness)
+        if maskFairness && unconstrained { throw ValidationError("--mask-fairness needs the schema constraint (drop --unconstrained)") }
+    }
+
+    /// The request these options make for `rows` rows from `checkpoint` into `output`.
+    func request(checkpoint: String, rows: Int, output: String) -> GenerateRequest {
+        var request = GenerateRequest(checkpoint: checkpoint, rows: rows, output: output)
+        request.workers = workers
+        request.temperature = temperature
+        request.topK = topK
+        request.batchSize = batchSize
+        request.seed = seed
+        request.conditions = condition
+        request.logitNoise = logitNoise
+        request.fixedOrder = fixedOrder
+        request.freeOrder = freeOrder
+        request.maskFairness = maskFairness
+        request.fairness = fairness.columns
+        request.keepBalancedMix = keepBalancedMix
+        request.unconstrained = unconstrained
+        return request
+    }
+}
