@@ -40,7 +40,8 @@ struct AuditCommand: ParsableCommand {
     func run() throws {
         let request = try training.request(output: work)
         var progress = FinetuneProgress(delta: request.privacy?.delta)
-        let audit = AuditRun(training: request, canaries: canaries, seed: auditSeed, confidence: confidence, work: work)
+        var audit = AuditRun(training: request, canaries: canaries, seed: auditSeed, confidence: confidence, work: work)
+        audit.delta = training.privacy.delta
         let report = try audit.run { progress.show($0) }
         for outcome in report.outcomes {
             log(String(format: "audit: %4d guesses, %4d right (%.1f%%): ε ≥ %.3f", outcome.guesses, outcome.correct,

@@ -67,15 +67,16 @@ extension PrivacyEvent: Codable {
         case mechanism, noiseMultiplier = "noise_multiplier", sampleRate = "sample_rate", epsilon, steps
     }
 
-    private enum Mechanism: String, Codable {
+    private enum Kind: String, Codable {
         case sampledGaussian = "sampled_gaussian", exponential
     }
 
     /// Records written before the exponential mechanism was an event have no "mechanism": a sampled Gaussian.
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        let kind = try container.decodeIfPresent(Kind.self, forKey: .mechanism) ?? .sampledGaussian
         let steps = try container.decode(Int.self, forKey: .steps)
-        switch try container.decodeIfPresent(Mechanism.self, forKey: .mechanism) ?? .sampledGaussian {
+        switch kind {
         case .sampledGaussian:
             self = .sampledGaussian(noiseMultiplier: try container.decode(Double.self, forKey: .noiseMultiplier),
                                     sampleRate: try container.decode(Double.self, forKey: .sampleRate), steps: steps)
@@ -97,12 +98,12 @@ extension PrivacyEvent: Codable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         switch self {
         case .sampledGaussian(let sigma, let q, let steps):
-            try container.encode(Mechanism.sampledGaussian, forKey: .mechanism)
+            try container.encode(Kind.sampledGaussian, forKey: .mechanism)
             try container.encode(steps, forKey: .steps)
             try container.encode(sigma, forKey: .noiseMultiplier)
             try container.encode(q, forKey: .sampleRate)
         case .exponential(let epsilon, let times):
-            try container.encode(Mechanism.exponential, forKey: .mechanism)
+            try container.encode(Kind.exponential, forKey: .mechanism)
             try container.encode(times, forKey: .steps)
             try container.encode(epsilon, forKey: .epsilon)
         }

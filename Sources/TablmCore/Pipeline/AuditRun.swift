@@ -12,6 +12,8 @@ public struct AuditRun {
     public var confidence: Double
     /// Folder for the checkpoint and audit.json (created).
     public var work: String
+    /// δ of the bound when the run claims none (a non-private run).
+    public var delta = 1e-5
 
     public init(training: FinetuneRequest, canaries: Int, seed: UInt64?, confidence: Double, work: String) {
         self.training = training
@@ -52,7 +54,7 @@ public struct AuditRun {
         let serializer = RowSerializer(schema: trained.schema, template: trained.template)
         let scores = try RowLikelihood.logLikelihoods(model: trained.model, tokenizer: trained.tokenizer, serializer: serializer, rows: canaries.rows,
                                                       order: trained.scoringOrder())
-        let delta = trained.record.privacy?.delta ?? training.privacy?.delta ?? PrivacyRequest().delta
+        let delta = trained.record.privacy?.delta ?? self.delta
         let outcomes = OneRunAudit.audit(scores: scores, included: canaries.included,
                                          guessCounts: OneRunAudit.defaultGuessCounts(canaries: self.canaries), delta: delta, confidence: confidence)
         let best = outcomes.max { $0.epsilonLowerBound < $1.epsilonLowerBound }!

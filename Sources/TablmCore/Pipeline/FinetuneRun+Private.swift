@@ -134,7 +134,7 @@ extension FinetuneRun {
             try self.save(model: model, tokenizer: tokenizer, serializer: serializer, record: record, optimizer: tuner.optimizer, average: tuner.average)
         }
         if dpSteps == 0 {
-            message(prior?.share == 1 ? "finetune --dp: --prior-share 1 gives the whole budget to the prior; no DP-SGD steps"
+            message(privacy.prior?.share == 1 ? "finetune --dp: --prior-share 1 gives the whole budget to the prior; no DP-SGD steps"
                     : "finetune --dp: --steps 0: the prior alone; the rest of the budget is left for DP-SGD (tablm export)")
             try tuner.average.withAverage(in: model.parameters) { try save(step: 0, accountant: plan.accountant) }
         }
