@@ -17,10 +17,13 @@ struct GenerateCommand: ParsableCommand {
         with finetune --dp.
 
         --mask-fairness makes the --fair-columns (default: the schema's target) independent of the \
-        --sensitive column (default: the schema's first sensitive one): the model is probed for \
-        P(value | group) and P(group), and each row's value logits are shifted toward the pooled \
-        P(value); values only one group would take are masked. It reads the model only, never rows. \
-        The per-group shares before and after go to stderr.
+        --sensitive column (default: the schema's first sensitive one), in any column order: a row that \
+        writes the group first draws the value with shifted logits, one that writes the value first draws \
+        the group with shifted logits. The shifts are calibrated on --mask-pilot-rows rows of the model's \
+        own, from its softmax, so that each group's distribution of the column moves --fairness-strength \
+        of the way from the model's to the pooled one (1: parity), keeping the group shares and the \
+        column's overall distribution. It reads the model only, never rows (no privacy cost). The \
+        per-group shares before and after, and the largest gap between groups, go to stderr.
 
         A checkpoint trained with --balance-groups learned the groups in a balanced mix; its rows are \
         brought back to the table's group shares (from the counts released in training, no privacy \

@@ -14,6 +14,8 @@ struct GenerateOptions: ParsableArguments {
     @Flag(help: "Write the columns in the order the model was trained in (recorded in training.json; the schema's order if none) instead of letting the model choose. The default when the checkpoint was trained in one order.") var fixedOrder = false
     @Flag(help: "Let the model choose the next column even when it was trained in one order.") var freeOrder = false
     @Flag(help: "Make the fair columns' values independent of the sensitive column (see above).") var maskFairness = false
+    @Option(help: "With --mask-fairness: how far each group moves toward the pooled distribution, from 0 (the model as it is) to 1 (parity).") var fairnessStrength = 1.0
+    @Option(help: "With --mask-fairness: rows of the model's own it is calibrated on (default: half of --rows, from 4000 to 16000).") var maskPilotRows: Int?
     @OptionGroup var fairness: FairnessOptions
     @Flag(help: "After --balance-groups training, keep the balanced mix of the sensitive groups instead of restoring the table's shares (from the released counts).") var keepBalancedMix = false
     @Flag(help: "Sample without the schema constraint (rows that do not fit are dropped and counted).") var unconstrained = false
@@ -22,6 +24,11 @@ struct GenerateOptions: ParsableArguments {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         try fairness.refuseWithout("--mask-fairness", enabled: maskFairness)
         if maskFairness && unconstrained { throw ValidationError("--mask-fairness needs the schema constraint (drop --unconstrained)") }
+        guard fairnessStrength.isFinite, (0...1).contains(fairnessStrength) else { throw ValidationError("--fairness-strength must be from 0 to 1") }
+        if let maskPilotRows, !(100...1_000_000).contains(maskPilotRows) { throw ValidationError("--mask-pilot-rows must be from 100 to 1,000,000") }
+        if !maskFairness, fairnessStrength != 1 || maskPilotRows != nil {
+            throw ValidationError("--fairness-strength and --mask-pilot-rows need --mask-fairness")
+        }
     }
 
     /// The request these options make for `rows` rows from `checkpoint` into `output`.
@@ -37,6 +44,8 @@ struct GenerateOptions: ParsableArguments {
         request.fixedOrder = fixedOrder
         request.freeOrder = freeOrder
         request.maskFairness = maskFairness
+        request.fairnessStrength = fairnessStrength
+        request.maskPilotRows = maskPilotRows
         request.fairness = fairness.columns
         request.keepBalancedMix = keepBalancedMix
         request.unconstrained = unconstrained

@@ -61,6 +61,59 @@ final class FairnessCommandTests: XCTestCase {
         XCTAssertEqual(after.shareA, before.shareA, accuracy: 0.06, "the sensitive column's own distribution barely moves")
     }
 
+    /// Three groups (yes 90 %, 50 % and 10 % of the time, a third of the rows each), and a model
+    /// trained in the group-first order (the mask shifts the outcome), or in random orders, so that
+    /// half its rows write the outcome first (the mask shifts the group given the outcome). Either way
+    /// the largest gap between two groups falls to at most a fifth and below 0.08 (3,000 rows: about
+    /// three standard errors of a difference of two groups' rates), while the groups' shares and the
+    /// outcome's rate stay within 0.04 of the unmasked rows'; at strength 0.5 half the gap is left.
+    func testMaskWorksInAnyOrderWithThreeGroups() throws {
+        var csv = "group,outcome\n"
+        for i in 0..<600 {
+            let group = ["A", "B", "C"][i % 3], k = (i / 3) % 10
+            let yes = group == "A" ? k != 0 : group == "B" ? k < 5 : k == 0
+            csv += "\(group),\(yes ? "yes" : "no")\n"
+        }
+        try csv.write(to: folder.appendingPathComponent("three.csv"), atomically: false, encoding: .utf8)
+        let schema = """
+        {"source": "public", "sensitive": ["group"], "columns": [
+          {"name": "group", "kind": "categorical", "categories": ["A", "B", "C"], "allows_missing": false},
+          {"name": "outcome", "kind": "categorical", "categories": ["no", "yes"], "allows_missing": false}]}
+        """
+        try schema.write(to: folder.appendingPathComponent("three.json"), atomically: false, encoding: .utf8)
+        for (name, orders) in [("group-first", "schema"), ("random", "random")] {
+            let trained = try run(["finetune", "--schema", "three.json", "--data", "three.csv", "--steps", "1000", "--lr", "1e-2", "--column-orders", orders,
+                                   "--layers", "1", "--width", "32", "--heads", "2", "--batch-size", "32", "--held-out", "0", "-o", name])
+            XCTAssertEqual(trained.status, 0, trained.stderr)
+            let fair = ["--sensitive", "group", "--fair-columns", "outcome"]
+            XCTAssertEqual(try run(["generate", "--checkpoint", name, "--rows", "3000", "-o", "\(name)-plain.csv"]).status, 0)
+            for (strength, file) in [("1", "\(name)-fair.csv"), ("0.5", "\(name)-half.csv")] {
+                let masked = try run(["generate", "--checkpoint", name, "--rows", "3000", "--mask-fairness", "--fairness-strength", strength, "-o", file] + fair)
+                XCTAssertEqual(masked.status, 0, masked.stderr)
+                XCTAssertTrue(masked.stderr.contains("largest gap between two groups"), masked.stderr)
+            }
+            let before = try rates("\(name)-plain.csv"), after = try rates("\(name)-fair.csv"), half = try rates("\(name)-half.csv")
+            XCTAssertGreaterThan(before.gap, 0.6, "\(name): the model learned the dependence")
+            XCTAssertLessThan(after.gap, min(0.08, 0.2 * before.gap), "\(name): \(before.gap) -> \(after.gap)")
+            XCTAssertEqual(half.gap, before.gap / 2, accuracy: 0.1, "\(name): strength 0.5 leaves half the gap")
+            for g in 0..<3 { XCTAssertEqual(after.shares[g], before.shares[g], accuracy: 0.04, "\(name): group \(g)'s share") }
+            XCTAssertEqual(after.yes, before.yes, accuracy: 0.04, "\(name): the outcome's rate")
+        }
+    }
+
+    /// The largest difference of P(yes | group) between two of the groups A, B, C, their shares, and the rate of yes.
+    private func rates(_ file: String) throws -> (gap: Double, shares: [Double], yes: Double) {
+        let lines = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        let g = try XCTUnwrap(lines[0].firstIndex(of: "group")), o = try XCTUnwrap(lines[0].firstIndex(of: "outcome"))
+        let rows = lines.dropFirst()
+        let yesRates = ["A", "B", "C"].map { group -> Double in
+            let members = rows.filter { $0[g] == group }
+            return Double(members.filter { $0[o] == "yes" }.count) / Double(max(members.count, 1))
+        }
+        let shares = ["A", "B", "C"].map { group in Double(rows.filter { $0[g] == group }.count) / Double(rows.count) }
+        return (yesRates.max()! - yesRates.min()!, shares, Double(rows.filter { $0[o] == "yes" }.count) / Double(rows.count))
+    }
+
     /// The training term: same table, same steps, λ = 1. The issue asks for at least 40 % less
     /// parity gap; the two-direction probes give far more (0.76 → 0.02 measured), and the outcome's
     /// own share stays put.

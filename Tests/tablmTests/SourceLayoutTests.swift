@@ -87,7 +87,7 @@ final class SourceLayoutTests: XCTestCase {
         let files = try swiftFiles(in: Self.sources.appendingPathComponent("tablm"))
         var total = 0
         for (path, code) in files {
-            let lines = code.split(separator: "\n", omittingEmptySubsequences: false).count
+            let lines = code.split(separator: "\n", omittingEmptySubsequences: false).count - (code.hasSuffix("\n") ? 1 : 0)   // as wc -l
             total += lines
             if path.hasSuffix("Command.swift") { XCTAssertLessThanOrEqual(lines, 150, "\(path) has \(lines) lines") }
             XCTAssertNil(code.range(of: #"[A-Z]\w*Command\.parse(AsRoot)?\("#, options: .regularExpression), "\(path) runs another command")
@@ -97,7 +97,8 @@ final class SourceLayoutTests: XCTestCase {
         XCTAssertLessThanOrEqual(total, SourceLayoutTests.commandLineLines, "Sources/tablm has \(total) lines")
     }
 
-    /// The command line's size at most: 2,343 lines when the pipeline lived in it, 1,520 after; what is
+    /// The command line's size at most: 2,343 lines when the pipeline lived in it, 1,520 after (1,533 with the fairness
+    /// strength); what is
     /// left is mostly option declarations and help text.
     static let commandLineLines = 1_550
 }

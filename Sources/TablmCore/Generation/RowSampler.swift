@@ -20,6 +20,8 @@ public struct SampledRows: Sendable {
     /// Reasons of the first few invalid rows, for the user.
     public var examples: [String]
     public var tokens: Int
+    /// With `RowSampler.recordsFairness`: the model's logits where the mask acts, for its calibration.
+    public var fairnessObservations: [FairnessObservation] = []
 }
 
 /// Samples rows from a model: each sequence starts at `<s>` and runs to `</s>` or the context end,
@@ -30,9 +32,13 @@ public struct RowSampler {
     public let tokenizer: Tokenizer
     public let serializer: RowSerializer
     public let constraint: RowConstraint?
-    /// `--mask-fairness`: shifts the fair columns' value logits by the row's sensitive group (needs
-    /// the constraint, which says where values start, and the sensitive column written first).
+    /// `--mask-fairness`: shifts a fair column's value logits by the row's sensitive group when the
+    /// group is written first, or the group's logits by the fair values written before it (needs the
+    /// constraint, which says where values start).
     public let fairness: FairnessMask?
+    /// Record the model's logits where the mask acts (`SampledRows.fairnessObservations`): the pilot
+    /// sample that calibrates it.
+    public var recordsFairness = false
     /// After `--balance-groups` training: shifts the sensitive column's value logits so that rows
     /// follow the table's group shares, not the balanced mix (needs the constraint, like the mask).
     public var groupShares: GroupShareCorrection? {
@@ -73,6 +79,7 @@ public struct RowSampler {
                 result.invalid += part.invalid
                 result.tokens += part.tokens
                 result.examples += part.examples.prefix(max(0, 5 - result.examples.count))
+                result.fairnessObservations += part.fairnessObservations
                 produced += part.rows.count + part.invalid
             }
             progress(produced)
@@ -92,21 +99,38 @@ public struct RowSampler {
         var next = [Int32](repeating: tokenizer.bosID, count: batch)
         var states = constraint.map { c in (0..<batch).map { _ in c.start() } }
         var groups = [Int?](repeating: nil, count: batch)   // each row's sensitive group, once written
+        // Each row's value of each fair column, once written.
+        var fairValues = [[Int?]](repeating: [Int?](repeating: nil, count: fairness?.columns.count ?? 0), count: batch)
         while session.position < model.config.contextLength && finished.contains(false) {
             session.step(next)
             for b in 0..<batch where !finished[b] {
                 if let constraint { constraint.allowedTokens(states![b], into: &allowed) }
                 let starting = fairness == nil && groupShares == nil ? nil : constraint?.valueStart(states![b])
+                let logits = UnsafeBufferPointer(rebasing: session.logits[(b * v)..<((b + 1) * v)])
                 var shift: ((Int32) -> Float)?
-                if let starting, let group = groups[b], let column = fairness?.fairColumn(starting) {
+                let fairColumn = starting.flatMap { fairness?.fairColumnIndex($0) }
+                if let fairness, let fairColumn, let group = groups[b] {
+                    let column = fairness.columns[fairColumn]
                     shift = { column.shift($0, group: group) }
-                } else if let starting, let correction = groupShares, starting == correction.column {
-                    shift = { correction.shift[$0] ?? 0 }
+                    if recordsFairness {
+                        result.fairnessObservations.append(FairnessObservation(position: .value(column: fairColumn, group: group),
+                                                                               logits: Self.logits(logits, of: column.tokens, allowed: allowed)))
+                    }
+                } else if let starting, starting == fairness?.sensitive || starting == groupShares?.column {
+                    let known = fairValues[b], written = known.contains { $0 != nil }
+                    let correction = starting == groupShares?.column ? groupShares : nil
+                    if let fairness, written, recordsFairness {
+                        result.fairnessObservations.append(FairnessObservation(position: .group(values: known),
+                                                                               logits: Self.logits(logits, of: fairness.groupTokens, allowed: allowed)))
+                    }
+                    if written || correction != nil {
+                        shift = { token in (correction?.shift[token] ?? 0) + (written ? self.fairness!.groupShift(token, values: known) : 0) }
+                    }
                 }
-                let token = draw(logits: UnsafeBufferPointer(rebasing: session.logits[(b * v)..<((b + 1) * v)]),
-                                 allowed: constraint == nil ? nil : allowed, settings: settings, scratch: &probabilities,
+                let token = draw(logits: logits, allowed: constraint == nil ? nil : allowed, settings: settings, scratch: &probabilities,
                                  generator: &generator, shift: shift)
                 if let starting, let fairness, starting == fairness.sensitive { groups[b] = fairness.group(of: token) }
+                if let fairColumn, let fairness { fairValues[b][fairColumn] = fairness.columns[fairColumn].value(of: token) }
                 constraint?.advance(&states![b], with: token)
                 result.tokens += 1
                 if token == tokenizer.eosID {
@@ -136,6 +160,11 @@ public struct RowSampler {
             if result.examples.count < 5 { result.examples.append(problem) }
         }
         return result
+    }
+
+    /// The logits of `tokens`, −∞ for those the constraint does not allow now.
+    private static func logits(_ logits: UnsafeBufferPointer<Float>, of tokens: [Int32], allowed: [Int32]) -> [Float] {
+        tokens.map { allowed.contains($0) ? logits[Int($0)] : -.infinity }
     }
 
     /// Draws a token from softmax((logits + noise) / temperature) over `allowed` (all tokens when nil),

@@ -18,6 +18,15 @@ public struct GenerateRequest: Sendable {
     public var freeOrder = false
     /// Makes the fair columns independent of the sensitive one (`FairnessMask`).
     public var maskFairness = false
+    /// How far the mask moves each group toward the pooled distribution: 0 the model, 1 parity.
+    public var fairnessStrength = 1.0
+    /// Rows of the model's own the mask is calibrated on (nil: `pilotRows(for:)`).
+    public var maskPilotRows: Int?
+
+    /// The mask's pilot by default: half the rows asked for, from 4,000 to 16,000. Its noise should
+    /// not exceed the rows' own: on Adult at ε = 1 (32,561 rows) a 4,000-row pilot left a gap of
+    /// 0.021, a 16,000-row one 0.005 (docs/fairness.md).
+    public static func pilotRows(for rows: Int) -> Int { min(max(rows / 2, 4000), 16_000) }
     public var fairness = FairnessColumns()
     /// After balanced sampling in training, keep the balanced mix instead of restoring the table's shares.
     public var keepBalancedMix = false

@@ -26,29 +26,14 @@ public struct GenerateRun {
         settings.batchSize = request.batchSize
         settings.seed = request.seed
         settings.logitNoise = request.logitNoise
-        var conditions = try request.conditions.map(ColumnCondition.parse)
+        let conditions = try request.conditions.map(ColumnCondition.parse)
         // A checkpoint trained in one order is sampled in it (conditions first, then that order).
         let trainedOrder = try ColumnOrderChoice.orders(recorded: loaded.record.columnOrders, schema: loaded.schema).flatMap { $0.count == 1 ? $0[0] : nil }
         let onlyOneOrder = trainedOrder != nil && (loaded.record.randomOrderShare ?? 0) == 0
-        var fairnessMask: FairnessMask?
-        if request.maskFairness {
-            let mask = try FairnessMask(model: loaded.model, probes: request.fairness.probes(for: "--mask-fairness", serializer: serializer,
-                                                                                             tokenizer: loaded.tokenizer))
-            // The sensitive column goes first (as a condition allowing every value), so its value is known when the others are drawn.
-            let column = loaded.schema.columns[mask.sensitive]
-            // Its probes (`<s>sex is Female, income is`) put the sensitive column first: measured on
-            // Adult at ε = 1, a one-order model gave TV 0.110 and kept half the gap (docs/fairness.md).
-            if onlyOneOrder, trainedOrder?.first != mask.sensitive {
-                throw OptionError("--mask-fairness writes \(quoted: column.name) first, and this checkpoint was trained with its columns in one order that does not start with it; train it with --random-order-share 0.25 (or --column-orders random)")
-            }
-            if !conditions.contains(where: { $0.column == column.name }) {
-                conditions.insert(ColumnCondition(column: column.name, restriction: .values(mask.groups)), at: 0)
-            }
-            fairnessMask = mask
-        }
+        let probes = try request.maskFairness ? request.fairness.probes(for: "--mask-fairness", serializer: serializer, tokenizer: loaded.tokenizer) : nil
         // Conditioned columns are written first: a prefix of the trained order is one the model has seen.
         let conditioned = Set(conditions.compactMap { loaded.schema.index(of: $0.column) })
-        if onlyOneOrder, let trainedOrder, !conditioned.isEmpty, fairnessMask == nil, Set(trainedOrder.prefix(conditioned.count)) != conditioned {
+        if onlyOneOrder, let trainedOrder, !conditioned.isEmpty, Set(trainedOrder.prefix(conditioned.count)) != conditioned {
             let first = trainedOrder.prefix(3).map { loaded.schema.columns[$0].name }.joined(separator: ", ")
             message("warning: this checkpoint was trained in one column order only (\(first), ...); conditioned columns, written first, come in an order it never saw: train with --random-order-share 0.25 for conditioned generation, or condition on the order's first columns")
         }
@@ -66,17 +51,26 @@ public struct GenerateRun {
             }
         }
         let started = DispatchTime.now().uptimeNanoseconds
-        var sampler = RowSampler(model: loaded.model, tokenizer: loaded.tokenizer, serializer: serializer, constraint: constraint,
-                                 fairness: fairnessMask)
+        var groupShares: GroupShareCorrection?
         if let balance = loaded.record.privacy?.balance, !request.keepBalancedMix {
             guard constraint != nil else { throw OptionError("restoring the group shares of a --balance-groups checkpoint needs the schema constraint (drop --unconstrained, or add --keep-balanced-mix)") }
-            sampler.groupShares = try GroupShareCorrection(balance: balance, template: loaded.template, tokenizer: loaded.tokenizer)
+            groupShares = try GroupShareCorrection(balance: balance, template: loaded.template, tokenizer: loaded.tokenizer)
             let trained = balance.trainedShares, table = balance.tableShares
             let shares = balance.groups.indices.map { g in
                 String(format: "%@ %.3f -> %.3f", balance.name(ofGroup: g), trained[g], table[g])
             }
             message("generate: trained with --balance-groups; \(balance.column) shares restored from the released counts (trained mix -> table): \(shares.joined(separator: ", "))")
         }
+        func makeSampler(_ mask: FairnessMask?) -> RowSampler {
+            var sampler = RowSampler(model: loaded.model, tokenizer: loaded.tokenizer, serializer: serializer, constraint: constraint, fairness: mask)
+            sampler.groupShares = groupShares
+            return sampler
+        }
+        var fairnessMask: FairnessMask?
+        if let probes {
+            fairnessMask = try calibratedMask(probes: probes, sampler: makeSampler, settings: settings)
+        }
+        let sampler = makeSampler(fairnessMask)
         let rows = request.rows
         events(.started(total: rows))
         let result = sampler.sample(count: rows, settings: settings, workers: request.workers) { done in
@@ -97,23 +91,56 @@ public struct GenerateRun {
         return result.rows.count
     }
 
-    /// Per group: the model's P(value | group) from the probes, the pooled target, and the shares generated.
+    /// The mask, calibrated on a pilot sample of the model's own rows, drawn with another seed than
+    /// the rows written (`FairnessCalibration`). Top-k and logit noise are not part of the fit.
+    private func calibratedMask(probes: FairnessProbes, sampler: (FairnessMask?) -> RowSampler, settings: SamplingSettings) throws -> FairnessMask {
+        var mask = FairnessMask(probes: probes, strength: request.fairnessStrength)
+        var pilot = sampler(mask)
+        pilot.recordsFairness = true
+        var pilotSettings = settings
+        pilotSettings.seed = settings.seed &+ 0x5EED_F417
+        let started = DispatchTime.now().uptimeNanoseconds
+        let pilotRows = request.maskPilotRows ?? GenerateRequest.pilotRows(for: request.rows)
+        let sample = pilot.sample(count: pilotRows, settings: pilotSettings, workers: request.workers)
+        guard !sample.fairnessObservations.isEmpty else {
+            throw OptionError("--mask-fairness: in \(pilotRows) pilot rows the model never wrote a value of a fair column and of the sensitive column in one row")
+        }
+        FairnessCalibration.calibrate(&mask, observations: sample.fairnessObservations, temperature: settings.temperature)
+        message(String(format: "mask-fairness: calibrated at strength %g on %d pilot rows of the model's own (%.1f s; no rows of any table, no privacy cost)",
+                       mask.strength, pilotRows, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
+        return mask
+    }
+
+    /// Per fair column and group: the model's P(value | group) on the pilot rows, the target, and
+    /// what the written rows hold; and the largest gap between two groups, before and after.
     private func reportFairness(_ mask: FairnessMask, rows: [Row], schema: Schema) {
         let sensitiveName = schema.columns[mask.sensitive].name
         let fields = rows.map { RowDecoder.fields(of: $0, schema: schema) }
-        for column in mask.columns {
-            message("mask-fairness: \(schema.columns[column.column].name) by \(sensitiveName) (model's probe -> generated share; pooled target)")
+        let members = mask.groups.map { group in fields.filter { $0[mask.sensitive] == group } }
+        message("mask-fairness: groups of \(sensitiveName) (model's share -> rows written): " + mask.groups.indices.map { g in
+            String(format: "%@ %.3f -> %.3f", mask.groups[g], mask.groupShares[g], Double(members[g].count) / Double(max(fields.count, 1)))
+        }.joined(separator: ", "))
+        for column in mask.columns where !column.conditional.isEmpty {
+            message("mask-fairness: \(schema.columns[column.column].name) by \(sensitiveName) (model -> rows written; target at strength \(mask.strength))")
+            var after: [[Double]] = []
             for (g, group) in mask.groups.enumerated() {
-                let members = fields.filter { $0[mask.sensitive] == group }
                 let shares = column.values.indices.map { v in
-                    Double(members.filter { $0[column.column] == column.values[v] }.count) / Double(max(members.count, 1))
+                    Double(members[g].filter { $0[column.column] == column.values[v] }.count) / Double(max(members[g].count, 1))
                 }
+                after.append(shares)
                 let cells = column.values.indices.map { v in
-                    String(format: "%@ %.3f -> %.3f", column.values[v], column.conditional[g][v], shares[v])
+                    String(format: "%@ %.3f -> %.3f (%.3f)", column.values[v], column.conditional[g][v], shares[v],
+                           (1 - mask.strength) * column.conditional[g][v] + mask.strength * column.pooled[v])
                 }
-                message("  \(group) (\(members.count) rows): " + cells.joined(separator: ", "))
+                message("  \(group) (\(members[g].count) rows): " + cells.joined(separator: ", "))
             }
-            message("  pooled target: " + column.values.indices.map { String(format: "%@ %.3f", column.values[$0], column.pooled[$0]) }.joined(separator: ", "))
+            let overall = column.values.indices.map { v in Double(fields.filter { $0[column.column] == column.values[v] }.count) / Double(max(fields.count, 1)) }
+            message("  all rows: " + column.values.indices.map { String(format: "%@ %.3f -> %.3f", column.values[$0], column.pooled[$0], overall[$0]) }.joined(separator: ", "))
+            let present = mask.groups.indices.filter { !members[$0].isEmpty }
+            func gap(_ rates: [[Double]]) -> Double {
+                column.values.indices.map { v in (present.map { rates[$0][v] }.max() ?? 0) - (present.map { rates[$0][v] }.min() ?? 0) }.max() ?? 0
+            }
+            message(String(format: "  largest gap between two groups: %.3f -> %.3f", gap(column.conditional), gap(after)))
         }
     }
 }

@@ -1,64 +1,149 @@
 @testable import TablmCore
+import Foundation
 import XCTest
 
+/// `FairnessCalibration` against closed forms. When every row of a group has the same logits z_g
+/// over the values, the model's P(v | g) is softmax(z_g / T), and the shift that makes a group's
+/// draws follow a target t_g satisfies, for any two values, s(v) − s(w) = T·log(t_g(v) / t_g(w)) −
+/// (z_g(v) − z_g(w)): no fitting is needed to know it.
 final class FairnessMaskTests: XCTestCase {
-    /// Two groups, three values; value 2 is taken by group B only, group A never takes it.
-    private let conditional = [[0.9, 0.1, 0.0], [0.5, 0.3, 0.2]]
-    private let shares = [0.25, 0.75]
-
-    /// pooled = 0.25·P(·|A) + 0.75·P(·|B) = [0.6, 0.25, 0.15]; shifts log(pooled / P(v|g)); B's own
-    /// value masked; A's never-taken value left alone.
-    func testShiftsAgainstHandComputedValues() {
-        let (pooled, shifts) = FairnessMask.shifts(conditional: conditional, groupShares: shares, threshold: 1e-3)
-        XCTAssertEqual(pooled[0], 0.6, accuracy: 1e-12)
-        XCTAssertEqual(pooled[1], 0.25, accuracy: 1e-12)
-        XCTAssertEqual(pooled[2], 0.15, accuracy: 1e-12)
-        XCTAssertEqual(shifts[0][0], Float(log(0.6 / 0.9)), accuracy: 1e-6)
-        XCTAssertEqual(shifts[0][1], Float(log(0.25 / 0.1)), accuracy: 1e-6)
-        XCTAssertEqual(shifts[0][2], 0)
-        XCTAssertEqual(shifts[1][0], Float(log(0.6 / 0.5)), accuracy: 1e-6)
-        XCTAssertEqual(shifts[1][1], Float(log(0.25 / 0.3)), accuracy: 1e-6)
-        XCTAssertEqual(shifts[1][2], -.infinity)
+    /// A mask over `groups` groups and `values` values of one fair column, its shifts zero.
+    private func mask(groups: Int, values: Int, strength: Double) -> FairnessMask {
+        FairnessMask(probes: try! probes(groups: groups, values: values), strength: strength)
     }
 
-    /// Fully separated groups: masking would leave each nothing it plausibly takes, so nothing is
-    /// masked (each keeps its value, shifted toward the pooled share).
-    func testNeverMasksEverything() {
-        let (_, shifts) = FairnessMask.shifts(conditional: [[1, 0], [0, 1]], groupShares: [0.5, 0.5], threshold: 1e-3)
-        XCTAssertEqual(shifts[0], [Float(log(0.5)), 0])
-        XCTAssertEqual(shifts[1], [0, Float(log(0.5))])
+    /// Probes on a two-column schema (s with `groups` categories, y with `values`), for their token lists.
+    private func probes(groups: Int, values: Int) throws -> FairnessProbes {
+        let schema = Schema(columns: [.categorical("s", (0..<groups).map { "g\($0)" }), .categorical("y", (0..<values).map { "v\($0)" })],
+                            source: .public, target: "y", sensitive: ["s"])
+        let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: schema, template: .standard).model)
+        return try FairnessProbes(serializer: RowSerializer(schema: schema), tokenizer: tokenizer, sensitive: "s", columns: ["y"])
     }
 
-    /// Drawing with the model's logits log P(v | g) plus the shifts gives, for each group, the pooled
-    /// distribution over the values that are not masked: 40,000 draws per group, chi-square with 2
-    /// (group A) or 1 (group B) degrees of freedom below the p = 0.001 points 13.82 and 10.83.
+    private func logits(_ p: [Double], temperature: Double = 1) -> [Float] { p.map { Float(temperature * log($0)) } }
+
+    /// Three groups of 200, 300 and 500 rows with P(v | g) = p[g]: the pooled distribution, the
+    /// group shares and, at strengths 1 and 0.4, each group's shifts in closed form.
+    func testShiftsOfHomogeneousGroupsInClosedForm() throws {
+        let p = [[0.2, 0.5, 0.3], [0.6, 0.3, 0.1], [0.1, 0.1, 0.8]], counts = [200, 300, 500]
+        let temperature = 0.7
+        let observations = (0..<3).flatMap { g in
+            (0..<counts[g]).map { _ in FairnessObservation(position: .value(column: 0, group: g), logits: logits(p[g], temperature: temperature)) }
+        }
+        let shares = counts.map { Double($0) / 1000 }
+        let pooled = (0..<3).map { v in (0..<3).reduce(0.0) { $0 + shares[$1] * p[$1][v] } }
+        for strength in [1.0, 0.4] {
+            var fitted = mask(groups: 3, values: 3, strength: strength)
+            FairnessCalibration.calibrate(&fitted, observations: observations, temperature: temperature)
+            for g in 0..<3 {
+                // The logits are Float: log p is known to about 1e-7.
+                XCTAssertEqual(fitted.groupShares[g], shares[g], accuracy: 1e-12)
+                for v in 0..<3 {
+                    XCTAssertEqual(fitted.columns[0].pooled[v], pooled[v], accuracy: 1e-6)
+                    XCTAssertEqual(fitted.columns[0].conditional[g][v], p[g][v], accuracy: 1e-6)
+                }
+                let target = (0..<3).map { (1 - strength) * p[g][$0] + strength * pooled[$0] }
+                let shift = fitted.columns[0].logitShift[g]
+                for v in 1..<3 {
+                    let expected = temperature * log(target[v] / target[0]) - temperature * log(p[g][v] / p[g][0])
+                    XCTAssertEqual(Double(shift[v] - shift[0]), expected, accuracy: 1e-5, "group \(g), value \(v), strength \(strength)")
+                }
+            }
+        }
+    }
+
+    /// Rows of a group with different logits (other columns before the fair one differ): the fitted
+    /// shift makes the mean of softmax((z + s)/T) over the group's rows equal its target, and the
+    /// targets mix back, at the group shares, to the pooled distribution.
+    func testMeanOfShiftedSoftmaxMeetsTheTarget() throws {
+        var generator = SplitMix64(seed: 7)
+        var observations: [FairnessObservation] = []
+        for index in 0..<600 {
+            let group = index % 3 == 0 ? 0 : 1
+            let z: [Float] = [0, Float(group == 0 ? 1.5 : -1) + Float(GaussianSampler<SplitMix64>.single(using: &generator))]
+            observations.append(FairnessObservation(position: .value(column: 0, group: group), logits: z))
+        }
+        var fitted = mask(groups: 2, values: 2, strength: 1)
+        FairnessCalibration.calibrate(&fitted, observations: observations, temperature: 1)
+        let column = fitted.columns[0]
+        for g in 0..<2 {
+            let rows = observations.filter { $0.position == .value(column: 0, group: g) }
+            var mean = [0.0, 0.0]
+            for row in rows {
+                let shifted = zip(row.logits, column.logitShift[g]).map { Double($0 + $1) }
+                let top = shifted.max()!, e = shifted.map { exp($0 - top) }
+                for v in 0..<2 { mean[v] += e[v] / e.reduce(0, +) / Double(rows.count) }
+            }
+            XCTAssertEqual(mean[1], column.pooled[1], accuracy: 1e-5, "group \(g) reaches the pooled rate")
+        }
+        XCTAssertGreaterThan(column.conditional[0][1] - column.conditional[1][1], 0.4, "the model had a gap to remove")
+        let mixed = (0..<2).reduce(0.0) { $0 + fitted.groupShares[$1] * column.conditional[$1][1] }
+        XCTAssertEqual(mixed, column.pooled[1], accuracy: 1e-12, "the pooled rate is the groups' mixture")
+    }
+
+    /// Rows that write the fair value first: the group drawn after value v gets shifts that make
+    /// P(g | v) the target joint's, share(g)·t_g(v) / Σ share·t(v); with logits log P(g | v) the
+    /// same for every row of v, they too are known in closed form.
+    func testGroupShiftsWhenTheValueComesFirst() throws {
+        // The model's joint q(g, v): P(v) = [0.7, 0.3]; P(g | v = 0) = [0.2, 0.8], P(g | v = 1) = [0.6, 0.4].
+        let pValue = [0.7, 0.3], pGroup = [[0.2, 0.8], [0.6, 0.4]]
+        var observations: [FairnessObservation] = []
+        for v in 0..<2 {
+            for _ in 0..<Int(pValue[v] * 1000) { observations.append(FairnessObservation(position: .group(values: [v]), logits: logits(pGroup[v]))) }
+        }
+        var fitted = mask(groups: 2, values: 2, strength: 1)
+        FairnessCalibration.calibrate(&fitted, observations: observations, temperature: 1)
+        let joint = (0..<2).map { g in (0..<2).map { v in pValue[v] * pGroup[v][g] } }
+        let share = joint.map { $0.reduce(0, +) }
+        XCTAssertEqual(fitted.groupShares[0], share[0], accuracy: 1e-6)
+        // At parity the target joint is share(g)·P(v), so P(g | v) = share(g) for every v.
+        for v in 0..<2 {
+            let shift = fitted.columns[0].groupShift[v]
+            let expected = log(share[1] / share[0]) - log(pGroup[v][1] / pGroup[v][0])
+            XCTAssertEqual(Double(shift[1] - shift[0]), expected, accuracy: 1e-5, "value \(v)")
+        }
+    }
+
+    /// Strength 0 leaves the model as it is: every shift zero.
+    func testStrengthZeroChangesNothing() {
+        let observations = [FairnessObservation(position: .value(column: 0, group: 0), logits: [0, 2]),
+                            FairnessObservation(position: .value(column: 0, group: 1), logits: [1, -1]),
+                            FairnessObservation(position: .group(values: [1]), logits: [0.5, 0])]
+        var fitted = mask(groups: 2, values: 2, strength: 0)
+        FairnessCalibration.calibrate(&fitted, observations: observations, temperature: 1)
+        for row in fitted.columns[0].logitShift + fitted.columns[0].groupShift { for shift in row { XCTAssertEqual(shift, 0, accuracy: 1e-6) } }
+    }
+
+    /// Drawing with logits log P(v | g) plus the fitted shifts gives, for each group, the pooled
+    /// distribution: 40,000 draws per group, chi-square with 2 degrees of freedom below the p = 0.001
+    /// point 13.82 (the sampler's own draw, not the calibration's arithmetic).
     func testShiftedDrawsFollowThePooledDistribution() throws {
+        let p = [[0.9, 0.1, 0.0001], [0.5, 0.3, 0.2]], counts = [250, 750]
+        let observations = (0..<2).flatMap { g in (0..<counts[g]).map { _ in FairnessObservation(position: .value(column: 0, group: g), logits: logits(p[g])) } }
+        var fitted = mask(groups: 2, values: 3, strength: 1)
+        FairnessCalibration.calibrate(&fitted, observations: observations, temperature: 1)
         let schema = Schema(columns: [.categorical("a", ["x", "y", "z"])], source: .public)
         let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: schema, template: .standard).model)
         let model = GPT2<Float>(config: GPT2Config(vocabularySize: tokenizer.vocabularySize, contextLength: 8, width: 8, layers: 1, heads: 2))
         let sampler = RowSampler(model: model, tokenizer: tokenizer, serializer: RowSerializer(schema: schema))
-        let (pooled, shifts) = FairnessMask.shifts(conditional: conditional, groupShares: shares, threshold: 1e-3)
+        let pooled = fitted.columns[0].pooled
         for g in 0..<2 {
-            let logits = conditional[g].map { Float(log(max($0, 1e-30))) }
+            let z = logits(p[g]), shift = fitted.columns[0].logitShift[g]
             var generator = SplitMix64(seed: UInt64(g + 1))
             var scratch = [Float](repeating: 0, count: 3)
-            var counts = [0, 0, 0]
+            var drawn = [0, 0, 0]
             let draws = 40_000
             for _ in 0..<draws {
-                let token = logits.withUnsafeBufferPointer {
-                    sampler.draw(logits: $0, allowed: nil, settings: SamplingSettings(), scratch: &scratch, generator: &generator,
-                                 shift: { shifts[g][Int($0)] })
+                let token = z.withUnsafeBufferPointer {
+                    sampler.draw(logits: $0, allowed: nil, settings: SamplingSettings(), scratch: &scratch, generator: &generator, shift: { shift[Int($0)] })
                 }
-                counts[Int(token)] += 1
+                drawn[Int(token)] += 1
             }
-            let kept = (0..<3).filter { shifts[g][$0] > -.infinity && conditional[g][$0] > 0 }
-            let total = kept.reduce(0.0) { $0 + pooled[$1] }
-            let chiSquare = kept.reduce(0.0) { sum, v in
-                let expected = Double(draws) * pooled[v] / total
-                return sum + pow(Double(counts[v]) - expected, 2) / expected
+            let chiSquare = (0..<3).reduce(0.0) { sum, v in
+                let expected = Double(draws) * pooled[v]
+                return sum + pow(Double(drawn[v]) - expected, 2) / expected
             }
-            XCTAssertLessThan(chiSquare, g == 0 ? 13.82 : 10.83, "group \(g): \(counts)")
-            XCTAssertEqual(counts[2], 0, "group \(g) never writes value 2 (A never would, B's is masked)")
+            XCTAssertLessThan(chiSquare, 13.82, "group \(g): \(drawn) against \(pooled)")
         }
     }
 }
