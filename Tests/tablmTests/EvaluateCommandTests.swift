@@ -35,6 +35,17 @@ final class EvaluateCommandTests: XCTestCase {
         let page = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertTrue(page.hasPrefix("<!DOCTYPE html>") && page.contains("<svg"))
         XCTAssertEqual(report["positiveClass"] as? String, ">50K")
+        // Trained on the same rows, the per-group rates of TSTR and TRTR are the same, and printed.
+        let fairness = try XCTUnwrap(report["fairness"] as? [String: Any])
+        XCTAssertEqual(fairness["ratesClassifier"] as? String, "boosted trees")
+        let groups = try XCTUnwrap(fairness["groups"] as? [[String: Any]])
+        XCTAssertEqual(groups.compactMap { $0["group"] as? String }, ["Female", "Male"])
+        for group in groups {
+            let tstr = try XCTUnwrap(group["tstr"] as? [String: Double]), trtr = try XCTUnwrap(group["trtr"] as? [String: Double])
+            XCTAssertEqual(tstr, trtr, "\(group["group"] ?? "")")
+            XCTAssertEqual(Set(tstr.keys), ["selection", "truePositive", "falsePositive"])
+        }
+        XCTAssertTrue(result.stdout.contains("Female: share real ") && result.stdout.contains("boosted trees selects"), result.stdout)
     }
 
     /// Synthetic rows whose income is always <=50K: the summary opens with warnings that the TSTR

@@ -60,6 +60,15 @@ public enum FairnessMetrics {
         return total == 0 ? .nan : positives / total
     }
 
+    /// A classifier's selection rate, true-positive rate and false-positive rate on the rows of
+    /// `group` (NaN where the group has no rows, or no positive or negative labels).
+    public static func rates(predictions: [Bool], labels: [Bool], groups: [String], group: String) -> EvaluationReport.GroupRates {
+        let members = groups.indices.filter { groups[$0] == group }
+        func share(_ rows: [Int]) -> Double { rows.isEmpty ? .nan : Double(rows.filter { predictions[$0] }.count) / Double(rows.count) }
+        return EvaluationReport.GroupRates(selection: share(members), truePositive: share(members.filter { labels[$0] }),
+                                           falsePositive: share(members.filter { !labels[$0] }))
+    }
+
     /// Equalized-odds difference: the larger of the true-positive-rate gap and the false-positive-rate
     /// gap across groups.
     public static func equalizedOddsDifference(predictions: [Bool], labels: [Bool], groups: [String]) -> Double {

@@ -20,8 +20,26 @@ public struct EvaluationReport: Codable, Sendable {
         public var tstrPredictedPositiveShare: Double
     }
 
+    /// How a classifier treats one group of the test rows: the share it calls positive, and its
+    /// true- and false-positive rates (the two halves of equalized odds, Hardt et al. 2016).
+    public struct GroupRates: Codable, Sendable, Equatable {
+        public var selection: Double
+        public var truePositive: Double
+        public var falsePositive: Double
+
+        public init(selection: Double, truePositive: Double, falsePositive: Double) {
+            self.selection = selection
+            self.truePositive = truePositive
+            self.falsePositive = falsePositive
+        }
+    }
+
     public struct Group: Codable, Sendable {
         public var group: String
+        /// The last classifier's (boosted trees') rates on the group's test rows, trained on the
+        /// synthetic rows and on the real ones.
+        public var tstr: GroupRates?
+        public var trtr: GroupRates?
         /// P(target = positive | group) in the real training rows, the synthetic rows, and the TSTR
         /// model's predictions on the test rows (first classifier).
         public var realRate: Double
@@ -33,6 +51,8 @@ public struct EvaluationReport: Codable, Sendable {
 
     public struct Fairness: Codable, Sendable {
         public var sensitive: String
+        /// The classifier of the groups' `tstr` and `trtr` rates.
+        public var ratesClassifier: String?
         public var realParityGap: Double
         public var syntheticParityGap: Double
         public var groups: [Group]
@@ -172,13 +192,15 @@ public enum Evaluation {
                                      f1: ClassificationMetrics.f1(scores: scores, labels: testLabels))
         }
         var firstPredictions: [Bool] = []
+        var lastPredictions: (tstr: [Bool], trtr: [Bool])?
         let classifiers = learners.map { name, fit -> EvaluationReport.Classifier in
             progress("utility: \(name) trained on the synthetic rows (TSTR) and on the real rows (TRTR)")
-            let tstrScores = fit(syntheticX, syntheticY)
+            let tstrScores = fit(syntheticX, syntheticY), trtrScores = fit(trainX, trainY)
             let predictions = tstrScores.map { $0 >= 0.5 }
             if firstPredictions.isEmpty { firstPredictions = predictions }
+            lastPredictions = (predictions, trtrScores.map { $0 >= 0.5 })
             return EvaluationReport.Classifier(
-                name: name, trtr: utility(fit(trainX, trainY)), tstr: utility(tstrScores),
+                name: name, trtr: utility(trtrScores), tstr: utility(tstrScores),
                 tstrDemographicParityDifference: testGroups.map { FairnessMetrics.parityDifference(outcomes: predictions, groups: $0) },
                 tstrEqualizedOddsDifference: testGroups.map { FairnessMetrics.equalizedOddsDifference(predictions: predictions, labels: testLabels, groups: $0) },
                 tstrPredictedPositiveShare: Double(predictions.filter { $0 }.count) / Double(max(predictions.count, 1)))
@@ -199,11 +221,13 @@ public enum Evaluation {
         if let sensitiveIndex, let testGroups {
             let trainGroups = groups(train), syntheticGroups = groups(synthetic)
             fairness = EvaluationReport.Fairness(
-                sensitive: schema.columns[sensitiveIndex].name,
+                sensitive: schema.columns[sensitiveIndex].name, ratesClassifier: learners.last?.0,
                 realParityGap: FairnessMetrics.parityDifference(outcomes: trainY, groups: trainGroups),
                 syntheticParityGap: FairnessMetrics.parityDifference(outcomes: syntheticY, groups: syntheticGroups),
                 groups: Set(trainGroups + syntheticGroups).sorted().map { group in
                     EvaluationReport.Group(group: group,
+                                           tstr: lastPredictions.map { FairnessMetrics.rates(predictions: $0.tstr, labels: testLabels, groups: testGroups, group: group) },
+                                           trtr: lastPredictions.map { FairnessMetrics.rates(predictions: $0.trtr, labels: testLabels, groups: testGroups, group: group) },
                                            realRate: FairnessMetrics.rate(outcomes: trainY, groups: trainGroups, group: group),
                                            syntheticRate: FairnessMetrics.rate(outcomes: syntheticY, groups: syntheticGroups, group: group),
                                            tstrPredictedRate: FairnessMetrics.rate(outcomes: firstPredictions, groups: testGroups, group: group),

@@ -113,12 +113,15 @@ public enum EvaluationHTML {
                                                   SVGChart.Series(name: "synthetic rows", color: SVGChart.palette[1], values: fair.groups.map(\.syntheticRate)),
                                                   SVGChart.Series(name: "TSTR predictions", color: SVGChart.palette[2], values: fair.groups.map(\.tstrPredictedRate))],
                                          yLabel: "positive rate", width: 520, valueLabels: true)
-            html += "<table>" + row(["group", "share real", "share synthetic", "rate real", "rate synthetic", "TSTR predicted rate"], header: true)
+            let rated = fair.ratesClassifier ?? ""
+            html += "<table>" + row(["group", "share real", "share synthetic", "rate real", "rate synthetic", "TSTR predicted rate",
+                                     "TSTR TPR", "TSTR FPR", "TRTR TPR", "TRTR FPR"], header: true)
             for g in fair.groups {
-                html += "<tr><td>\(e(g.group))</td>" + [g.realShare, g.syntheticShare, g.realRate, g.syntheticRate, g.tstrPredictedRate]
+                html += "<tr><td>\(e(g.group))</td>" + [g.realShare, g.syntheticShare, g.realRate, g.syntheticRate, g.tstrPredictedRate,
+                                                      g.tstr?.truePositive ?? .nan, g.tstr?.falsePositive ?? .nan, g.trtr?.truePositive ?? .nan, g.trtr?.falsePositive ?? .nan]
                     .map { "<td class=\"n\">\(f($0))</td>" }.joined() + "</tr>"
             }
-            html += "</table><p class=\"note\">TSTR predictions: the \(e(report.classifiers.first?.name ?? "")) trained on synthetic rows, on the real test rows.</p>"
+            html += "</table><p class=\"note\">TSTR predicted rate: the \(e(report.classifiers.first?.name ?? "")) trained on synthetic rows, on the real test rows. TPR and FPR: the \(e(rated))'s true- and false-positive rates on the group's test rows, trained on the synthetic rows (TSTR) and on the real ones (TRTR); equalized odds asks them equal across groups.</p>"
         }
         return html + "</body></html>\n"
     }

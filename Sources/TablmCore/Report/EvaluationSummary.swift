@@ -25,6 +25,15 @@ public enum EvaluationSummary {
         if let f = report.fairness {
             lines.append(String(format: "fairness      parity gap of %@ by %@: real %.4f, synthetic %.4f", report.target, f.sensitive,
                                 f.realParityGap, f.syntheticParityGap))
+            for g in f.groups {
+                var line = String(format: "  %@: share real %.3f, synthetic %.3f; rate of %@ real %.3f, synthetic %.3f",
+                                  g.group.isEmpty ? "(missing)" : g.group, g.realShare, g.syntheticShare, report.positiveClass, g.realRate, g.syntheticRate)
+                if let tstr = g.tstr, let trtr = g.trtr, let name = f.ratesClassifier {
+                    line += String(format: "; %@ selects %.3f, TPR %.3f, FPR %.3f (trained on real rows: %.3f, %.3f, %.3f)", name,
+                                   tstr.selection, tstr.truePositive, tstr.falsePositive, trtr.selection, trtr.truePositive, trtr.falsePositive)
+                }
+                lines.append(line)
+            }
             for classifier in report.classifiers {
                 lines.append(String(format: "  TSTR %@  demographic-parity difference %.4f, equalized-odds difference %.4f%@", classifier.name,
                                     classifier.tstrDemographicParityDifference ?? .nan, classifier.tstrEqualizedOddsDifference ?? .nan,

@@ -20,6 +20,12 @@ final class EvaluationMetricsTests: XCTestCase {
         let predictions = [true, false, true, false, true, true, false, false]
         let labels = [true, true, false, false, true, true, false, false]
         XCTAssertEqual(FairnessMetrics.equalizedOddsDifference(predictions: predictions, labels: labels, groups: groups), 0.5)
+        // Per group, the same counts: a selects 2 of 4, TPR 1/2, FPR 1/2; b selects 2 of 4, TPR 2/2, FPR 0/2.
+        XCTAssertEqual(FairnessMetrics.rates(predictions: predictions, labels: labels, groups: groups, group: "a"),
+                       EvaluationReport.GroupRates(selection: 0.5, truePositive: 0.5, falsePositive: 0.5))
+        XCTAssertEqual(FairnessMetrics.rates(predictions: predictions, labels: labels, groups: groups, group: "b"),
+                       EvaluationReport.GroupRates(selection: 0.5, truePositive: 1, falsePositive: 0))
+        XCTAssertTrue(FairnessMetrics.rates(predictions: predictions, labels: labels, groups: groups, group: "c").selection.isNaN, "no rows: NaN")
     }
 
     func testTotalVariationAndCopies() {
