@@ -15,7 +15,7 @@ struct GenerateOptions: ParsableArguments {
     @Flag(help: "Let the model choose the next column even when it was trained in one order.") var freeOrder = false
     @Flag(help: "Make the fair columns' values independent of the sensitive column (see above).") var maskFairness = false
     @Option(help: "With --mask-fairness: how far each group moves toward the pooled distribution, from 0 (the model as it is) to 1 (parity).") var fairnessStrength = 1.0
-    @Option(help: "With --mask-fairness: rows of the model's own it is calibrated on (default: half of --rows, from 4000 to 16000).") var maskPilotRows: Int?
+    @Option(help: "With --mask-fairness: rows of the model's own it is calibrated on (default: half of --rows, from 4000 to 16000, grown until the rarest group has 1000 rows there, at most 64000).") var maskPilotRows: Int?
     @OptionGroup var fairness: FairnessOptions
     @Flag(help: "After --balance-groups training, keep the balanced mix of the sensitive groups instead of restoring the table's shares (from the released counts).") var keepBalancedMix = false
     @Flag(help: "Sample without the schema constraint (rows that do not fit are dropped and counted).") var unconstrained = false

@@ -80,6 +80,21 @@ public enum FairnessCalibration {
         fitGroupShifts(&mask, observations: observations, targets: targets, temperature: temperature)
     }
 
+    /// The fewest observations of one group (rows that wrote the group first, by group) or of one
+    /// value (rows that wrote a fair value first, by value), among those seen at all: what limits the
+    /// precision of the shifts. 0 when there are none.
+    public static func fewestObservations(_ observations: [FairnessObservation]) -> Int {
+        var counts: [String: Int] = [:]
+        for observation in observations {
+            switch observation.position {
+            case .value(let column, let group): counts["v\(column) g\(group)", default: 0] += 1
+            case .group(let values):
+                for (column, value) in values.enumerated() { if let value { counts["g\(column) v\(value)", default: 0] += 1 } }
+            }
+        }
+        return counts.values.min() ?? 0
+    }
+
     /// Largest change of a shift in one round below which the fit has converged, and the rounds at most.
     static let tolerance = 1e-7
     static let rounds = 500

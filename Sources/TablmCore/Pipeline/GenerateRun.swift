@@ -100,12 +100,23 @@ public struct GenerateRun {
         var pilotSettings = settings
         pilotSettings.seed = settings.seed &+ 0x5EED_F417
         let started = DispatchTime.now().uptimeNanoseconds
-        let pilotRows = request.maskPilotRows ?? GenerateRequest.pilotRows(for: request.rows)
-        let sample = pilot.sample(count: pilotRows, settings: pilotSettings, workers: request.workers)
-        guard !sample.fairnessObservations.isEmpty else {
+        var pilotRows = request.maskPilotRows ?? GenerateRequest.pilotRows(for: request.rows)
+        var observations = pilot.sample(count: pilotRows, settings: pilotSettings, workers: request.workers).fairnessObservations
+        // The default pilot grows, in steps of its first size, until the rarest group (or value, for
+        // rows that write the value first) has enough rows to set its shift, or the cap is reached.
+        if request.maskPilotRows == nil {
+            let step = pilotRows
+            while pilotRows < GenerateRequest.largestPilotRows, FairnessCalibration.fewestObservations(observations) < GenerateRequest.pilotObservationsPerGroup {
+                pilotSettings.seed &+= 1
+                let more = min(step, GenerateRequest.largestPilotRows - pilotRows)
+                observations += pilot.sample(count: more, settings: pilotSettings, workers: request.workers).fairnessObservations
+                pilotRows += more
+            }
+        }
+        guard !observations.isEmpty else {
             throw OptionError("--mask-fairness: in \(pilotRows) pilot rows the model never wrote a value of a fair column and of the sensitive column in one row")
         }
-        FairnessCalibration.calibrate(&mask, observations: sample.fairnessObservations, temperature: settings.temperature)
+        FairnessCalibration.calibrate(&mask, observations: observations, temperature: settings.temperature)
         message(String(format: "mask-fairness: calibrated at strength %g on %d pilot rows of the model's own (%.1f s; no rows of any table, no privacy cost)",
                        mask.strength, pilotRows, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
         return mask

@@ -104,6 +104,17 @@ final class FairnessMaskTests: XCTestCase {
         }
     }
 
+    /// What limits the pilot: the rarest group among rows that wrote the group first, or the rarest
+    /// value among rows that wrote it first (3 of group 1 here).
+    func testFewestObservationsCountsTheRarestGroupOrValue() {
+        let observations = Array(repeating: FairnessObservation(position: .value(column: 0, group: 0), logits: [0, 0]), count: 7)
+            + Array(repeating: FairnessObservation(position: .value(column: 0, group: 1), logits: [0, 0]), count: 3)
+            + Array(repeating: FairnessObservation(position: .group(values: [1]), logits: [0, 0]), count: 5)
+        XCTAssertEqual(FairnessCalibration.fewestObservations(observations), 3)
+        XCTAssertEqual(FairnessCalibration.fewestObservations(Array(observations.prefix(7))), 7)
+        XCTAssertEqual(FairnessCalibration.fewestObservations([]), 0)
+    }
+
     /// Strength 0 leaves the model as it is: every shift zero.
     func testStrengthZeroChangesNothing() {
         let observations = [FairnessObservation(position: .value(column: 0, group: 0), logits: [0, 2]),
