@@ -84,12 +84,13 @@ public enum FairnessCalibration {
     /// value (rows that wrote a fair value first, by value), among those seen at all: what limits the
     /// precision of the shifts. 0 when there are none.
     public static func fewestObservations(_ observations: [FairnessObservation]) -> Int {
-        var counts: [String: Int] = [:]
+        struct Cell: Hashable { var groupFirst: Bool, column: Int, index: Int }
+        var counts: [Cell: Int] = [:]
         for observation in observations {
             switch observation.position {
-            case .value(let column, let group): counts["v\(column) g\(group)", default: 0] += 1
+            case .value(let column, let group): counts[Cell(groupFirst: true, column: column, index: group), default: 0] += 1
             case .group(let values):
-                for (column, value) in values.enumerated() { if let value { counts["g\(column) v\(value)", default: 0] += 1 } }
+                for (column, value) in values.enumerated() { if let value { counts[Cell(groupFirst: false, column: column, index: value), default: 0] += 1 } }
             }
         }
         return counts.values.min() ?? 0
@@ -164,11 +165,6 @@ public enum FairnessCalibration {
 
     /// softmax(z / T) in double precision; −∞ entries get 0.
     static func softmax(_ logits: [Float], temperature: Double) -> [Double] {
-        let scaled = logits.map { Double($0) / temperature }
-        let top = scaled.max() ?? 0
-        guard top > -.infinity else { return scaled.map { _ in 0 } }
-        let exps = scaled.map { Foundation.exp($0 - top) }
-        let sum = exps.reduce(0, +)
-        return exps.map { $0 / sum }
+        FairnessProbes.softmax(logits.map { Double($0) / temperature })
     }
 }

@@ -60,9 +60,6 @@ public struct FairnessProbes: Sendable {
         serializer.template.prefix + serializer.schema.columns[column].name + serializer.template.infix
     }
 
-    /// `<s>S is`: what follows is the sensitive value.
-    public func groupPrompt() throws -> [Int32] { [tokenizer.bosID] + (try tokenizer.encode(field(sensitive))) }
-
     /// `<s>[context]S is g, C is`: what follows is column `columns[index]`'s value for group `group`.
     /// `context` is empty or row text of other columns ending in the separator (`contextText`).
     public func prompt(group: Int, column index: Int, context: String = "") throws -> [Int32] {
@@ -114,15 +111,10 @@ public struct FairnessProbes: Sendable {
                 prompts.map { $0.count - 1 })
     }
 
-    /// Softmax over `tokens` of the model's next-token distribution after `prompt`.
-    func distribution<S: ModelScalar>(_ model: GPT2<S>, after prompt: [Int32], over tokens: [Int32]) -> [Double] {
-        let logits = model.logits(tokens: prompt, batch: 1, length: prompt.count)
-        let last = (prompt.count - 1) * model.config.vocabularySize
-        return Self.softmax(tokens.map { Double(logits[last + Int($0)]) })
-    }
-
+    /// softmax(z); −∞ entries get 0, and all of them −∞ give all 0.
     static func softmax(_ z: [Double]) -> [Double] {
         let top = z.max() ?? 0
+        guard top > -.infinity else { return z.map { _ in 0 } }
         let e = z.map { exp($0 - top) }
         let total = e.reduce(0, +)
         return e.map { $0 / total }

@@ -104,7 +104,8 @@ public struct GenerateRun {
         var observations = pilot.sample(count: pilotRows, settings: pilotSettings, workers: request.workers).fairnessObservations
         // The default pilot grows, in steps of its first size, until the rarest group (or value, for
         // rows that write the value first) has enough rows to set its shift, or the cap is reached.
-        if request.maskPilotRows == nil {
+        // At strength 0 there is no shift to set: the pilot only gives the report its model figures.
+        if request.maskPilotRows == nil, request.fairnessStrength > 0 {
             let step = pilotRows
             while pilotRows < GenerateRequest.largestPilotRows, FairnessCalibration.fewestObservations(observations) < GenerateRequest.pilotObservationsPerGroup {
                 pilotSettings.seed &+= 1
