@@ -22,7 +22,8 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Synthetic table.") var synthetic: String
     @Option(help: "Schema.") var schema: String
     @Option(help: "Target column (categorical).") var target: String
-    @Option(help: "Sensitive column.") var sensitive: String?
+    @Option(help: "The groups fairness is measured over: a categorical column (sex), a threshold on a numeric one (age<25), or an intersection (sex&race).") var sensitive: String?
+    @Option(help: "Another synthetic table of the same model (the rows before --mask-fairness): its figures are reported beside these.") var before: String?
     @Option(help: "Checkpoint that made the rows: its training record (epsilon, delta) is reported, its row likelihood drives a membership attack, and the model itself is scored as a classifier of the target on the test rows.") var checkpoint: String?
     @Option(help: "Write the report as JSON here.") var json: String?
     @Option(help: "Write a self-contained HTML report (inline SVG, no network) here.") var report: String?
@@ -38,6 +39,7 @@ struct EvaluateCommand: ParsableCommand {
         request.checkpoint = checkpoint
         request.json = json
         request.html = report
+        request.before = before
         return request
     }
 }

@@ -5,7 +5,7 @@ import TablmCore
 /// The columns fairness work is about, shared by `finetune --fairness-lambda` and
 /// `generate --mask-fairness`.
 struct FairnessOptions: ParsableArguments {
-    @Option(help: "The sensitive column the fairness options act on (default: the schema's first sensitive column).")
+    @Option(help: "The groups the fairness options act on (default: the schema's first sensitive column): a categorical column (race); for generate --mask-fairness also a threshold (age<25) or an intersection (sex&race).")
     var sensitive: String?
 
     @Option(help: "Comma-separated columns made independent of the sensitive one (default: the schema's target).")

@@ -23,7 +23,9 @@ struct GenerateCommand: ParsableCommand {
         own, from its softmax, so that each group's distribution of the column moves --fairness-strength \
         of the way from the model's to the pooled one (1: parity), keeping the group shares and the \
         column's overall distribution. It reads the model only, never rows (no privacy cost). The \
-        per-group shares before and after, and the largest gap between groups, go to stderr.
+        per-group shares before and after, and the largest gap between groups, go to stderr.         --sensitive may name a threshold (age<25) or an intersection (sex&race): the group is read off         its columns' values, which are then written before the fair columns.
+
+        On a private checkpoint the target's rate in each group of the sensitive column is matched to         the prior's released fit (DP-SGD pulls the rarer class down); with --mask-fairness the groups         move from those rates. Post-processing of the released prior: no privacy cost. --no-match-prior         keeps the model's own rates.
 
         A checkpoint trained with --balance-groups learned the groups in a balanced mix; its rows are \
         brought back to the table's group shares (from the counts released in training, no privacy \

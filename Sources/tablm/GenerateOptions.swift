@@ -17,6 +17,7 @@ struct GenerateOptions: ParsableArguments {
     @Option(help: "With --mask-fairness: how far each group moves toward the pooled distribution, from 0 (the model as it is) to 1 (parity).") var fairnessStrength = 1.0
     @Option(help: "With --mask-fairness: rows of the model's own it is calibrated on (default: half of --rows, from 4000 to 16000, grown until the rarest group has 1000 rows there, at most 64000).") var maskPilotRows: Int?
     @OptionGroup var fairness: FairnessOptions
+    @Flag(inversion: .prefixedNo, help: "On a private checkpoint, match the target's rate in each group of the sensitive column to the prior's released fit (free; DP-SGD pulls the rarer class down).") var matchPrior = true
     @Flag(help: "After --balance-groups training, keep the balanced mix of the sensitive groups instead of restoring the table's shares (from the released counts).") var keepBalancedMix = false
     @Flag(help: "Sample without the schema constraint (rows that do not fit are dropped and counted).") var unconstrained = false
 
@@ -48,6 +49,7 @@ struct GenerateOptions: ParsableArguments {
         request.maskPilotRows = maskPilotRows
         request.fairness = fairness.columns
         request.keepBalancedMix = keepBalancedMix
+        request.matchPrior = matchPrior
         request.unconstrained = unconstrained
         return request
     }

@@ -134,6 +134,43 @@ final class FairnessCommandTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("--sensitive needs --fairness-lambda or --representation-lambda or --balance-groups"), refused.stderr)
     }
 
+    /// A threshold's groups (`--sensitive 'score<5'`): outcome yes 90 % of the time below 5, 10 %
+    /// from 5 up. The mask removes at least 80 % of the gap between the two sides, and the share of
+    /// rows below 5 stays within 0.06 of the unmasked rows'.
+    func testMaskOnAThresholdGroup() throws {
+        var csv = "score,outcome\n"
+        for i in 0..<400 {
+            let score = i % 10, low = score < 5
+            let yes = low ? i % 20 != 0 && i % 20 != 10 : i % 20 == 15 || i % 20 == 16   // 80 % and 20 %
+            csv += "\(score),\(yes ? "yes" : "no")\n"
+        }
+        try csv.write(to: folder.appendingPathComponent("scores.csv"), atomically: false, encoding: .utf8)
+        let schema = """
+        {"source": "public", "target": "outcome", "columns": [
+          {"name": "score", "kind": "integer", "min": 0, "max": 9, "allows_missing": false},
+          {"name": "outcome", "kind": "categorical", "categories": ["no", "yes"], "allows_missing": false}]}
+        """
+        try schema.write(to: folder.appendingPathComponent("scores.json"), atomically: false, encoding: .utf8)
+        let trained = try run(["finetune", "--schema", "scores.json", "--data", "scores.csv", "--steps", "400", "--lr", "1e-2",
+                               "--layers", "1", "--width", "32", "--heads", "2", "--batch-size", "32", "--held-out", "0", "-o", "ckpt"])
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        func sides(_ file: String) throws -> (gap: Double, low: Double) {
+            let rows = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8).split(separator: "\n").dropFirst()
+                .map { $0.split(separator: ",").map(String.init) }
+            let low = rows.filter { Int($0[0])! < 5 }, high = rows.filter { Int($0[0])! >= 5 }
+            func yes(_ part: [[String]]) -> Double { Double(part.filter { $0[1] == "yes" }.count) / Double(max(part.count, 1)) }
+            return (yes(low) - yes(high), Double(low.count) / Double(rows.count))
+        }
+        XCTAssertEqual(try run(["generate", "--checkpoint", "ckpt", "--rows", "2000", "-o", "plain.csv"]).status, 0)
+        let masked = try run(["generate", "--checkpoint", "ckpt", "--rows", "2000", "--mask-fairness", "--sensitive", "score<5", "-o", "fair.csv"])
+        XCTAssertEqual(masked.status, 0, masked.stderr)
+        XCTAssertTrue(masked.stderr.contains("groups of score<5"), masked.stderr)
+        let before = try sides("plain.csv"), after = try sides("fair.csv")
+        XCTAssertGreaterThan(before.gap, 0.4, "the model learned the dependence")
+        XCTAssertLessThan(abs(after.gap), 0.2 * before.gap, "at least 80 % of the gap removed: \(before.gap) -> \(after.gap)")
+        XCTAssertEqual(after.low, before.low, accuracy: 0.06)
+    }
+
     func testRefusesWhatItCannotDo() throws {
         let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
         let publicSchema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path

@@ -53,6 +53,33 @@ public struct PriorRecord: Codable, Sendable, Equatable {
     public var measurements: [Measurement]
     public var pseudoRows: Int
     public var steps: Int
+    /// The fit's joint of the target with each categorical column, released with the checkpoint:
+    /// post-processing of the noisy measurements, so it costs nothing. `generate` matches the target's
+    /// rate in each group to it (DP-SGD's clipping and noise bias the rarer class down). Empty in
+    /// checkpoints written before it was kept.
+    public var released: [ReleasedMarginal] = []
+
+    /// A joint distribution over categorical columns: each column's cells in the schema's order of
+    /// its categories, then missing where allowed; the last column varying fastest.
+    public struct ReleasedMarginal: Codable, Sendable, Equatable {
+        public var columns: [String]
+        public var probabilities: [Double]
+
+        public init(columns: [String], probabilities: [Double]) {
+            self.columns = columns
+            self.probabilities = probabilities
+        }
+
+        /// P(value of the second column | cell of the first): [first's cell][second's cell], for a
+        /// joint of two columns whose second has `valueCount` cells; nil when a row sums to 0 or the
+        /// sizes do not fit.
+        public func conditional(valueCount: Int) -> [[Double]]? {
+            guard columns.count == 2, valueCount > 0, probabilities.count % valueCount == 0 else { return nil }
+            let rows = stride(from: 0, to: probabilities.count, by: valueCount).map { Array(probabilities[$0..<($0 + valueCount)]) }
+            return rows.contains { $0.reduce(0, +) <= 0 || $0.contains { !$0.isFinite || $0 < 0 } } ? nil
+                : rows.map { row in row.map { $0 / row.reduce(0, +) } }
+        }
+    }
 
     public struct Measurement: Codable, Sendable, Equatable {
         public var columns: [String]
@@ -73,6 +100,16 @@ public struct PriorRecord: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case share, rho, measurements, pseudoRows = "pseudo_rows", steps
+        case share, rho, measurements, pseudoRows = "pseudo_rows", steps, released
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        share = try container.decode(Double.self, forKey: .share)
+        rho = try container.decode(Double.self, forKey: .rho)
+        measurements = try container.decode([Measurement].self, forKey: .measurements)
+        pseudoRows = try container.decode(Int.self, forKey: .pseudoRows)
+        steps = try container.decode(Int.self, forKey: .steps)
+        released = try container.decodeIfPresent([ReleasedMarginal].self, forKey: .released) ?? []
     }
 }

@@ -63,11 +63,20 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
     private let digitTokens: [(token: Int32, symbol: NumberPrefix.Symbol)]
     private let symbolOfToken: [Int32: NumberPrefix.Symbol]
 
+    /// Where the model chooses the order: columns not named until all of `writtenFirst` are written.
+    private let writtenAfter: [Bool]
+    private let writtenFirst: [Int]
+
     /// - Parameter fixedOrder: write the columns in `order` (the schema's if nil), after conditioned
     ///   ones, instead of letting the model choose the next column.
+    /// - Parameter precedence: where the model chooses the order, `then`'s columns come after all of
+    ///   `first`'s (the fairness mask of a threshold or an intersection needs the group before the
+    ///   value it shifts). Conditioned columns come first regardless.
     public init(schema: Schema, template: RowTemplate, tokenizer: Tokenizer, conditions: [ColumnCondition] = [],
-                fixedOrder: Bool = false, order: [Int]? = nil) throws {
+                fixedOrder: Bool = false, order: [Int]? = nil, precedence: (first: [Int], then: [Int])? = nil) throws {
         self.schema = schema
+        writtenFirst = precedence?.first ?? []
+        writtenAfter = schema.columns.indices.map { precedence?.then.contains($0) ?? false }
         eos = tokenizer.eosID
         func encode(_ text: String, _ what: String) throws -> [Int32] {
             do { return try tokenizer.encode(text) } catch {
@@ -231,9 +240,20 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
         return false
     }
 
-    /// Which columns may be named next: the next conditioned column, else any unused one.
+    /// The columns written in a forced order, first: conditioned ones, then, in a fixed order, all.
+    public var forcedOrder: [Int] { conditioned }
+
+    /// The column whose value the row is inside (its first token included), if any.
+    public func valueColumn(_ state: State) -> Int? {
+        if case .value(let column, _, _) = state.phase { return column }
+        return nil
+    }
+
+    /// Which columns may be named next: the next conditioned column, else any unused one (one that
+    /// must wait for others only once they are written).
     private func nameAllowed(_ column: Int, _ state: State) -> Bool {
         if state.conditionIndex < conditioned.count { return column == conditioned[state.conditionIndex] }
+        if writtenAfter[column], writtenFirst.contains(where: { !state.used[$0] }) { return false }
         return !state.used[column]
     }
 

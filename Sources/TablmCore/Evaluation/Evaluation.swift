@@ -112,6 +112,26 @@ public struct EvaluationReport: Codable, Sendable {
     public var closerToTrainShare: Double
     public var membership: Membership
     public var privacy: PrivacyRecord?
+    /// The same figures for another synthetic table of the same model (the rows before the mask),
+    /// when `evaluate --before` names one: what the mask changed, side by side.
+    public var before: Before?
+
+    /// The figures of the other table that the comparison shows.
+    public struct Before: Codable, Sendable {
+        public var synthetic: String
+        public var meanOneWayTV: Double
+        public var meanTwoWayTV: Double
+        public var classifiers: [Classifier]
+        public var fairness: Fairness?
+
+        public init(synthetic: String, report: EvaluationReport) {
+            self.synthetic = synthetic
+            meanOneWayTV = report.meanOneWayTV
+            meanTwoWayTV = report.meanTwoWayTV
+            classifiers = report.classifiers
+            fairness = report.fairness
+        }
+    }
 }
 
 public enum Evaluation {
@@ -127,9 +147,9 @@ public enum Evaluation {
         guard let targetIndex = schema.index(of: target), let categories = schema.columns[targetIndex].categories else {
             throw InputError("target \(quoted: target) must be a categorical column of the schema")
         }
-        let sensitiveIndex = try sensitive.map { name -> Int in
-            guard let index = schema.index(of: name) else { throw InputError("no column named \(quoted: name)") }
-            return index
+        let sensitiveGroups = try sensitive.map { try SensitiveGroups(parsing: $0, schema: schema) }
+        if let sensitiveGroups, sensitiveGroups.columns.contains(targetIndex) {
+            throw OptionError("--sensitive \(quoted: sensitiveGroups.description) reads the target \(quoted: target)")
         }
         guard !train.isEmpty, !test.isEmpty, !synthetic.isEmpty else { throw InputError("the training, test and synthetic tables need rows") }
         // The positive class: the less frequent target value among the real training rows.
@@ -167,19 +187,12 @@ public enum Evaluation {
         // Utility, and the fairness of the TSTR models.
         let encoder = FeatureEncoder(schema: schema, fittedOn: train, excluding: targetIndex)
         let testFeatures = encoder.matrix(test), testLabels = labels(test)
-        // Group names as the table writes them ("Female", not the typed cell).
+        // Group names ("Female", "age<25", "Female & White").
         func groups(_ rows: [Row]) -> [String] {
-            guard let s = sensitiveIndex else { return [] }
-            let column = schema.columns[s]
-            return rows.map { row in
-                switch row[s] {
-                case .missing: return "(missing)"
-                case .category(let value): return value
-                case .number(let units): return FixedPoint.format(units: units, decimals: column.decimals)
-                }
-            }
+            guard let sensitiveGroups else { return [] }
+            return rows.map(sensitiveGroups.name(of:))
         }
-        let testGroups = sensitiveIndex.map { _ in groups(test) }
+        let testGroups = sensitiveGroups.map { _ in groups(test) }
         let trainX = encoder.matrix(train), syntheticX = encoder.matrix(synthetic)
         let trainY = labels(train), syntheticY = labels(synthetic)
         let learners: [(String, ([Double], [Bool]) -> [Double])] = [
@@ -215,16 +228,16 @@ public enum Evaluation {
             syntheticTargets: Set(synthetic.compactMap { if case .category(let value) = $0[targetIndex] { value } else { nil } }),
             target: target, positive: "\(target) = \(positiveName)",
             negative: categories.count == 2 ? "\(target) = \(categories.first { $0 != positiveName }!)" : "\(target) ≠ \(positiveName)",
-            sensitive: sensitiveIndex != nil)
+            sensitive: sensitiveGroups != nil)
 
         var fairness: EvaluationReport.Fairness?
-        if let sensitiveIndex, let testGroups {
+        if let sensitiveGroups, let testGroups {
             let trainGroups = groups(train), syntheticGroups = groups(synthetic)
             fairness = EvaluationReport.Fairness(
-                sensitive: schema.columns[sensitiveIndex].name, ratesClassifier: learners.last?.0,
+                sensitive: sensitiveGroups.description, ratesClassifier: learners.last?.0,
                 realParityGap: FairnessMetrics.parityDifference(outcomes: trainY, groups: trainGroups),
                 syntheticParityGap: FairnessMetrics.parityDifference(outcomes: syntheticY, groups: syntheticGroups),
-                groups: Set(trainGroups + syntheticGroups).sorted().map { group in
+                groups: (sensitiveGroups.names + ["(none)"]).filter(Set(trainGroups + syntheticGroups).contains).map { group in
                     EvaluationReport.Group(group: group,
                                            tstr: lastPredictions.map { FairnessMetrics.rates(predictions: $0.tstr, labels: testLabels, groups: testGroups, group: group) },
                                            trtr: lastPredictions.map { FairnessMetrics.rates(predictions: $0.trtr, labels: testLabels, groups: testGroups, group: group) },

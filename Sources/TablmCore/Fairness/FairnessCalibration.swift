@@ -37,8 +37,12 @@ public struct FairnessObservation: Sendable {
 /// softmax((z + shift)/T) equals its target.
 public enum FairnessCalibration {
     /// Sets the shifts, the model's conditional and pooled distributions, and the group shares of
-    /// `mask` from `observations`, for sampling at `temperature`.
-    public static func calibrate(_ mask: inout FairnessMask, observations: [FairnessObservation], temperature: Double) {
+    /// `mask` from `observations`, for sampling at `temperature`. `reference[c]`, where given, is the
+    /// P(value | group) column c starts from instead of the model's (the prior's released rates): the
+    /// targets become (1 − t)·ref(v | g) + t·Σ_g q(g)·ref(v | g), q the model's group shares; then even
+    /// strength 0 shifts the model.
+    public static func calibrate(_ mask: inout FairnessMask, observations: [FairnessObservation], temperature: Double,
+                                 reference: [[[Double]]?]? = nil) {
         let t = mask.strength, temperature = max(temperature, 1e-6)
         let groups = mask.groups.count
         var shares = [Double](repeating: 0, count: groups), shareCount = 0.0
@@ -69,13 +73,19 @@ public enum FairnessCalibration {
             let conditional = joint.map { row in row.map { $0 / max(row.reduce(0, +), 1e-300) } }
             mask.columns[c].conditional = conditional
             mask.columns[c].pooled = pooled
-            targets.append(conditional.map { row in zip(row, pooled).map { (1 - t) * $0 + t * $1 } })
+            var base = conditional, basePooled = pooled
+            if let r = reference?[c] {
+                base = r
+                basePooled = (0..<values).map { v in groups == 0 ? 0 : (0..<groups).reduce(0.0) { $0 + share[$1] * r[$1][v] } }
+            }
+            targets.append(base.map { row in zip(row, basePooled).map { (1 - t) * $0 + t * $1 } })
+            mask.columns[c].target = targets[c]
             for g in 0..<groups { shares[g] += share[g] }
             shareCount += 1
         }
         if shareCount > 0 { mask.groupShares = shares.map { $0 / shareCount } }
         // Strength 0 is the model as it is: no shift at all, whatever the pilot's sampling noise.
-        guard t > 0 else { return }
+        guard t > 0 || reference != nil else { return }
         fitValueShifts(&mask, observations: observations, targets: targets, temperature: temperature)
         fitGroupShifts(&mask, observations: observations, targets: targets, temperature: temperature)
     }

@@ -22,6 +22,8 @@ public struct FairnessMask: Sendable {
         public var conditional: [[Double]]
         /// The model's P(value), the target every group moves toward.
         public var pooled: [Double]
+        /// What each group's distribution is calibrated to: [group][value] (set by the calibration).
+        public var target: [[Double]] = []
         let valueOfToken: [Int32: Int]
 
         /// The shift of `token`'s logit for a row of `group` (0 for tokens that are not values).
@@ -31,8 +33,14 @@ public struct FairnessMask: Sendable {
         func value(of token: Int32) -> Int? { valueOfToken[token] }
     }
 
-    public let sensitive: Int
+    /// The groups compared: one categorical column's values, a threshold, or an intersection.
+    public let sensitiveGroups: SensitiveGroups
+    /// The sensitive column when the groups are one categorical column's values: its value's token
+    /// says the group, and a row that writes a fair value first can have its group shifted. For a
+    /// threshold or an intersection the sampler reads the group off the values once all are written.
+    public let sensitive: Int?
     public let groups: [String]
+    /// One token per group (one categorical column only; empty otherwise).
     public let groupTokens: [Int32]
     public var columns: [Column]
     /// From 0 (no change) to 1 (parity).
@@ -43,21 +51,31 @@ public struct FairnessMask: Sendable {
     private let columnIndex: [Int: Int]
 
     /// A mask with no shifts yet (the pilot sample is drawn with it, to record what the model does).
-    public init(probes: FairnessProbes, strength: Double) {
+    /// `groupTokens` is the one-token spelling of each group, for one categorical column.
+    public init(groups: SensitiveGroups, groupTokens: [Int32], columns fair: [FairnessProbes.Column], strength: Double) {
         precondition((0...1).contains(strength), "the strength is in [0, 1]")
-        sensitive = probes.sensitive
-        groups = probes.groups
-        groupTokens = probes.groupTokens
+        precondition(groups.singleColumn == nil || groupTokens.count == groups.names.count, "one token per group of one column")
+        sensitiveGroups = groups
+        sensitive = groups.singleColumn
+        self.groups = groups.names
+        self.groupTokens = groups.singleColumn == nil ? [] : groupTokens
         self.strength = strength
-        groupShares = [Double](repeating: 1 / Double(max(probes.groups.count, 1)), count: probes.groups.count)
-        columns = probes.columns.map { probe in
+        let count = groups.names.count
+        groupShares = [Double](repeating: 1 / Double(max(count, 1)), count: count)
+        columns = fair.map { probe in
             Column(column: probe.column, values: probe.values, tokens: probe.tokens,
-                   logitShift: [[Float]](repeating: [Float](repeating: 0, count: probe.values.count), count: probes.groups.count),
-                   groupShift: [[Float]](repeating: [Float](repeating: 0, count: probes.groups.count), count: probe.values.count),
+                   logitShift: [[Float]](repeating: [Float](repeating: 0, count: probe.values.count), count: count),
+                   groupShift: [[Float]](repeating: [Float](repeating: 0, count: count), count: probe.values.count),
                    conditional: [], pooled: [], valueOfToken: Dictionary(uniqueKeysWithValues: zip(probe.tokens, probe.tokens.indices)))
         }
-        groupOfToken = Dictionary(uniqueKeysWithValues: zip(probes.groupTokens, probes.groupTokens.indices))
+        groupOfToken = Dictionary(uniqueKeysWithValues: zip(self.groupTokens, self.groupTokens.indices))
         columnIndex = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1.column, $0) })
+    }
+
+    /// The mask of the probes' sensitive column and fair columns.
+    public init(probes: FairnessProbes, strength: Double, schema: Schema) throws {
+        self.init(groups: try SensitiveGroups(parsing: schema.columns[probes.sensitive].name, schema: schema),
+                  groupTokens: probes.groupTokens, columns: probes.columns, strength: strength)
     }
 
     /// The group a sensitive-value token stands for.

@@ -34,7 +34,7 @@ public struct FairnessProbes: Sendable {
     }
 
     /// Single-token values of a categorical column.
-    private static func valueTokens(of column: ColumnSchema, template: RowTemplate, tokenizer: Tokenizer) throws -> ([String], [Int32]) {
+    static func valueTokens(of column: ColumnSchema, template: RowTemplate, tokenizer: Tokenizer) throws -> ([String], [Int32]) {
         guard column.kind == .categorical else {
             throw InputError("fairness probes need categorical columns; \(quoted: column.name) is \(column.kind.rawValue)")
         }

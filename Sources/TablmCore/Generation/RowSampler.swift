@@ -1,3 +1,4 @@
+import Foundation
 import RealModule
 
 /// How tokens are drawn from the model's distribution.
@@ -99,6 +100,11 @@ public struct RowSampler {
         var next = [Int32](repeating: tokenizer.bosID, count: batch)
         var states = constraint.map { c in (0..<batch).map { _ in c.start() } }
         var groups = [Int?](repeating: nil, count: batch)   // each row's sensitive group, once written
+        // A threshold or an intersection: the group is read off the values of its columns, each
+        // decoded once its last token is written.
+        let groupColumns = fairness.flatMap { $0.sensitive == nil ? Set($0.sensitiveGroups.columns) : nil } ?? []
+        var groupValueTokens = [[Int32]](repeating: [], count: batch)
+        var groupCells = [[Int: Cell]](repeating: [:], count: batch)
         // Each row's value of each fair column, once written.
         var fairValues = [[Int?]](repeating: [Int?](repeating: nil, count: fairness?.columns.count ?? 0), count: batch)
         while session.position < model.config.contextLength && finished.contains(false) {
@@ -131,7 +137,19 @@ public struct RowSampler {
                                  generator: &generator, shift: shift)
                 if let starting, let fairness, starting == fairness.sensitive { groups[b] = fairness.group(of: token) }
                 if let fairColumn, let fairness { fairValues[b][fairColumn] = fairness.columns[fairColumn].value(of: token) }
+                let inValue = groupColumns.isEmpty ? nil : constraint?.valueColumn(states![b])
                 constraint?.advance(&states![b], with: token)
+                if let inValue, groupColumns.contains(inValue), let fairness {
+                    if constraint?.valueColumn(states![b]) == inValue {
+                        groupValueTokens[b].append(token)
+                    } else {
+                        // The value ended before this token: decode it, and the group once all are known.
+                        let text = (try? tokenizer.decode(groupValueTokens[b]))?.trimmingCharacters(in: .whitespaces) ?? ""
+                        groupCells[b][inValue] = serializer.cell(valueText: text, column: inValue)
+                        groupValueTokens[b] = []
+                        if groups[b] == nil { groups[b] = fairness.sensitiveGroups.group { groupCells[b][$0] } }
+                    }
+                }
                 result.tokens += 1
                 if token == tokenizer.eosID {
                     finished[b] = true

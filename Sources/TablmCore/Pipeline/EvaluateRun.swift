@@ -13,6 +13,9 @@ public struct EvaluateRequest: Sendable {
     public var checkpoint: String?
     public var json: String?
     public var html: String?
+    /// Another synthetic table of the same model (the rows before `--mask-fairness`), evaluated the
+    /// same way and reported beside this one.
+    public var before: String?
 
     public init(train: String, test: String, synthetic: String, schema: String, target: String) {
         self.train = train
@@ -30,6 +33,7 @@ public enum EvaluateRun {
         let schema = try SchemaFile.load(path: request.schema)
         func read(_ path: String) throws -> TableData { try TableData.read(path: path, schema: schema, policy: .skip) }
         let real = try read(request.train), held = try read(request.test), synthetic = try read(request.synthetic)
+        let before = try request.before.map(read)
         for (name, table) in [(request.train, real), (request.test, held)] where table.rows.count < table.records {
             message("note: \(table.records - table.rows.count) rows of \(name) do not fit the schema and are left out")
         }
@@ -45,11 +49,17 @@ public enum EvaluateRun {
         }
         let started = DispatchTime.now().uptimeNanoseconds
         message("evaluate: \(real.rows.count) training, \(held.rows.count) test, \(synthetic.rows.count) synthetic rows")
-        let report = try Evaluation.run(schema: schema, train: real.rows, test: held.rows, synthetic: synthetic.rows, syntheticTotal: synthetic.records,
+        var report = try Evaluation.run(schema: schema, train: real.rows, test: held.rows, synthetic: synthetic.rows, syntheticTotal: synthetic.records,
                                         target: request.target, sensitive: request.sensitive, privacy: loaded?.record.privacy, rowLogLikelihood: likelihood,
                                         progress: { stage in
                                             message("evaluate: \(stage) (\(String(format: "%.0f", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)) s)")
                                         })
+        if let before, let path = request.before {
+            message("evaluate: the rows before, \(path)")
+            let earlier = try Evaluation.run(schema: schema, train: real.rows, test: held.rows, synthetic: before.rows, syntheticTotal: before.records,
+                                             target: request.target, sensitive: request.sensitive, privacy: nil)
+            report.before = EvaluationReport.Before(synthetic: path, report: earlier)
+        }
         if let json = request.json { try JSONOutput.write(report, to: json) }
         if let path = request.html {
             try AtomicFileWriter.write(Data(EvaluationHTML.page(report, title: "tablm evaluate: \(request.synthetic)").utf8), to: path)

@@ -30,7 +30,19 @@ public struct GenerateRun {
         // A checkpoint trained in one order is sampled in it (conditions first, then that order).
         let trainedOrder = try ColumnOrderChoice.orders(recorded: loaded.record.columnOrders, schema: loaded.schema).flatMap { $0.count == 1 ? $0[0] : nil }
         let onlyOneOrder = trainedOrder != nil && (loaded.record.randomOrderShare ?? 0) == 0
-        let probes = try request.maskFairness ? request.fairness.probes(for: "--mask-fairness", serializer: serializer, tokenizer: loaded.tokenizer) : nil
+        let released = request.matchPrior && !request.unconstrained ? loaded.record.privacy?.prior?.released ?? [] : []
+        var unshiftedMask: FairnessMask?
+        if request.maskFairness {
+            unshiftedMask = try request.fairness.mask(for: "--mask-fairness", serializer: serializer, tokenizer: loaded.tokenizer, strength: request.fairnessStrength)
+        } else if !released.isEmpty, (request.fairness.sensitive ?? loaded.schema.sensitive.first) != nil, loaded.schema.target != nil {
+            // The prior's rates alone: the mask at strength 0, moving from the prior's rates instead of the model's.
+            do {
+                unshiftedMask = try request.fairness.mask(for: "--match-prior", serializer: serializer, tokenizer: loaded.tokenizer, strength: 0)
+            } catch {
+                message("generate: the target's rates are not matched to the prior's (\((error as? InputError)?.message ?? (error as? OptionError)?.message ?? "\(error)")); --no-match-prior silences this")
+            }
+        }
+        let reference = unshiftedMask.map { Self.priorRates(released, mask: $0, schema: loaded.schema) }
         // Conditioned columns are written first: a prefix of the trained order is one the model has seen.
         let conditioned = Set(conditions.compactMap { loaded.schema.index(of: $0.column) })
         if onlyOneOrder, let trainedOrder, !conditioned.isEmpty, Set(trainedOrder.prefix(conditioned.count)) != conditioned {
@@ -41,9 +53,21 @@ public struct GenerateRun {
         if request.unconstrained {
             guard request.conditions.isEmpty else { throw OptionError("--condition needs the schema constraint (drop --unconstrained)") }
         } else {
+            // A threshold's or an intersection's group is known only once its columns are written: where
+            // the model chooses the order, they come before the fair columns.
+            let precedence = unshiftedMask.flatMap { mask in
+                mask.sensitive == nil ? (first: mask.sensitiveGroups.columns, then: mask.columns.map(\.column)) : nil
+            }
             constraint = try RowConstraint(schema: loaded.schema, template: loaded.template, tokenizer: loaded.tokenizer,
                                            conditions: conditions, fixedOrder: request.fixedOrder || (!request.freeOrder && trainedOrder != nil),
-                                           order: trainedOrder)
+                                           order: trainedOrder, precedence: precedence)
+            if let precedence, let forced = constraint?.forcedOrder {
+                for fair in precedence.then {
+                    guard let at = forced.firstIndex(of: fair), let late = precedence.first.first(where: { forced.firstIndex(of: $0).map { $0 > at } ?? true }) else { continue }
+                    let name = { loaded.schema.columns[$0].name }
+                    throw OptionError("--mask-fairness with --sensitive \(quoted: unshiftedMask!.sensitiveGroups.description): this order writes \(quoted: name(fair)) before \(quoted: name(late)), and a threshold's or an intersection's group must be known first; \(onlyOneOrder ? "this checkpoint was trained in that one order (one categorical --sensitive column works in any order)" : "add --free-order, or condition on the group's columns")")
+                }
+            }
             // Positions needed: <s> and the row's tokens; </s> is sampled from the last one, never fed.
             let needed = constraint!.maximumTokens - 1
             if needed > loaded.model.config.contextLength {
@@ -67,8 +91,8 @@ public struct GenerateRun {
             return sampler
         }
         var fairnessMask: FairnessMask?
-        if let probes {
-            fairnessMask = try calibratedMask(probes: probes, sampler: makeSampler, settings: settings)
+        if let unshiftedMask {
+            fairnessMask = try calibratedMask(unshiftedMask, reference: reference ?? nil, sampler: makeSampler, settings: settings)
         }
         let sampler = makeSampler(fairnessMask)
         let rows = request.rows
@@ -87,14 +111,15 @@ public struct GenerateRun {
                        result.rows.count, rows, 100 * Double(result.rows.count) / Double(max(rows, 1)), result.invalid,
                        Double(result.tokens) / seconds, request.output))
         for example in result.examples { message("  dropped: \(example)") }
-        if let fairnessMask { reportFairness(fairnessMask, rows: result.rows, schema: loaded.schema) }
+        if let fairnessMask { reportFairness(fairnessMask, rows: result.rows, schema: loaded.schema, label: request.maskFairness ? "mask-fairness" : "match-prior") }
         return result.rows.count
     }
 
     /// The mask, calibrated on a pilot sample of the model's own rows, drawn with another seed than
     /// the rows written (`FairnessCalibration`). Top-k and logit noise are not part of the fit.
-    private func calibratedMask(probes: FairnessProbes, sampler: (FairnessMask?) -> RowSampler, settings: SamplingSettings) throws -> FairnessMask {
-        var mask = FairnessMask(probes: probes, strength: request.fairnessStrength)
+    private func calibratedMask(_ unshifted: FairnessMask, reference: [[[Double]]?]?, sampler: (FairnessMask?) -> RowSampler,
+                                settings: SamplingSettings) throws -> FairnessMask {
+        var mask = unshifted
         var pilot = sampler(mask)
         pilot.recordsFairness = true
         var pilotSettings = settings
@@ -105,7 +130,7 @@ public struct GenerateRun {
         // The default pilot grows, in steps of its first size, until the rarest group (or value, for
         // rows that write the value first) has enough rows to set its shift, or the cap is reached.
         // At strength 0 there is no shift to set: the pilot only gives the report its model figures.
-        if request.maskPilotRows == nil, request.fairnessStrength > 0 {
+        if request.maskPilotRows == nil, mask.strength > 0 || reference != nil {
             let step = pilotRows
             while pilotRows < GenerateRequest.largestPilotRows, FairnessCalibration.fewestObservations(observations) < GenerateRequest.pilotObservationsPerGroup {
                 pilotSettings.seed &+= 1
@@ -117,23 +142,39 @@ public struct GenerateRun {
         guard !observations.isEmpty else {
             throw OptionError("--mask-fairness: in \(pilotRows) pilot rows the model never wrote a value of a fair column and of the sensitive column in one row")
         }
-        FairnessCalibration.calibrate(&mask, observations: observations, temperature: settings.temperature)
-        message(String(format: "mask-fairness: calibrated at strength %g on %d pilot rows of the model's own (%.1f s; no rows of any table, no privacy cost)",
-                       mask.strength, pilotRows, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
+        FairnessCalibration.calibrate(&mask, observations: observations, temperature: settings.temperature, reference: reference)
+        let from = reference?.contains { $0 != nil } == true ? " from the prior's released rates" : ""
+        message(String(format: "%@: calibrated at strength %g%@ on %d pilot rows of the model's own (%.1f s; no rows of any table, no privacy cost)",
+                       request.maskFairness ? "mask-fairness" : "match-prior", mask.strength, from, pilotRows,
+                       Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
         return mask
+    }
+
+    /// For each of the mask's columns, the prior's P(value | group) where it released the joint of the
+    /// column with the groups' one categorical column (nil elsewhere: the model's own rates are kept).
+    static func priorRates(_ released: [PriorRecord.ReleasedMarginal], mask: FairnessMask, schema: Schema) -> [[[Double]]?]? {
+        guard let sensitive = mask.sensitive, !released.isEmpty else { return nil }
+        let rates = mask.columns.map { column -> [[Double]]? in
+            let names = [schema.columns[sensitive].name, schema.columns[column.column].name]
+            guard let joint = released.first(where: { $0.columns == names }),
+                  let conditional = joint.conditional(valueCount: column.values.count), conditional.count == mask.groups.count else { return nil }
+            return conditional
+        }
+        return rates.contains { $0 != nil } ? rates : nil
     }
 
     /// Per fair column and group: the model's P(value | group) on the pilot rows, the target, and
     /// what the written rows hold; and the largest gap between two groups, before and after.
-    private func reportFairness(_ mask: FairnessMask, rows: [Row], schema: Schema) {
-        let sensitiveName = schema.columns[mask.sensitive].name
+    private func reportFairness(_ mask: FairnessMask, rows: [Row], schema: Schema, label: String) {
+        let sensitiveName = mask.sensitiveGroups.description
         let fields = rows.map { RowDecoder.fields(of: $0, schema: schema) }
-        let members = mask.groups.map { group in fields.filter { $0[mask.sensitive] == group } }
-        message("mask-fairness: groups of \(sensitiveName) (model's share -> rows written): " + mask.groups.indices.map { g in
+        let groupOfRow = rows.map { mask.sensitiveGroups.group(of: $0) }
+        let members = mask.groups.indices.map { g in fields.indices.filter { groupOfRow[$0] == g }.map { fields[$0] } }
+        message("\(label): groups of \(sensitiveName) (model's share -> rows written): " + mask.groups.indices.map { g in
             String(format: "%@ %.3f -> %.3f", mask.groups[g], mask.groupShares[g], Double(members[g].count) / Double(max(fields.count, 1)))
         }.joined(separator: ", "))
         for column in mask.columns where !column.conditional.isEmpty {
-            message("mask-fairness: \(schema.columns[column.column].name) by \(sensitiveName) (model -> rows written; target at strength \(mask.strength))")
+            message("\(label): \(schema.columns[column.column].name) by \(sensitiveName) (model -> rows written; target at strength \(mask.strength))")
             var after: [[Double]] = []
             for (g, group) in mask.groups.enumerated() {
                 let shares = column.values.indices.map { v in
@@ -142,7 +183,7 @@ public struct GenerateRun {
                 after.append(shares)
                 let cells = column.values.indices.map { v in
                     String(format: "%@ %.3f -> %.3f (%.3f)", column.values[v], column.conditional[g][v], shares[v],
-                           (1 - mask.strength) * column.conditional[g][v] + mask.strength * column.pooled[v])
+                           column.target[g][v])
                 }
                 message("  \(group) (\(members[g].count) rows): " + cells.joined(separator: ", "))
             }

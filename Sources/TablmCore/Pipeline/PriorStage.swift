@@ -63,6 +63,6 @@ extension FinetuneRun {
                 events(.step(.prior, p))
             })
         }
-        return release.record(share: prior.share, pseudoRows: count, steps: prior.steps)
+        return release.record(share: prior.share, pseudoRows: count, steps: prior.steps, schema: serializer.schema)
     }
 }

@@ -30,10 +30,33 @@ public struct MarginalPriorRelease: Sendable {
         }
     }
 
-    /// The record for the checkpoint.
-    public func record(share: Double, pseudoRows: Int, steps: Int) -> PriorRecord {
-        PriorRecord(share: share, rho: prior.rho,
-                    measurements: prior.measurements.map { m in .init(columns: m.attributes.map { discretization.names[$0] }, sigma: m.sigma) },
-                    pseudoRows: pseudoRows, steps: steps)
+    /// The record for the checkpoint, with the fit's joint of the target and each categorical column
+    /// (`PriorRecord.released`).
+    public func record(share: Double, pseudoRows: Int, steps: Int, schema: Schema) -> PriorRecord {
+        var record = PriorRecord(share: share, rho: prior.rho,
+                                 measurements: prior.measurements.map { m in .init(columns: m.attributes.map { discretization.names[$0] }, sigma: m.sigma) },
+                                 pseudoRows: pseudoRows, steps: steps)
+        record.released = targetJoints(schema: schema)
+        return record
+    }
+
+    /// P(column, target) from the fitted model for each categorical column of the schema, the column
+    /// first: what the noisy measurements say about each group's rate of the target.
+    func targetJoints(schema: Schema) -> [PriorRecord.ReleasedMarginal] {
+        guard let name = schema.target, let target = schema.index(of: name), schema.columns[target].kind == .categorical else { return [] }
+        return schema.columns.indices.compactMap { c in
+            guard c != target, schema.columns[c].kind == .categorical else { return nil }
+            let factor = prior.model.project([min(c, target), max(c, target)])
+            let sizes = (column: factor.sizes[c < target ? 0 : 1], target: factor.sizes[c < target ? 1 : 0])
+            let total = factor.values.reduce(0) { $0 + max($1, 0) }
+            guard total > 0 else { return nil }
+            var probabilities = [Double](repeating: 0, count: factor.values.count)
+            for i in 0..<sizes.column {
+                for j in 0..<sizes.target {
+                    probabilities[i * sizes.target + j] = max(c < target ? factor.values[i * sizes.target + j] : factor.values[j * sizes.column + i], 0) / total
+                }
+            }
+            return PriorRecord.ReleasedMarginal(columns: [schema.columns[c].name, name], probabilities: probabilities)
+        }
     }
 }

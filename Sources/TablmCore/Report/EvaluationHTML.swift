@@ -123,6 +123,30 @@ public enum EvaluationHTML {
             }
             html += "</table><p class=\"note\">TSTR predicted rate: the \(e(report.classifiers.first?.name ?? "")) trained on synthetic rows, on the real test rows. TPR and FPR: the \(e(rated))'s true- and false-positive rates on the group's test rows, trained on the synthetic rows (TSTR) and on the real ones (TRTR); equalized odds asks them equal across groups.</p>"
         }
+        if let before = report.before {
+            html += "<h2>Before and after: \(e(before.synthetic)) → this table</h2><table>" + row(["figure", "before", "after", "real rows"], header: true)
+            html += row(["mean 1-way / 2-way total variation", "\(f(before.meanOneWayTV)) / \(f(before.meanTwoWayTV))", "\(f(report.meanOneWayTV)) / \(f(report.meanTwoWayTV))", "0 / 0"])
+            for (earlier, now) in zip(before.classifiers, report.classifiers) {
+                html += row(["\(e(now.name)) TSTR ROC-AUC / F1", "\(f(earlier.tstr.rocAUC)) / \(f(earlier.tstr.f1))", "\(f(now.tstr.rocAUC)) / \(f(now.tstr.f1))",
+                             "\(f(now.trtr.rocAUC)) / \(f(now.trtr.f1))"])
+                html += row(["\(e(now.name)) TSTR demographic-parity / equalized-odds difference",
+                             "\(f(earlier.tstrDemographicParityDifference)) / \(f(earlier.tstrEqualizedOddsDifference))",
+                             "\(f(now.tstrDemographicParityDifference)) / \(f(now.tstrEqualizedOddsDifference))", "–"])
+            }
+            if let earlier = before.fairness, let now = report.fairness {
+                html += row(["parity gap by \(e(now.sensitive))", f(earlier.syntheticParityGap), f(now.syntheticParityGap), f(now.realParityGap)])
+                for g in now.groups {
+                    guard let b = earlier.groups.first(where: { $0.group == g.group }) else { continue }
+                    html += row(["\(e(g.group)): share / rate of \(e(report.positiveClass))", "\(f(b.syntheticShare)) / \(f(b.syntheticRate))",
+                                 "\(f(g.syntheticShare)) / \(f(g.syntheticRate))", "\(f(g.realShare)) / \(f(g.realRate))"])
+                    if let x = b.tstr, let y = g.tstr {
+                        html += row(["\(e(g.group)): TSTR TPR / FPR", "\(f(x.truePositive)) / \(f(x.falsePositive))", "\(f(y.truePositive)) / \(f(y.falsePositive))",
+                                     g.trtr.map { "\(f($0.truePositive)) / \(f($0.falsePositive)) (TRTR)" } ?? "–"])
+                    }
+                }
+            }
+            html += "</table>"
+        }
         return html + "</body></html>\n"
     }
 }

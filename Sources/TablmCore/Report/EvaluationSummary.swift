@@ -40,6 +40,7 @@ public enum EvaluationSummary {
                                     report.isConstant(classifier) ? " (constant predictor: these mean nothing)" : ""))
             }
         }
+        lines += beforeLines(report)
         lines.append(String(format: "privacy       exact copies of training rows %.4f (real test rows: %.4f); closer to train than holdout %.3f",
                             report.exactCopyRate, report.realTestExactCopyRate, report.closerToTrainShare))
         var attack = String(format: "              membership attack ROC-AUC (%d members, %d non-members): distance %.3f",
@@ -48,6 +49,34 @@ public enum EvaluationSummary {
         lines.append(attack + " (0.5: no better than guessing)")
         if let p = report.privacy {
             lines.append(String(format: "              trained with (ε = %.4f, δ = %.1e)-DP", p.epsilon, p.delta))
+        }
+        return lines
+    }
+
+    /// `evaluate --before`: the other table's figures, then this one's, where the mask acts.
+    static func beforeLines(_ report: EvaluationReport) -> [String] {
+        guard let before = report.before else { return [] }
+        var lines = [String(format: "before/after  %@ -> this table: total variation 1-way %.3f -> %.3f, 2-way %.3f -> %.3f", before.synthetic,
+                            before.meanOneWayTV, report.meanOneWayTV, before.meanTwoWayTV, report.meanTwoWayTV)]
+        for (earlier, now) in zip(before.classifiers, report.classifiers) {
+            lines.append(String(format: "  %@ TSTR  ROC-AUC %.4f -> %.4f, F1 %.4f -> %.4f, demographic-parity difference %.4f -> %.4f, equalized-odds difference %.4f -> %.4f",
+                                now.name, earlier.tstr.rocAUC, now.tstr.rocAUC, earlier.tstr.f1, now.tstr.f1,
+                                earlier.tstrDemographicParityDifference ?? .nan, now.tstrDemographicParityDifference ?? .nan,
+                                earlier.tstrEqualizedOddsDifference ?? .nan, now.tstrEqualizedOddsDifference ?? .nan))
+        }
+        if let earlier = before.fairness, let now = report.fairness {
+            lines.append(String(format: "  parity gap of %@ by %@ %.4f -> %.4f (real %.4f)", report.target, now.sensitive,
+                                earlier.syntheticParityGap, now.syntheticParityGap, now.realParityGap))
+            for g in now.groups {
+                guard let e = earlier.groups.first(where: { $0.group == g.group }) else { continue }
+                var line = String(format: "  %@: share %.3f -> %.3f (real %.3f), rate of %@ %.3f -> %.3f (real %.3f)", g.group, e.syntheticShare, g.syntheticShare,
+                                  g.realShare, report.positiveClass, e.syntheticRate, g.syntheticRate, g.realRate)
+                if let a = e.tstr, let b = g.tstr {
+                    line += String(format: "; TSTR selects %.3f -> %.3f, TPR %.3f -> %.3f, FPR %.3f -> %.3f", a.selection, b.selection,
+                                   a.truePositive, b.truePositive, a.falsePositive, b.falsePositive)
+                }
+                lines.append(line)
+            }
         }
         return lines
     }

@@ -161,6 +161,11 @@ public struct RowSerializer: Sendable {
         }
     }
 
+    /// The cell one value's text stands for in column `index`, nil when it is not one of its values.
+    public func cell(valueText text: String, column index: Int) -> Cell? {
+        try? decode(Array(text.utf8), column: index).get()
+    }
+
     private struct ValueProblem: Error { var reason: String }
 
     private func decode(_ value: [UInt8], column index: Int) -> Result<Cell, ValueProblem> {

@@ -9,13 +9,18 @@ import XCTest
 final class FairnessMaskTests: XCTestCase {
     /// A mask over `groups` groups and `values` values of one fair column, its shifts zero.
     private func mask(groups: Int, values: Int, strength: Double) -> FairnessMask {
-        FairnessMask(probes: try! probes(groups: groups, values: values), strength: strength)
+        let schema = schema(groups: groups, values: values)
+        return try! FairnessMask(probes: probes(schema), strength: strength, schema: schema)
     }
 
-    /// Probes on a two-column schema (s with `groups` categories, y with `values`), for their token lists.
-    private func probes(groups: Int, values: Int) throws -> FairnessProbes {
-        let schema = Schema(columns: [.categorical("s", (0..<groups).map { "g\($0)" }), .categorical("y", (0..<values).map { "v\($0)" })],
-                            source: .public, target: "y", sensitive: ["s"])
+    /// A two-column schema: s with `groups` categories, y with `values`.
+    private func schema(groups: Int, values: Int) -> Schema {
+        Schema(columns: [.categorical("s", (0..<groups).map { "g\($0)" }), .categorical("y", (0..<values).map { "v\($0)" })],
+               source: .public, target: "y", sensitive: ["s"])
+    }
+
+    /// Probes on `schema`, for their token lists.
+    private func probes(_ schema: Schema) throws -> FairnessProbes {
         let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: schema, template: .standard).model)
         return try FairnessProbes(serializer: RowSerializer(schema: schema), tokenizer: tokenizer, sensitive: "s", columns: ["y"])
     }
@@ -102,6 +107,44 @@ final class FairnessMaskTests: XCTestCase {
             let expected = log(share[1] / share[0]) - log(pGroup[v][1] / pGroup[v][0])
             XCTAssertEqual(Double(shift[1] - shift[0]), expected, accuracy: 1e-5, "value \(v)")
         }
+    }
+
+    /// `--match-prior`: with reference rates r(v | g) (the prior's), strength t targets
+    /// (1 − t)·r_g + t·Σ q(g)·r_g, q the model's group shares, and even strength 0 shifts the model:
+    /// s(v) − s(w) = T·log(target(v) / target(w)) − T·log(p_g(v) / p_g(w)) for homogeneous groups.
+    func testReferenceRatesAreTheTargetsInClosedForm() throws {
+        let p = [[0.95, 0.05], [0.7, 0.3]], r = [[0.89, 0.11], [0.69, 0.31]], counts = [330, 670]
+        let observations = (0..<2).flatMap { g in
+            (0..<counts[g]).map { _ in FairnessObservation(position: .value(column: 0, group: g), logits: logits(p[g])) }
+        }
+        let q = counts.map { Double($0) / 1000 }
+        let pooled = (0..<2).map { v in q[0] * r[0][v] + q[1] * r[1][v] }
+        for strength in [0.0, 1.0] {
+            var fitted = mask(groups: 2, values: 2, strength: strength)
+            FairnessCalibration.calibrate(&fitted, observations: observations, temperature: 1, reference: [r])
+            for g in 0..<2 {
+                let target = (0..<2).map { (1 - strength) * r[g][$0] + strength * pooled[$0] }
+                XCTAssertEqual(fitted.columns[0].target[g][1], target[1], accuracy: 1e-12)
+                let shift = fitted.columns[0].logitShift[g]
+                let expected = log(target[1] / target[0]) - log(p[g][1] / p[g][0])
+                XCTAssertEqual(Double(shift[1] - shift[0]), expected, accuracy: 1e-5, "group \(g), strength \(strength)")
+            }
+        }
+    }
+
+    /// The prior's released joint of (s, y) becomes the reference P(y | s) of the mask's column;
+    /// a joint of other columns, or of the wrong size, gives none.
+    func testPriorRatesComeFromTheReleasedJoint() throws {
+        let schema = schema(groups: 2, values: 2)
+        let unshifted = try FairnessMask(probes: probes(schema), strength: 0, schema: schema)
+        let joint = PriorRecord.ReleasedMarginal(columns: ["s", "y"], probabilities: [0.3, 0.1, 0.2, 0.4])
+        let rates = try XCTUnwrap(GenerateRun.priorRates([joint], mask: unshifted, schema: schema))
+        let expected = [[0.75, 0.25], [1.0 / 3, 2.0 / 3]]
+        XCTAssertEqual(rates.count, 1)
+        for g in 0..<2 { for v in 0..<2 { XCTAssertEqual(try XCTUnwrap(rates[0])[g][v], expected[g][v], accuracy: 1e-12) } }
+        XCTAssertNil(GenerateRun.priorRates([.init(columns: ["y", "s"], probabilities: [0.3, 0.1, 0.2, 0.4])], mask: unshifted, schema: schema))
+        XCTAssertNil(GenerateRun.priorRates([.init(columns: ["s", "y"], probabilities: [0.3, 0.1, 0.2, 0.4, 0.1, 0.1])], mask: unshifted, schema: schema))
+        XCTAssertNil(GenerateRun.priorRates([], mask: unshifted, schema: schema))
     }
 
     /// What limits the pilot: the rarest group among rows that wrote the group first, or the rarest

@@ -3,7 +3,7 @@ import TablmCore
 import XCTest
 
 final class ReportTests: XCTestCase {
-    private func report(syntheticBias: Double = 0, syntheticTarget: String? = nil) throws -> EvaluationReport {
+    private func report(syntheticBias: Double = 0, syntheticTarget: String? = nil, sensitive: String = "sex") throws -> EvaluationReport {
         let schema = Schema(columns: [.integer("age", min: 0, max: 99), .categorical("sex", ["F", "M"]), .categorical("y", ["no", "yes"])],
                             source: .public)
         var generator = SplitMix64(seed: 4)
@@ -17,7 +17,7 @@ final class ReportTests: XCTestCase {
         var synthetic = rows(300, bias: syntheticBias)
         if let syntheticTarget { synthetic = synthetic.map { [$0[0], $0[1], .category(syntheticTarget)] } }
         return try Evaluation.run(schema: schema, train: rows(300, bias: 0.3), test: rows(200, bias: 0.3), synthetic: synthetic,
-                                  syntheticTotal: 300, target: "y", sensitive: "sex", privacy: nil, comparedRows: 100)
+                                  syntheticTotal: 300, target: "y", sensitive: sensitive, privacy: nil, comparedRows: 100)
     }
 
     /// The page is self-contained (nothing fetched: no src/href to other hosts, no scripts), has a
@@ -41,6 +41,33 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(fairness.groups[0].realShare + fairness.groups[1].realShare, 1, accuracy: 1e-12)
         XCTAssertGreaterThan(fairness.realParityGap, 0.15, "the training rows were drawn with a 0.3 gap")
         XCTAssertEqual(report.classifiers.map(\.name), ["logistic regression", "boosted trees"])
+    }
+
+    /// A threshold's groups: shares and rates counted here from the same rows the report drew
+    /// (the helper's generator, replayed), group names as `--sensitive` writes them.
+    func testThresholdGroupsAreReported() throws {
+        let report = try report(sensitive: "age<40")
+        let fairness = try XCTUnwrap(report.fairness)
+        XCTAssertEqual(fairness.groups.map(\.group), ["age<40", "age>=40"])
+        XCTAssertEqual(fairness.groups[0].realShare + fairness.groups[1].realShare, 1, accuracy: 1e-12)
+        // Ages are uniform on 20...60: 20 of the 41 ages are below 40.
+        XCTAssertEqual(fairness.groups[0].realShare, 20.0 / 41, accuracy: 0.1)
+        XCTAssertLessThan(fairness.realParityGap, 0.15, "the target does not depend on age")
+    }
+
+    /// `evaluate --before`: the other table's figures are its own report's, shown beside this one's.
+    func testBeforeAndAfterSideBySide() throws {
+        let biased = try report(syntheticBias: 0.3)
+        var fair = try report(syntheticBias: 0)
+        fair.before = EvaluationReport.Before(synthetic: "plain.csv", report: biased)
+        let lines = EvaluationSummary.lines(fair, test: "test.csv")
+        let gap = try XCTUnwrap(lines.first { $0.contains("parity gap of y by sex") && $0.contains("->") })
+        XCTAssertTrue(gap.contains(String(format: "%.4f -> %.4f", biased.fairness!.syntheticParityGap, fair.fairness!.syntheticParityGap)), gap)
+        let boosted = try XCTUnwrap(lines.first { $0.hasPrefix("  boosted trees TSTR  ROC-AUC") })
+        XCTAssertTrue(boosted.contains(String(format: "%.4f -> %.4f", biased.classifiers[1].tstr.rocAUC, fair.classifiers[1].tstr.rocAUC)), boosted)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("  F: share") && $0.contains(String(format: "%.3f -> %.3f", biased.fairness!.groups[0].syntheticRate, fair.fairness!.groups[0].syntheticRate)) })
+        XCTAssertTrue(EvaluationHTML.page(fair, title: "t").contains("Before and after: plain.csv"))
+        XCTAssertTrue(EvaluationSummary.lines(biased, test: "test.csv").allSatisfy { !$0.hasPrefix("before/after") })
     }
 
     func testSweepCSV() {
