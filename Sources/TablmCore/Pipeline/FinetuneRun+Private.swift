@@ -45,6 +45,14 @@ extension FinetuneRun {
                            plan.mechanismEpsilon.map { String(format: "≤ %.4g", $0) } ?? "from σ", plan.mechanismDelta))
         }
         let table = try TableData.read(path: request.data, schema: serializer.schema, fitRows: true)
+        // Before any mechanism runs: a row that does not fit the context stops the run with nothing
+        // spent, and without saying how long the longest row is (a statistic of the rows).
+        var batcher: RowBatcher
+        do {
+            batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: model.config.contextLength)
+        } catch {
+            throw InputError("a row of \(request.data) cannot be tokenized within the context of \(model.config.contextLength) tokens sized from the schema (nothing was spent; how long it is stays private); give a larger --context, or a tokenizer trained from this schema")
+        }
         var generator: ChaCha20Generator
         if let insecureSeed = privacy.insecureSeed {
             message("warning: --insecure-seed makes the noise predictable; the privacy guarantee does not hold for this run")
@@ -61,7 +69,6 @@ extension FinetuneRun {
         }
         // The whole budget went to the prior: no DP-SGD.
         let dpSteps = prior?.share == 1 ? 0 : request.steps ?? TrainingRecipe.privateSteps(afterPrior: priorRecord != nil)
-        var batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: table.rows, context: model.config.contextLength)
         try applyColumnOrders(to: &batcher, record: &record, resumed: resumed == nil ? nil : record)
         let sampleRate = resumed?.sampleRate ?? balance?.maxRate ?? min(1, Double(privacy.expectedBatchSize) / Double(table.rows.count))
         let sigma: Double

@@ -2,9 +2,12 @@ import Foundation
 
 /// Each column's cells for the marginal prior, from the public schema alone (never from rows, so the
 /// domain itself reveals nothing): categories as listed, integers of a small range one cell per value,
-/// other numbers in bins over the declared range — log-spaced when the range starts at 0 and spans three
-/// or more orders of magnitude (money amounts, counts), with 0 its own cell — and a last cell for
-/// missing where the column allows it.
+/// an integer column that lists its values (`ColumnSchema.values`) one cell per listed value when they
+/// are few enough, other numbers in bins over the declared range — log-spaced when the range starts at
+/// 0 and spans three or more orders of magnitude (money amounts, counts), with 0 its own cell — and a
+/// last cell for missing where the column allows it. A listed column's values are drawn from its list
+/// only: a pseudo row must be a row the schema allows, or the tokenizer's field pieces (one token a
+/// listed value) do not cover it and it outgrows the context sized from the schema.
 public struct ColumnCells: Sendable, Equatable {
     public enum Layout: Sendable, Equatable {
         case categories([String])
@@ -15,6 +18,14 @@ public struct ColumnCells: Sendable, Equatable {
 
     public let layout: Layout
     public let allowsMissing: Bool
+    /// The only values a number may take, ascending (the schema's list), or nil for any in range.
+    public let listed: [Int64]?
+
+    public init(layout: Layout, allowsMissing: Bool, listed: [Int64]? = nil) {
+        self.layout = layout
+        self.allowsMissing = allowsMissing
+        self.listed = listed
+    }
 
     /// Cells of the column, missing included.
     public var count: Int {
@@ -50,7 +61,8 @@ public struct ColumnCells: Sendable, Equatable {
     }
 
     /// A value of cell `index`: the category, missing, or a number drawn uniformly among the column's
-    /// values (at its precision) inside the bin.
+    /// values (at its precision, or its listed values) inside the bin; a bin that holds no listed value
+    /// gives the listed value nearest to it.
     public func value<G: RandomNumberGenerator>(ofCell index: Int, using generator: inout G) -> Cell {
         if index == missingCell { return .missing }
         switch layout {
@@ -58,8 +70,30 @@ public struct ColumnCells: Sendable, Equatable {
             return .category(names[index])
         case .bins(let edges, let upper, _):
             let low = edges[index], high = index + 1 < edges.count ? edges[index + 1] - 1 : upper
-            return .number(low == high ? low : Int64.random(in: low...high, using: &generator))
+            guard let listed, !listed.isEmpty else {
+                return .number(low == high ? low : Int64.random(in: low...high, using: &generator))
+            }
+            let first = firstIndex(in: listed, from: low), end = high == .max ? listed.count : firstIndex(in: listed, from: high + 1)
+            if first < end { return .number(listed[Int.random(in: first..<end, using: &generator)]) }
+            // Empty bin: the nearer of the listed neighbours.
+            let below = first > 0 ? listed[first - 1] : nil, above = first < listed.count ? listed[first] : nil
+            switch (below, above) {
+            case let (b?, a?): return .number(low - b <= a - high ? b : a)
+            case let (b?, nil): return .number(b)
+            case let (nil, a?): return .number(a)
+            case (nil, nil): return .number(low)
+            }
         }
+    }
+
+    /// The first index of `sorted` whose value is at least `value` (binary search).
+    private func firstIndex(in sorted: [Int64], from value: Int64) -> Int {
+        var low = 0, high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     /// A cell's label for logs and reports.
@@ -105,8 +139,17 @@ public struct PublicDiscretization: Sendable, Equatable {
                     throw InputError("the marginal prior needs the range of \(quoted: column.name) in the schema (min and max)")
                 }
                 let range = column.unitRange
-                cells = ColumnCells(layout: Self.bins(range: range, maximumValueCells: maximumValueCells, bins: bins),
-                                    allowsMissing: column.allowsMissing)
+                if let listed = column.values.map({ Array(Set($0)).sorted() }), !listed.isEmpty, column.kind == .integer {
+                    // One cell per listed value (each cell's range holds that value alone), or bins
+                    // drawing among the listed values they hold.
+                    let layout = listed.count <= maximumValueCells
+                        ? ColumnCells.Layout.bins(edges: listed, upper: listed.last!, logarithmic: false)
+                        : Self.bins(range: range, maximumValueCells: maximumValueCells, bins: bins)
+                    cells = ColumnCells(layout: layout, allowsMissing: column.allowsMissing, listed: listed)
+                } else {
+                    cells = ColumnCells(layout: Self.bins(range: range, maximumValueCells: maximumValueCells, bins: bins),
+                                        allowsMissing: column.allowsMissing)
+                }
             }
             guard cells.count <= Self.maximumColumnCells else {
                 throw InputError("column \(quoted: column.name) has \(cells.count) cells in its public domain, more than the marginal prior can measure (\(Self.maximumColumnCells)); merge categories or use --prior none")

@@ -54,6 +54,46 @@ final class PublicDiscretizationTests: XCTestCase {
         }
     }
 
+    /// A column that lists its values: one cell per listed value when there are few (the cell draws
+    /// exactly that value), bins drawing only listed values when there are many, and a bin holding
+    /// none gives the nearest listed value. Every value drawn is one the schema allows.
+    func testListedValuesAreTheOnlyValuesDrawn() throws {
+        let few: [Int64] = [0, 2_174, 7_688, 99_999]
+        let many = (0..<300).map { Int64($0) * 300 + 7 }   // 7, 307, ..., 89,707: 300 values, bins over 0...99,999
+        let listed = Schema(columns: [
+            .integer("gain", min: 0, max: 99_999, values: few),
+            .integer("loss", min: 0, max: 99_999, values: many),
+        ], source: .public)
+        let cells = try PublicDiscretization(schema: listed)
+        XCTAssertEqual(cells.sizes[0], 4, "one cell per listed value")
+        XCTAssertEqual(cells.columns[0].cell(of: .number(7_688)), 2)
+        var generator = SplitMix64(seed: 5)
+        for cell in 0..<4 {
+            XCTAssertEqual(cells.columns[0].value(ofCell: cell, using: &generator), .number(few[cell]))
+        }
+        let unlisted = try PublicDiscretization(schema: Schema(columns: [.integer("loss", min: 0, max: 99_999)], source: .public))
+        XCTAssertEqual(cells.columns[1].layout, unlisted.columns[0].layout, "300 listed values: the range's log bins")
+        let allowed = Set(many)
+        guard case .bins(let edges, let upper, _) = cells.columns[1].layout else { return XCTFail() }
+        for cell in 0..<cells.sizes[1] {
+            let low = edges[cell], high = cell + 1 < edges.count ? edges[cell + 1] - 1 : upper
+            let inside = many.filter { (low...high).contains($0) }
+            for _ in 0..<20 {
+                guard case .number(let value) = cells.columns[1].value(ofCell: cell, using: &generator) else { return XCTFail() }
+                XCTAssertTrue(allowed.contains(value), "cell \(cell) drew \(value), not listed")
+                if !inside.isEmpty {
+                    XCTAssertTrue(inside.contains(value), "cell \(cell) [\(low), \(high)] drew \(value) from outside it")
+                } else {
+                    // An empty bin gives a neighbour: the largest listed value below it or the smallest above.
+                    let neighbours = [many.last { $0 < low }, many.first { $0 > high }].compactMap { $0 }
+                    XCTAssertTrue(neighbours.contains(value), "cell \(cell) [\(low), \(high)]: \(value) is not a neighbour")
+                }
+            }
+        }
+        // Bins 1, 2, ... below 7 are empty: they give 7, the nearest listed value.
+        XCTAssertEqual(cells.columns[1].value(ofCell: 1, using: &generator), .number(7))
+    }
+
     /// A column whose public domain is too large to measure is named with its cell count.
     func testRefusesAHugeDomain() {
         let huge = Schema(columns: [.categorical("code", (0..<5000).map { "c\($0)" })], source: .public)

@@ -1,0 +1,84 @@
+import Foundation
+import TablmCore
+import XCTest
+
+/// The routes a user can take to `finetune --dp`: a codebook schema or one inferred and declared
+/// public, with the tokenizer `finetune` trains or one from `tokenizer train` (field pieces: one token
+/// for a listed value and its lead-in). Each must train, prior and DP-SGD, on the same table.
+final class PrivatePathsTests: XCTestCase {
+    private var folder: URL!
+    private let tiny = ["--layers", "1", "--width", "16", "--heads", "2", "--micro-batch", "16", "--expected-batch-size", "40",
+                        "--prior-steps", "3", "--steps", "2", "--insecure-seed", "1"]
+    /// Amounts that repeat: inferred, they list their values (12 of them over 0...99,999, 60 rows each).
+    private let amounts: [Int64] = [0, 114, 401, 594, 1_055, 2_174, 3_103, 5_013, 7_688, 15_024, 27_828, 99_999]
+
+    override func setUpWithError() throws {
+        folder = try CommandRunner.scratchFolder(self)
+        var text = "gain,loss,hours,group,outcome\n"
+        for i in 0..<720 {
+            text += "\(amounts[i % 12]),\(amounts[(i * 7 + 3) % 12]),\(20 + 5 * (i % 12)),\(i % 3 == 0 ? "a" : "b"),\(i % 4 == 0 ? "yes" : "no")\n"
+        }
+        try text.write(to: folder.appendingPathComponent("table.csv"), atomically: true, encoding: .utf8)
+    }
+
+    private func run(_ arguments: [String]) throws -> CommandResult {
+        try CommandRunner.run(arguments, in: folder)
+    }
+
+    private func inferPublicSchema() throws {
+        let inferred = try run(["schema", "infer", "table.csv", "--target", "outcome", "--sensitive", "group", "--public-source", "-o", "schema.json"])
+        XCTAssertEqual(inferred.status, 0, inferred.stderr)
+        let schema = try SchemaFile.load(path: folder.appendingPathComponent("schema.json").path)
+        XCTAssertEqual(schema.columns[0].values, amounts, "the amounts are listed")
+    }
+
+    /// Schema inferred and declared public, tokenizer from `tokenizer train` with field pieces: the
+    /// prior's pseudo rows drew amounts between the listed ones, which the field pieces do not cover,
+    /// and the run stopped after the prior had spent its share ("the longest row needs N tokens, more
+    /// than the context of M"; this test failed so before the fix). The prior now draws listed values only.
+    func testInferredSchemaWithATrainedTokenizer() throws {
+        try inferPublicSchema()
+        let tokenizer = try run(["tokenizer", "train", "--schema", "schema.json", "-o", "t.model"])
+        XCTAssertEqual(tokenizer.status, 0, tokenizer.stderr)
+        let result = try run(["finetune", "--dp", "--epsilon", "1", "--schema", "schema.json", "--data", "table.csv", "--tokenizer", "t.model",
+                              "-o", "ckpt"] + tiny)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("-DP for each row"), result.stderr)
+        // The prior's rows hold listed amounts only.
+        let prior = try run(["prior", "--schema", "schema.json", "--data", "table.csv", "--epsilon", "1", "--rows", "500", "--insecure-seed", "3", "-o", "prior.csv"])
+        XCTAssertEqual(prior.status, 0, prior.stderr)
+        let rows = try TableData.read(path: folder.appendingPathComponent("prior.csv").path,
+                                      schema: SchemaFile.load(path: folder.appendingPathComponent("schema.json").path)).rows
+        let listed = Set(amounts)
+        for row in rows {
+            for column in 0..<2 {
+                guard case .number(let value) = row[column] else { return XCTFail("\(row[column])") }
+                XCTAssertTrue(listed.contains(value), "pseudo row amount \(value) is not listed")
+            }
+        }
+    }
+
+    /// The other routes: the inferred public schema with the tokenizer `finetune` trains, and a
+    /// tokenizer trained from it but with no field pieces.
+    func testInferredSchemaWithTheDefaultAndAPlainTokenizer() throws {
+        try inferPublicSchema()
+        let plain = try run(["finetune", "--dp", "--epsilon", "1", "--schema", "schema.json", "--data", "table.csv", "-o", "ckpt"] + tiny)
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertEqual(try run(["tokenizer", "train", "--schema", "schema.json", "--field-pieces", "0", "-o", "p.model"]).status, 0)
+        let given = try run(["finetune", "--dp", "--epsilon", "1", "--schema", "schema.json", "--data", "table.csv", "--tokenizer", "p.model",
+                             "-o", "ckpt2"] + tiny)
+        XCTAssertEqual(given.status, 0, given.stderr)
+    }
+
+    /// A row the context cannot hold stops the run before anything is spent, without its length.
+    func testARowBeyondTheContextStopsBeforeAnySpending() throws {
+        try inferPublicSchema()
+        let result = try run(["finetune", "--dp", "--epsilon", "1", "--schema", "schema.json", "--data", "table.csv", "--context", "6",
+                              "-o", "ckpt"] + tiny)
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("cannot be tokenized within the context of 6 tokens"), result.stderr)
+        XCTAssertFalse(result.stderr.contains("prior"), "nothing measured: \(result.stderr)")
+        XCTAssertFalse(result.stderr.contains("needs"), "no length read off the rows: \(result.stderr)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("ckpt").path))
+    }
+}
