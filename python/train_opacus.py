@@ -226,26 +226,29 @@ def main():
     if distributed:
         model = DPDDP(model)
 
-    rows = meta["rows"]
     steps = args.steps or dp["steps"]
     if not 0 < steps <= dp["steps"]:
         raise SystemExit(f"--steps must be in 1...{dp['steps']}: σ was calibrated for at most {dp['steps']} steps")
-    # Opacus's Poisson loader samples at rate batch_size / rows: the expected batch size the bundle asks for.
-    batch = dp["expected_batch_size"]
+    # Poisson sampling at the bundle's rate, which tablm took over a released or declared row count
+    # (the true count is private): Opacus's own loader would take batch / len(dataset). The gradient
+    # sum is divided by the bundle's expected batch, never by the rows drawn nor the true count.
+    from opacus.data_loader import DPDataLoader
+    sample_rate = dp["sample_rate"]
+    if not 0 < sample_rate <= 1:
+        raise SystemExit(f"the bundle's sample rate {sample_rate} is not in (0, 1]")
     dataset = torch.utils.data.TensorDataset(inputs, targets)
-    loader = torch.utils.data.DataLoader(dataset, batch_size=batch)
+    sampling = torch.Generator().manual_seed(secrets.randbits(63))
+    loader = DPDataLoader(dataset, sample_rate=sample_rate, generator=sampling, distributed=distributed)
     optimizer = optimizer_for(model, training["lr"], training["weight_decay"])
     engine = PrivacyEngine(accountant="prv")
     noise = torch.Generator(device=device).manual_seed(secrets.randbits(63))
     model, optimizer, loader = engine.make_private(module=model, optimizer=optimizer, data_loader=loader,
                                                   noise_multiplier=dp["noise_multiplier"], max_grad_norm=dp["clip_norm"],
-                                                  poisson_sampling=True, noise_generator=noise)
+                                                  poisson_sampling=False, noise_generator=noise)
+    optimizer.expected_batch_size = dp["expected_batch_size"] / (torch.distributed.get_world_size() if distributed else 1)
     # Opacus's countermeasure to floating-point attacks on Gaussian noise (each draw the sum of 2n
     # samples; Holohan et al. 2021), which its secure_mode turns on together with torchcsprng.
     optimizer.secure_mode = True
-    sample_rate = batch / rows
-    if abs(sample_rate - dp["sample_rate"]) > 1e-9:
-        raise SystemExit(f"sample rate {sample_rate} differs from the bundle's {dp['sample_rate']}")
 
     step = 0
     model.train()

@@ -25,6 +25,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Delta of the guarantee (default: the checkpoint's, else 1e-5).") var delta: Double?
     @Option(help: "DP-SGD steps (default: 100 after a marginal prior, else 300).") var steps: Int?
     @Option(help: "Rows a step in expectation (Poisson sampling at rate this / rows).") var expectedBatchSize = TrainingRecipe.expectedBatchSize
+    @Option(help: "The table's row count, declared public; the rate is --expected-batch-size over it (default: the checkpoint prior's noisy total, else a count released with Gaussian noise σ = \(TrainingRecipe.countReleaseNoise) and charged).") var rows: Int?
     @Option(help: "Per-row clip norm C.") var clip = TrainingRecipe.clipNorm
     @Option(help: "Peak learning rate (default: 2e-4 after a marginal prior, else 1e-3).") var lr: Double?
     @Option(help: "Warmup steps.") var warmup = TrainingRecipe.warmupSteps
@@ -48,6 +49,7 @@ struct ExportCommand: ParsableCommand {
         request.delta = delta
         request.steps = steps
         request.expectedBatchSize = expectedBatchSize
+        request.rows = rows
         request.clipNorm = clip
         request.learningRate = lr
         request.warmupSteps = warmup

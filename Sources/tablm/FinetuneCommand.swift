@@ -32,7 +32,10 @@ struct FinetuneCommand: ParsableCommand {
         the rows chosen by AIM and measured with Gaussian noise (--prior-share of epsilon), a graphical \
         model fitted to them, and --prior-steps of training on pseudo rows drawn from it (no privacy \
         cost). DP-SGD on the real rows then spends the rest; every mechanism is composed in one \
-        accountant and recorded in training.json. --prior none gives DP-SGD alone.
+        accountant and recorded in training.json. --prior none gives DP-SGD alone. Below epsilon 1 the \
+        prior takes the whole budget. DP-SGD's sampling rate is --expected-batch-size over the prior's \
+        noisy row count (or --rows, declared public; or a count released with noise): the true count \
+        is private. --plan --rows N prints the plan and each part's epsilon without reading a row.
 
         --dp --balance-groups samples each group of --sensitive at its own rate so every group brings \
         as many rows to a step; the group counts are released once with Gaussian noise and charged, \
@@ -47,6 +50,8 @@ struct FinetuneCommand: ParsableCommand {
 
     func run() throws {
         let request = try options.request(output: output, resume: resume)
+        // --plan: the plan only; nothing is read but the schema, nothing is written.
+        if options.privacy.plan, let rows = options.privacy.rows { return try PrivatePlan(request: request, rows: rows).lines.forEach { print($0) } }
         var progress = FinetuneProgress(delta: request.privacy?.delta)
         try FinetuneRun(request) { progress.show($0) }.run()
     }

@@ -12,8 +12,8 @@ struct PriorOptions: ParsableArguments {
     @Option(help: "Marginal prior under --dp: aim (measure selected marginals with noise, train on pseudo rows drawn from their fit, then DP-SGD on the real rows) or none (DP-SGD alone).")
     var prior: PriorKind = .aim
 
-    @Option(help: "Share of --epsilon the prior spends on its own (the rest goes to DP-SGD; the two are composed in one accountant).")
-    var priorShare = TrainingRecipe.priorShare
+    @Option(help: "Share of --epsilon the prior spends on its own (the rest goes to DP-SGD; the two are composed in one accountant). Default: the plan's, all of it below --epsilon \(TrainingRecipe.wholeBudgetToPriorBelow), else \(TrainingRecipe.priorShare) (docs/budget-plan.md).")
+    var priorShare: Double?
 
     @Option(help: "Pseudo rows drawn from the prior (default: a fresh one for every row the prior steps use, and at least the prior's noisy total).")
     var priorRows: Int?
@@ -30,13 +30,17 @@ struct PriorOptions: ParsableArguments {
     @Option(help: "Largest model of the prior, in cells of its junction tree's cliques (AIM's size cap).")
     var priorMaxCells = AIMSettings().maximumModelCells
 
+    @Option(help: "Bins of a numeric column too wide for one prior cell per value (log-spaced for amounts from 0).")
+    var priorBins = PublicDiscretization.defaultBins
+
     func validate() throws {
-        guard priorShare > 0 && priorShare < 1 || priorShare == 1 else {
+        if let priorShare, !(priorShare > 0 && priorShare <= 1) {
             throw ValidationError("--prior-share must be in (0, 1] (got \(priorShare))")
         }
         if let priorRows, priorRows < 1 { throw ValidationError("--prior-rows must be at least 1") }
         guard priorSteps >= 0, priorBatchSize >= 1, priorLr > 0 else { throw ValidationError("--prior-steps must be ≥ 0, --prior-batch-size ≥ 1, --prior-lr > 0") }
         guard priorMaxCells >= 1 else { throw ValidationError("--prior-max-cells must be positive") }
+        guard (2...PublicDiscretization.maximumColumnCells).contains(priorBins) else { throw ValidationError("--prior-bins must be from 2 to \(PublicDiscretization.maximumColumnCells) (got \(priorBins))") }
     }
 
     /// The prior of a private run (nil with --prior none).
@@ -49,6 +53,7 @@ struct PriorOptions: ParsableArguments {
         request.batchSize = priorBatchSize
         request.learningRate = priorLr
         request.aim.maximumModelCells = priorMaxCells
+        request.aim.bins = priorBins
         return request
     }
 }

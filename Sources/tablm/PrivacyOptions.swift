@@ -21,6 +21,12 @@ struct PrivacyOptions: ParsableArguments {
     @Option(help: "Expected rows per step; the sampling rate is this over the row count.")
     var expectedBatchSize = TrainingRecipe.expectedBatchSize
 
+    @Option(help: "The table's row count, declared public (a published size). Default: the count the prior's fit implies (noisy), or with --prior none a count released with Gaussian noise σ = \(TrainingRecipe.countReleaseNoise) and charged. The rate of DP-SGD's sampling is --expected-batch-size over it.")
+    var rows: Int?
+
+    @Flag(help: "Print the run's plan (the prior's share and steps, DP-SGD's steps, batch, rate, noise, clip and learning rate) and the projected ε of each part, then stop, without reading a row. Needs --rows (the count the run will size by is the prior's noisy total, near it).")
+    var plan = false
+
     @Flag(help: "Group-balanced Poisson sampling: a rate per group of --sensitive, so each group brings as many rows to a step. Group counts are released once with Gaussian noise (charged to the budget); every step is charged at the largest rate.")
     var balanceGroups = false
 
@@ -41,8 +47,8 @@ struct PrivacyOptions: ParsableArguments {
 
     /// Options that only make sense with --dp are refused without it, rather than silently ignored.
     func refuseWithoutDP() throws {
-        if epsilon != nil || noiseMultiplier != nil || insecureSeed != nil || balanceGroups || acceptNoise {
-            throw ValidationError("--epsilon, --noise-multiplier, --insecure-seed, --balance-groups and --accept-noise need --dp")
+        if epsilon != nil || noiseMultiplier != nil || insecureSeed != nil || balanceGroups || acceptNoise || rows != nil || plan {
+            throw ValidationError("--epsilon, --noise-multiplier, --insecure-seed, --balance-groups, --accept-noise, --rows and --plan need --dp")
         }
     }
 
@@ -56,6 +62,8 @@ struct PrivacyOptions: ParsableArguments {
         guard expectedBatchSize > 0, microBatch > 0 else { throw ValidationError("--expected-batch-size and --micro-batch must be positive") }
         guard balanceCountNoise > 0 else { throw ValidationError("--balance-count-noise must be positive (the counts are private)") }
         guard balanceMaxBoost >= 1 else { throw ValidationError("--balance-max-boost must be at least 1") }
+        if let rows, rows < 1 { throw ValidationError("--rows must be positive (got \(rows))") }
+        if plan, rows == nil { throw ValidationError("--plan needs --rows N: the row count to plan for (the run itself sizes by the prior's noisy total, near it)") }
     }
 
     /// The privacy part of a run, with its prior (nil: DP-SGD alone).
@@ -66,6 +74,7 @@ struct PrivacyOptions: ParsableArguments {
         request.noiseMultiplier = noiseMultiplier
         request.accountant = accountant
         request.expectedBatchSize = expectedBatchSize
+        request.rows = rows
         request.balanceGroups = balanceGroups
         request.balanceCountNoise = balanceCountNoise
         request.balanceMaxBoost = balanceMaxBoost

@@ -1,4 +1,5 @@
 import Foundation
+import TablmCore
 import XCTest
 
 /// export → python/train_opacus.py (PyTorch + Opacus, 2 DP-SGD steps on CPU) → import, with a tiny
@@ -38,6 +39,14 @@ final class OpacusRouteTests: XCTestCase {
         let export = try CommandRunner.run(["export", "--checkpoint", "start", "--data", sample, "--epsilon", "4", "--steps", "2",
                                             "--expected-batch-size", "16", "-o", "bundle"], in: folder)
         XCTAssertEqual(export.status, 0, export.stderr)
+        // The rate is over the row count the start released (it had no prior), not the true 500, and
+        // export releases no second count.
+        let startRecord = try JSONDecoder().decode(TrainingRecord.self, from: Data(contentsOf: folder.appendingPathComponent("start/training.json")))
+        let released = try XCTUnwrap(startRecord.privacy?.rateRows)
+        XCTAssertFalse(export.stderr.contains("row count released"), export.stderr)
+        let bundleMeta = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("bundle/bundle.json"))) as! [String: Any]
+        let bundleQ = try XCTUnwrap((bundleMeta["dp"] as? [String: Any])?["sample_rate"] as? Double)
+        XCTAssertEqual(bundleQ, 16 / Double(Int(released.rounded())), accuracy: 1e-15)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("bundle").path).sorted()
         XCTAssertEqual(files, ["bundle.json", "config.json", "model.safetensors", "requirements.txt", "row-template.txt", "rows.txt",
                                "schema.json", "tokenizer.model", "train_opacus.py"])

@@ -38,7 +38,11 @@ final class PrivateFinetuneTests: XCTestCase {
         }
         // The printed epsilon agrees with the accountant command on the same settings.
         let q = try XCTUnwrap(privacy["sample_rate"] as? Double), sigma = try XCTUnwrap(privacy["noise_multiplier"] as? Double)
-        let check = try run(["privacy", "epsilon", "--sample-rate", "\(q)", "--noise-multiplier", "\(sigma)", "--steps", "6", "--delta", "1e-5"])
+        // Without a prior or --rows the rate's row count is released with noise σ = 20 and charged first.
+        XCTAssertTrue(result.stderr.contains("the row count released with Gaussian noise σ = 20 (charged to the budget)"), result.stderr)
+        XCTAssertEqual(q, 20.0 / 500, accuracy: 20.0 / 500 * 0.3, "the expected batch over a count near 500")
+        let check = try run(["privacy", "epsilon", "--sample-rate", "\(q)", "--noise-multiplier", "\(sigma)", "--steps", "6", "--delta", "1e-5",
+                             "--count-release-noise", "20"])
         XCTAssertEqual(try XCTUnwrap(Double(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines))), epsilon, accuracy: 1e-9)
     }
 
@@ -62,7 +66,7 @@ final class PrivateFinetuneTests: XCTestCase {
         try expectFailure(["finetune", "--dp", "--schema", publicSchema, "--data", sample, "-o", "out"] + tiny,
                           "--dp needs exactly one of --epsilon (target) or --noise-multiplier")
         try expectFailure(["finetune", "--epsilon", "1", "--schema", publicSchema, "--data", sample, "-o", "out"] + tiny,
-                          "--epsilon, --noise-multiplier, --insecure-seed, --balance-groups and --accept-noise need --dp")
+                          "--epsilon, --noise-multiplier, --insecure-seed, --balance-groups, --accept-noise, --rows and --plan need --dp")
     }
 }
 
@@ -71,7 +75,7 @@ extension PrivateFinetuneTests {
     /// and finetune's help named, not the root's usage; --accept-noise trains anyway with a warning;
     /// a weak but usable level (0.2 here) only warns; an ε that cannot be reached says what to change.
     func testNoiseThatDrownsTheSignalIsRefusedWithAdvice() throws {
-        let base = ["finetune", "--dp", "--schema", publicSchema, "--data", sample, "--steps", "1", "--insecure-seed", "1"] + tiny
+        let base = ["finetune", "--dp", "--schema", publicSchema, "--data", sample, "--steps", "1", "--insecure-seed", "1", "--rows", "500"] + tiny
         let drowned = try run(base + ["--noise-multiplier", "30", "-o", "out"])
         XCTAssertEqual(drowned.status, 64, drowned.stderr)
         XCTAssertTrue(drowned.stderr.contains("the noise would drown the signal, σ/B = 1.5:"), drowned.stderr)
@@ -88,9 +92,9 @@ extension PrivateFinetuneTests {
         let usable = try run(base + ["--noise-multiplier", "1", "-o", "usable"])
         XCTAssertFalse(usable.stderr.contains("weak signal"), usable.stderr)
         let wide = tiny.map { $0 == "20" ? "256" : $0 }
-        let unreachable = try run(["finetune", "--dp", "--epsilon", "0.001", "--schema", publicSchema, "--data", sample, "-o", "never"] + wide)
+        let unreachable = try run(["finetune", "--dp", "--epsilon", "0.001", "--schema", publicSchema, "--data", sample, "--rows", "500", "-o", "never"] + wide)
         XCTAssertEqual(unreachable.status, 64, unreachable.stderr)
-        XCTAssertTrue(unreachable.stderr.contains("raise --epsilon, use more rows than 500"), unreachable.stderr)
+        XCTAssertTrue(unreachable.stderr.contains("raise --epsilon, use more rows than about 500"), unreachable.stderr)
         XCTAssertTrue(unreachable.stderr.contains("See 'tablm finetune --help'"), unreachable.stderr)
     }
 
@@ -184,7 +188,7 @@ extension PrivateFinetuneTests {
         try expectFailure(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", sample, "--balance-groups",
                            "--sensitive", "age", "-o", "out"] + tiny, "--balance-groups: 'age' is not a categorical column")
         try expectFailure(["finetune", "--schema", publicSchema, "--data", sample, "--balance-groups", "-o", "out"] + tiny,
-                          "--balance-groups and --accept-noise need --dp")
+                          "--balance-groups, --accept-noise, --rows and --plan need --dp")
     }
 
     /// Balanced training teaches the model the balanced mix; `generate` restores the table's group

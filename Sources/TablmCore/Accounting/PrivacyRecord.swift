@@ -21,6 +21,10 @@ public struct PrivacyRecord: Codable, Sendable, Equatable {
     public var events: [PrivacyEvent]?
     /// The marginal prior, when the run had one.
     public var prior: PriorRecord?
+    /// The row count DP-SGD's rate was taken over: released (the prior's noisy total, the balanced
+    /// groups' counts, a count of its own) or declared public, never the true count; a later run
+    /// (`export`, `--resume`) takes it rather than release another. nil in older records.
+    public var rateRows: Double?
 
     /// The events, or for records written before they were kept, the count release and the DP-SGD
     /// steps (`steps` from the training record).
@@ -40,7 +44,7 @@ public struct PrivacyRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case epsilon, delta, schemaEpsilon = "schema_epsilon", schemaDelta = "schema_delta", noiseMultiplier = "noise_multiplier", sampleRate = "sample_rate", clipNorm = "clip_norm", accountant, balance
-        case targetEpsilon = "target_epsilon", events, prior
+        case targetEpsilon = "target_epsilon", events, prior, rateRows = "rate_rows"
     }
 }
 
@@ -53,6 +57,9 @@ public struct PriorRecord: Codable, Sendable, Equatable {
     public var measurements: [Measurement]
     public var pseudoRows: Int
     public var steps: Int
+    /// The row count the fit implies (noisy: post-processing of the measurements), which DP-SGD's
+    /// sampling rate and the prior's steps are sized by; nil in checkpoints written before.
+    public var noisyRows: Int?
     /// The fit's joint of the target with each categorical column, released with the checkpoint:
     /// post-processing of the noisy measurements, so it costs nothing. `generate` matches the target's
     /// rate in each group to it (DP-SGD's clipping and noise bias the rarer class down). Empty in
@@ -100,7 +107,7 @@ public struct PriorRecord: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case share, rho, measurements, pseudoRows = "pseudo_rows", steps, released
+        case share, rho, measurements, pseudoRows = "pseudo_rows", steps, released, noisyRows = "noisy_rows"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -111,5 +118,6 @@ public struct PriorRecord: Codable, Sendable, Equatable {
         pseudoRows = try container.decode(Int.self, forKey: .pseudoRows)
         steps = try container.decode(Int.self, forKey: .steps)
         released = try container.decodeIfPresent([ReleasedMarginal].self, forKey: .released) ?? []
+        noisyRows = try container.decodeIfPresent(Int.self, forKey: .noisyRows)
     }
 }

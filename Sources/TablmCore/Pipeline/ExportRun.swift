@@ -11,6 +11,9 @@ public struct ExportRequest: Sendable {
     /// nil: the recipe's DP-SGD steps (after the prior, or without one).
     public var steps: Int?
     public var expectedBatchSize = TrainingRecipe.expectedBatchSize
+    /// The row count the rate is taken over, declared public (nil: the checkpoint prior's noisy total,
+    /// else a count released with noise and charged, as `finetune --dp` does).
+    public var rows: Int?
     public var clipNorm = TrainingRecipe.clipNorm
     public var learningRate: Double?
     public var warmupSteps = TrainingRecipe.warmupSteps
@@ -55,9 +58,23 @@ public enum ExportRun {
 
         let previous = source.record.privacy
         let afterPrior = previous?.prior != nil
-        let plan = try OpacusBundle.plan(earlier: previous?.events(steps: source.record.steps) ?? [], prior: previous?.prior,
+        // The rate's row count, as finetune --dp takes it: never the true count, which is private.
+        var earlier = previous?.events(steps: source.record.steps) ?? []
+        let rateRows: Int
+        if let declared = request.rows {
+            rateRows = declared
+        } else if let released = previous?.rateRows ?? previous?.prior?.noisyRows.map(Double.init) {
+            rateRows = max(Int(released.rounded()), 1)
+        } else {
+            var generator = ChaCha20Generator()
+            var noise = GaussianSampler(generator: generator.split())
+            rateRows = max(Int((Double(table.rows.count) + TrainingRecipe.countReleaseNoise * noise.next()).rounded()), 1)
+            earlier.append(.gaussianRelease(noiseMultiplier: TrainingRecipe.countReleaseNoise))
+            message(String(format: "export: the row count released with Gaussian noise σ = %.3g (charged to the budget), for the sampling rate", TrainingRecipe.countReleaseNoise))
+        }
+        let plan = try OpacusBundle.plan(earlier: earlier, prior: previous?.prior,
                                          schemaCost: schema.privacyCost, targetEpsilon: request.epsilon, delta: request.delta ?? previous?.delta ?? 1e-5,
-                                         method: request.accountant, rows: table.rows.count, expectedBatchSize: request.expectedBatchSize,
+                                         method: request.accountant, rows: rateRows, expectedBatchSize: request.expectedBatchSize,
                                          steps: request.steps ?? TrainingRecipe.privateSteps(afterPrior: afterPrior), clipNorm: request.clipNorm)
         let bundle = OpacusBundle(rows: table.rows.count, sequenceLength: batcher.length, padTokenID: source.tokenizer.padID,
                                   bosTokenID: source.tokenizer.bosID, eosTokenID: source.tokenizer.eosID, columnOrders: source.record.columnOrders, dp: plan,

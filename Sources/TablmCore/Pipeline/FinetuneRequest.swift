@@ -65,6 +65,9 @@ public struct PrivacyRequest: Sendable {
     public var noiseMultiplier: Double?
     public var accountant = PrivacyAccountant.Method.pld
     public var expectedBatchSize = TrainingRecipe.expectedBatchSize
+    /// The table's row count, declared public (nil: the prior's noisy total, or a noisy count
+    /// released and charged): DP-SGD's sampling rate is the expected batch over it.
+    public var rows: Int?
     public var balanceGroups = false
     public var balanceCountNoise = TrainingRecipe.balanceCountNoise
     public var balanceMaxBoost = TrainingRecipe.balanceMaxBoost
@@ -80,7 +83,8 @@ public struct PrivacyRequest: Sendable {
 
 /// The marginal prior of a private run (AIM, then training on its pseudo rows).
 public struct PriorRequest: Sendable {
-    public var share = TrainingRecipe.priorShare
+    /// nil: the plan's share for the budget (`TrainingRecipe.priorShare(epsilon:)`).
+    public var share: Double?
     /// Pseudo rows drawn (nil: one fresh row for every row the prior steps use, and at least the
     /// prior's noisy total).
     public var rows: Int?

@@ -7,7 +7,7 @@ extension FinetuneRun {
     func runPrivate(_ privacy: PrivacyRequest) throws {
         var serializer = try RowSerializer.load(schema: request.schema, template: request.template)
         // The prior's domain comes from the schema alone: refuse one it cannot measure before any work.
-        if request.resume == nil && privacy.prior != nil { _ = try PublicDiscretization(schema: serializer.schema) }
+        if request.resume == nil && privacy.prior != nil { _ = try PublicDiscretization(schema: serializer.schema, bins: privacy.prior?.aim.bins ?? PublicDiscretization.defaultBins) }
         var record = TrainingRecord()
         let model: GPT2<Float>
         let tokenizer: Tokenizer
@@ -64,13 +64,30 @@ extension FinetuneRun {
         if let balance, resumed == nil { plan.record([balance.countRelease]) }
         var priorRecord = resumed?.prior
         let prior = resumed == nil ? privacy.prior : nil
-        if let prior {
-            priorRecord = try learnPrior(prior, rows: table.rows, model: model, tokenizer: tokenizer, serializer: serializer, plan: &plan, generator: &generator)
+        let priorShare = prior.map { $0.share ?? TrainingRecipe.priorShare(epsilon: privacy.epsilon) }
+        if let prior, let priorShare {
+            priorRecord = try learnPrior(prior, share: priorShare, rows: table.rows, model: model, tokenizer: tokenizer, serializer: serializer,
+                                         plan: &plan, generator: &generator)
         }
         // The whole budget went to the prior: no DP-SGD.
-        let dpSteps = prior?.share == 1 ? 0 : request.steps ?? TrainingRecipe.privateSteps(afterPrior: priorRecord != nil)
+        let dpSteps = priorShare == 1 ? 0 : request.steps ?? TrainingRecipe.privateSteps(afterPrior: priorRecord != nil)
         try applyColumnOrders(to: &batcher, record: &record, resumed: resumed == nil ? nil : record)
-        let sampleRate = resumed?.sampleRate ?? balance?.maxRate ?? min(1, Double(privacy.expectedBatchSize) / Double(table.rows.count))
+        // The rate is the expected batch over a row count, and the true count is private: the count is
+        // one declared public (--rows), or one released with noise (the prior's total, the balanced
+        // groups' counts, or else a count of its own, charged here).
+        var rateRows = privacy.rows.map(Double.init) ?? resumed?.rateRows ?? priorRecord?.noisyRows.map(Double.init)
+            ?? balance.map { $0.noisyCounts.reduce(0, +) }
+        if rateRows == nil, resumed == nil, dpSteps > 0 {
+            var noise = GaussianSampler(generator: generator.split())
+            rateRows = Double(table.rows.count) + TrainingRecipe.countReleaseNoise * noise.next()
+            plan.record([.gaussianRelease(noiseMultiplier: TrainingRecipe.countReleaseNoise)])
+            message(String(format: "finetune --dp: the row count released with Gaussian noise σ = %.3g (charged to the budget), for the sampling rate", TrainingRecipe.countReleaseNoise))
+        }
+        let countedRows = max(rateRows ?? Double(privacy.expectedBatchSize), 1)
+        let sampleRate = resumed?.sampleRate ?? balance?.maxRate ?? min(1, Double(privacy.expectedBatchSize) / countedRows)
+        // What the noisy gradient sum is divided by: never the rows drawn, nor the true count.
+        let expectedBatch = balance?.expectedBatchSize
+            ?? (resumed != nil ? Double(record.batchSize ?? privacy.expectedBatchSize) : sampleRate * countedRows)
         let sigma: Double
         if let previous = resumed {
             sigma = previous.noiseMultiplier
@@ -80,12 +97,12 @@ extension FinetuneRun {
             sigma = 0
         } else {
             guard let calibrated = plan.calibrateTraining(sampleRate: sampleRate, steps: dpSteps) else {
-                throw OptionError("epsilon \(privacy.epsilon!) cannot be reached in \(dpSteps) steps at sampling rate \(sampleRate)\(plan.accountant.history.isEmpty ? "" : " after what the prior and count releases spent"); raise --epsilon, use more rows than \(table.rows.count) (the rate is --expected-batch-size over the rows), or fewer --steps")
+                throw OptionError("epsilon \(privacy.epsilon!) cannot be reached in \(dpSteps) steps at sampling rate \(sampleRate)\(plan.accountant.history.isEmpty ? "" : " after what the prior and count releases spent"); raise --epsilon, use more rows than about \(Int(countedRows.rounded())) (the rate is --expected-batch-size over the rows), or fewer --steps")
             }
             sigma = calibrated
         }
-        if privacy.delta >= 1 / Double(table.rows.count) {
-            message("warning: delta \(privacy.delta) is not below 1/rows = \(1 / Double(table.rows.count)); a smaller delta is safer")
+        if privacy.delta >= 1 / countedRows {
+            message(String(format: "warning: delta %g is not below 1/rows ≈ %.3g; a smaller delta is safer", privacy.delta, 1 / countedRows))
         }
         var settings = DPSettings(noiseMultiplier: sigma, sampleRate: sampleRate, steps: dpSteps)
         settings.clipNorm = request.clipNorm
@@ -96,6 +113,7 @@ extension FinetuneRun {
         settings.seed = request.seed
         settings.workers = request.workers
         settings.balance = balance
+        settings.expectedBatchSize = expectedBatch
         settings.averageDecay = averageDecay(resumed: resumed == nil ? nil : record)
         record.averageDecay = settings.averageDecay
         let tuner = PrivateFineTuner(model: model, batcher: batcher, rows: table.rows, settings: settings, generator: generator,
@@ -112,12 +130,13 @@ extension FinetuneRun {
             }
         }
         if dpSteps > 0 {
-            let level = DPNoiseLevel(noiseMultiplier: sigma, expectedBatchSize: balance?.expectedBatchSize ?? sampleRate * Double(table.rows.count))
+            let level = DPNoiseLevel(noiseMultiplier: sigma, expectedBatchSize: expectedBatch)
+            let rows = Int(countedRows.rounded())
             switch level.verdict {
             case .drowned where !privacy.acceptNoise:
-                throw OptionError("the noise would drown the signal, " + level.explanation(rows: table.rows.count, steps: dpSteps) + "; --accept-noise trains anyway")
+                throw OptionError("the noise would drown the signal, " + level.explanation(rows: rows, steps: dpSteps) + "; --accept-noise trains anyway")
             case .drowned, .weak:
-                message("warning: weak signal, " + level.explanation(rows: table.rows.count, steps: dpSteps))
+                message("warning: weak signal, " + level.explanation(rows: rows, steps: dpSteps))
             case .usable: break
             }
             message(String(format: "finetune --dp: %d parameters; sampling rate q = %.5f%@ (expected %d rows a step), noise multiplier σ = %.4f, clip C = %.3g, %d steps, lr %.2e: (ε = %.4f, δ = %.1e) when done; OpenBLAS %@",
@@ -136,12 +155,13 @@ extension FinetuneRun {
             var guarantee = plan.privacyRecord(accountant: accountant, noiseMultiplier: sigma, sampleRate: sampleRate, clipNorm: request.clipNorm)
             guarantee.balance = balance
             guarantee.prior = priorRecord
+            guarantee.rateRows = rateRows
             record.privacy = guarantee
             recordedEpsilon = guarantee.epsilon
             try self.save(model: model, tokenizer: tokenizer, serializer: serializer, record: record, optimizer: tuner.optimizer, average: tuner.average)
         }
         if dpSteps == 0 {
-            message(privacy.prior?.share == 1 ? "finetune --dp: --prior-share 1 gives the whole budget to the prior; no DP-SGD steps"
+            message(priorShare == 1 ? "finetune --dp: the prior takes the whole budget (--prior-share 1, the plan's below ε = 1); no DP-SGD steps"
                     : "finetune --dp: --steps 0: the prior alone; the rest of the budget is left for DP-SGD (tablm export)")
             try tuner.average.withAverage(in: model.parameters) { try save(step: 0, accountant: plan.accountant) }
         }

@@ -33,9 +33,10 @@ public enum PriorStage {
 
 extension FinetuneRun {
     /// The prior's release, then non-private training on its pseudo rows.
-    func learnPrior(_ prior: PriorRequest, rows: [Row], model: GPT2<Float>, tokenizer: Tokenizer, serializer: RowSerializer,
+    /// `share` is the prior's share of ε as the plan resolved it.
+    func learnPrior(_ prior: PriorRequest, share: Double, rows: [Row], model: GPT2<Float>, tokenizer: Tokenizer, serializer: RowSerializer,
                     plan: inout PrivacyBudgetPlan, generator: inout ChaCha20Generator) throws -> PriorRecord {
-        let release = try PriorStage.release(rows: rows, schema: serializer.schema, plan: &plan, share: prior.share, settings: prior.aim,
+        let release = try PriorStage.release(rows: rows, schema: serializer.schema, plan: &plan, share: share, settings: prior.aim,
                                              generator: &generator, report: message)
         var sampler = SplitMix64(seed: request.seed, stream: 0x9A10)
         // Fresh pseudo rows for every prior step by default: drawing them is post-processing and
@@ -63,6 +64,6 @@ extension FinetuneRun {
                 events(.step(.prior, p))
             })
         }
-        return release.record(share: prior.share, pseudoRows: count, steps: prior.steps, schema: serializer.schema)
+        return release.record(share: share, pseudoRows: count, steps: prior.steps, schema: serializer.schema)
     }
 }

@@ -13,6 +13,8 @@ public struct AIMSettings: Sendable {
     /// Mirror-descent iterations after each round, and for the final fit.
     public var roundIterations = 60
     public var finalIterations = 400
+    /// Bins of a numeric column whose range is too wide for one cell per value (`PublicDiscretization`).
+    public var bins = PublicDiscretization.defaultBins
 
     public init() {}
 

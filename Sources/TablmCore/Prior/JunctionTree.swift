@@ -18,7 +18,21 @@ public struct JunctionTree: Sendable {
     public let neighbours: [[(clique: Int, edge: Int)]]
 
     /// Cells of all cliques: the model's size.
-    public var cellCount: Int { cliques.reduce(0) { $0 + $1.reduce(1) { $0 * domain[$1] } } }
+    public var cellCount: Int {
+        cliques.reduce(0) { total, clique in
+            let (sum, overflow) = total.addingReportingOverflow(Self.cells(of: clique, domain: domain))
+            return overflow ? .max : sum
+        }
+    }
+
+    /// Cells of a clique over `attributes`, saturating at Int.max: fine bins on many columns make
+    /// candidate cliques whose product overflows, and AIM's size filter must reject them, not trap.
+    static func cells(of attributes: some Sequence<Int>, domain: [Int], times start: Int = 1) -> Int {
+        attributes.reduce(start) { product, a in
+            let (result, overflow) = product.multipliedReportingOverflow(by: domain[a])
+            return overflow ? .max : result
+        }
+    }
 
     /// The tree over `measured` cliques (every attribute of the domain is included, alone if need be).
     public init(domain: [Int], measured: [[Int]]) {
@@ -33,7 +47,7 @@ public struct JunctionTree: Sendable {
         var eliminated: [Set<Int>] = []
         while !remaining.isEmpty {
             let v = remaining.min { x, y in
-                let cx = adjacent[x].reduce(domain[x]) { $0 * domain[$1] }, cy = adjacent[y].reduce(domain[y]) { $0 * domain[$1] }
+                let cx = Self.cells(of: adjacent[x], domain: domain, times: domain[x]), cy = Self.cells(of: adjacent[y], domain: domain, times: domain[y])
                 return cx != cy ? cx < cy : x < y
             }!
             let neighbourhood = adjacent[v]

@@ -10,7 +10,7 @@ public struct MarginalPriorRelease: Sendable {
     /// `prior.events`. The workload adds triples with the schema's target column when it names one.
     public static func release<G: RandomNumberGenerator>(rows: [Row], schema: Schema, rho: Double, settings: AIMSettings = AIMSettings(),
                                                          generator: inout G, progress: (AIMRound) -> Void = { _ in }) throws -> MarginalPriorRelease {
-        let discretization = try PublicDiscretization(schema: schema)
+        let discretization = try PublicDiscretization(schema: schema, bins: settings.bins)
         var settings = settings
         if settings.target == nil, let target = schema.target { settings.target = schema.index(of: target) }
         let table = DiscreteTable(rows: rows, discretization: discretization)
@@ -37,6 +37,7 @@ public struct MarginalPriorRelease: Sendable {
                                  measurements: prior.measurements.map { m in .init(columns: m.attributes.map { discretization.names[$0] }, sigma: m.sigma) },
                                  pseudoRows: pseudoRows, steps: steps)
         record.released = targetJoints(schema: schema)
+        record.noisyRows = noisyRowCount
         return record
     }
 

@@ -9,6 +9,9 @@ public struct DPSettings: Sendable {
     public var sampleRate: Double
     /// Per-group rates for the sensitive column's groups (nil: every row at `sampleRate`).
     public var balance: GroupBalancedSampling?
+    /// What the noisy gradient sum is divided by without `balance`: the rate times a released or
+    /// public row count (nil: the rate times the rows given, for callers whose count is public).
+    public var expectedBatchSize: Double?
     public var steps: Int
     /// Rows processed together; the clipped sum is the same whatever this is.
     public var microBatch = 32
@@ -86,7 +89,7 @@ public final class PrivateFineTuner {
             expectedBatchSize = max(balance.expectedBatchSize, 1)   // noisy counts can all be ≤ 0 on tiny tables
         } else {
             rowRates = nil
-            expectedBatchSize = settings.sampleRate * Double(rows.count)
+            expectedBatchSize = max(settings.expectedBatchSize ?? settings.sampleRate * Double(rows.count), 1)
         }
         var generator = generator
         noise = GaussianNoise(generator: &generator, streams: settings.workers)

@@ -27,4 +27,13 @@ final class JunctionTreeTests: XCTestCase {
         XCTAssertTrue(tree.cliques.contains { Set($0).intersection([0, 1, 2, 3]).count >= 3 })
         XCTAssertEqual(tree.breadthFirst.count, tree.cliques.count)
     }
+
+    /// Cliques whose cells overflow a 64-bit count saturate (AIM's size filter then rejects them):
+    /// 128-bin amounts on many columns trapped here before (`--prior-bins 128` at ε = 10 on Adult).
+    func testHugeCliquesSaturateInsteadOfTrapping() {
+        let domain = [Int](repeating: 4096, count: 8)
+        let everything = [Array(0..<8)]
+        XCTAssertEqual(JunctionTree.cellCount(domain: domain, measured: everything), .max, "4096^8 > Int.max")
+        XCTAssertEqual(JunctionTree.cellCount(domain: [4096, 4096], measured: [[0, 1]]), 4096 * 4096, "exact below the limit")
+    }
 }

@@ -1,0 +1,106 @@
+import Foundation
+
+/// What a private run will do with its budget, decided from ε, δ, a row count and the request alone,
+/// before any row is read (`finetune --dp --plan`): the prior's share of ε and its steps, DP-SGD's
+/// steps, expected batch, rate, clip and learning rate, and the ε each part is projected to spend.
+/// The run takes the same rules (`TrainingRecipe`), with the row count the prior's fit implies in
+/// place of the one planned for, so its σ differs from the projection by what N̂ − N moves the rate.
+public struct PrivatePlan: Sendable {
+    public struct Part: Sendable, Equatable {
+        public var name: String
+        /// ε of this part alone at the run's δ (its own accountant), and the composed ε once it is added.
+        public var epsilonAlone: Double
+        public var epsilonSoFar: Double
+        public var detail: String
+    }
+
+    public var epsilon: Double?
+    public var delta: Double
+    public var rows: Int
+    public var priorShare: Double?
+    public var priorSteps: Int
+    public var priorBatchSize: Int
+    public var priorLearningRate: Double
+    public var steps: Int
+    public var expectedBatchSize: Int
+    public var sampleRate: Double
+    public var noiseMultiplier: Double?
+    public var clipNorm: Double
+    public var learningRate: Double
+    public var parts: [Part] = []
+
+    /// Passes over the rows DP-SGD makes in expectation.
+    public var epochs: Double { Double(steps) * sampleRate }
+
+    /// The plan of `request` for a table of `rows` rows. The prior's events are projected as one
+    /// Gaussian release of its ρ (AIM spends ρ over several measurements and selections, whose
+    /// composition under PLD comes out at or below this in the runs measured); DP-SGD's σ is
+    /// calibrated on the rest, as the run does.
+    public init(request: FinetuneRequest, rows: Int) throws {
+        guard let privacy = request.privacy else { throw OptionError("a plan is for a private run (--dp)") }
+        let schema = try SchemaFile.load(path: request.schema)
+        var budget = try PrivacyBudgetPlan(method: privacy.accountant, targetEpsilon: privacy.epsilon, delta: privacy.delta,
+                                           schemaCost: schema.privacyCost)
+        epsilon = privacy.epsilon
+        delta = privacy.delta
+        self.rows = rows
+        let prior = privacy.prior
+        priorShare = prior.map { $0.share ?? TrainingRecipe.priorShare(epsilon: privacy.epsilon) }
+        priorBatchSize = prior?.batchSize ?? TrainingRecipe.priorBatchSize
+        priorSteps = prior?.steps ?? 0
+        priorLearningRate = prior?.learningRate ?? TrainingRecipe.priorLearningRate
+        steps = priorShare == 1 ? 0 : request.steps ?? TrainingRecipe.privateSteps(afterPrior: prior != nil)
+        expectedBatchSize = privacy.expectedBatchSize
+        sampleRate = min(1, Double(privacy.expectedBatchSize) / Double(rows))
+        clipNorm = request.clipNorm
+        learningRate = request.learningRate ?? TrainingRecipe.privateLearningRate(afterPrior: prior != nil)
+        let mechanismDelta = budget.mechanismDelta
+        func alone(_ events: [PrivacyEvent]) -> Double { PrivacyAccountant(method: privacy.accountant, history: events).epsilon(delta: mechanismDelta) }
+        if schema.privacyCost.map({ $0.epsilon > 0 }) ?? false {
+            parts.append(Part(name: "schema", epsilonAlone: budget.schemaCost.epsilon, epsilonSoFar: budget.epsilon(),
+                              detail: "estimated under DP (basic composition)"))
+        }
+        if privacy.balanceGroups {
+            let event = PrivacyEvent.gaussianRelease(noiseMultiplier: privacy.balanceCountNoise)
+            budget.record([event])
+            parts.append(Part(name: "group counts", epsilonAlone: alone([event]), epsilonSoFar: budget.epsilon(),
+                              detail: String(format: "Gaussian σ = %g; the steps are then charged at the largest group's rate, which this plan does not know", privacy.balanceCountNoise)))
+        }
+        if let priorShare {
+            guard let rho = budget.rho(share: priorShare) else {
+                throw OptionError("the marginal prior needs --epsilon (a budget to divide), not --noise-multiplier; or use --prior none")
+            }
+            let event = PrivacyEvent.gaussianRelease(noiseMultiplier: (1 / (2 * rho)).squareRoot())
+            budget.record([event])
+            parts.append(Part(name: "prior", epsilonAlone: alone([event]), epsilonSoFar: budget.epsilon(),
+                              detail: String(format: "%.3g of ε: ρ = %.4g zCDP (AIM's measurements and selections); then %d steps of %d pseudo rows at lr %.2g, no privacy cost",
+                                             priorShare, rho, priorSteps, priorBatchSize, priorLearningRate)))
+        }
+        if steps > 0 {
+            if let sigma = privacy.noiseMultiplier {
+                noiseMultiplier = sigma
+            } else {
+                guard let sigma = budget.calibrateTraining(sampleRate: sampleRate, steps: steps) else {
+                    throw OptionError("epsilon \(privacy.epsilon ?? 0) cannot be reached in \(steps) steps at sampling rate \(sampleRate); raise --epsilon, plan for more rows, or fewer --steps")
+                }
+                noiseMultiplier = sigma
+            }
+            let event = PrivacyEvent(noiseMultiplier: noiseMultiplier!, sampleRate: sampleRate, steps: steps)
+            budget.record([event])
+            parts.append(Part(name: "DP-SGD", epsilonAlone: alone([event]), epsilonSoFar: budget.epsilon(),
+                              detail: String(format: "%d steps, %d rows a step in expectation (q = %.5f, %.2f epochs), σ = %.4f, clip C = %g, lr %.2g",
+                                             steps, expectedBatchSize, sampleRate, epochs, noiseMultiplier!, clipNorm, learningRate)))
+        }
+    }
+
+    /// The plan as lines for a terminal.
+    public var lines: [String] {
+        let count = priorShare == nil ? "the run takes --rows, or releases a noisy count and charges it" : "the run sizes by the prior's noisy total, near it"
+        var lines = [String(format: "plan for ε = %@, δ = %g, %d rows (%@):", epsilon.map { String(format: "%g", $0) } ?? "from σ", delta, rows, count)]
+        for part in parts {
+            lines.append(String(format: "  %@: ε %.4f alone, %.4f in all so far; %@", part.name, part.epsilonAlone, part.epsilonSoFar, part.detail))
+        }
+        lines.append(String(format: "  total: ε = %.4f (projected), δ = %g", parts.last?.epsilonSoFar ?? 0, delta))
+        return lines
+    }
+}

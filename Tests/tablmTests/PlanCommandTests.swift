@@ -1,0 +1,76 @@
+import Foundation
+import TablmCore
+import XCTest
+
+/// `finetune --dp --plan`: the plan is printed without reading a row, and the run does what it says.
+final class PlanCommandTests: XCTestCase {
+    private var folder: URL!
+    private let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
+    private let publicSchema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
+    private let tiny = ["--layers", "1", "--width", "16", "--heads", "2", "--micro-batch", "16", "--expected-batch-size", "40"]
+
+    override func setUpWithError() throws {
+        folder = try CommandRunner.scratchFolder(self)
+    }
+
+    private func run(_ arguments: [String]) throws -> CommandResult {
+        try CommandRunner.run(arguments, in: folder)
+    }
+
+    private func value(_ name: String, in line: String) throws -> Double {
+        let tail = try XCTUnwrap(line.components(separatedBy: name).dropFirst().first, "\(name) in \(line)")
+        return try XCTUnwrap(Double(tail.prefix { "0123456789.".contains($0) }), line)
+    }
+
+    /// The plan reads no rows (its --data does not exist) and writes nothing; a run on 500 rows
+    /// declared public with --rows takes the planned rate and σ to the last digit.
+    func testThePlanIsTheRun() throws {
+        let planned = try run(["finetune", "--dp", "--epsilon", "2", "--schema", publicSchema, "--data", "absent.csv", "--rows", "500",
+                               "--prior", "none", "--steps", "5", "--plan", "-o", "ckpt"] + tiny)
+        XCTAssertEqual(planned.status, 0, planned.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("ckpt").path))
+        let line = try XCTUnwrap(planned.stdout.split(separator: "\n").first { $0.contains("DP-SGD:") }.map(String.init), planned.stdout)
+        let sigma = try value("σ = ", in: line), q = try value("q = ", in: line)
+        XCTAssertEqual(q, 40.0 / 500, accuracy: 5e-6)
+        let trained = try run(["finetune", "--dp", "--epsilon", "2", "--schema", publicSchema, "--data", sample, "--rows", "500",
+                               "--prior", "none", "--steps", "5", "--insecure-seed", "1", "-o", "ckpt"] + tiny)
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        XCTAssertFalse(trained.stderr.contains("row count released"), "a declared count is not released: \(trained.stderr)")
+        let record = try JSONDecoder().decode(TrainingRecord.self, from: Data(contentsOf: folder.appendingPathComponent("ckpt/training.json")))
+        let privacy = try XCTUnwrap(record.privacy)
+        XCTAssertEqual(privacy.sampleRate, 40.0 / 500, accuracy: 1e-15)
+        XCTAssertEqual(privacy.noiseMultiplier, sigma, accuracy: 5e-5, "the plan prints σ to 4 decimals")
+        XCTAssertEqual(privacy.events?.count, 1, "DP-SGD's steps only")
+    }
+
+    /// With the prior, the run takes DP-SGD's rate over the prior's noisy total, which it records; the
+    /// plan for that count gives the same rate.
+    func testThePriorsNoisyTotalSizesTheRun() throws {
+        let trained = try run(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", sample, "--steps", "2",
+                               "--prior-steps", "3", "--insecure-seed", "2", "-o", "ckpt"] + tiny)
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        let record = try JSONDecoder().decode(TrainingRecord.self, from: Data(contentsOf: folder.appendingPathComponent("ckpt/training.json")))
+        let privacy = try XCTUnwrap(record.privacy), prior = try XCTUnwrap(privacy.prior)
+        let noisy = try XCTUnwrap(prior.noisyRows)
+        XCTAssertEqual(Double(noisy), 500, accuracy: 150, "the fit's total is the table's, with noise")
+        XCTAssertEqual(privacy.sampleRate, 40 / Double(noisy), accuracy: 1e-12, "the rate is over the noisy total, not the 500 rows")
+        let planned = try run(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", "absent.csv", "--rows", "\(noisy)",
+                               "--steps", "2", "--prior-steps", "\(prior.steps)", "--plan", "-o", "unused"] + tiny)
+        XCTAssertEqual(planned.status, 0, planned.stderr)
+        XCTAssertTrue(planned.stdout.contains("then 3 steps of 128 pseudo rows"), planned.stdout)
+        XCTAssertEqual(try value("q = ", in: planned.stdout), privacy.sampleRate, accuracy: 5e-6)
+    }
+
+    /// --plan without a count to plan for, and --rows without --dp, are refused with one line.
+    func testRefusals() throws {
+        let noRows = try run(["finetune", "--dp", "--epsilon", "1", "--schema", publicSchema, "--data", sample, "--plan", "-o", "x"])
+        XCTAssertEqual(noRows.status, 64, noRows.stderr)
+        XCTAssertTrue(noRows.stderr.contains("--plan needs --rows N"), noRows.stderr)
+        let noDP = try run(["finetune", "--schema", publicSchema, "--data", sample, "--rows", "500", "-o", "x"])
+        XCTAssertEqual(noDP.status, 64, noDP.stderr)
+        XCTAssertTrue(noDP.stderr.contains("--rows and --plan need --dp"), noDP.stderr)
+        let zero = try run(["finetune", "--dp", "--epsilon", "1", "--schema", publicSchema, "--data", sample, "--rows", "0", "-o", "x"])
+        XCTAssertEqual(zero.status, 64, zero.stderr)
+        XCTAssertTrue(zero.stderr.contains("--rows must be positive"), zero.stderr)
+    }
+}
