@@ -54,6 +54,9 @@ struct FinetuneOptions: ParsableArguments {
         if privacy.dp, targetWeight != nil {
             throw ValidationError("--target-weight is for training without --dp (DP-SGD clips each row's mean token loss)")
         }
+        guard clip > 0, clip.isFinite, (lr ?? 1e-3) > 0, (lr ?? 1e-3) <= 1, weightDecay >= 0, weightDecay.isFinite else {
+            throw ValidationError("--clip must be positive and finite, --lr in (0, 1], --weight-decay finite and not negative")
+        }
         guard fairnessLambda >= 0, representationLambda >= 0 else { throw ValidationError("--fairness-lambda and --representation-lambda must be non-negative") }
         try fairness.refuseWithout("--fairness-lambda", enabled: fairnessLambda > 0,
                                    otherUse: ("--representation-lambda or --balance-groups", representationLambda > 0 || privacy.balanceGroups))

@@ -25,9 +25,9 @@ struct PrivacyCommand: ParsableCommand {
 
         func validate() throws {
             guard sampleRate > 0 && sampleRate <= 1 else { throw ValidationError("--sample-rate must be in (0, 1]") }
-            guard steps >= 0 else { throw ValidationError("--steps must be non-negative") }
+            guard (0...PrivacyAccountant.maximumSteps).contains(steps) else { throw ValidationError("--steps must be from 0 to \(PrivacyAccountant.maximumSteps) (got \(steps))") }
             guard delta > 0 && delta < 1 else { throw ValidationError("--delta must be in (0, 1)") }
-            if let countReleaseNoise, countReleaseNoise <= 0 { throw ValidationError("--count-release-noise must be positive") }
+            if let countReleaseNoise, !PrivacyAccountant.noiseMultipliers.contains(countReleaseNoise) { throw ValidationError("--count-release-noise must be from 0.1 to 1e6 (got \(countReleaseNoise))") }
         }
     }
 
@@ -43,7 +43,7 @@ struct PrivacyCommand: ParsableCommand {
             @Option(help: "Noise standard deviation divided by the clipping norm.") var noiseMultiplier: Double
 
             func validate() throws {
-                guard noiseMultiplier >= 0 else { throw ValidationError("--noise-multiplier must be non-negative") }
+                guard PrivacyAccountant.accepts(noiseMultiplier: noiseMultiplier) else { throw ValidationError("--noise-multiplier must be 0 or from 0.1 to 1e6 (got \(noiseMultiplier))") }
             }
 
             func run() {
@@ -90,6 +90,10 @@ struct PrivacyCommand: ParsableCommand {
 
         @OptionGroup var mechanism: Mechanism
         @Option(help: "Target epsilon.") var epsilon: Double
+
+        func validate() throws {
+            guard epsilon > 0, epsilon.isFinite, mechanism.steps >= 1 else { throw ValidationError("--epsilon must be positive and finite, --steps at least 1") }
+        }
 
         func run() throws {
             guard let sigma = PrivacyAccountant.calibrate(targetEpsilon: epsilon, delta: mechanism.delta, sampleRate: mechanism.sampleRate,

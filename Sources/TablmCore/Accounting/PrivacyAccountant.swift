@@ -34,6 +34,16 @@ public struct PrivacyAccountant: Codable, Sendable, Equatable {
 
     public var steps: Int { history.reduce(0) { $0 + $1.steps } }
 
+    /// The noise multipliers (besides 0, no noise: ε = ∞) and steps the accountants answer for in
+    /// bounded time. Below σ = 0.1 PLD's loss grid grows past what it can hold (σ = 0.05 took 14 s a
+    /// step at q = 1; 0.01 overflowed), and above 1e6 ε is 0 to the digits printed; 1e8 steps take
+    /// 9 s. Anything outside is refused where it is read (issue #34: 1e-9, 1e300, inf trapped).
+    public static let noiseMultipliers: ClosedRange<Double> = 0.1...1e6
+    public static let maximumSteps = 100_000_000
+
+    /// Whether a noise multiplier is one the accountants answer for.
+    public static func accepts(noiseMultiplier sigma: Double) -> Bool { sigma == 0 || noiseMultipliers.contains(sigma) }
+
     public func epsilon(delta: Double) -> Double {
         guard !history.isEmpty else { return 0 }
         let rdp = RDPAccountant.epsilon(history: history, delta: delta)
@@ -57,13 +67,16 @@ public struct PrivacyAccountant: Codable, Sendable, Equatable {
             accountant.record(noiseMultiplier: sigma, sampleRate: sampleRate, steps: steps)
             return accountant.epsilon(delta: delta)
         }
+        guard targetEpsilon > 0, targetEpsilon.isFinite else { return nil }
+        // The least noise the accountants answer for already reaches a large target: no search below it.
+        if epsilon(noiseMultipliers.lowerBound) <= targetEpsilon { return noiseMultipliers.lowerBound }
         var high = 1.0
         while epsilon(high) > targetEpsilon {
             high *= 2
             if high > 1e4 { return nil }
         }
-        var low = high / 2
-        if epsilon(low) <= targetEpsilon { low = 0 }
+        var low = max(high / 2, noiseMultipliers.lowerBound)
+        if epsilon(low) <= targetEpsilon { low = noiseMultipliers.lowerBound }
         while (high - low) / high > 1e-3 {
             let middle = (low + high) / 2
             if epsilon(middle) <= targetEpsilon { high = middle } else { low = middle }
