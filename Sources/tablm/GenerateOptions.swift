@@ -23,6 +23,7 @@ struct GenerateOptions: ParsableArguments {
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard temperature > 0, temperature <= 100, logitNoise >= 0, logitNoise <= 100, topK >= 0 else { throw ValidationError("--temperature must be in (0, 100], --logit-noise in [0, 100], --top-k not negative") }
         try fairness.refuseWithout("--mask-fairness", enabled: maskFairness)
         if maskFairness && unconstrained { throw ValidationError("--mask-fairness needs the schema constraint (drop --unconstrained)") }
         guard fairnessStrength.isFinite, (0...1).contains(fairnessStrength) else { throw ValidationError("--fairness-strength must be from 0 to 1") }

@@ -67,5 +67,19 @@ final class NumericOptionsTests: XCTestCase {
         for sigma in ["nan", "1e-9", "0", "inf"] {
             try expectRefused(base + ["--dp", "--noise-multiplier", sigma], naming: "--noise-multiplier")
         }
+        try expectRefused(base + ["--dp", "--epsilon", "1e300"], naming: "--epsilon")
+    }
+
+    /// generate and prior: the sampling knobs and sizes (NaN temperature wrote one row 100 times,
+    /// --rows 1e12 aborted on allocation, prior --epsilon 1e300 trapped).
+    func testGenerateAndPriorCheckTheirNumbers() throws {
+        let generate = ["generate", "--checkpoint", "absent", "-o", "rows.csv"]
+        for (option, value) in [("--temperature", "nan"), ("--temperature", "0"), ("--temperature", "inf"), ("--logit-noise", "inf"),
+                                ("--logit-noise", "1e300"), ("--logit-noise", "nan"), ("--top-k=-1", nil), ("--rows", "1000000000000"), ("--rows", "0")] as [(String, String?)] {
+            try expectRefused(generate + [option] + (value.map { [$0] } ?? []), naming: option.hasPrefix("--top-k") ? "--top-k" : option)
+        }
+        let prior = ["prior", "--schema", publicSchema, "--data", sample, "-o", "p.csv"]
+        for epsilon in ["inf", "1e300", "nan", "0"] { try expectRefused(prior + ["--epsilon", epsilon], naming: "--epsilon") }
+        try expectRefused(prior + ["--epsilon", "1", "--rows", "1000000000000"], naming: "--rows")
     }
 }
