@@ -39,6 +39,7 @@ struct ExportCommand: ParsableCommand {
         guard epsilon > 0 else { throw ValidationError("--epsilon must be positive") }
         if let delta { guard delta > 0 && delta < 1 else { throw ValidationError("--delta must be in (0, 1)") } }
         if let steps { guard steps >= 1 else { throw ValidationError("--steps must be at least 1") } }
+        if let rows, rows < 1 { throw ValidationError("--rows must be positive (got \(rows))") }
         guard expectedBatchSize >= 1, clip > 0, warmup >= 0, weightDecay >= 0 else {
             throw ValidationError("--expected-batch-size must be at least 1, --clip positive, --warmup and --weight-decay not negative")
         }

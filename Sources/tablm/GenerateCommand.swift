@@ -34,11 +34,11 @@ struct GenerateCommand: ParsableCommand {
     )
 
     @Option(help: "Checkpoint folder.") var checkpoint: String
-    @Option(help: "Rows to sample (at most 10,000,000).") var rows = 1000
+    @Option(help: "Rows to sample (at most \(GenerateRequest.largestRows)).") var rows = 1000
     @OptionGroup var options: GenerateOptions
     @Option(name: .shortAndLong, help: "Output CSV file.") var output: String
 
-    func validate() throws { guard (1...10_000_000).contains(rows) else { throw ValidationError("--rows must be from 1 to 10,000,000 (got \(rows))") } }
+    func validate() throws { guard (1...GenerateRequest.largestRows).contains(rows) else { throw ValidationError("--rows must be from 1 to \(GenerateRequest.largestRows) (got \(rows))") } }
 
     func run() throws {
         var progress = GenerateProgress(rows: rows)

@@ -28,9 +28,9 @@ struct PriorCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output CSV.") var output: String
 
     func validate() throws {
-        guard epsilon > 0, epsilon <= 10_000 else { throw ValidationError("--epsilon must be in (0, 10000] (got \(epsilon))") }
+        guard epsilon > 0, epsilon <= PrivacyBudgetPlan.largestEpsilon else { throw ValidationError("--epsilon must be in (0, \(Int(PrivacyBudgetPlan.largestEpsilon))] (got \(epsilon))") }
         guard delta > 0 && delta < 1 else { throw ValidationError("--delta must be in (0, 1)") }
-        if let rows, !(1...10_000_000).contains(rows) { throw ValidationError("--rows must be from 1 to 10,000,000") }
+        if let rows, !(1...GenerateRequest.largestRows).contains(rows) { throw ValidationError("--rows must be from 1 to \(GenerateRequest.largestRows)") }
         guard roundIterations >= 1, fitIterations >= 1 else { throw ValidationError("--round-iterations and --fit-iterations must be positive") }
     }
 

@@ -57,7 +57,7 @@ struct PrivacyOptions: ParsableArguments {
         guard (epsilon == nil) != (noiseMultiplier == nil) else {
             throw ValidationError("--dp needs exactly one of --epsilon (target) or --noise-multiplier")
         }
-        if let epsilon, !(epsilon > 0 && epsilon <= 10_000) { throw ValidationError("--epsilon must be in (0, 10000] (got \(epsilon))") }
+        if let epsilon, !(epsilon > 0 && epsilon <= PrivacyBudgetPlan.largestEpsilon) { throw ValidationError("--epsilon must be in (0, \(Int(PrivacyBudgetPlan.largestEpsilon))] (got \(epsilon))") }
         if let noiseMultiplier, !PrivacyAccountant.noiseMultipliers.contains(noiseMultiplier) { throw ValidationError("--noise-multiplier must be from 0.1 to 1e6 (got \(noiseMultiplier))") }
         guard delta > 0 && delta < 1 else { throw ValidationError("--delta must be in (0, 1)") }
         guard expectedBatchSize > 0, microBatch > 0 else { throw ValidationError("--expected-batch-size and --micro-batch must be positive") }

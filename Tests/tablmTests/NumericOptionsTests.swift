@@ -68,6 +68,7 @@ final class NumericOptionsTests: XCTestCase {
             try expectRefused(base + ["--dp", "--noise-multiplier", sigma], naming: "--noise-multiplier")
         }
         try expectRefused(base + ["--dp", "--epsilon", "1e300"], naming: "--epsilon")
+        try expectRefused(["export", "--checkpoint", "absent", "--data", sample, "--epsilon", "4", "--rows", "0", "-o", "bundle"], naming: "--rows")
     }
 
     /// generate and prior: the sampling knobs and sizes (NaN temperature wrote one row 100 times,

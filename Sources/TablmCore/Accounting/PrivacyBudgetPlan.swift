@@ -7,6 +7,9 @@
 ///    the accountant's events ends at or below the target.
 public struct PrivacyBudgetPlan: Sendable {
     public let targetEpsilon: Double?
+    /// The largest ε a run or a prior is asked for: beyond it there is no privacy to speak of, and the
+    /// ρ conversion's search overflows (`prior --epsilon 1e300` trapped).
+    public static let largestEpsilon = 10_000.0
     public let delta: Double
     public let schemaCost: PrivacyCost
     public private(set) var accountant: PrivacyAccountant

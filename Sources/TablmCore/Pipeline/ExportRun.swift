@@ -67,15 +67,14 @@ public enum ExportRun {
             rateRows = max(Int(released.rounded()), 1)
         } else {
             var generator = ChaCha20Generator()
-            var noise = GaussianSampler(generator: generator.split())
-            rateRows = max(Int((Double(table.rows.count) + TrainingRecipe.countReleaseNoise * noise.next()).rounded()), 1)
-            earlier.append(.gaussianRelease(noiseMultiplier: TrainingRecipe.countReleaseNoise))
-            message(String(format: "export: the row count released with Gaussian noise σ = %.3g (charged to the budget), for the sampling rate", TrainingRecipe.countReleaseNoise))
+            rateRows = max(Int(RowCountRelease.release(table.rows.count, generator: &generator).rounded()), 1)
+            earlier.append(RowCountRelease.event)
+            message(RowCountRelease.note("export"))
         }
         let plan = try OpacusBundle.plan(earlier: earlier, prior: previous?.prior,
                                          schemaCost: schema.privacyCost, targetEpsilon: request.epsilon, delta: request.delta ?? previous?.delta ?? 1e-5,
                                          method: request.accountant, rows: rateRows, expectedBatchSize: request.expectedBatchSize,
-                                         steps: request.steps ?? TrainingRecipe.privateSteps(afterPrior: afterPrior), clipNorm: request.clipNorm)
+                                         steps: TrainingRecipe.privateSteps(requested: request.steps, priorShare: nil, afterPrior: afterPrior), clipNorm: request.clipNorm)
         let bundle = OpacusBundle(rows: table.rows.count, sequenceLength: batcher.length, padTokenID: source.tokenizer.padID,
                                   bosTokenID: source.tokenizer.bosID, eosTokenID: source.tokenizer.eosID, columnOrders: source.record.columnOrders, dp: plan,
                                   training: .init(lr: request.learningRate ?? TrainingRecipe.privateLearningRate(afterPrior: afterPrior),

@@ -81,6 +81,11 @@ public struct PrivacyRequest: Sendable {
     public init() {}
 }
 
+extension PrivacyRequest {
+    /// The prior's share of ε: the one asked for, else the plan's for the budget; nil without a prior.
+    public var priorShare: Double? { prior.map { $0.share ?? TrainingRecipe.priorShare(epsilon: epsilon) } }
+}
+
 /// The marginal prior of a private run (AIM, then training on its pseudo rows).
 public struct PriorRequest: Sendable {
     /// nil: the plan's share for the budget (`TrainingRecipe.priorShare(epsilon:)`).

@@ -64,13 +64,13 @@ extension FinetuneRun {
         if let balance, resumed == nil { plan.record([balance.countRelease]) }
         var priorRecord = resumed?.prior
         let prior = resumed == nil ? privacy.prior : nil
-        let priorShare = prior.map { $0.share ?? TrainingRecipe.priorShare(epsilon: privacy.epsilon) }
+        let priorShare = resumed == nil ? privacy.priorShare : nil
         if let prior, let priorShare {
             priorRecord = try learnPrior(prior, share: priorShare, rows: table.rows, model: model, tokenizer: tokenizer, serializer: serializer,
                                          plan: &plan, generator: &generator)
         }
         // The whole budget went to the prior: no DP-SGD.
-        let dpSteps = priorShare == 1 ? 0 : request.steps ?? TrainingRecipe.privateSteps(afterPrior: priorRecord != nil)
+        let dpSteps = TrainingRecipe.privateSteps(requested: request.steps, priorShare: priorShare, afterPrior: priorRecord != nil)
         try applyColumnOrders(to: &batcher, record: &record, resumed: resumed == nil ? nil : record)
         // The rate is the expected batch over a row count, and the true count is private: the count is
         // one declared public (--rows), or one released with noise (the prior's total, the balanced
@@ -78,10 +78,9 @@ extension FinetuneRun {
         var rateRows = privacy.rows.map(Double.init) ?? resumed?.rateRows ?? priorRecord?.noisyRows.map(Double.init)
             ?? balance.map { $0.noisyCounts.reduce(0, +) }
         if rateRows == nil, resumed == nil, dpSteps > 0 {
-            var noise = GaussianSampler(generator: generator.split())
-            rateRows = Double(table.rows.count) + TrainingRecipe.countReleaseNoise * noise.next()
-            plan.record([.gaussianRelease(noiseMultiplier: TrainingRecipe.countReleaseNoise)])
-            message(String(format: "finetune --dp: the row count released with Gaussian noise σ = %.3g (charged to the budget), for the sampling rate", TrainingRecipe.countReleaseNoise))
+            rateRows = RowCountRelease.release(table.rows.count, generator: &generator)
+            plan.record([RowCountRelease.event])
+            message(RowCountRelease.note("finetune --dp"))
         }
         let countedRows = max(rateRows ?? Double(privacy.expectedBatchSize), 1)
         let sampleRate = resumed?.sampleRate ?? balance?.maxRate ?? min(1, Double(privacy.expectedBatchSize) / countedRows)

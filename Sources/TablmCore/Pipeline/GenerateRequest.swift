@@ -1,6 +1,10 @@
 /// What `generate` is asked for: the checkpoint, how many rows, how to decode them, and where to
 /// write them.
 public struct GenerateRequest: Sendable {
+    /// The most rows one `generate` (or `prior`) writes: held in memory before the atomic write, so
+    /// bounded before anything is allocated (`--rows 1e12` aborted on allocation).
+    public static let largestRows = 10_000_000
+
     public var checkpoint: String
     public var rows: Int
     public var output: String

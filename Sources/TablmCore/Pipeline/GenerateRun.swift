@@ -42,7 +42,7 @@ public struct GenerateRun {
                 message("generate: the target's rates are not matched to the prior's (\((error as? InputError)?.message ?? (error as? OptionError)?.message ?? "\(error)")); --no-match-prior silences this")
             }
         }
-        let reference = unshiftedMask.map { Self.priorRates(released, mask: $0, schema: loaded.schema) }
+        let reference = unshiftedMask.flatMap { Self.priorRates(released, mask: $0, schema: loaded.schema) }
         // Conditioned columns are written first: a prefix of the trained order is one the model has seen.
         let conditioned = Set(conditions.compactMap { loaded.schema.index(of: $0.column) })
         if onlyOneOrder, let trainedOrder, !conditioned.isEmpty, Set(trainedOrder.prefix(conditioned.count)) != conditioned {
@@ -92,7 +92,7 @@ public struct GenerateRun {
         }
         var fairnessMask: FairnessMask?
         if let unshiftedMask {
-            fairnessMask = try calibratedMask(unshiftedMask, reference: reference ?? nil, sampler: makeSampler, settings: settings)
+            fairnessMask = try calibratedMask(unshiftedMask, reference: reference, sampler: makeSampler, settings: settings)
         }
         let sampler = makeSampler(fairnessMask)
         let rows = request.rows
@@ -143,7 +143,7 @@ public struct GenerateRun {
             throw OptionError("--mask-fairness: in \(pilotRows) pilot rows the model never wrote a value of a fair column and of the sensitive column in one row")
         }
         FairnessCalibration.calibrate(&mask, observations: observations, temperature: settings.temperature, reference: reference)
-        let from = reference?.contains { $0 != nil } == true ? " from the prior's released rates" : ""
+        let from = reference != nil ? " from the prior's released rates" : ""
         message(String(format: "%@: calibrated at strength %g%@ on %d pilot rows of the model's own (%.1f s; no rows of any table, no privacy cost)",
                        request.maskFairness ? "mask-fairness" : "match-prior", mask.strength, from, pilotRows,
                        Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))

@@ -45,11 +45,11 @@ public struct PrivatePlan: Sendable {
         delta = privacy.delta
         self.rows = rows
         let prior = privacy.prior
-        priorShare = prior.map { $0.share ?? TrainingRecipe.priorShare(epsilon: privacy.epsilon) }
+        priorShare = privacy.priorShare
         priorBatchSize = prior?.batchSize ?? TrainingRecipe.priorBatchSize
         priorSteps = prior?.steps ?? 0
         priorLearningRate = prior?.learningRate ?? TrainingRecipe.priorLearningRate
-        steps = priorShare == 1 ? 0 : request.steps ?? TrainingRecipe.privateSteps(afterPrior: prior != nil)
+        steps = TrainingRecipe.privateSteps(requested: request.steps, priorShare: priorShare, afterPrior: prior != nil)
         expectedBatchSize = privacy.expectedBatchSize
         sampleRate = min(1, Double(privacy.expectedBatchSize) / Double(rows))
         clipNorm = request.clipNorm

@@ -114,6 +114,10 @@ public enum TrainingRecipe {
 
     /// DP-SGD's steps and peak rate, after the marginal prior or without it.
     public static func privateSteps(afterPrior: Bool) -> Int { afterPrior ? privateStepsAfterPrior : privateSteps }
+    /// DP-SGD's steps in a run: none when the prior takes the whole budget, else `requested` or the recipe's.
+    public static func privateSteps(requested: Int?, priorShare: Double?, afterPrior: Bool) -> Int {
+        priorShare == 1 ? 0 : requested ?? privateSteps(afterPrior: afterPrior)
+    }
     public static func privateLearningRate(afterPrior: Bool) -> Double { afterPrior ? privateLearningRateAfterPrior : privateLearningRate }
 
     /// A non-private run's length when no steps are given: `epochs` over the training rows, or the

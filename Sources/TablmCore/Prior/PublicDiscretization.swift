@@ -47,14 +47,8 @@ public struct ColumnCells: Sendable, Equatable {
         case (.category(let name), .categories(let names)):
             return names.firstIndex(of: name) ?? (missingCell ?? 0)
         case (.number(let units), .bins(let edges, _, _)):
-            // The last edge ≤ units.
-            var low = 0, high = edges.count - 1
-            if units < edges[0] { return 0 }
-            while low < high {
-                let middle = (low + high + 1) / 2
-                if edges[middle] <= units { low = middle } else { high = middle - 1 }
-            }
-            return low
+            // The last edge ≤ units (the first cell for a number below them all).
+            return max(Self.count(in: edges, atMost: units) - 1, 0)
         default:
             return missingCell ?? 0
         }
@@ -73,25 +67,21 @@ public struct ColumnCells: Sendable, Equatable {
             guard let listed, !listed.isEmpty else {
                 return .number(low == high ? low : Int64.random(in: low...high, using: &generator))
             }
-            let first = firstIndex(in: listed, from: low), end = high == .max ? listed.count : firstIndex(in: listed, from: high + 1)
+            let first = Self.count(in: listed, atMost: low, strictly: true), end = Self.count(in: listed, atMost: high)
             if first < end { return .number(listed[Int.random(in: first..<end, using: &generator)]) }
             // Empty bin: the nearer of the listed neighbours.
-            let below = first > 0 ? listed[first - 1] : nil, above = first < listed.count ? listed[first] : nil
-            switch (below, above) {
-            case let (b?, a?): return .number(low - b <= a - high ? b : a)
-            case let (b?, nil): return .number(b)
-            case let (nil, a?): return .number(a)
-            case (nil, nil): return .number(low)
-            }
+            if first == 0 { return .number(listed[0]) }
+            if first == listed.count { return .number(listed[first - 1]) }
+            return .number(low - listed[first - 1] <= listed[first] - high ? listed[first - 1] : listed[first])
         }
     }
 
-    /// The first index of `sorted` whose value is at least `value` (binary search).
-    private func firstIndex(in sorted: [Int64], from value: Int64) -> Int {
+    /// How many of `sorted` are at most `value` (below it, when `strictly`): a binary search.
+    private static func count(in sorted: [Int64], atMost value: Int64, strictly: Bool = false) -> Int {
         var low = 0, high = sorted.count
         while low < high {
             let middle = (low + high) / 2
-            if sorted[middle] < value { low = middle + 1 } else { high = middle }
+            if sorted[middle] < value || (!strictly && sorted[middle] == value) { low = middle + 1 } else { high = middle }
         }
         return low
     }
