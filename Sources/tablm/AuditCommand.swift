@@ -30,8 +30,8 @@ struct AuditCommand: ParsableCommand {
     @Option(help: .hidden) var resume: String?
 
     func validate() throws {
-        guard canaries >= 10 else { throw ValidationError("--canaries must be at least 10") }
-        guard confidence > 0.5 && confidence < 1 else { throw ValidationError("--confidence must be in (0.5, 1)") }
+        try requireRange("--canaries", canaries, .closed(10), .closed(1_000_000))
+        try requireRange("--confidence", confidence, .open(0.5), .open(1))
         guard output == nil, resume == nil else {
             throw ValidationError("the audit writes its own checkpoint (into --work) and trains from scratch: drop -o/--output and --resume")
         }

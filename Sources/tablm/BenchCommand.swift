@@ -23,6 +23,16 @@ struct BenchCommand: ParsableCommand {
     var workers: Int { workerCount ?? ModelWorkers.defaultCount }
     @Flag(help: "Print JSON instead of a table.") var json = false
 
+    func validate() throws {
+        let limits = GPT2Config.limits
+        for (option, value, largest) in [("--layers", layers, limits.layers), ("--width", width, limits.width), ("--heads", heads, width),
+                                         ("--vocab", vocab, limits.vocabulary), ("--batch-size", batchSize, TrainingRecipe.largestBatch),
+                                         ("--length", length, limits.context), ("--steps", steps, 1 << 20), ("--rounds", rounds, 1 << 10),
+                                         ("--sample-rows", sampleRows, 1 << 20), ("--workers", workerCount ?? 1, 256)] {
+            try requireRange(option, value, .closed(1), .closed(Double(largest)))
+        }
+    }
+
     struct Report: Encodable {
         var training: TrainingBenchmark.Result
         var sampling: SamplingBenchmark.Result?

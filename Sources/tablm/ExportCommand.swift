@@ -36,13 +36,17 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Bundle folder (created; must not exist).") var output: String
 
     func validate() throws {
-        guard epsilon > 0 else { throw ValidationError("--epsilon must be positive") }
-        if let delta { guard delta > 0 && delta < 1 else { throw ValidationError("--delta must be in (0, 1)") } }
-        if let steps { guard steps >= 1 else { throw ValidationError("--steps must be at least 1") } }
-        if let rows, rows < 1 { throw ValidationError("--rows must be positive (got \(rows))") }
-        guard expectedBatchSize >= 1, clip > 0, warmup >= 0, weightDecay >= 0 else {
-            throw ValidationError("--expected-batch-size must be at least 1, --clip positive, --warmup and --weight-decay not negative")
-        }
+        let steps = Double(PrivacyAccountant.maximumSteps)
+        try requireRange("--epsilon", epsilon, .open(0), .closed(PrivacyBudgetPlan.largestEpsilon))
+        try requireRange("--delta", delta, .open(0), .open(1))
+        try requireRange("--steps", self.steps, .closed(1), .closed(steps))
+        try requireRange("--rows", rows, .closed(1), .closed(Double(TrainingRecipe.largestTable)))
+        // A GPU takes larger batches than a CPU run; the bound is on the Poisson draw's expectation.
+        try requireRange("--expected-batch-size", expectedBatchSize, .closed(1), .closed(Double(TrainingRecipe.largestBatch)))
+        try requireRange("--clip", clip, .open(0), .closed(1e6))
+        try requireRange("--lr", lr, .open(0), .closed(1))
+        try requireRange("--warmup", warmup, .closed(0), .closed(steps))
+        try requireRange("--weight-decay", weightDecay, .closed(0), .closed(1e3))
     }
 
     func run() throws {

@@ -25,7 +25,7 @@ struct FinetuneCommand: ParsableCommand {
         loss, no held-out split, no data hash). Rows that do not fit the schema are fitted (numbers \
         clamped, unknown categories made missing, otherwise the row left out) and never counted, since a \
         count is a statistic of the rows; check a table first with tablm serialize --schema S DATA.csv \
-        -o /dev/null, which names each bad value. Pretraining (--init-from) must use public data only: the \
+        > /dev/null, which names each bad value. Pretraining (--init-from) must use public data only: the \
         guarantee covers the rows of --data, nothing else.
 
         Under --dp the model first learns a marginal prior (--prior aim, the default): marginals of \
@@ -46,10 +46,12 @@ struct FinetuneCommand: ParsableCommand {
 
     @OptionGroup var options: FinetuneOptions
     @Option(help: "Continue the run saved in this checkpoint folder.") var resume: String?
-    @Option(name: .shortAndLong, help: "Output checkpoint folder.") var output: String
+    @Option(name: .shortAndLong, help: "Output checkpoint folder (a new one, or a checkpoint this run may replace).") var output: String
+    @Flag(help: "Replace a checkpoint of another kind: a private one by a non-private run.") var force = false
 
     func run() throws {
-        let request = try options.request(output: output, resume: resume)
+        var request = try options.request(output: output, resume: resume)
+        request.force = force
         // --plan: the plan only; nothing is read but the schema, nothing is written.
         if options.privacy.plan, let rows = options.privacy.rows { return try PrivatePlan(request: request, rows: rows).lines.forEach { print($0) } }
         var progress = FinetuneProgress(delta: request.privacy?.delta)

@@ -36,28 +36,35 @@ struct FinetuneOptions: ParsableArguments {
     var workers: Int { workerCount ?? ModelWorkers.defaultCount }
 
     func validate() throws {
-        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
-        guard (batchSize ?? 1) >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard (averageDecay ?? 0) >= 0 && (averageDecay ?? 0) < 1 else { throw ValidationError("--average-decay must be in [0, 1)") }
-        guard (0...1).contains(randomOrderShare ?? 0) else { throw ValidationError("--random-order-share must be between 0 and 1") }
+        let limits = GPT2Config.limits, batch = Double(TrainingRecipe.largestBatch), steps = Double(PrivacyAccountant.maximumSteps)
+        try requireRange("--workers", workerCount, .closed(1), .closed(256))
+        try requireRange("--batch-size", batchSize, .closed(1), .closed(batch))
+        try requireRange("--layers", layers, .closed(1), .closed(Double(limits.layers)))
+        try requireRange("--width", width, .closed(1), .closed(Double(limits.width)))
+        try requireRange("--heads", heads, .closed(1), .closed(Double(width)))
+        try requireRange("--context", context, .closed(1), .closed(Double(limits.context)))
+        try requireRange("--average-decay", averageDecay, .closed(0), .open(1))
+        try requireRange("--random-order-share", randomOrderShare, .closed(0), .closed(1))
         // --dp --steps 0: the marginal prior alone, its events recorded; DP-SGD can follow elsewhere (tablm export).
-        let fewestSteps = privacy.dp && priorOptions.prior == .aim ? 0 : 1
-        guard (epochs ?? 1) > 0, (epochs ?? 1).isFinite, (patience ?? 0) >= 0, (evalEvery ?? 1) >= 1, (steps ?? 1) >= fewestSteps else {
-            throw ValidationError("--epochs, --steps and --eval-every must be positive (--steps 0 only with --dp and its prior), --patience at least 0")
-        }
+        try requireRange("--steps", self.steps, .closed(privacy.dp && priorOptions.prior == .aim ? 0 : 1), .closed(steps))
+        try requireRange("--epochs", epochs, .open(0), .closed(1e4))
+        try requireRange("--patience", patience, .closed(0), .closed(steps))
+        try requireRange("--eval-every", evalEvery, .closed(1), .closed(steps))
+        try requireRange("--warmup", warmup, .closed(0), .closed(steps))
+        try requireRange("--held-out", heldOut, .closed(0), .open(1))
+        try requireRange("--target-weight", targetWeight, .open(0), .closed(RowBatcher.largestTargetWeight))
+        try requireRange("--clip", clip, .open(0), .closed(1e6))
+        try requireRange("--lr", lr, .open(0), .closed(1))
+        try requireRange("--weight-decay", weightDecay, .closed(0), .closed(1e3))
+        try requireRange("--fairness-lambda", fairnessLambda, .closed(0), .closed(1e6))
+        try requireRange("--representation-lambda", representationLambda, .closed(0), .closed(1e6))
+        try requireRange("--fairness-contexts", fairnessContexts, .closed(0), .closed(batch))
         if privacy.dp, epochs != nil || patience != nil {
             throw ValidationError("--epochs and --patience need held-out rows, which --dp does not have; give --steps")
-        }
-        if let targetWeight, !(targetWeight > 0 && targetWeight <= RowBatcher.largestTargetWeight) {
-            throw ValidationError("--target-weight must be in (0, \(Int(RowBatcher.largestTargetWeight))]")
         }
         if privacy.dp, targetWeight != nil {
             throw ValidationError("--target-weight is for training without --dp (DP-SGD clips each row's mean token loss)")
         }
-        guard clip > 0, clip.isFinite, (lr ?? 1e-3) > 0, (lr ?? 1e-3) <= 1, weightDecay >= 0, weightDecay.isFinite else {
-            throw ValidationError("--clip must be positive and finite, --lr in (0, 1], --weight-decay finite and not negative")
-        }
-        guard fairnessLambda >= 0, representationLambda >= 0 else { throw ValidationError("--fairness-lambda and --representation-lambda must be non-negative") }
         try fairness.refuseWithout("--fairness-lambda", enabled: fairnessLambda > 0,
                                    otherUse: ("--representation-lambda or --balance-groups", representationLambda > 0 || privacy.balanceGroups))
     }

@@ -22,12 +22,15 @@ struct GenerateOptions: ParsableArguments {
     @Flag(help: "Sample without the schema constraint (rows that do not fit are dropped and counted).") var unconstrained = false
 
     func validate() throws {
-        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
-        guard temperature > 0, temperature <= 100, logitNoise >= 0, logitNoise <= 100, topK >= 0 else { throw ValidationError("--temperature must be in (0, 100], --logit-noise in [0, 100], --top-k not negative") }
+        try requireRange("--workers", workerCount, .closed(1), .closed(256))
+        try requireRange("--temperature", temperature, .open(0), .closed(100))
+        try requireRange("--logit-noise", logitNoise, .closed(0), .closed(100))
+        try requireRange("--top-k", topK, .closed(0), .closed(Double(GPT2Config.limits.vocabulary)))
+        try requireRange("--batch-size", batchSize, .closed(1), .closed(Double(TrainingRecipe.largestBatch)))
         try fairness.refuseWithout("--mask-fairness", enabled: maskFairness)
         if maskFairness && unconstrained { throw ValidationError("--mask-fairness needs the schema constraint (drop --unconstrained)") }
-        guard fairnessStrength.isFinite, (0...1).contains(fairnessStrength) else { throw ValidationError("--fairness-strength must be from 0 to 1") }
-        if let maskPilotRows, !(100...1_000_000).contains(maskPilotRows) { throw ValidationError("--mask-pilot-rows must be from 100 to 1,000,000") }
+        try requireRange("--fairness-strength", fairnessStrength, .closed(0), .closed(1))
+        try requireRange("--mask-pilot-rows", maskPilotRows, .closed(100), .closed(1_000_000))
         if !maskFairness, fairnessStrength != 1 || maskPilotRows != nil {
             throw ValidationError("--fairness-strength and --mask-pilot-rows need --mask-fairness")
         }

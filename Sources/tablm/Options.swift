@@ -9,10 +9,41 @@ struct RowTextOptions: ParsableArguments {
     @Option(help: "Row template file (default: the built-in one, the same as Prompts/row-template.txt).")
     var template: String?
 
+    /// The files read, which an output must not replace.
+    var paths: [String?] { [schema, template] }
+
     func load() throws -> RowSerializer {
         let schema = try SchemaFile.load(path: self.schema)
         let template = try self.template.map(RowTemplate.load(path:)) ?? .standard
         try template.validate(against: schema, file: self.template ?? self.schema)
         return RowSerializer(schema: schema, template: template)
     }
+}
+
+/// One end of a numeric option's documented range.
+enum RangeEnd {
+    case open(Double), closed(Double)
+}
+
+/// Refuses a value outside its option's documented range, NaN and ±inf included, naming the option
+/// (one line, exit 64) before any work; sizes are bounded here before anything is allocated.
+func requireRange(_ option: String, _ value: Double?, _ lower: RangeEnd, _ upper: RangeEnd) throws {
+    guard let value else { return }
+    let aboveLower: Bool, belowUpper: Bool, text: String
+    switch (lower, upper) {
+    case let (.open(a), .open(b)): (aboveLower, belowUpper, text) = (value > a, value < b, "(\(a.shortText), \(b.shortText))")
+    case let (.open(a), .closed(b)): (aboveLower, belowUpper, text) = (value > a, value <= b, "(\(a.shortText), \(b.shortText)]")
+    case let (.closed(a), .open(b)): (aboveLower, belowUpper, text) = (value >= a, value < b, "[\(a.shortText), \(b.shortText))")
+    case let (.closed(a), .closed(b)): (aboveLower, belowUpper, text) = (value >= a, value <= b, "[\(a.shortText), \(b.shortText)]")
+    }
+    guard aboveLower && belowUpper else { throw ValidationError("\(option) must be in \(text) (got \(value.shortText))") }
+}
+
+func requireRange(_ option: String, _ value: Int?, _ lower: RangeEnd, _ upper: RangeEnd) throws {
+    try requireRange(option, value.map(Double.init), lower, upper)
+}
+
+extension Double {
+    /// `%g` with enough digits for a bound: 1e-05, 65536, 0.5.
+    var shortText: String { String(format: "%.10g", self) }
 }

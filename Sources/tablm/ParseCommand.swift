@@ -21,6 +21,7 @@ struct ParseCommand: ParsableCommand {
     var output: String
 
     func run() throws {
+        try OutputDestination.checkFile(output, option: "-o", inputs: [text] + rowText.paths)
         let serializer = try rowText.load()
         let lines = try TextLines(path: text)
         let writer = try CSVRecordWriter(path: output, header: serializer.schema.columnNames)

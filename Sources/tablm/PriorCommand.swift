@@ -28,10 +28,12 @@ struct PriorCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output CSV.") var output: String
 
     func validate() throws {
-        guard epsilon > 0, epsilon <= PrivacyBudgetPlan.largestEpsilon else { throw ValidationError("--epsilon must be in (0, \(Int(PrivacyBudgetPlan.largestEpsilon))] (got \(epsilon))") }
-        guard delta > 0 && delta < 1 else { throw ValidationError("--delta must be in (0, 1)") }
-        if let rows, !(1...GenerateRequest.largestRows).contains(rows) { throw ValidationError("--rows must be from 1 to \(GenerateRequest.largestRows)") }
-        guard roundIterations >= 1, fitIterations >= 1 else { throw ValidationError("--round-iterations and --fit-iterations must be positive") }
+        try requireRange("--epsilon", epsilon, .open(0), .closed(PrivacyBudgetPlan.largestEpsilon))
+        try requireRange("--delta", delta, .open(0), .open(1))
+        try requireRange("--rows", rows, .closed(1), .closed(Double(GenerateRequest.largestRows)))
+        try requireRange("--max-cells", maxCells, .closed(1), .closed(Double(AIMSettings.largestModelCells)))
+        try requireRange("--round-iterations", roundIterations, .closed(1), .closed(1e6))
+        try requireRange("--fit-iterations", fitIterations, .closed(1), .closed(1e6))
     }
 
     func run() throws {

@@ -34,12 +34,12 @@ struct PriorOptions: ParsableArguments {
     var priorBins = PublicDiscretization.defaultBins
 
     func validate() throws {
-        if let priorShare, !(priorShare > 0 && priorShare <= 1) {
-            throw ValidationError("--prior-share must be in (0, 1] (got \(priorShare))")
-        }
-        if let priorRows, priorRows < 1 { throw ValidationError("--prior-rows must be at least 1") }
-        guard priorSteps >= 0, priorBatchSize >= 1, priorLr > 0 else { throw ValidationError("--prior-steps must be ≥ 0, --prior-batch-size ≥ 1, --prior-lr > 0") }
-        guard priorMaxCells >= 1 else { throw ValidationError("--prior-max-cells must be positive") }
+        try requireRange("--prior-share", priorShare, .open(0), .closed(1))
+        try requireRange("--prior-rows", priorRows, .closed(1), .closed(Double(TrainingRecipe.largestTable)))
+        try requireRange("--prior-steps", priorSteps, .closed(0), .closed(Double(PrivacyAccountant.maximumSteps)))
+        try requireRange("--prior-batch-size", priorBatchSize, .closed(1), .closed(Double(TrainingRecipe.largestBatch)))
+        try requireRange("--prior-lr", priorLr, .open(0), .closed(1))
+        try requireRange("--prior-max-cells", priorMaxCells, .closed(1), .closed(Double(AIMSettings.largestModelCells)))
         guard (2...PublicDiscretization.maximumColumnCells).contains(priorBins) else { throw ValidationError("--prior-bins must be from 2 to \(PublicDiscretization.maximumColumnCells) (got \(priorBins))") }
     }
 

@@ -92,7 +92,8 @@ struct PrivacyCommand: ParsableCommand {
         @Option(help: "Target epsilon.") var epsilon: Double
 
         func validate() throws {
-            guard epsilon > 0, epsilon.isFinite, mechanism.steps >= 1 else { throw ValidationError("--epsilon must be positive and finite, --steps at least 1") }
+            try requireRange("--epsilon", epsilon, .open(0), .closed(PrivacyBudgetPlan.largestEpsilon))
+            guard mechanism.steps >= 1 else { throw ValidationError("--steps must be at least 1") }
         }
 
         func run() throws {

@@ -53,17 +53,19 @@ struct PrivacyOptions: ParsableArguments {
     }
 
     func validate() throws {
+        // Checked with or without --dp: a number is refused where it is read, not where it is used.
+        try requireRange("--epsilon", epsilon, .open(0), .closed(PrivacyBudgetPlan.largestEpsilon))
+        try requireRange("--delta", delta, .open(0), .open(1))
+        try requireRange("--expected-batch-size", expectedBatchSize, .closed(1), .closed(Double(TrainingRecipe.largestBatch)))
+        try requireRange("--micro-batch", microBatch, .closed(1), .closed(Double(TrainingRecipe.largestBatch)))
+        try requireRange("--rows", rows, .closed(1), .closed(Double(TrainingRecipe.largestTable)))
+        try requireRange("--balance-count-noise", balanceCountNoise, .open(0), .closed(1e6))
+        try requireRange("--balance-max-boost", balanceMaxBoost, .closed(1), .closed(1e6))
+        if let noiseMultiplier, !PrivacyAccountant.noiseMultipliers.contains(noiseMultiplier) { throw ValidationError("--noise-multiplier must be from 0.1 to 1e6 (got \(noiseMultiplier))") }
         guard dp else { return }
         guard (epsilon == nil) != (noiseMultiplier == nil) else {
             throw ValidationError("--dp needs exactly one of --epsilon (target) or --noise-multiplier")
         }
-        if let epsilon, !(epsilon > 0 && epsilon <= PrivacyBudgetPlan.largestEpsilon) { throw ValidationError("--epsilon must be in (0, \(Int(PrivacyBudgetPlan.largestEpsilon))] (got \(epsilon))") }
-        if let noiseMultiplier, !PrivacyAccountant.noiseMultipliers.contains(noiseMultiplier) { throw ValidationError("--noise-multiplier must be from 0.1 to 1e6 (got \(noiseMultiplier))") }
-        guard delta > 0 && delta < 1 else { throw ValidationError("--delta must be in (0, 1)") }
-        guard expectedBatchSize > 0, microBatch > 0 else { throw ValidationError("--expected-batch-size and --micro-batch must be positive") }
-        guard balanceCountNoise > 0 else { throw ValidationError("--balance-count-noise must be positive (the counts are private)") }
-        guard balanceMaxBoost >= 1 else { throw ValidationError("--balance-max-boost must be at least 1") }
-        if let rows, rows < 1 { throw ValidationError("--rows must be positive (got \(rows))") }
         if plan, rows == nil { throw ValidationError("--plan needs --rows N: the row count to plan for (the run itself sizes by the prior's noisy total, near it)") }
     }
 

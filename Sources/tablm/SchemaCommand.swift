@@ -65,15 +65,28 @@ struct SchemaCommand: ParsableCommand {
         @Option(name: .shortAndLong, help: "Output schema JSON file.")
         var output: String
 
+        func validate() throws {
+            try requireRange("--max-categorical-numbers", maxCategoricalNumbers, .closed(0), .closed(Double(ColumnSchema.largestValueList)))
+            try requireRange("--max-listed-values", maxListedValues, .closed(0), .closed(Double(ColumnSchema.largestValueList)))
+            try requireRange("--dp-epsilon", dpEpsilon, .open(0), .closed(PrivacyBudgetPlan.largestEpsilon))
+            try requireRange("--dp-delta", dpDelta, .open(0), .open(1))
+        }
+
+        /// Saves a schema whose rows read back as themselves in the standard template (`RowTemplate`).
+        private func save(_ schema: Schema) throws {
+            try RowTemplate.standard.validate(against: schema, file: data)
+            try SchemaFile.save(schema, to: output)
+        }
+
         func run() throws {
+            try OutputDestination.checkFile(output, option: "-o", inputs: [data])
             if let dpEpsilon {
-                guard dpEpsilon > 0, dpDelta > 0, dpDelta < 1 else { throw ValidationError("--dp-epsilon must be positive and --dp-delta in (0, 1)") }
                 if insecureSeed != nil { log("warning: --insecure-seed makes the noise predictable; the privacy guarantee does not hold") }
                 let schema = try DPSchemaEstimator.estimate(
                     csvPath: data, numeric: numeric.map(DPSchemaEstimator.NumericDeclaration.parse), epsilon: dpEpsilon, delta: dpDelta,
                     target: target, sensitive: sensitive,
                     generator: insecureSeed.map(ChaCha20Generator.init(insecureSeed:)) ?? ChaCha20Generator())
-                try SchemaFile.save(schema, to: output)
+                try save(schema)
                 log("schema: \(schema.columns.count) columns estimated under (ε = \(dpEpsilon), δ = \(dpDelta))-DP, source dp -> \(output)")
                 return
             }
@@ -82,14 +95,11 @@ struct SchemaCommand: ParsableCommand {
             options.target = target
             options.sensitive = sensitive
             options.maxCategoricalNumbers = maxCategoricalNumbers
-            guard (0...ColumnSchema.largestValueList).contains(maxListedValues) else {
-                throw ValidationError("--max-listed-values must be from 0 to \(ColumnSchema.largestValueList)")
-            }
             options.maxListedValues = maxListedValues
             options.source = publicSource ? .public : .data
             let result = try SchemaInference.infer(csvPath: data, options: options)
             for warning in result.warnings { log("warning: \(warning)") }
-            try SchemaFile.save(result.schema, to: output)
+            try save(result.schema)
             let kinds = Dictionary(grouping: result.schema.columns, by: \.kind).mapValues(\.count)
             let listed = result.schema.columns.filter { $0.values != nil }.count
             log("schema: \(result.schema.columns.count) columns (\(kinds[.categorical] ?? 0) categorical, \(kinds[.integer] ?? 0) integer (\(listed) listing their values), \(kinds[.real] ?? 0) real) from \(result.rowCount) rows, source \(result.schema.source.rawValue) -> \(output)")

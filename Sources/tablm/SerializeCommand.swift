@@ -22,6 +22,7 @@ struct SerializeCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
+        if let output { try OutputDestination.checkFile(output, option: "-o", inputs: [data] + rowText.paths) }
         let serializer = try rowText.load()
         let reader = try CSVRecordReader(path: data)
         let decoder = try RowDecoder(schema: serializer.schema, header: reader.header, file: data)

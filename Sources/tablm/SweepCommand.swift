@@ -34,7 +34,8 @@ struct SweepCommand: ParsableCommand {
 
     func validate() throws {
         _ = try grid()
-        if let rows, rows < 1 { throw ValidationError("--rows must be at least 1") }
+        try requireRange("--rows", rows, .closed(1), .closed(Double(GenerateRequest.largestRows)))
+        try requireRange("--delta", delta, .open(0), .open(1))
     }
 
     /// The (ε, λ) points, ε = +∞ meaning no DP.
@@ -57,7 +58,7 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         let rowCount = try rows ?? recordCount(data)
-        let sweep = SweepRun(points: try grid(), output: output, title: "tablm sweep: \(data)") { point, checkpoint, synthetic, folder in
+        var sweep = SweepRun(points: try grid(), output: output, title: "tablm sweep: \(data)") { point, checkpoint, synthetic, folder in
             let text = ["--schema", rowText.schema] + (rowText.template.map { ["--template", $0] } ?? [])
             var training = ["--data", data] + text
             if point.epsilon.isFinite { training += ["--dp", "--epsilon", "\(point.epsilon)", "--delta", "\(delta)"] }
@@ -74,6 +75,7 @@ struct SweepCommand: ParsableCommand {
                                  generation: try GenerateOptions.parse(Self.words(generateArgs)).request(checkpoint: checkpoint, rows: rowCount, output: synthetic),
                                  evaluation: evaluation, arguments: (["finetune"] + finetune + ["generate"] + generate).joined(separator: " ") + "\n")
         }
+        sweep.inputs = [data, test, rowText.schema, rowText.template]
         var training = FinetuneProgress(delta: delta), generation = GenerateProgress(rows: rowCount)
         let results = try sweep.run(events: { event in
             switch event {

@@ -14,6 +14,7 @@ struct Tablm: ParsableCommand {
 
     static func main() {
         BLASEnvironment.ensureCoreType()
+        CrashReport.install()
         InterruptCleanup.install { removed in
             if removed > 0 { FileHandle.standardError.write(Data("\ninterrupted: \(removed) unfinished output(s) removed\n".utf8)) }
         }

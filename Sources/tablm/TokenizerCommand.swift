@@ -36,11 +36,16 @@ struct TokenizerCommand: ParsableCommand {
         @Option(name: .shortAndLong, help: "Output .model file (e.g. Tokenizers/adult.model).")
         var output: String
 
+        func validate() throws {
+            try requireRange("--vocab-size", vocabSize, .closed(1), .closed(Double(GPT2Config.limits.vocabulary)))
+            try requireRange("--field-pieces", fieldPieces, .closed(0), .closed(Double(GPT2Config.limits.vocabulary)))
+        }
+
         func run() throws {
+            try OutputDestination.checkFile(output, option: "-o", inputs: [data] + rowText.paths)
             let serializer = try rowText.load()
             var options = TokenizerTrainer.Options()
             options.vocabularySize = vocabSize
-            guard fieldPieces >= 0 else { throw ValidationError("--field-pieces must be 0 or more") }
             options.fieldPieceBudget = fieldPieces
             let result: (model: [UInt8], report: TokenizerTrainer.Report)
             if let data {

@@ -81,7 +81,7 @@ final class MarginalPriorCommandTests: XCTestCase {
 
     func testBadBudgetsAndDomainsAreRefused() throws {
         let base = ["finetune", "--dp", "--schema", publicSchema, "--data", sample, "--steps", "2", "--prior-steps", "2", "-o", "out"] + tiny
-        try expectFailure(base + ["--epsilon", "1", "--prior-share", "0"], "--prior-share must be in (0, 1] (got 0.0)")
+        try expectFailure(base + ["--epsilon", "1", "--prior-share", "0"], "--prior-share must be in (0, 1] (got 0)")
         try expectFailure(base + ["--epsilon", "1", "--prior-share", "1.5"], "--prior-share must be in (0, 1] (got 1.5)")
         try expectFailure(base + ["--epsilon", "0.001"], "is too small even for the 1-way marginals")
         try expectFailure(base + ["--noise-multiplier", "1"], "the marginal prior needs --epsilon")

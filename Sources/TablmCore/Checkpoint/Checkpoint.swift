@@ -64,9 +64,7 @@ public struct Checkpoint {
     }
 
     public static func loadConfig(path: String) throws -> GPT2Config {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError("no such file", at: SourceLocation(file: path))
-        }
+        let data = try InputFile.contents(path, what: "a GPT-2 config", limit: InputFile.smallFileLimit)
         try StrictJSON.require(data, path: path)
         let config: GPT2Config
         do {

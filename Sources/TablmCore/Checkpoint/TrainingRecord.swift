@@ -44,7 +44,7 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
 extension TrainingRecord {
     /// Reads `training.json`: strict JSON, then the values checked against `schema` (`problem`).
     public static func load(path: String, schema: Schema?) throws -> TrainingRecord {
-        guard let data = FileManager.default.contents(atPath: path) else { throw InputError("cannot read the training record", at: SourceLocation(file: path)) }
+        let data = try InputFile.contents(path, what: "a training record", limit: InputFile.smallFileLimit)
         let record = try SchemaFile.decode(TrainingRecord.self, from: data, path: path)
         if let problem = record.problem(schema: schema) { throw InputError(problem, at: SourceLocation(file: path)) }
         return record

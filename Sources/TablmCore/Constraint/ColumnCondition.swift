@@ -18,17 +18,22 @@ public struct ColumnCondition: Equatable, Sendable {
         self.restriction = restriction
     }
 
-    /// Parses `col=v`, `col=a|b`, `col>=x`, `col>x`, `col<=x`, `col<x`, `col=lo..hi`.
+    /// Parses `col=v`, `col=a|b`, `col>=x`, `col>x`, `col<=x`, `col<x`, `col=lo..hi`. The first of
+    /// `=`, `<`, `>` is the operator, so a value may hold the others (`income=>50K`, `income=<=50K`).
     public static func parse(_ text: String) throws -> ColumnCondition {
-        for (symbol, lower, inclusive) in [(">=", true, true), ("<=", false, true), (">", true, false), ("<", false, false)] {
-            if let range = text.range(of: symbol) {
-                let column = String(text[..<range.lowerBound]).trimmingCharacters(in: .whitespaces)
-                let bound = String(text[range.upperBound...]).trimmingCharacters(in: .whitespaces)
-                guard !column.isEmpty, !bound.isEmpty else { break }
-                return ColumnCondition(column: column, restriction: lower
-                    ? .range(lower: bound, lowerInclusive: inclusive, upper: nil, upperInclusive: true)
-                    : .range(lower: nil, lowerInclusive: true, upper: bound, upperInclusive: inclusive))
+        if let first = text.firstIndex(where: { "=<>".contains($0) }), text[first] != "=" {
+            let lower = text[first] == ">"
+            var boundStart = text.index(after: first)
+            let inclusive = boundStart < text.endIndex && text[boundStart] == "="
+            if inclusive { boundStart = text.index(after: boundStart) }
+            let column = String(text[..<first]).trimmingCharacters(in: .whitespaces)
+            let bound = String(text[boundStart...]).trimmingCharacters(in: .whitespaces)
+            guard !column.isEmpty, !bound.isEmpty else {
+                throw InputError("condition \(quoted: text) needs a column and a bound (column>=x, column<x)")
             }
+            return ColumnCondition(column: column, restriction: lower
+                ? .range(lower: bound, lowerInclusive: inclusive, upper: nil, upperInclusive: true)
+                : .range(lower: nil, lowerInclusive: true, upper: bound, upperInclusive: inclusive))
         }
         guard let equals = text.firstIndex(of: "=") else {
             throw InputError("condition \(quoted: text) is not column=value, column=a|b, column>=x, column<x or column=lo..hi")

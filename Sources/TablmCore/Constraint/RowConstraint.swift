@@ -139,6 +139,9 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
                             guard case .success(let unit) = FixedPoint.parse(value, decimals: column.decimals, canonical: false) else {
                                 throw InputError("condition \(column.name)=\(value): not a number")
                             }
+                            guard FixedPoint.isExact(value, decimals: column.decimals) else {
+                                throw InputError("condition \(column.name)=\(value): \(quoted: column.name) keeps \(column.decimals) decimals, so no row has this value; give one it can hold, or a range (lo..hi)")
+                            }
                             units.append(unit)
                         }
                         guard units.count <= 1 else { throw InputError("condition on numeric \(quoted: column.name): use a range (lo..hi) rather than a list") }

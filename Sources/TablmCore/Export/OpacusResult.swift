@@ -24,7 +24,7 @@ public struct OpacusResult: Codable, Sendable, Equatable {
     }
 
     public static func load(path: String) throws -> OpacusResult {
-        guard let data = FileManager.default.contents(atPath: path) else { throw InputError("cannot read the Opacus record", at: SourceLocation(file: path)) }
+        let data = try InputFile.contents(path, what: "an Opacus record", limit: InputFile.smallFileLimit)
         let result = try SchemaFile.decode(OpacusResult.self, from: data, path: path)
         if let problem = result.problem { throw InputError(problem, at: SourceLocation(file: path)) }
         return result

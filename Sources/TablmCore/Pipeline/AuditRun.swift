@@ -14,6 +14,8 @@ public struct AuditRun {
     public var work: String
     /// δ of the bound when the run claims none (a non-private run).
     public var delta = 1e-5
+    /// The copy of the private rows with the canaries, alive only while training.
+    static let tableName = ".audit-table.csv"
 
     public init(training: FinetuneRequest, canaries: Int, seed: UInt64?, confidence: Double, work: String) {
         self.training = training
@@ -25,9 +27,16 @@ public struct AuditRun {
 
     /// Trains, scores and writes audit.json; the run's events go to `events`.
     public func run(events: @escaping (FinetuneEvent) -> Void) throws -> AuditReport {
+        let owned = OutputDestination.FolderKind(names: ["checkpoint", "audit.json", Self.tableName])
+        try OutputDestination.checkFolder(work, option: "--work", what: "audit", kind: owned,
+                                          inputs: [training.data, training.schema, training.template, training.tokenizer, training.initFrom], force: false)
         let folder = URL(fileURLWithPath: work)
+        // A work folder this run creates goes again if the run is interrupted before it finishes.
+        let created = !FileManager.default.fileExists(atPath: work)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let table = folder.appendingPathComponent(".audit-table.csv")
+        let folderCleanup = created ? InterruptCleanup.register(folder) : nil
+        defer { folderCleanup.map(InterruptCleanup.forget) }
+        let table = folder.appendingPathComponent(Self.tableName)
         var training = self.training
         training.output = folder.appendingPathComponent("checkpoint").path
         let schema = try SchemaFile.load(path: training.schema)

@@ -30,6 +30,9 @@ public struct EvaluateRequest: Sendable {
 /// writes the JSON and HTML reports asked for.
 public enum EvaluateRun {
     public static func run(_ request: EvaluateRequest, report message: (String) -> Void = { _ in }) throws -> EvaluationReport {
+        let inputs = [request.train, request.test, request.synthetic, request.schema, request.checkpoint, request.before]
+        if let json = request.json { try OutputDestination.checkFile(json, option: "--json", inputs: inputs) }
+        if let html = request.html { try OutputDestination.checkFile(html, option: "--report", inputs: inputs + [request.json]) }
         let schema = try SchemaFile.load(path: request.schema)
         func read(_ path: String) throws -> TableData { try TableData.read(path: path, schema: schema, policy: .skip) }
         let real = try read(request.train), held = try read(request.test), synthetic = try read(request.synthetic)

@@ -37,6 +37,8 @@ public struct ExportRequest: Sendable {
 /// events and the new steps compose to the target.
 public enum ExportRun {
     public static func run(_ request: ExportRequest, report message: (String) -> Void = { _ in }) throws {
+        try OutputDestination.checkFolder(request.output, option: "-o", what: "bundle", kind: .init(names: []),
+                                          inputs: [request.checkpoint, request.data, request.script], force: false)
         try AtomicFolderWriter.refuseExisting(request.output, what: "bundle")
         let source = try Checkpoint.load(folder: request.checkpoint)
         let schema = source.schema

@@ -36,11 +36,23 @@ public struct FinetuneRequest: Sendable {
     public var workers = ModelWorkers.defaultCount
     /// nil: a non-private run.
     public var privacy: PrivacyRequest?
+    /// Replace an existing checkpoint of another kind (a private one by a non-private run).
+    public var force = false
 
     public init(data: String, schema: String, output: String) {
         self.data = data
         self.schema = schema
         self.output = output
+    }
+}
+
+extension FinetuneRequest {
+    /// The output policy (`OutputDestination`) for this run's checkpoint, checked before any work; a
+    /// resumed run may write over the checkpoint it continues.
+    public func checkDestination() throws {
+        let inputs = [data, schema, template, tokenizer, initFrom, resume == output ? nil : resume]
+        try OutputDestination.checkFolder(output, option: "-o", what: "checkpoint", kind: Checkpoint.folderKind(private: privacy != nil),
+                                          inputs: inputs, force: force)
     }
 }
 

@@ -37,6 +37,7 @@ extension FinetuneRun {
             if request.initFrom != nil { message("note: --init-from must come from public data; the guarantee covers only the rows of --data") }
         }
         let startStep = request.resume == nil ? 0 : record.steps
+        try requireStepsBeyond(startStep, total: request.steps)
         try requirePublicSchema(serializer.schema)
         var plan = try resumed.map { try PrivacyBudgetPlan(record: $0, steps: startStep) }
             ?? PrivacyBudgetPlan(method: privacy.accountant, targetEpsilon: privacy.epsilon, delta: privacy.delta, schemaCost: serializer.schema.privacyCost)

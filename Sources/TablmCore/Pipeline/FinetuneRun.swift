@@ -24,7 +24,15 @@ public final class FinetuneRun {
         var startStep: Int { checkpoint.record.steps }
     }
 
+    /// `--steps` counts every step of the run, those of the checkpoint resumed included: a total at or
+    /// below what is done leaves nothing to run and is refused before any work.
+    func requireStepsBeyond(_ done: Int, total: Int?) throws {
+        guard let total, request.resume != nil, total <= done else { return }
+        throw OptionError("--steps \(total): the resumed checkpoint has run \(done) steps already; --steps counts them all, so give more than \(done)")
+    }
+
     public func run() throws {
+        try request.checkDestination()
         if let privacy = request.privacy { return try runPrivate(privacy) }
         var serializer = try RowSerializer.load(schema: request.schema, template: request.template)
         var record = TrainingRecord()
@@ -32,6 +40,7 @@ public final class FinetuneRun {
         if let resumed {
             serializer = resumed.serializer
             record = resumed.record
+            try requireStepsBeyond(resumed.startStep, total: request.steps)
         }
         // A resumed run keeps its seed, so its batches continue as they began.
         let seed = resumed?.record.seed ?? request.seed
@@ -82,7 +91,7 @@ public final class FinetuneRun {
         if resumed != nil, let loss = record.heldOutLoss { tuner.best = (startStep, loss) }
 
         message("finetune: \(model.parameterCount) parameters (\(model.config.layers) layers, width \(model.config.width), \(model.config.heads) heads, context \(model.config.contextLength)); \(train.count) training rows, \(held.count) held out; \(batcher.length) tokens per sequence; \(steps) steps of \(batchSize) rows (\(String(format: "%.1f", Double(steps) / Double(planned.stepsPerEpoch))) epochs)\(settings.patience.map { ", early stopping after \($0) held-out scores without a new best" } ?? ""); OpenBLAS \(BLASInfo.coreName)")
-        if startStep >= steps { message("finetune: the checkpoint is already at step \(startStep) of \(steps)") }
+        try requireStepsBeyond(startStep, total: steps)
         let reportEvery = max(1, steps / 50)
         events(.stageStarted(.training, startStep: startStep, totalSteps: steps))
         try tuner.run(startStep: startStep, progress: { p in

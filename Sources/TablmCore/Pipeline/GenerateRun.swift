@@ -17,6 +17,7 @@ public struct GenerateRun {
     /// Writes the rows; returns how many fit the schema.
     @discardableResult
     public func run() throws -> Int {
+        try OutputDestination.checkFile(request.output, option: "-o", inputs: [request.checkpoint])
         let loaded = try Checkpoint.load(folder: request.checkpoint)
         let serializer = RowSerializer(schema: loaded.schema, template: loaded.template)
         let writer = try CSVRecordWriter(path: request.output, header: loaded.schema.columnNames)

@@ -6,6 +6,7 @@ import Foundation
 /// claims less is refused. Writes a normal checkpoint.
 public enum ImportRun {
     public static func run(result: String, accountant: PrivacyAccountant.Method, output: String, report: (String) -> Void = { _ in }) throws {
+        try OutputDestination.checkFolder(output, option: "-o", what: "checkpoint", kind: Checkpoint.folderKind(private: true), inputs: [result], force: false)
         var trained = try Checkpoint.loadWithoutRecord(folder: result)
         let recordPath = URL(fileURLWithPath: result).appendingPathComponent("opacus-record.json").path
         let run = try OpacusResult.load(path: recordPath)

@@ -23,6 +23,7 @@ public struct PriorRun {
     }
 
     public func run(report: (String) -> Void = { _ in }) throws {
+        try OutputDestination.checkFile(output, option: "-o", inputs: [self.schema, data])
         let schema = try SchemaFile.load(path: self.schema)
         guard schema.source != .data else {
             throw InputError("the schema says \"source\": \"data\": it was read off rows; the prior needs a public schema", at: SourceLocation(file: self.schema))

@@ -32,6 +32,8 @@ public struct SweepRun {
     /// The grid, ε = +∞ meaning no privacy.
     public var points: [(epsilon: Double, lambda: Double)]
     public var output: String
+    /// The files every point reads (the table, the test split, the schema), which the output must not be.
+    public var inputs: [String?] = []
     public var title: String
     /// The plan of a point whose checkpoint and rows go to the two paths given.
     public var plan: (_ point: (epsilon: Double, lambda: Double), _ checkpoint: String, _ synthetic: String, _ folder: URL) throws -> Plan
@@ -46,6 +48,8 @@ public struct SweepRun {
 
     /// Runs every point; `describe` turns a point's error into its one-line status.
     public func run(events: @escaping (Event) -> Void, describe: (Error) -> String) throws -> [SweepResult] {
+        let owned = OutputDestination.FolderKind(owns: { $0.hasPrefix("eps-") || $0 == "sweep.csv" || $0 == "sweep.html" })
+        try OutputDestination.checkFolder(output, option: "-o", what: "sweep", kind: owned, inputs: inputs, force: false)
         let root = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         var results: [SweepResult] = []

@@ -85,6 +85,11 @@ public enum TrainingRecipe {
     public static let balanceMaxBoost = 4.0
     /// Rows a private step processes at once (memory only; the clipped sum does not depend on it).
     public static let microBatch = 32
+    /// The most rows a step may ask for (a batch's activations are allocated before it runs).
+    public static let largestBatch = 1 << 16
+    /// The most rows a table, a declared row count or a request may name; sizes are bounded by it
+    /// before anything is allocated.
+    public static let largestTable = 100_000_000
 
     // MARK: Rules
 

@@ -7,6 +7,8 @@ public struct AIMSettings: Sendable {
     /// The model's cells at most (AIM's size cap: 80 MB of doubles there, 10 M cells), reached in
     /// proportion to the budget spent.
     public var maximumModelCells = 2_000_000
+    /// The largest cap a user may set: 2^28 cells of doubles is 2 GiB, more than a 2-core machine fits.
+    public static let largestModelCells = 1 << 28
     /// Workload: every pair of columns, plus every triple that holds `target` (the column a
     /// downstream model predicts, named by the public schema).
     public var target: Int?

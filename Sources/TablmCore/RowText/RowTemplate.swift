@@ -41,10 +41,7 @@ public struct RowTemplate: Equatable, Sendable {
     }
 
     public static func load(path: String) throws -> RowTemplate {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError(FileManager.default.fileExists(atPath: path) ? "cannot read file" : "no such file",
-                             at: SourceLocation(file: path))
-        }
+        let data = try InputFile.contents(path, what: "a row template", limit: InputFile.smallFileLimit)
         guard let text = String(data: data, encoding: .utf8) else {
             throw InputError("invalid UTF-8", at: SourceLocation(file: path))
         }
@@ -106,11 +103,43 @@ public struct RowTemplate: Equatable, Sendable {
         for part in [prefix, infix, suffix, separator, missing] where part.contains(where: \.isNewline) {
             throw InputError("the template must not contain line breaks", at: SourceLocation(file: file))
         }
+        // Long separators make the tokenizer's training quadratic and crashed SentencePiece at 128k characters.
+        for part in [prefix, infix, suffix, separator, missing] where part.count > Self.longestPart {
+            throw InputError("the template's parts must be at most \(Self.longestPart) characters (one has \(part.count))", at: SourceLocation(file: file))
+        }
+        if missing.contains(separator) || missing.contains(infix) {
+            throw InputError("the missing spelling must not contain the separator or the field text; rows could not be read back", at: SourceLocation(file: file))
+        }
     }
 
-    /// Checks that every value of `schema` can be told apart from the missing spelling.
+    /// Longest prefix, field text, suffix, separator or missing spelling, in characters.
+    public static let longestPart = 64
+
+    /// Checks that every row of `schema` reads back as itself. A value may hold the separator
+    /// ("Self-emp, inc"): the parser ends a value only where the separator is followed by another
+    /// column's name and the field text. So a category holding separator + name + field text is refused
+    /// (rows (a = "x, b is y", b = w) and (a = x, b = "y, b is w") would be one line), and so is a name
+    /// holding the field text or the separator (the longest name wins, so "a is b" could be read as
+    /// "a" with a value starting "b is"). Every value must also differ from the missing spelling.
     public func validate(against schema: Schema, file: String) throws {
-        for column in schema.columns where column.allowsMissing {
+        let between = suffix + separator + prefix
+        for column in schema.columns {
+            for (part, role) in [(separator, "separator"), (infix, "field text")] where column.name.contains(part) {
+                throw InputError("column name \(quoted: column.name) contains the template's \(role) \(quoted: part); rows could not be read back: rename the column",
+                                 at: SourceLocation(file: file))
+            }
+        }
+        for column in schema.columns {
+            for other in schema.columns {
+                let boundary = between + other.name + infix
+                if let category = column.categories?.first(where: { $0.contains(boundary) }) {
+                    throw InputError("category \(quoted: category) of column \(quoted: column.name) contains \(quoted: boundary), where row text starts the next field; its rows could not be read back: rename the category",
+                                     at: SourceLocation(file: file))
+                }
+            }
+        }
+        // The parser reads the missing spelling as a missing cell, whether or not the column allows one.
+        for column in schema.columns {
             if column.categories?.contains(missing) == true {
                 throw InputError(
                     "column \(quoted: column.name) has a category \(quoted: missing), which is also the template's spelling of a missing value; change `missing` in the template",

@@ -92,6 +92,13 @@ public enum FixedPoint {
         return .success(negative ? -units : units)
     }
 
+    /// Whether decimal text is a value the column keeps exactly: no non-zero digit past `decimals`
+    /// (`30.50` at 1 decimal, not `30.5` at 0, which `parse` would round to 31).
+    public static func isExact(_ text: some StringProtocol, decimals: Int) -> Bool {
+        guard let point = text.firstIndex(of: ".") else { return true }
+        return text[text.index(after: point)...].dropFirst(decimals).allSatisfy { $0 == "0" }
+    }
+
     /// Whether decimal text has a non-zero digit after its point (`23.5`, not `24.0` or `24`).
     public static func hasFraction(_ text: some StringProtocol) -> Bool {
         guard let point = text.firstIndex(of: ".") else { return false }

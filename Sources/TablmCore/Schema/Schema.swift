@@ -108,6 +108,9 @@ public struct ColumnSchema: Codable, Equatable, Sendable {
 /// A table's columns and their roles, stored as a hand-editable JSON file.
 public struct Schema: Codable, Equatable, Sendable {
     public static let currentVersion = 1
+    /// Longest column name and category, in characters: a row stays a few hundred tokens, and the
+    /// tokenizer's training, quadratic in a piece's length, stays fast (8,000 characters took minutes).
+    public static let longestName = 256, longestCategory = 512
 
     public var version: Int
     public var source: SchemaSource

@@ -4,13 +4,7 @@ import Foundation
 /// hand-edited schema fails here with the file and line at fault rather than deep inside training.
 public enum SchemaFile {
     public static func load(path: String) throws -> Schema {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw InputError(exists ? "cannot read file" : "no such file", at: SourceLocation(file: path))
-        }
+        let data = try InputFile.contents(path, what: "a schema", limit: InputFile.smallFileLimit)
         try checkSyntax(data, path: path)
         let schema = try decode(Schema.self, from: data, path: path)
         try validate(schema, text: String(decoding: data, as: UTF8.self), path: path)
@@ -64,6 +58,9 @@ public enum SchemaFile {
             if let bad = InputError.controlCharacter(in: column.name) {
                 throw fail("column name \(quoted: column.name) contains \(bad), a line break or control character", near: here)
             }
+            guard column.name.count <= Schema.longestName else {
+                throw fail("column name \(quoted: column.name) has \(column.name.count) characters; at most \(Schema.longestName)", near: here)
+            }
             guard seen.insert(column.name).inserted else {
                 throw fail("duplicate column name \(quoted: column.name)", near: here)
             }
@@ -98,6 +95,9 @@ public enum SchemaFile {
             for category in categories {
                 guard !category.isEmpty else {
                     throw fail("column \(quoted: name) lists an empty category (an empty field means missing: set allows_missing)")
+                }
+                guard category.count <= Schema.longestCategory else {
+                    throw fail("a category of column \(quoted: name) has \(category.count) characters; at most \(Schema.longestCategory) (row text this long is no row)")
                 }
                 if let bad = InputError.controlCharacter(in: category) {
                     throw fail("category \(quoted: category) of column \(quoted: name) contains \(bad), a line break or control character")

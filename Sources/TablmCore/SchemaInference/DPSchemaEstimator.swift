@@ -27,20 +27,25 @@ public enum DPSchemaEstimator {
 
         /// Parses `col=lo..hi` or `col=lo..hi:decimals`.
         public static func parse(_ text: String) throws -> NumericDeclaration {
-            guard let equals = text.firstIndex(of: "=") else { throw InputError("--numeric \(quoted: text): expected column=lo..hi[:decimals]") }
+            guard let equals = text.firstIndex(of: "=") else { throw OptionError("--numeric \(quoted: text): expected column=lo..hi[:decimals]") }
             let column = String(text[..<equals])
             var rest = String(text[text.index(after: equals)...])
             var precision = 0
             if let colon = rest.lastIndex(of: ":") {
                 guard let p = Int(rest[rest.index(after: colon)...]), (0...FixedPoint.maxDecimals).contains(p) else {
-                    throw InputError("--numeric \(quoted: text): decimals must be 0 to \(FixedPoint.maxDecimals)")
+                    throw OptionError("--numeric \(quoted: text): decimals must be 0 to \(FixedPoint.maxDecimals)")
                 }
                 precision = p
                 rest = String(rest[..<colon])
             }
             let parts = rest.components(separatedBy: "..")
             guard parts.count == 2, let lower = Double(parts[0]), let upper = Double(parts[1]), lower < upper else {
-                throw InputError("--numeric \(quoted: text): expected column=lo..hi with lo < hi")
+                throw OptionError("--numeric \(quoted: text): expected column=lo..hi with lo < hi")
+            }
+            // The bounds must hold as fixed-point values of the column (|v| · 10^decimals ≤ 2^53).
+            let largest = Double(FixedPoint.maxUnits) / Double(FixedPoint.powers[precision])
+            guard abs(lower) <= largest, abs(upper) <= largest else {
+                throw OptionError("--numeric \(quoted: text): bounds must be finite, within ±\(largest) at \(precision) decimals")
             }
             return NumericDeclaration(column: column, lower: lower, upper: upper, precision: precision)
         }
@@ -54,7 +59,9 @@ public enum DPSchemaEstimator {
         for name in numeric.map(\.column) + [target].compactMap({ $0 }) + sensitive where !header.contains(name) {
             throw InputError("no column named \(quoted: name) (columns: \(names: header))", at: SourceLocation(file: csvPath, line: 1))
         }
-        let declared = Dictionary(uniqueKeysWithValues: numeric.map { ($0.column, $0) })
+        let declared = try Dictionary(numeric.map { ($0.column, $0) }) { first, _ in
+            throw OptionError("--numeric names column \(quoted: first.column) twice; give its bounds once")
+        }
         var counts = [[String: Int]](repeating: [:], count: header.count)
         var values = [[Double]](repeating: [], count: header.count)
         var missing = [Int](repeating: 0, count: header.count)

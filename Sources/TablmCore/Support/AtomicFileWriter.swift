@@ -24,6 +24,11 @@ public final class AtomicFileWriter {
         else {
             throw InputError("output folder does not exist", at: SourceLocation(file: directory.path))
         }
+        // rename(2) would replace a link, a device node or a FIFO by a regular file.
+        var existing = stat()
+        if lstat(path, &existing) == 0, existing.st_mode & S_IFMT != S_IFREG {
+            throw InputError("not a regular file; tablm replaces only regular files", at: SourceLocation(file: path))
+        }
         let name = ".\(destination.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tablm-tmp"
         temporary = directory.appendingPathComponent(name)
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
@@ -63,6 +68,15 @@ public final class AtomicFileWriter {
         try handle.close()
         finished = true
         defer { InterruptCleanup.forget(cleanupToken) }
+        // A replaced file keeps its permissions (a new one gets the umask's).
+        var existing = stat()
+        if lstat(destination.path, &existing) == 0 {
+            guard existing.st_mode & S_IFMT == S_IFREG else {
+                try? FileManager.default.removeItem(at: temporary)
+                throw InputError("not a regular file; tablm replaces only regular files", at: SourceLocation(file: destination.path))
+            }
+            chmod(temporary.path, existing.st_mode & 0o7777)
+        }
         guard rename(temporary.path, destination.path) == 0 else {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(at: temporary)

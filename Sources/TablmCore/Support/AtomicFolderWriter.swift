@@ -27,7 +27,12 @@ public enum AtomicFolderWriter {
             try fill(staging)
             // Swap: the old folder (if any) moves aside, the new one in, then the old one goes.
             let previous = parent.appendingPathComponent(".\(destination.lastPathComponent).\(pid).tablm-old")
-            let hadPrevious = manager.fileExists(atPath: destination.path)
+            var existing = stat()
+            let hadPrevious = lstat(destination.path, &existing) == 0
+            if hadPrevious && existing.st_mode & S_IFMT != S_IFDIR {
+                throw InputError("not a folder; tablm replaces only its own folders", at: SourceLocation(file: folder))
+            }
+            if hadPrevious { chmod(staging.path, existing.st_mode & 0o7777) }
             if hadPrevious { try manager.moveItem(at: destination, to: previous) }
             try manager.moveItem(at: staging, to: destination)
             if hadPrevious { try? manager.removeItem(at: previous) }

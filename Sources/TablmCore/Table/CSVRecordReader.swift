@@ -23,13 +23,7 @@ public final class CSVRecordReader {
 
     public init(path: String) throws {
         self.path = path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw InputError("no such file", at: SourceLocation(file: path))
-        }
-        guard !isDirectory.boolValue else {
-            throw InputError("is a folder, not a CSV file", at: SourceLocation(file: path))
-        }
+        try InputFile.check(path, stream: true)
         guard let stream = InputStream(fileAtPath: path) else {
             throw InputError("cannot open file", at: SourceLocation(file: path))
         }

@@ -8,13 +8,12 @@ public final class TextLines {
     private var start = 0
     private var atEnd = false
     private var lineNumber = 0
+    /// No row's text comes near this; a longer line is not row text (or is `/dev/zero` through a FIFO).
+    public static let longestLine = 1 << 24
 
     public init(path: String) throws {
         self.path = path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw InputError("no such file", at: SourceLocation(file: path))
-        }
+        try InputFile.check(path, stream: true)
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw InputError("cannot open file", at: SourceLocation(file: path))
         }
@@ -41,6 +40,9 @@ public final class TextLines {
             }
             buffer.removeSubrange(..<start)
             start = 0
+            guard buffer.count < Self.longestLine else {
+                throw InputError("a line longer than \(Self.longestLine) bytes", at: SourceLocation(file: path, line: lineNumber + 1))
+            }
             let chunk = try handle.read(upToCount: 1 << 16) ?? Data()
             if chunk.isEmpty { atEnd = true } else { buffer.append(contentsOf: chunk) }
         }

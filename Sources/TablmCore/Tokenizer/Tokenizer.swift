@@ -29,10 +29,7 @@ public final class Tokenizer: @unchecked Sendable {
     public var vocabularySize: Int { pieces.count }
 
     public static func load(path: String) throws -> Tokenizer {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError(FileManager.default.fileExists(atPath: path) ? "cannot read file" : "no such file",
-                             at: SourceLocation(file: path))
-        }
+        let data = try InputFile.contents(path, what: "a tokenizer model", limit: InputFile.smallFileLimit)
         do {
             return try Tokenizer(modelBytes: Array(data))
         } catch let error as TokenizerError {

@@ -29,6 +29,16 @@ final class RowTemplateTests: XCTestCase {
         }
     }
 
+    /// A 1,000-character separator crashed SentencePiece's training; a missing spelling holding the
+    /// separator could not be told from two fields.
+    func testLongPartsAndAmbiguousMissingSpellingsAreRefused() {
+        let long = String(repeating: "-", count: 1000)
+        XCTAssertEqual(error("field = \"{column} is {value}\"\nseparator = \"\(long)\"\nmissing = \"m\"")?.message,
+                       "the template's parts must be at most 64 characters (one has 1000)")
+        XCTAssertEqual(error("field = \"{column} is {value}\"\nseparator = \", \"\nmissing = \"n, a\"")?.message.contains("missing spelling"), true)
+        XCTAssertNil(error("field = \"{column} is {value}\"\nseparator = \"\(String(repeating: "-", count: 64))\"\nmissing = \"m\""))
+    }
+
     func testErrorsNameLineAndColumn() {
         let unquoted = error("field = \"{column} is {value}\"\nseparator = , \nmissing = \"m\"")
         XCTAssertEqual(unquoted?.location, SourceLocation(file: "t.txt", line: 2, column: 13))

@@ -1,0 +1,22 @@
+import Foundation
+
+extension Checkpoint {
+    /// What a checkpoint folder may replace (`OutputDestination`): a folder of checkpoint files only;
+    /// a private checkpoint is replaced by a non-private run only with `--force`, since that would
+    /// silently trade the guarantee its users rely on for none.
+    public static func folderKind(private isPrivate: Bool) -> OutputDestination.FolderKind {
+        let names: Set<String> = [weightsFile, configFile, tokenizerFile, schemaFile, templateFile, recordFile, optimizerFile]
+        return OutputDestination.FolderKind(names: names) { folder in
+            isPrivate || !recordsPrivacy(folder.appendingPathComponent(recordFile)) ? nil : "holds a private checkpoint, which this non-private run would replace"
+        }
+    }
+
+    /// Whether a training record names a privacy part; an unreadable one counts as private, the safe side.
+    private static func recordsPrivacy(_ url: URL) -> Bool {
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int else { return false }
+        guard size < 1 << 24, let data = try? Data(contentsOf: url),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return true }
+        return object["privacy"].map { !($0 is NSNull) } ?? false
+    }
+}
