@@ -23,20 +23,21 @@ struct RowTextOptions: ParsableArguments {
 /// One end of a numeric option's documented range.
 enum RangeEnd {
     case open(Double), closed(Double)
+
+    var bound: Double { switch self { case .open(let b), .closed(let b): b } }
+    var isOpen: Bool { if case .open = self { true } else { false } }
 }
 
 /// Refuses a value outside its option's documented range, NaN and ±inf included, naming the option
 /// (one line, exit 64) before any work; sizes are bounded here before anything is allocated.
 func requireRange(_ option: String, _ value: Double?, _ lower: RangeEnd, _ upper: RangeEnd) throws {
     guard let value else { return }
-    let aboveLower: Bool, belowUpper: Bool, text: String
-    switch (lower, upper) {
-    case let (.open(a), .open(b)): (aboveLower, belowUpper, text) = (value > a, value < b, "(\(a.shortText), \(b.shortText))")
-    case let (.open(a), .closed(b)): (aboveLower, belowUpper, text) = (value > a, value <= b, "(\(a.shortText), \(b.shortText)]")
-    case let (.closed(a), .open(b)): (aboveLower, belowUpper, text) = (value >= a, value < b, "[\(a.shortText), \(b.shortText))")
-    case let (.closed(a), .closed(b)): (aboveLower, belowUpper, text) = (value >= a, value <= b, "[\(a.shortText), \(b.shortText)]")
+    let aboveLower = lower.isOpen ? value > lower.bound : value >= lower.bound
+    let belowUpper = upper.isOpen ? value < upper.bound : value <= upper.bound
+    guard aboveLower && belowUpper else {
+        let range = (lower.isOpen ? "(" : "[") + lower.bound.shortText + ", " + upper.bound.shortText + (upper.isOpen ? ")" : "]")
+        throw ValidationError("\(option) must be in \(range) (got \(value.shortText))")
     }
-    guard aboveLower && belowUpper else { throw ValidationError("\(option) must be in \(text) (got \(value.shortText))") }
 }
 
 func requireRange(_ option: String, _ value: Int?, _ lower: RangeEnd, _ upper: RangeEnd) throws {

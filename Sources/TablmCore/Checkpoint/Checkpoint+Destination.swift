@@ -13,8 +13,8 @@ extension Checkpoint {
 
     /// Whether a training record names a privacy part; an unreadable one counts as private, the safe side.
     private static func recordsPrivacy(_ url: URL) -> Bool {
-        guard let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int else { return false }
-        guard size < 1 << 24, let data = try? Data(contentsOf: url),
+        guard FileManager.default.fileExists(atPath: url.path) else { return false }
+        guard let data = try? InputFile.contents(url.path, what: "a training record", limit: 1 << 24),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else { return true }
         return object["privacy"].map { !($0 is NSNull) } ?? false

@@ -129,21 +129,19 @@ public struct RowTemplate: Equatable, Sendable {
                                  at: SourceLocation(file: file))
             }
         }
+        let boundaries = schema.columns.map { between + $0.name + infix }
         for column in schema.columns {
-            for other in schema.columns {
-                let boundary = between + other.name + infix
-                if let category = column.categories?.first(where: { $0.contains(boundary) }) {
+            for category in column.categories ?? [] {
+                if let boundary = boundaries.first(where: category.contains) {
                     throw InputError("category \(quoted: category) of column \(quoted: column.name) contains \(quoted: boundary), where row text starts the next field; its rows could not be read back: rename the category",
                                      at: SourceLocation(file: file))
                 }
-            }
-        }
-        // The parser reads the missing spelling as a missing cell, whether or not the column allows one.
-        for column in schema.columns {
-            if column.categories?.contains(missing) == true {
-                throw InputError(
-                    "column \(quoted: column.name) has a category \(quoted: missing), which is also the template's spelling of a missing value; change `missing` in the template",
-                    at: SourceLocation(file: file))
+                // The parser reads the missing spelling as a missing cell, whether or not the column allows one.
+                if category == missing {
+                    throw InputError(
+                        "column \(quoted: column.name) has a category \(quoted: missing), which is also the template's spelling of a missing value; change `missing` in the template",
+                        at: SourceLocation(file: file))
+                }
             }
         }
     }

@@ -32,14 +32,11 @@ public enum OutputDestination {
         let place = "\(option) \(path)"
         guard !path.isEmpty else { throw OptionError("\(option): empty path") }
         cleanStaleTemporaries(of: path)
-        if let type = try existingType(path, place: place) {
-            if type == S_IFDIR { throw OptionError("\(place) is a folder; name a file") }
-            try refuseSpecial(type, place: place)
+        if let mode = try existingMode(path, place: place) {
+            if mode & S_IFMT == S_IFDIR { throw OptionError("\(place) is a folder; name a file") }
+            try refuseSpecial(mode & S_IFMT, place: place)
             try refuseInput(path, place: place, inputs: inputs, folder: false)
-            var status = stat()
-            if stat(path, &status) == 0, status.st_mode & 0o222 == 0 {
-                throw OptionError("\(place) is read-only; make it writable or choose another name")
-            }
+            if mode & 0o222 == 0 { throw OptionError("\(place) is read-only; make it writable or choose another name") }
         }
         try checkParent(of: path, place: place)
     }
@@ -50,9 +47,9 @@ public enum OutputDestination {
         guard !path.isEmpty else { throw OptionError("\(option): empty path") }
         cleanStaleTemporaries(of: path)
         try refuseInput(path, place: place, inputs: inputs, folder: true)
-        if let type = try existingType(path, place: place) {
-            guard type == S_IFDIR else {
-                try refuseSpecial(type, place: place)
+        if let mode = try existingMode(path, place: place) {
+            guard mode & S_IFMT == S_IFDIR else {
+                try refuseSpecial(mode & S_IFMT, place: place)
                 throw OptionError("\(place) is a file, not a \(what) folder; choose a new folder name")
             }
             let entries: [String]
@@ -73,16 +70,16 @@ public enum OutputDestination {
         try checkParent(of: path, place: place)
     }
 
-    /// The type bits of what is at `path` without following a final symbolic link (nil: nothing).
-    private static func existingType(_ path: String, place: String) throws -> mode_t? {
+    /// The mode (type and permission bits) of what is at `path`, without following a final symbolic
+    /// link, which is refused (nil: nothing is there).
+    private static func existingMode(_ path: String, place: String) throws -> mode_t? {
         var status = stat()
         guard lstat(path, &status) == 0 else {
             if errno == ENOENT { return nil }
             throw OptionError("\(place): \(String(cString: strerror(errno)))")
         }
-        let type = status.st_mode & S_IFMT
-        if type == S_IFLNK { throw OptionError("\(place) is a symbolic link; name the file or folder itself") }
-        return type
+        if status.st_mode & S_IFMT == S_IFLNK { throw OptionError("\(place) is a symbolic link; name the file or folder itself") }
+        return status.st_mode
     }
 
     private static func refuseSpecial(_ type: mode_t, place: String) throws {
