@@ -17,24 +17,23 @@ struct AuditCommand: ParsableCommand {
         The bound holds for the training as run, on this table; it is a check of the implementation, not a \
         proof of privacy: a small bound says the attack found nothing, not that there is nothing.
 
-        Example: tablm audit --work audit-e1 --dp --epsilon 1 --schema S.json --data train.csv
+        Example:
+          tablm audit -o audit-e1 --dp --epsilon 1 \\
+              --schema Examples/adult-public-schema.json --data data/adult_train.csv
         """
     )
 
     @Option(help: "Canary rows (each included with probability 1/2).") var canaries = 1000
     @Option(help: "Seed of the canaries and their coins (default: a fresh random one).") var auditSeed: UInt64?
     @Option(help: "Confidence of the lower bound.") var confidence = 0.95
-    @Option(help: "Folder for the checkpoint and audit.json (created).") var work: String
+    @Option(name: [.customShort("o"), .customLong("output"), .customLong("work")], help: "Folder for the checkpoint and audit.json (created; --work is the older name).") var work: String
     @OptionGroup(title: "The training run (the options of tablm finetune)") var training: FinetuneOptions
-    @Option(name: .shortAndLong, help: .hidden) var output: String?
     @Option(help: .hidden) var resume: String?
 
     func validate() throws {
         try requireRange("--canaries", canaries, .closed(10), .closed(1_000_000))
         try requireRange("--confidence", confidence, .open(0.5), .open(1))
-        guard output == nil, resume == nil else {
-            throw ValidationError("the audit writes its own checkpoint (into --work) and trains from scratch: drop -o/--output and --resume")
-        }
+        guard resume == nil else { throw ValidationError("the audit trains from scratch: drop --resume") }
     }
 
     func run() throws {

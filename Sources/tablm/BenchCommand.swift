@@ -6,15 +6,15 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure raw sgemm GFLOP/s at the model's shapes and training speed, in one run.",
-        discussion: "Compare the ratios, not absolute numbers, across machines: both figures come from the same process and minute."
+        discussion: "Compare the ratios, not absolute numbers, across machines: both figures come from the same process and minute.\n\nExample:\n  tablm bench --rounds 5"
     )
 
-    @Option(help: "Transformer blocks (default 4, the model of finetune --dp; finetune without --dp uses 3).") var layers = 4
+    @Option(help: "Transformer blocks: 4 is the model of finetune --dp, 3 of finetune without --dp.") var layers = 4
     @Option(help: "Model width.") var width = 128
     @Option(help: "Attention heads.") var heads = 4
-    @Option(help: "Vocabulary size (Adult's schema tokenizer has 220; 190 kept as the default so figures compare across versions).") var vocab = 190
+    @Option(help: "Vocabulary size; Adult's schema tokenizer has 220, and 190 stays the default so figures compare across versions.") var vocab = 190
     @Option(help: "Rows per step.") var batchSize = 32
-    @Option(help: "Tokens per row (Adult rows are 35–42 with one piece per lead-in; 72, their length before, kept as the default so figures compare).") var length = 72
+    @Option(help: "Tokens per row; Adult rows are 35–42 with one piece per lead-in, and 72, their length before, stays the default so figures compare.") var length = 72
     @Option(help: "Training steps timed per round.") var steps = 5
     @Option(help: "Rounds, each timing the non-private and the DP steps back to back.") var rounds = 9
     @Option(help: "Schema for the sampling benchmark (constrained vs unconstrained); its tokenizer sets the vocabulary.") var schema: String?

@@ -16,6 +16,10 @@ struct ExportCommand: ParsableCommand {
 
         For the prior on tablm and DP-SGD on GPUs: tablm finetune --dp --epsilon E --steps 0 (the prior \
         alone, its share of E), then tablm export --epsilon E.
+
+        Example:
+          tablm export --checkpoint out/adult-prior --data data/adult_train.csv \\
+              --epsilon 1 -o out/bundle
         """
     )
 

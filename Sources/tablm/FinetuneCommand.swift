@@ -13,7 +13,8 @@ struct FinetuneCommand: ParsableCommand {
         share of the rows (--held-out) is scored every --eval-every steps (a quarter epoch by default); \
         the checkpoint is written when that loss reaches a new best, and training stops after \
         --patience scores without one, so the folder holds the best model seen. --resume continues a \
-        run from its checkpoint.
+        run from its checkpoint. Options for experts (the schedule, held-out scoring, column orders, \
+        the prior's sizing, test seeds) are listed by tablm finetune --help-hidden.
 
         --init-from starts from another checkpoint (or a folder with model.safetensors and config.json in \
         Hugging Face GPT-2 layout). If its vocabulary differs from the tokenizer's, the blocks are kept \
@@ -24,7 +25,7 @@ struct FinetuneCommand: ParsableCommand {
         tokenizer made from a public schema; it prints and records nothing computed from the rows (no \
         loss, no held-out split, no data hash). Rows that do not fit the schema are fitted (numbers \
         clamped, unknown categories made missing, otherwise the row left out) and never counted, since a \
-        count is a statistic of the rows; check a table first with tablm serialize --schema S DATA.csv \
+        count is a statistic of the rows; check a table first with tablm serialize --schema S --data DATA.csv \
         > /dev/null, which names each bad value. Pretraining (--init-from) must use public data only: the \
         guarantee covers the rows of --data, nothing else.
 
@@ -41,6 +42,12 @@ struct FinetuneCommand: ParsableCommand {
         as many rows to a step; the group counts are released once with Gaussian noise and charged, \
         and every step is charged at the largest rate. --fairness-lambda and --representation-lambda \
         add fairness terms computed on probe prompts (no rows, no privacy cost).
+
+        Example:
+          tablm finetune --dp --epsilon 1 --schema Examples/adult-public-schema.json \\
+              --data data/adult_train.csv -o out/adult-dp
+          tablm finetune --data Examples/adult-sample.csv --schema schema.json \\
+              --steps 200 -o out/sample-ck
         """
     )
 

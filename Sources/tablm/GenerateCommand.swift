@@ -30,15 +30,19 @@ struct GenerateCommand: ParsableCommand {
         A checkpoint trained with --balance-groups learned the groups in a balanced mix; its rows are \
         brought back to the table's group shares (from the counts released in training, no privacy \
         cost) unless --keep-balanced-mix is given.
+
+        Example:
+          tablm generate --checkpoint out/adult-dp --rows 1000 --condition 'age>=40' \\
+              -o rows.csv
         """
     )
 
     @Option(help: "Checkpoint folder.") var checkpoint: String
-    @Option(help: "Rows to sample (at most \(GenerateRequest.largestRows)).") var rows = 1000
+    @Option(help: "Rows to sample, at most \(GenerateRequest.largestRows) (default: as many as the table the checkpoint was trained on; under --dp its released noisy count; \(GenerateRequest.defaultRows) if the checkpoint does not say).") var rows: Int?
     @OptionGroup var options: GenerateOptions
     @Option(name: .shortAndLong, help: "Output CSV file.") var output: String
 
-    func validate() throws { guard (1...GenerateRequest.largestRows).contains(rows) else { throw ValidationError("--rows must be from 1 to \(GenerateRequest.largestRows) (got \(rows))") } }
+    func validate() throws { try requireRange("--rows", rows, .closed(1), .closed(Double(GenerateRequest.largestRows))) }
 
     func run() throws {
         var progress = GenerateProgress(rows: rows)

@@ -37,7 +37,7 @@ struct GenerateOptions: ParsableArguments {
     }
 
     /// The request these options make for `rows` rows from `checkpoint` into `output`.
-    func request(checkpoint: String, rows: Int, output: String) -> GenerateRequest {
+    func request(checkpoint: String, rows: Int?, output: String) -> GenerateRequest {
         var request = GenerateRequest(checkpoint: checkpoint, rows: rows, output: output)
         request.workers = workers
         request.temperature = temperature

@@ -13,6 +13,9 @@ struct ImportCommand: ParsableCommand {
         tablm recomputes ε with its own accountant from the events and (σ, q, steps), refuses a record that is \
         incomplete or claims less than that, and writes a normal checkpoint that generate, evaluate, inspect \
         and privacy epsilon take.
+
+        Example:
+          tablm import out/bundle-result -o out/adult-opacus
         """
     )
 

@@ -10,9 +10,12 @@ struct InspectCommand: ParsableCommand {
     )
 
     struct Checkpoint_: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "checkpoint", abstract: "Print a checkpoint's config, tensors and training record.")
+        static let configuration = CommandConfiguration(
+            commandName: "checkpoint", abstract: "Print a checkpoint's config, tensors and training record.",
+            discussion: "Example:\n  tablm inspect checkpoint --checkpoint out/adult-dp")
 
-        @Argument(help: "Checkpoint folder.") var folder: String
+        @OptionGroup var checkpoint: CheckpointArgument
+        var folder: String { checkpoint.path }
 
         func run() throws {
             let checkpoint = try Checkpoint.load(folder: folder)
@@ -28,7 +31,8 @@ struct InspectCommand: ParsableCommand {
 
     struct Logits: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the logits for a token sequence as JSON, shape [tokens][vocab]: for comparing with other implementations.")
+            abstract: "Print the logits for a token sequence as JSON, shape [tokens][vocab]: for comparing with other implementations.",
+            discussion: "Example:\n  tablm inspect logits --checkpoint out/adult-dp --token-ids 1,2,3")
 
         @Option(help: "Checkpoint folder (or any folder with model.safetensors and config.json).") var checkpoint: String
         @Option(help: "Comma-separated token ids.") var tokenIds: String

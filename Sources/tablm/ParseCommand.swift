@@ -6,7 +6,7 @@ struct ParseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parse",
         abstract: "Turn lines of row text back into a CSV file.",
-        discussion: "Every line must fit the schema; the first that does not stops the command with its line and reason, unless --skip-invalid is given."
+        discussion: "Every line must fit the schema; the first that does not stops the command with its line and reason, unless --skip-invalid is given.\n\nExample:\n  tablm parse --schema schema.json rows.txt -o rows.csv"
     )
 
     @OptionGroup var rowText: RowTextOptions

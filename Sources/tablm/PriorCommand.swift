@@ -11,6 +11,10 @@ struct PriorCommand: ParsableCommand {
         discretisation, 1-way marginals and AIM's rounds measured with the Gaussian mechanism, a graphical \
         model fitted to the noisy marginals, and rows drawn from it. Compare it with the full model \
         through tablm evaluate.
+
+        Example:
+          tablm prior --epsilon 1 --schema Examples/adult-public-schema.json \\
+              --data data/adult_train.csv -o prior-rows.csv
         """
     )
 

@@ -12,25 +12,25 @@ struct PriorOptions: ParsableArguments {
     @Option(help: "Marginal prior under --dp: aim (measure selected marginals with noise, train on pseudo rows drawn from their fit, then DP-SGD on the real rows) or none (DP-SGD alone).")
     var prior: PriorKind = .aim
 
-    @Option(help: "Share of --epsilon the prior spends on its own (the rest goes to DP-SGD; the two are composed in one accountant). Default: the plan's, all of it below --epsilon \(TrainingRecipe.wholeBudgetToPriorBelow), else \(TrainingRecipe.priorShare) (docs/budget-plan.md).")
+    @Option(help: "Share of --epsilon the prior spends on its own (the rest goes to DP-SGD; the two are composed in one accountant; docs/budget-plan.md) (default: the plan's, all of it below --epsilon \(TrainingRecipe.wholeBudgetToPriorBelow), else \(TrainingRecipe.priorShare)).")
     var priorShare: Double?
 
-    @Option(help: "Pseudo rows drawn from the prior (default: a fresh one for every row the prior steps use, and at least the prior's noisy total).")
+    @Option(help: ArgumentHelp("Pseudo rows drawn from the prior (default: a fresh one for every row the prior steps use, and at least the prior's noisy total).", visibility: .hidden))
     var priorRows: Int?
 
-    @Option(help: "Steps of (non-private) training on the pseudo rows before DP-SGD.")
+    @Option(help: ArgumentHelp("Steps of (non-private) training on the pseudo rows before DP-SGD.", visibility: .hidden))
     var priorSteps = TrainingRecipe.priorSteps
 
-    @Option(help: "Pseudo rows per prior step.")
+    @Option(help: ArgumentHelp("Pseudo rows per prior step.", visibility: .hidden))
     var priorBatchSize = TrainingRecipe.priorBatchSize
 
-    @Option(help: "Peak learning rate on the pseudo rows.")
+    @Option(help: ArgumentHelp("Peak learning rate on the pseudo rows.", visibility: .hidden))
     var priorLr = TrainingRecipe.priorLearningRate
 
-    @Option(help: "Largest model of the prior, in cells of its junction tree's cliques (AIM's size cap).")
+    @Option(help: ArgumentHelp("Largest model of the prior, in cells of its junction tree's cliques (AIM's size cap).", visibility: .hidden))
     var priorMaxCells = AIMSettings().maximumModelCells
 
-    @Option(help: "Bins of a numeric column too wide for one prior cell per value (log-spaced for amounts from 0).")
+    @Option(help: ArgumentHelp("Bins of a numeric column too wide for one prior cell per value (log-spaced for amounts from 0).", visibility: .hidden))
     var priorBins = PublicDiscretization.defaultBins
 
     func validate() throws {

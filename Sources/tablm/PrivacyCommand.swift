@@ -37,7 +37,8 @@ struct PrivacyCommand: ParsableCommand {
             subcommands: [Settings.self, Record.self], defaultSubcommand: Settings.self)
 
         struct Settings: ParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "settings", abstract: "The epsilon of DP-SGD with these settings.")
+            static let configuration = CommandConfiguration(commandName: "settings", abstract: "The epsilon of DP-SGD with these settings.",
+            discussion: "Example:\n  tablm privacy epsilon settings --sample-rate 0.008 --steps 100 \\\n      --delta 1e-5 --noise-multiplier 1.1")
 
             @OptionGroup var mechanism: Mechanism
             @Option(help: "Noise standard deviation divided by the clipping norm.") var noiseMultiplier: Double
@@ -57,9 +58,11 @@ struct PrivacyCommand: ParsableCommand {
         struct Record: ParsableCommand {
             static let configuration = CommandConfiguration(
                 commandName: "checkpoint",
-                abstract: "Recompute a private checkpoint's epsilon from every mechanism its training.json records (prior, counts, DP-SGD).")
+                abstract: "Recompute a private checkpoint's epsilon from every mechanism its training.json records (prior, counts, DP-SGD).",
+                discussion: "Example:\n  tablm privacy epsilon checkpoint --checkpoint out/adult-dp")
 
-            @Argument(help: "Checkpoint folder.") var checkpoint: String
+            @OptionGroup var folder: CheckpointArgument
+            var checkpoint: String { folder.path }
 
             func run() throws {
                 let path = URL(fileURLWithPath: checkpoint).appendingPathComponent("training.json").path
@@ -86,7 +89,8 @@ struct PrivacyCommand: ParsableCommand {
     }
 
     struct Calibrate: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the smallest noise multiplier that keeps epsilon at or below a target.")
+        static let configuration = CommandConfiguration(abstract: "Print the smallest noise multiplier that keeps epsilon at or below a target.",
+        discussion: "Example:\n  tablm privacy calibrate --sample-rate 0.008 --steps 100 --delta 1e-5 \\\n      --epsilon 1")
 
         @OptionGroup var mechanism: Mechanism
         @Option(help: "Target epsilon.") var epsilon: Double

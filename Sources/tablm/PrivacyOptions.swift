@@ -21,7 +21,7 @@ struct PrivacyOptions: ParsableArguments {
     @Option(help: "Expected rows per step; the sampling rate is this over the row count.")
     var expectedBatchSize = TrainingRecipe.expectedBatchSize
 
-    @Option(help: "The table's row count, declared public (a published size). Default: the count the prior's fit implies (noisy), or with --prior none a count released with Gaussian noise σ = \(TrainingRecipe.countReleaseNoise) and charged. The rate of DP-SGD's sampling is --expected-batch-size over it.")
+    @Option(help: "The table's row count, declared public (a published size); the rate of DP-SGD's sampling is --expected-batch-size over it (default: the count the prior's fit implies, noisy, or with --prior none a count released with Gaussian noise σ = \(TrainingRecipe.countReleaseNoise) and charged).")
     var rows: Int?
 
     @Flag(help: "Print the run's plan (the prior's share and steps, DP-SGD's steps, batch, rate, noise, clip and learning rate) and the projected ε of each part, then stop, without reading a row. Needs --rows (the count the run will size by is the prior's noisy total, near it).")
@@ -30,19 +30,19 @@ struct PrivacyOptions: ParsableArguments {
     @Flag(help: "Group-balanced Poisson sampling: a rate per group of --sensitive, so each group brings as many rows to a step. Group counts are released once with Gaussian noise (charged to the budget); every step is charged at the largest rate.")
     var balanceGroups = false
 
-    @Option(help: "Standard deviation of the noise on each group count for --balance-groups.")
+    @Option(help: ArgumentHelp("Standard deviation of the noise on each group count for --balance-groups.", visibility: .hidden))
     var balanceCountNoise = TrainingRecipe.balanceCountNoise
 
-    @Option(help: "With --balance-groups, no group's rate exceeds this multiple of the uniform rate (a tiny group would otherwise set the noise of every step).")
+    @Option(help: ArgumentHelp("With --balance-groups, no group's rate exceeds this multiple of the uniform rate (a tiny group would otherwise set the noise of every step).", visibility: .hidden))
     var balanceMaxBoost = TrainingRecipe.balanceMaxBoost
 
     @Flag(help: "Train even when the calibrated noise drowns the signal (σ over the expected batch above 1): such a run is refused without it.")
     var acceptNoise = false
 
-    @Option(help: "Rows processed at once (memory only; the result does not depend on it).")
+    @Option(help: ArgumentHelp("Rows processed at once (memory only; the result does not depend on it).", visibility: .hidden))
     var microBatch = TrainingRecipe.microBatch
 
-    @Option(help: "Seed the noise and sampling generator (tests only: the noise becomes predictable and the guarantee void).")
+    @Option(help: ArgumentHelp("Seed the noise and sampling generator (tests only: the noise becomes predictable and the guarantee void).", visibility: .hidden))
     var insecureSeed: UInt64?
 
     /// Options that only make sense with --dp are refused without it, rather than silently ignored.

@@ -35,7 +35,8 @@ struct FinetuneProgress {
 struct GenerateProgress {
     private var clock: ProgressClock
 
-    init(rows: Int) { clock = ProgressClock(totalSteps: rows) }
+    /// `rows` until the run says how many it samples (`.started`).
+    init(rows: Int?) { clock = ProgressClock(totalSteps: rows ?? GenerateRequest.defaultRows) }
 
     mutating func show(_ event: GenerateEvent) {
         switch event {

@@ -29,11 +29,15 @@ struct SchemaCommand: ParsableCommand {
             "dp"): categories by noisy-count thresholding, numeric ranges by DP quantiles inside public \
             bounds you declare with --numeric. Its (epsilon, delta) is recorded in the file and charged \
             to the total of finetune --dp.
+
+            Example:
+              tablm schema infer --data data/adult_train.csv \\
+                  --target income --sensitive sex -o schema.json
             """
         )
 
-        @Argument(help: "The CSV file (header row first).")
-        var data: String
+        @OptionGroup var table: TableArgument
+        var data: String { table.path }
 
         @Option(help: "The column a downstream model predicts.")
         var target: String?

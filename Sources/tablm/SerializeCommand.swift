@@ -4,13 +4,18 @@ import TablmCore
 struct SerializeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serialize",
-        abstract: "Write each row of a CSV file as one line of row text."
+        abstract: "Write each row of a CSV file as one line of row text.",
+        discussion: """
+        Example:
+          tablm serialize --data Examples/adult-sample.csv \\
+              --schema schema.json -o rows.txt
+        """
     )
 
     @OptionGroup var rowText: RowTextOptions
 
-    @Argument(help: "The CSV file.")
-    var data: String
+    @OptionGroup var table: TableArgument
+    var data: String { table.path }
 
     @Flag(help: "Put the columns of each row in a random order (as training text does).")
     var shuffleColumns = false

@@ -16,14 +16,19 @@ struct SweepCommand: ParsableCommand {
         A run whose folder already holds rows made with the same arguments is not redone (delete the \
         folder to redo it); it is evaluated again. A failed run is reported and the sweep goes on. \
         sweep.csv and sweep.html are rewritten after every run.
+
+        Example:
+          tablm sweep --data data/adult_train.csv --test data/adult_test.csv \\
+              --schema Examples/adult-public-schema.json --epsilons 0.3,1,inf \\
+              -o out/sweep
         """
     )
 
     @Option(help: "Real training table (the private rows).") var data: String
     @Option(help: "Real test table, for evaluation only.") var test: String
     @OptionGroup var rowText: RowTextOptions
-    @Option(help: "Target column (categorical).") var target: String
-    @Option(help: "Sensitive column (for the fairness term and the fairness metrics).") var sensitive: String?
+    @Option(help: "Target column, categorical (default: the schema's target).") var target: String?
+    @Option(help: "Sensitive column, for the fairness term and the fairness metrics (default: the schema's first sensitive column).") var sensitive: String?
     @Option(help: "Comma-separated privacy budgets; `inf` trains without DP.") var epsilons = "1,3,10,inf"
     @Option(help: "Comma-separated fairness weights λ.") var lambdas = "0"
     @Option(help: "Delta of the DP runs.") var delta = 1e-5

@@ -19,6 +19,10 @@ struct TokenizerCommand: ParsableCommand {
 
             With --data the corpus is that file's rows as text. The model file records this, and \
             `tablm finetune --dp` will refuse it: a tokenizer trained on private rows leaks them.
+
+            Example:
+              tablm tokenizer train --schema Examples/adult-public-schema.json \\
+                  -o adult.model
             """
         )
 
@@ -60,10 +64,12 @@ struct TokenizerCommand: ParsableCommand {
     }
 
     struct Inspect: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a tokenizer's vocabulary size, special ids and training corpus.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a tokenizer's vocabulary size, special ids and training corpus.",
+            discussion: "Example:\n  tablm tokenizer inspect --tokenizer adult.model --pieces")
 
-        @Argument(help: "The .model file.")
-        var model: String
+        @OptionGroup var tokenizer: InputArgument<TokenizerInput>
+        var model: String { tokenizer.path }
 
         @Flag(help: "Also list every piece with its id.")
         var pieces = false
@@ -89,7 +95,8 @@ struct TokenizerCommand: ParsableCommand {
 struct TokenizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize",
-        abstract: "Read lines of text on stdin and print their token ids, one line each."
+        abstract: "Read lines of text on stdin and print their token ids, one line each.",
+        discussion: "Example:\n  tablm serialize --data Examples/adult-sample.csv --schema schema.json | \\\n      tablm tokenize --tokenizer adult.model"
     )
 
     @Option(help: "The tokenizer .model file.")

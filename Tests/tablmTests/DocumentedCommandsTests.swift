@@ -19,15 +19,33 @@ final class DocumentedCommandsTests: XCTestCase {
             .map { $0.split(separator: "#", maxSplits: 1).first.map(String.init) ?? "" }
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.hasPrefix("tablm ") }
         XCTAssertGreaterThanOrEqual(lines.count, 7, "the tour's commands were found")
+        let commands = try commandPaths(in: folder)
         for line in lines {
             let words = line.split(separator: " ").map(String.init).dropFirst()
-            let path = Array(words.prefix { !$0.hasPrefix("-") }.prefix(2)).filter { $0.allSatisfy { $0.isLetter } }
+            // The longest run of leading words that names a command (`privacy epsilon checkpoint`).
+            let path = (0...min(3, words.count)).reversed().map { Array(words.prefix($0)) }.first { commands.contains($0) } ?? []
             let text = try help(path, in: folder)
             for option in words where option.hasPrefix("--") {
                 let whole = NSRegularExpression.escapedPattern(for: option) + "(?![-a-z])"
                 XCTAssertNotNil(text.range(of: whole, options: .regularExpression), "README: `\(line)` uses \(option), which `tablm \(path.joined(separator: " ")) --help` does not list")
             }
         }
+    }
+
+    /// Every command's path, from the tool's own description.
+    private func commandPaths(in folder: URL) throws -> Set<[String]> {
+        let dump = try CommandRunner.run(["--experimental-dump-help"], in: folder)
+        let tool = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(dump.stdout.utf8)) as? [String: Any])
+        var paths: Set<[String]> = [[]]
+        func walk(_ command: [String: Any], path: [String]) {
+            for sub in command["subcommands"] as? [[String: Any]] ?? [] {
+                let next = path + [sub["commandName"] as? String ?? ""]
+                paths.insert(next)
+                walk(sub, path: next)
+            }
+        }
+        walk(try XCTUnwrap(tool["command"] as? [String: Any]), path: [])
+        return paths
     }
 
     func testHelpTextsSayWhatTheyMean() throws {

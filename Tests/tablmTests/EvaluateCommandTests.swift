@@ -48,7 +48,8 @@ final class EvaluateCommandTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("Female: share real ") && result.stdout.contains("boosted trees selects"), result.stdout)
     }
 
-    /// Synthetic rows whose income is always <=50K: the summary opens with warnings that the TSTR
+    /// Synthetic rows whose income is always <=50K (income and sex named by the schema, not the command
+    /// line): the summary opens with warnings that the TSTR
     /// models are constant and their fairness figures mean nothing, and the fairness lines say so;
     /// every stage of the run is announced on stderr.
     func testUselessRowsAreCalledOutFirst() throws {
@@ -58,8 +59,9 @@ final class EvaluateCommandTests: XCTestCase {
         let constant = [lines[0]] + lines.dropFirst().map { $0.replacingOccurrences(of: ">50K", with: "<=50K") }
         try (constant.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("constant.csv"), atomically: false, encoding: .utf8)
         let schema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
-        let result = try CommandRunner.run(["evaluate", "--train", sample.path, "--test", sample.path, "--synthetic", "constant.csv", "--schema", schema,
-                                            "--target", "income", "--sensitive", "sex", "--report", "report.html"], in: folder)
+        // The grammar's forms: --data, -o, and the target and sensitive column read from the schema.
+        let result = try CommandRunner.run(["evaluate", "--data", sample.path, "--test", sample.path, "--synthetic", "constant.csv", "--schema", schema,
+                                            "-o", "report.html"], in: folder)
         XCTAssertEqual(result.status, 0, result.stderr)
         let out = result.stdout.split(separator: "\n").map(String.init)
         XCTAssertTrue(out[0].hasPrefix("WARNING       every synthetic row has income = <=50K"), result.stdout)

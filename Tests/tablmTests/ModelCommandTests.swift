@@ -39,7 +39,8 @@ final class ModelCommandTests: XCTestCase {
         XCTAssertTrue(resumed.stderr.contains("step 5/6"), "resumes after step 4: \(resumed.stderr)")
         XCTAssertFalse(resumed.stderr.contains("step 1/6"), resumed.stderr)
 
-        let inspect = try run(["inspect", "checkpoint", "ckpt"])
+        let inspect = try run(["inspect", "checkpoint", "--checkpoint", "ckpt"])
+        XCTAssertEqual(try run(["inspect", "checkpoint", "ckpt"]).stdout, inspect.stdout, "the positional form is kept")
         XCTAssertTrue(inspect.stdout.contains("h.0.attn.c_attn.weight [16, 48]"), inspect.stdout)
         XCTAssertTrue(inspect.stdout.contains("\"steps\" : 6"), inspect.stdout)
         XCTAssertTrue(inspect.stdout.contains("\"average_decay\" : 0.9"), inspect.stdout)
@@ -60,6 +61,13 @@ final class ModelCommandTests: XCTestCase {
         let onSex = try run(["generate", "--checkpoint", "ckpt", "--rows", "2", "--condition", "sex=Female", "-o", "sex.csv"])
         XCTAssertEqual(onSex.status, 0, onSex.stderr)
         XCTAssertTrue(onSex.stderr.contains("trained in one column order only (age, workclass, fnlwgt, ...)"), onSex.stderr)
+        let lowercase = try run(["generate", "--checkpoint", "ckpt", "--rows", "2", "--condition", "sex=female", "-o", "bad.csv"])
+        XCTAssertEqual(lowercase.status, 1)
+        XCTAssertTrue(lowercase.stderr.contains("'female' is not a category of 'sex' (did you mean 'Female'?)"), lowercase.stderr)
+        // Without --rows, as many rows as the table the checkpoint was trained on (training and held out).
+        let asMany = try run(["generate", "--checkpoint", "ckpt", "--workers", "1", "-o", "all.csv"])
+        XCTAssertEqual(asMany.status, 0, asMany.stderr)
+        XCTAssertTrue(asMany.stderr.contains("of 500 rows fit the schema"), asMany.stderr)
         // Trained in one order that starts with age (sex before income): the mask, calibrated on the
         // model's own rows, takes it as it is (it used to be refused: its probes wrote sex first).
         let masked = try run(["generate", "--checkpoint", "ckpt", "--rows", "4", "--mask-fairness", "--sensitive", "sex",

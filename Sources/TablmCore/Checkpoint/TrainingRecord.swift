@@ -42,6 +42,17 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
 }
 
 extension TrainingRecord {
+    /// The rows of the table the model was trained on, as far as the record may say: without privacy
+    /// the rows read (training and held out); under DP the count DP-SGD's rate was taken over
+    /// (released with noise or declared public), else the prior's noisy total, never the true count.
+    public var tableRows: Int? {
+        if let privacy {
+            if let rate = privacy.rateRows, rate.isFinite, rate >= 1, rate <= 1e15 { return Int(rate.rounded()) }
+            return privacy.prior?.noisyRows
+        }
+        return dataRows.map { $0 + (heldOutRows ?? 0) }
+    }
+
     /// Reads `training.json`: strict JSON, then the values checked against `schema` (`problem`).
     public static func load(path: String, schema: Schema?) throws -> TrainingRecord {
         let data = try InputFile.contents(path, what: "a training record", limit: InputFile.smallFileLimit)

@@ -95,7 +95,7 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
         var byName: [String: [ColumnCondition]] = [:]
         for condition in conditions {
             guard schema.index(of: condition.column) != nil else {
-                throw InputError("condition on \(quoted: condition.column): no such column (columns: \(names: schema.columnNames))")
+                throw InputError("condition on \(quoted: condition.column): no such column\(NearestName.hint(for: condition.column, among: schema.columnNames)) (columns: \(names: schema.columnNames))")
             }
             byName[condition.column, default: []].append(condition)
         }
@@ -130,7 +130,7 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
                     let wanted = values.filter { $0 != template.missing }
                     if column.kind == .categorical {
                         for value in wanted where !categories.contains(value) {
-                            throw InputError("condition \(column.name)=\(value): \(quoted: value) is not a category of \(quoted: column.name)")
+                            throw InputError("condition \(column.name)=\(value): \(quoted: value) is not a category of \(quoted: column.name)\(NearestName.hint(for: value, among: categories))")
                         }
                         categories = categories.filter { wanted.contains($0) }
                     } else {

@@ -7,7 +7,9 @@ public struct EvaluateRequest: Sendable {
     public var test: String
     public var synthetic: String
     public var schema: String
-    public var target: String
+    /// The column a downstream model predicts (nil: the schema's target).
+    public var target: String?
+    /// The groups fairness is measured over (nil: the schema's first sensitive column, if any).
     public var sensitive: String?
     /// The checkpoint that made the rows: its record, its likelihood attack, the model as a classifier.
     public var checkpoint: String?
@@ -17,7 +19,7 @@ public struct EvaluateRequest: Sendable {
     /// same way and reported beside this one.
     public var before: String?
 
-    public init(train: String, test: String, synthetic: String, schema: String, target: String) {
+    public init(train: String, test: String, synthetic: String, schema: String, target: String? = nil) {
         self.train = train
         self.test = test
         self.synthetic = synthetic
@@ -34,6 +36,10 @@ public enum EvaluateRun {
         if let json = request.json { try OutputDestination.checkFile(json, option: "--json", inputs: inputs) }
         if let html = request.html { try OutputDestination.checkFile(html, option: "--report", inputs: inputs + [request.json]) }
         let schema = try SchemaFile.load(path: request.schema)
+        guard let target = request.target ?? schema.target else {
+            throw OptionError("--target is needed: the schema names no target column")
+        }
+        let sensitive = request.sensitive ?? schema.sensitive.first
         func read(_ path: String) throws -> TableData { try TableData.read(path: path, schema: schema, policy: .skip) }
         let real = try read(request.train), held = try read(request.test), synthetic = try read(request.synthetic)
         let before = try request.before.map(read)
@@ -53,14 +59,14 @@ public enum EvaluateRun {
         let started = DispatchTime.now().uptimeNanoseconds
         message("evaluate: \(real.rows.count) training, \(held.rows.count) test, \(synthetic.rows.count) synthetic rows")
         var report = try Evaluation.run(schema: schema, train: real.rows, test: held.rows, synthetic: synthetic.rows, syntheticTotal: synthetic.records,
-                                        target: request.target, sensitive: request.sensitive, privacy: loaded?.record.privacy, rowLogLikelihood: likelihood,
+                                        target: target, sensitive: sensitive, privacy: loaded?.record.privacy, rowLogLikelihood: likelihood,
                                         progress: { stage in
                                             message("evaluate: \(stage) (\(String(format: "%.0f", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)) s)")
                                         })
         if let before, let path = request.before {
             message("evaluate: the rows before, \(path)")
             let earlier = try Evaluation.run(schema: schema, train: real.rows, test: held.rows, synthetic: before.rows, syntheticTotal: before.records,
-                                             target: request.target, sensitive: request.sensitive, privacy: nil)
+                                             target: target, sensitive: sensitive, privacy: nil)
             report.before = EvaluationReport.Before(synthetic: path, report: earlier)
         }
         if let json = request.json { try JSONOutput.write(report, to: json) }

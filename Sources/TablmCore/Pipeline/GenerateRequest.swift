@@ -6,7 +6,11 @@ public struct GenerateRequest: Sendable {
     public static let largestRows = 10_000_000
 
     public var checkpoint: String
-    public var rows: Int
+    /// Rows to write (nil: as many as the table the checkpoint was trained on, as far as its record
+    /// may say, `TrainingRecord.tableRows`; else `defaultRows`).
+    public var rows: Int?
+    /// Rows written when neither `rows` nor the checkpoint's record gives a count.
+    public static let defaultRows = 1000
     public var output: String
     public var workers = ModelWorkers.defaultCount
     public var temperature = 1.0
@@ -49,7 +53,7 @@ public struct GenerateRequest: Sendable {
     /// Sample without the schema constraint (rows that do not fit are dropped and counted).
     public var unconstrained = false
 
-    public init(checkpoint: String, rows: Int, output: String) {
+    public init(checkpoint: String, rows: Int?, output: String) {
         self.checkpoint = checkpoint
         self.rows = rows
         self.output = output

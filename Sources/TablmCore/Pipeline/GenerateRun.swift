@@ -19,6 +19,7 @@ public struct GenerateRun {
     public func run() throws -> Int {
         try OutputDestination.checkFile(request.output, option: "-o", inputs: [request.checkpoint])
         let loaded = try Checkpoint.load(folder: request.checkpoint)
+        let rows = request.rows ?? loaded.record.tableRows.map { min(max($0, 1), GenerateRequest.largestRows) } ?? GenerateRequest.defaultRows
         let serializer = RowSerializer(schema: loaded.schema, template: loaded.template)
         let writer = try CSVRecordWriter(path: request.output, header: loaded.schema.columnNames)
         var settings = SamplingSettings()
@@ -93,10 +94,9 @@ public struct GenerateRun {
         }
         var fairnessMask: FairnessMask?
         if let unshiftedMask {
-            fairnessMask = try calibratedMask(unshiftedMask, reference: reference, sampler: makeSampler, settings: settings)
+            fairnessMask = try calibratedMask(unshiftedMask, reference: reference, sampler: makeSampler, settings: settings, rows: rows)
         }
         let sampler = makeSampler(fairnessMask)
-        let rows = request.rows
         events(.started(total: rows))
         let result = sampler.sample(count: rows, settings: settings, workers: request.workers) { done in
             events(.progress(done: done, total: rows))
@@ -119,14 +119,14 @@ public struct GenerateRun {
     /// The mask, calibrated on a pilot sample of the model's own rows, drawn with another seed than
     /// the rows written (`FairnessCalibration`). Top-k and logit noise are not part of the fit.
     private func calibratedMask(_ unshifted: FairnessMask, reference: [[[Double]]?]?, sampler: (FairnessMask?) -> RowSampler,
-                                settings: SamplingSettings) throws -> FairnessMask {
+                                settings: SamplingSettings, rows: Int) throws -> FairnessMask {
         var mask = unshifted
         var pilot = sampler(mask)
         pilot.recordsFairness = true
         var pilotSettings = settings
         pilotSettings.seed = settings.seed &+ 0x5EED_F417
         let started = DispatchTime.now().uptimeNanoseconds
-        var pilotRows = request.maskPilotRows ?? GenerateRequest.pilotRows(for: request.rows)
+        var pilotRows = request.maskPilotRows ?? GenerateRequest.pilotRows(for: rows)
         var observations = pilot.sample(count: pilotRows, settings: pilotSettings, workers: request.workers).fairnessObservations
         // The default pilot grows, in steps of its first size, until the rarest group (or value, for
         // rows that write the value first) has enough rows to set its shift, or the cap is reached.

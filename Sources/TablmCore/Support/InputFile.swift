@@ -32,6 +32,27 @@ public enum InputFile {
         return data
     }
 
+    /// The bytes of a FIFO, read to its end: at most `limit` bytes, refused past it before more is held.
+    public static func streamContents(_ path: String, what: String, limit: Int) throws -> Data {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw InputError("cannot open \(what)", at: SourceLocation(file: path))
+        }
+        defer { try? handle.close() }
+        var data = Data()
+        while true {
+            let chunk = handle.readData(ofLength: 1 << 20)
+            if chunk.isEmpty { return data }
+            guard data.count + chunk.count <= limit else {
+                throw InputError("more than \(limit) bytes is too large for \(what) read from a stream", at: SourceLocation(file: path))
+            }
+            data.append(chunk)
+        }
+    }
+
+    /// The bound for a table read whole from a stream (a FIFO, as the Python package passes a
+    /// DataFrame without writing it to disk): 4 GiB.
+    public static let streamedTableLimit = 1 << 32
+
     /// The bound for the small files tablm reads whole: schemas, records, configs, templates, tokenizers.
     public static let smallFileLimit = 1 << 26
 }

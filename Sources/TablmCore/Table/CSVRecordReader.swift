@@ -21,12 +21,21 @@ public final class CSVRecordReader {
     private var nextLine: Int
     private var recordCount = 0
 
-    public init(path: String) throws {
-        self.path = path
+    public convenience init(path: String) throws {
         try InputFile.check(path, stream: true)
         guard let stream = InputStream(fileAtPath: path) else {
             throw InputError("cannot open file", at: SourceLocation(file: path))
         }
+        try self.init(path: path, stream: stream)
+    }
+
+    /// Reads records from `bytes`, the contents of `path` already read (a FIFO, read once).
+    public convenience init(path: String, bytes: Data) throws {
+        try self.init(path: path, stream: InputStream(data: bytes))
+    }
+
+    private init(path: String, stream: InputStream) throws {
+        self.path = path
         do {
             reader = try CSVReader(stream: stream, hasHeaderRow: false)
         } catch {
@@ -52,6 +61,13 @@ public final class CSVRecordReader {
     private static func validateHeader(_ header: [String], path: String) throws {
         if header.count == 1 && header[0].isEmpty {
             throw InputError("the header row is empty: expected column names", at: SourceLocation(file: path, line: 1))
+        }
+        // A one-column header holding another common separator is a file written with it (a
+        // European spreadsheet's ';', a TSV), which would otherwise read as one column of text.
+        if header.count == 1, let separator = [";", "\t", "|"].first(where: { header[0].contains($0) }) {
+            let name = separator == "\t" ? "tab" : "'\(separator)'"
+            throw InputError("the header is one column holding \(name): this file looks \(name)-separated; tablm reads comma-separated CSV (RFC 4180), so convert it first (e.g. pandas: pd.read_csv(path, sep=\(separator == "\t" ? "'\\t'" : name)).to_csv(out, index=False))",
+                             at: SourceLocation(file: path, line: 1))
         }
         var firstSeen: [String: Int] = [:]
         for (index, name) in header.enumerated() {

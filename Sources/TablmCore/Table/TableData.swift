@@ -23,7 +23,11 @@ public struct TableData: Sendable {
 
     /// The one reader of tables as rows. A schema estimated under DP is always read with `.fit`.
     public static func read(path: String, schema: Schema, policy: ReadPolicy) throws -> TableData {
-        let reader = try CSVRecordReader(path: path)
+        // A FIFO can be read once: its bytes are held for the records and the hash. A file is
+        // streamed, then hashed in a second read.
+        let streamed = try InputFile.check(path, stream: true) == nil
+            ? try InputFile.streamContents(path, what: "a table", limit: InputFile.streamedTableLimit) : nil
+        let reader = try streamed.map { try CSVRecordReader(path: path, bytes: $0) } ?? CSVRecordReader(path: path)
         let decoder = try RowDecoder(schema: schema, header: reader.header, file: path)
         let policy = schema.source == .dp && policy == .strict ? .fit : policy
         var rows: [Row] = [], records = 0
@@ -35,7 +39,7 @@ public struct TableData: Sendable {
             case .skip: if let row = try? decoder.row(from: record, file: path) { rows.append(row) }
             }
         }
-        guard let bytes = FileManager.default.contents(atPath: path) else {
+        guard let bytes = streamed ?? FileManager.default.contents(atPath: path) else {
             throw InputError("cannot read file", at: SourceLocation(file: path))
         }
         return TableData(rows: rows, sha256: SHA256.hex(bytes), records: records)

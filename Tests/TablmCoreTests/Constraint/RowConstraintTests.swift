@@ -9,7 +9,7 @@ final class RowConstraintTests: XCTestCase {
     }
 
     private func setup(_ file: String, template: RowTemplate = .standard, leadInPieces: Bool = true, fieldPieces: Bool = true) throws -> Setup {
-        let schema = try SchemaInference.infer(csvPath: try Fixtures.sharedData(file)).schema
+        let schema = try SchemaInference.infer(csvPath: try Fixtures.bundledData(file)).schema
         var options = TokenizerTrainer.Options()
         options.leadInPieces = leadInPieces
         options.fieldPieceBudget = fieldPieces ? FieldPieces.defaultBudget : 0
@@ -94,7 +94,7 @@ final class RowConstraintTests: XCTestCase {
         for fields in [true, false] {
             let setup = try setup("adult_train.csv", fieldPieces: fields)
             let constraint = try RowConstraint(schema: setup.schema, template: .standard, tokenizer: setup.tokenizer)
-            let table = try TableData.read(path: try Fixtures.sharedData("adult_train.csv"), schema: setup.schema)
+            let table = try TableData.read(path: try Fixtures.bundledData("adult_train.csv"), schema: setup.schema)
             let serializer = RowSerializer(schema: setup.schema)
             var allowed: [Int32] = []
             for (index, row) in table.rows.prefix(1500).enumerated() {

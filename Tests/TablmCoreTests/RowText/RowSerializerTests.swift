@@ -99,7 +99,7 @@ final class RowSerializerTests: XCTestCase {
     /// the CSV fields equal the file's own fields.
     func testRoundTripOfEveryAdultAndGermanRow() throws {
         for file in ["adult_train.csv", "adult_test.csv", "german_credit.csv"] {
-            let path = try Fixtures.sharedData(file)
+            let path = try Fixtures.bundledData(file)
             let schema = try SchemaInference.infer(csvPath: path).schema
             let serializer = RowSerializer(schema: schema)
             let reader = try CSVRecordReader(path: path)

@@ -36,7 +36,7 @@ final class DPSchemaEstimatorTests: XCTestCase {
     }
 
     func testGermanCreditUnderDP() throws {
-        let path = try Fixtures.sharedData("german_credit.csv")
+        let path = try Fixtures.bundledData("german_credit.csv")
         let truth = try SchemaInference.infer(csvPath: path).schema
         let numeric = try ["duration=0..120", "credit_amount=0..100000", "age=18..100"].map(DPSchemaEstimator.NumericDeclaration.parse)
         let schema = try DPSchemaEstimator.estimate(csvPath: path, numeric: numeric, epsilon: 20, delta: 1e-6, target: "credit",

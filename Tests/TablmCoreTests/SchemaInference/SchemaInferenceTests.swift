@@ -6,7 +6,7 @@ final class SchemaInferenceTests: XCTestCase {
         var options = SchemaInference.Options()
         options.target = "income"
         options.sensitive = ["sex"]
-        let result = try SchemaInference.infer(csvPath: try Fixtures.sharedData("adult_train.csv"), options: options)
+        let result = try SchemaInference.infer(csvPath: try Fixtures.bundledData("adult_train.csv"), options: options)
         let schema = result.schema
         XCTAssertEqual(result.rowCount, 32_561)
         XCTAssertEqual(schema.columns.count, 15)
@@ -57,7 +57,7 @@ final class SchemaInferenceTests: XCTestCase {
     }
 
     func testGermanCredit() throws {
-        let schema = try SchemaInference.infer(csvPath: try Fixtures.sharedData("german_credit.csv")).schema
+        let schema = try SchemaInference.infer(csvPath: try Fixtures.bundledData("german_credit.csv")).schema
         XCTAssertEqual(schema.columns.count, 22)
         XCTAssertEqual(schema.columns.filter { $0.kind == .integer }.map(\.name), ["duration", "credit_amount", "age"])
         // Codes 1-4 have few distinct values: categorical by the rule.

@@ -1,19 +1,19 @@
 import Foundation
 import XCTest
 
-/// Paths the tests read: the repository root, `../shared/data`, and scratch folders.
+/// Paths the tests read: the repository root, the bundled tables in `data/`, and scratch folders.
 enum Fixtures {
     static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    /// `../shared/data` beside the checkout (override with TABLM_SHARED_DATA).
-    static func sharedData(_ name: String) throws -> String {
-        let folder = ProcessInfo.processInfo.environment["TABLM_SHARED_DATA"]
-            ?? repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data").path
+    /// A table of the repository's `data/` (UCI Adult, German credit; override the folder with
+    /// TABLM_DATA).
+    static func bundledData(_ name: String) throws -> String {
+        let folder = ProcessInfo.processInfo.environment["TABLM_DATA"] ?? repositoryRoot.appendingPathComponent("data").path
         let path = (folder as NSString).appendingPathComponent(name)
         guard FileManager.default.fileExists(atPath: path) else {
-            throw XCTSkip("\(path) is not there (set TABLM_SHARED_DATA)")
+            throw XCTSkip("\(path) is not there (set TABLM_DATA)")
         }
         return path
     }

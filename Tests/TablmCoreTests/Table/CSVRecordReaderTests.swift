@@ -88,4 +88,17 @@ final class CSVRecordReaderTests: XCTestCase {
             XCTAssertEqual("\(error)", "/nonexistent/x.csv: no such file")
         }
     }
+
+    /// A file written with another separator has a one-column header holding it: refused at line 1
+    /// with what to do, not read as one column of text. A one-column file whose values hold a ';' is fine.
+    func testOtherSeparatorsAreRefusedAtTheHeader() throws {
+        for (text, name) in [("a;b;c\n1;2;3\n", "';'"), ("a\tb\n1\t2\n", "tab"), ("a|b\n1|2\n", "'|'")] {
+            let error = try error(text)
+            XCTAssertEqual(error.location?.line, 1, text)
+            XCTAssertTrue(error.message.hasPrefix("the header is one column holding \(name): this file looks \(name)-separated"), error.message)
+        }
+        let (header, rows) = try records("note\nx;y\n")
+        XCTAssertEqual(header, ["note"])
+        XCTAssertEqual(rows.map(\.fields), [["x;y"]])
+    }
 }

@@ -49,7 +49,7 @@ final class TokenizerTests: XCTestCase {
     /// and the sensitive column's, which stay lead-in + value; other numbers are lead-in + one token a
     /// character. Checked on every training row against that count, made from the row's own fields.
     func testFieldPiecesMakeEveryListedFieldOneToken() throws {
-        let path = try Fixtures.sharedData("adult_train.csv")
+        let path = try Fixtures.bundledData("adult_train.csv")
         var inference = SchemaInference.Options()
         inference.target = "income"
         inference.sensitive = ["sex"]
@@ -135,7 +135,7 @@ final class TokenizerTests: XCTestCase {
     /// lead-in (`age is ` first, `, age is ` after) one token.
     func testSchemaOnlyTokenizerCoversEveryRealRow() throws {
         for file in ["adult_train.csv", "adult_test.csv", "german_credit.csv"] {
-            let path = try Fixtures.sharedData(file)
+            let path = try Fixtures.bundledData(file)
             let schema = try SchemaInference.infer(csvPath: path).schema
             let tokenizer = try schemaTokenizer(schema)
             // A field starts with one token naming its column: the lead-in, or a field piece (lead-in and value).

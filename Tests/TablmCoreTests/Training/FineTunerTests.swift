@@ -4,7 +4,7 @@ import XCTest
 
 final class FineTunerTests: XCTestCase {
     private func setup(rows: Int? = nil, settings: FineTuneSettings, width: Int = 32, layers: Int = 2) throws -> (FineTuner, TableData) {
-        let path = try Fixtures.sharedData("german_credit.csv")
+        let path = try Fixtures.bundledData("german_credit.csv")
         let schema = try SchemaInference.infer(csvPath: path).schema
         // Lead-in and value apart (no field pieces), so half the tokens are the structure the
         // held-out test below expects the model to learn.

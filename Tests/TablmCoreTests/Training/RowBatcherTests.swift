@@ -8,7 +8,7 @@ final class RowBatcherTests: XCTestCase {
     /// permutations of every column; with f = 0 every use is in the order, and the draw depends only on
     /// (seed, use), so resumed runs repeat it.
     func testTrainingOrdersAndTheirRandomShare() throws {
-        let path = try Fixtures.sharedData("german_credit.csv")
+        let path = try Fixtures.bundledData("german_credit.csv")
         let schema = try SchemaInference.infer(csvPath: path).schema
         let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: schema, template: .standard).model)
         let table = try TableData.read(path: path, schema: schema)
@@ -37,7 +37,7 @@ final class RowBatcherTests: XCTestCase {
     /// the value (a multi-digit number here, the columns in a random order every use). With w = 1
     /// the batch is the plain one.
     func testTargetWeightFallsOnTheTargetsValueTokens() throws {
-        let path = try Fixtures.sharedData("german_credit.csv")
+        let path = try Fixtures.bundledData("german_credit.csv")
         var schema = try SchemaInference.infer(csvPath: path).schema
         schema.target = "credit_amount"
         let target = try XCTUnwrap(schema.index(of: "credit_amount"))
