@@ -29,6 +29,7 @@ import os
 import secrets
 import shutil
 import sys
+import time
 import warnings
 
 import torch
@@ -181,6 +182,31 @@ def check_per_sample(model, inputs, targets, count):
     return worst
 
 
+class Progress:
+    """Steps, rows/s, tokens/s and an ETA on stderr, as tablm finetune prints them. Rows and tokens
+    are the plan's expectations (expected batch, the bundle's padded sequence length): the rows a
+    Poisson draw took, and their lengths, are statistics of the private rows and are not printed."""
+
+    def __init__(self, steps, expected_batch, sequence_length, every_seconds=5.0):
+        self.steps, self.rows_per_step = steps, expected_batch
+        self.tokens_per_step = expected_batch * sequence_length
+        self.every, self.started, self.last = every_seconds, time.monotonic(), float("-inf")
+
+    def step(self, step):
+        now = time.monotonic()
+        if now - self.last < self.every and step not in (1, self.steps):
+            return
+        self.last = now
+        rate = step / max(now - self.started, 1e-9)
+        eta = (self.steps - step) / rate
+        print(f"step {step}/{self.steps}  {rate:.2f} steps/s  {rate * self.rows_per_step:,.0f} rows/s  "
+              f"{rate * self.tokens_per_step:,.0f} tokens/s (expected)  ETA {eta:.0f}s", file=sys.stderr, flush=True)
+
+    def summary(self):
+        seconds = time.monotonic() - self.started
+        return f"{seconds:.1f} s, {self.steps / max(seconds, 1e-9):.2f} steps/s"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("bundle", help="folder written by tablm export")
@@ -251,6 +277,7 @@ def main():
     optimizer.secure_mode = True
 
     step = 0
+    progress = Progress(steps, dp["expected_batch_size"], meta["sequence_length"])
     model.train()
     while step < steps:
         for x, y in loader:
@@ -261,8 +288,8 @@ def main():
                 row_loss(model, x.to(device), y.to(device)).backward()
             optimizer.step()  # an empty batch is a valid step: the update is noise alone
             step += 1
-            if rank == 0 and (step % 10 == 0 or step == steps):
-                print(f"step {step}/{steps}  lr {optimizer.param_groups[0]['lr']:.2e}", file=sys.stderr, flush=True)
+            if rank == 0:
+                progress.step(step)
             if step == steps:
                 break
 
@@ -279,7 +306,7 @@ def main():
                   "world_size": torch.distributed.get_world_size() if distributed else 1}
         with open(os.path.join(args.output, "opacus-record.json"), "w") as f:
             json.dump(record, f, indent=2)
-        print(f"trained {step} steps with σ = {dp['noise_multiplier']:.4f}, q = {sample_rate:.5f}; Opacus (PRV) ε for these steps "
+        print(f"trained {step} steps in {progress.summary()} with σ = {dp['noise_multiplier']:.4f}, q = {sample_rate:.5f}; Opacus (PRV) ε for these steps "
               f"alone = {opacus_epsilon:.4f} at δ = {dp['delta']:g}; result -> {args.output} (run tablm import)", file=sys.stderr)
     if distributed:
         torch.distributed.destroy_process_group()

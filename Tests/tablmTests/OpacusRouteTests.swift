@@ -60,6 +60,9 @@ final class OpacusRouteTests: XCTestCase {
 
         let train = try runPython(python, ["bundle/train_opacus.py", "bundle", "-o", "result"], in: folder)
         XCTAssertEqual(train.status, 0, train.stderr)
+        // Progress as finetune prints it, in the plan's expectations (a drawn batch's size is private).
+        XCTAssertNotNil(train.stderr.range(of: #"step 2/2  [0-9.]+ steps/s  [0-9,]+ rows/s  [0-9,]+ tokens/s \(expected\)  ETA 0s"#, options: .regularExpression), train.stderr)
+        XCTAssertTrue(train.stderr.contains("trained 2 steps in "), train.stderr)
         let recordURL = folder.appendingPathComponent("result/opacus-record.json")
         let record = try JSONSerialization.jsonObject(with: Data(contentsOf: recordURL)) as! [String: Any]
         let plan = record["dp"] as! [String: Any]
