@@ -7,7 +7,9 @@ public struct EvaluateRequest: Sendable {
     public var test: String
     public var synthetic: String
     public var schema: String
-    public var target: String
+    /// nil: the schema's `target`.
+    public var target: String?
+    /// nil: the schema's first sensitive column, if it names any.
     public var sensitive: String?
     /// The checkpoint that made the rows: its record, its likelihood attack, the model as a classifier.
     public var checkpoint: String?
@@ -17,7 +19,7 @@ public struct EvaluateRequest: Sendable {
     /// same way and reported beside this one.
     public var before: String?
 
-    public init(train: String, test: String, synthetic: String, schema: String, target: String) {
+    public init(train: String, test: String, synthetic: String, schema: String, target: String? = nil) {
         self.train = train
         self.test = test
         self.synthetic = synthetic
@@ -27,13 +29,18 @@ public struct EvaluateRequest: Sendable {
 }
 
 /// Reads the tables (rows that do not fit the schema left out and counted), runs `Evaluation`, and
-/// writes the JSON and HTML reports asked for.
+/// writes the JSON and HTML reports asked for; the page states the run's context (files, rows,
+/// release, date, machine).
 public enum EvaluateRun {
     public static func run(_ request: EvaluateRequest, report message: (String) -> Void = { _ in }) throws -> EvaluationReport {
         let inputs = [request.train, request.test, request.synthetic, request.schema, request.checkpoint, request.before]
         if let json = request.json { try OutputDestination.checkFile(json, option: "--json", inputs: inputs) }
         if let html = request.html { try OutputDestination.checkFile(html, option: "--report", inputs: inputs + [request.json]) }
         let schema = try SchemaFile.load(path: request.schema)
+        guard let target = request.target ?? schema.target else {
+            throw OptionError("--target is needed: the schema names no target column")
+        }
+        let sensitive = request.sensitive ?? schema.sensitive.first
         func read(_ path: String) throws -> TableData { try TableData.read(path: path, schema: schema, policy: .skip) }
         let real = try read(request.train), held = try read(request.test), synthetic = try read(request.synthetic)
         let before = try request.before.map(read)
@@ -53,19 +60,27 @@ public enum EvaluateRun {
         let started = DispatchTime.now().uptimeNanoseconds
         message("evaluate: \(real.rows.count) training, \(held.rows.count) test, \(synthetic.rows.count) synthetic rows")
         var report = try Evaluation.run(schema: schema, train: real.rows, test: held.rows, synthetic: synthetic.rows, syntheticTotal: synthetic.records,
-                                        target: request.target, sensitive: request.sensitive, privacy: loaded?.record.privacy, rowLogLikelihood: likelihood,
+                                        target: target, sensitive: sensitive, privacy: loaded?.record.privacy, rowLogLikelihood: likelihood,
                                         progress: { stage in
                                             message("evaluate: \(stage) (\(String(format: "%.0f", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)) s)")
                                         })
         if let before, let path = request.before {
             message("evaluate: the rows before, \(path)")
             let earlier = try Evaluation.run(schema: schema, train: real.rows, test: held.rows, synthetic: before.rows, syntheticTotal: before.records,
-                                             target: request.target, sensitive: request.sensitive, privacy: nil)
+                                             target: target, sensitive: sensitive, privacy: nil)
             report.before = EvaluationReport.Before(synthetic: path, report: earlier)
         }
         if let json = request.json { try JSONOutput.write(report, to: json) }
         if let path = request.html {
-            try AtomicFileWriter.write(Data(EvaluationHTML.page(report, title: "tablm evaluate: \(request.synthetic)").utf8), to: path)
+            var tables = [ReportContext.Table(role: "real training rows", path: request.train, rowsRead: real.records, rowsKept: real.rows.count),
+                          ReportContext.Table(role: "real test rows", path: request.test, rowsRead: held.records, rowsKept: held.rows.count),
+                          ReportContext.Table(role: "synthetic rows", path: request.synthetic, rowsRead: synthetic.records, rowsKept: synthetic.rows.count)]
+            if let before, let name = request.before {
+                tables.append(ReportContext.Table(role: "synthetic rows before", path: name, rowsRead: before.records, rowsKept: before.rows.count))
+            }
+            let context = ReportContext(tables: tables, schema: request.schema, checkpoint: request.checkpoint, target: target,
+                                        sensitive: sensitive.map { request.sensitive == nil ? "\($0) (from the schema)" : $0 })
+            try AtomicFileWriter.write(Data(EvaluationHTML.page(report, title: "tablm evaluate: \(request.synthetic)", context: context).utf8), to: path)
             message("evaluate: report -> \(path)")
         }
         return report
