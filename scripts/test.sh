@@ -36,4 +36,8 @@ if [[ $summary =~ Executed\ ([0-9]+)\ tests?,\ with\ (([0-9]+)\ tests?\ skipped\
     failed=${BASH_REMATCH[4]}
     echo "tests: $((executed - failed - skipped)) passed, $failed failed, $skipped skipped"
 fi
+# The Python package (python/tests, Examples/python_tour.py) against the binary just built.
+python_status=0
+bash scripts/test-python.sh || python_status=$?
+[[ $status -ne 0 ]] || status=$python_status
 exit "$status"

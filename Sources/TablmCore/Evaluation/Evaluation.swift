@@ -16,6 +16,10 @@ public struct EvaluationReport: Codable, Sendable {
         public var tstr: Utility
         public var tstrDemographicParityDifference: Double?
         public var tstrEqualizedOddsDifference: Double?
+        /// The same differences for the classifier trained on the real rows: what the synthetic
+        /// rows' are read against (a gap the real rows already carry is not the generator's doing).
+        public var trtrDemographicParityDifference: Double?
+        public var trtrEqualizedOddsDifference: Double?
         /// Share of the test rows the TSTR model calls positive (0 or 1: a constant predictor).
         public var tstrPredictedPositiveShare: Double
     }
@@ -63,12 +67,16 @@ public struct EvaluationReport: Codable, Sendable {
         public var bins: [String]
         public var real: [Double]
         public var synthetic: [Double]
+        /// Bins of numbers, in their order (a chart keeps it); otherwise categories (a chart orders
+        /// them by frequency).
+        public var numeric: Bool
 
-        public init(column: String, bins: [String], real: [Double], synthetic: [Double]) {
+        public init(column: String, bins: [String], real: [Double], synthetic: [Double], numeric: Bool = false) {
             self.column = column
             self.bins = bins
             self.real = real
             self.synthetic = synthetic
+            self.numeric = numeric
         }
     }
 
@@ -100,6 +108,9 @@ public struct EvaluationReport: Codable, Sendable {
     public var realAssociation: [Double]
     public var syntheticAssociation: [Double]
     public var histograms: [Histogram]
+    /// Each numeric column's real and synthetic range and its own Fréchet distance: which column
+    /// drives a large distance, and by how far its synthetic values leave the real range.
+    public var ranges: [ColumnRange]
     public var target: String
     public var positiveClass: String
     public var classifiers: [Classifier]
@@ -204,31 +215,39 @@ public enum Evaluation {
                                      rocAUC: ClassificationMetrics.rocAUC(scores: scores, labels: testLabels),
                                      f1: ClassificationMetrics.f1(scores: scores, labels: testLabels))
         }
-        var firstPredictions: [Bool] = []
-        var lastPredictions: (tstr: [Bool], trtr: [Bool])?
+        // Each classifier's predictions on the test rows, trained on the synthetic and on the real rows.
+        var predictions: [(tstr: [Bool], trtr: [Bool])] = []
         let classifiers = learners.map { name, fit -> EvaluationReport.Classifier in
             progress("utility: \(name) trained on the synthetic rows (TSTR) and on the real rows (TRTR)")
             let tstrScores = fit(syntheticX, syntheticY), trtrScores = fit(trainX, trainY)
-            let predictions = tstrScores.map { $0 >= 0.5 }
-            if firstPredictions.isEmpty { firstPredictions = predictions }
-            lastPredictions = (predictions, trtrScores.map { $0 >= 0.5 })
+            let tstr = tstrScores.map { $0 >= 0.5 }, trtr = trtrScores.map { $0 >= 0.5 }
+            predictions.append((tstr, trtr))
             return EvaluationReport.Classifier(
                 name: name, trtr: utility(trtrScores), tstr: utility(tstrScores),
-                tstrDemographicParityDifference: testGroups.map { FairnessMetrics.parityDifference(outcomes: predictions, groups: $0) },
-                tstrEqualizedOddsDifference: testGroups.map { FairnessMetrics.equalizedOddsDifference(predictions: predictions, labels: testLabels, groups: $0) },
-                tstrPredictedPositiveShare: Double(predictions.filter { $0 }.count) / Double(max(predictions.count, 1)))
+                tstrDemographicParityDifference: testGroups.map { FairnessMetrics.parityDifference(outcomes: tstr, groups: $0) },
+                tstrEqualizedOddsDifference: testGroups.map { FairnessMetrics.equalizedOddsDifference(predictions: tstr, labels: testLabels, groups: $0) },
+                trtrDemographicParityDifference: testGroups.map { FairnessMetrics.parityDifference(outcomes: trtr, groups: $0) },
+                trtrEqualizedOddsDifference: testGroups.map { FairnessMetrics.equalizedOddsDifference(predictions: trtr, labels: testLabels, groups: $0) },
+                tstrPredictedPositiveShare: Double(tstr.filter { $0 }.count) / Double(max(tstr.count, 1)))
         }
+        let firstPredictions = predictions.first?.tstr ?? [], lastPredictions = predictions.last
         let targetValues = categories.map(Cell.category) + (schema.columns[targetIndex].allowsMissing ? [.missing] : [])
         let modelConditional = try rowLogLikelihood.flatMap { score -> EvaluationReport.Utility? in
             progress("utility: the model's own p(\(target) | the other columns) on the test rows (it scores \(targetValues.count) × \(test.count) rows)")
             return try ModelConditional.probabilities(of: positive, rows: test, target: targetIndex, values: targetValues, logLikelihood: score).map(utility)
         }
-        let caveats = EvaluationCaveat.find(
+        var caveats = EvaluationCaveat.find(
             classifiers: classifiers, predictedPositiveShare: classifiers.map(\.tstrPredictedPositiveShare),
             syntheticTargets: Set(synthetic.compactMap { if case .category(let value) = $0[targetIndex] { value } else { nil } }),
             target: target, positive: "\(target) = \(positiveName)",
             negative: categories.count == 2 ? "\(target) = \(categories.first { $0 != positiveName }!)" : "\(target) ≠ \(positiveName)",
             sensitive: sensitiveGroups != nil)
+        if let sensitiveGroups, let testGroups {
+            caveats += EvaluationCaveat.groupsNeverOrAlwaysSelected(
+                classifiers: zip(classifiers, predictions).filter { pair in !caveats.contains { $0.kind == .constantPredictor && $0.classifier == pair.0.name } }
+                    .map { ($0.0.name, $0.1.tstr, $0.1.trtr) },
+                groups: testGroups, names: sensitiveGroups.names + ["(none)"], positive: "\(target) = \(positiveName)")
+        }
 
         var fairness: EvaluationReport.Fairness?
         if let sensitiveGroups, let testGroups {
@@ -269,10 +288,15 @@ public enum Evaluation {
             twoWayTV: twoWayMatrix, frechetDistance: frechet, realFrechetDistance: realFrechet,
             correlationDifference: ColumnAssociation.meanDifference(realAssociation, syntheticAssociation, columns: n),
             realAssociation: realAssociation, syntheticAssociation: syntheticAssociation,
-            histograms: columnNames.indices.map {
-                EvaluationReport.Histogram(column: columnNames[$0], bins: fidelity.binLabels[$0],
-                                           real: fidelity.histogram(train, column: $0), synthetic: fidelity.histogram(synthetic, column: $0))
+            histograms: columnNames.indices.map { index -> EvaluationReport.Histogram in
+                let numeric = schema.columns[index].kind != .categorical
+                let extent = numeric ? Self.extent(train + synthetic, column: index) : nil
+                return EvaluationReport.Histogram(column: columnNames[index],
+                                                  bins: fidelity.binLabels(column: index, lowest: extent?.lowerBound, highest: extent?.upperBound),
+                                                  real: fidelity.histogram(train, column: index), synthetic: fidelity.histogram(synthetic, column: index),
+                                                  numeric: numeric)
             },
+            ranges: ColumnRange.measure(schema: schema, real: train, synthetic: synthetic),
             target: target, positiveClass: positiveName, classifiers: classifiers, modelConditional: modelConditional, fairness: fairness,
             exactCopyRate: PrivacyMetrics.exactCopyRate(synthetic, of: train),
             realTestExactCopyRate: PrivacyMetrics.exactCopyRate(test, of: train),
@@ -282,5 +306,15 @@ public enum Evaluation {
                                                                                           nonMemberScores: nonMemberDistance.map { -$0 }),
                                                     likelihoodAUC: likelihoodAUC),
             privacy: privacy)
+    }
+
+    /// The smallest and largest number of `column` in `rows` (nil when none holds one): the ends of
+    /// the column's outer chart bins.
+    static func extent(_ rows: [Row], column: Int) -> ClosedRange<Int64>? {
+        var low = Int64.max, high = Int64.min
+        for row in rows {
+            if case .number(let units) = row[column] { low = min(low, units); high = max(high, units) }
+        }
+        return low <= high ? low...high : nil
     }
 }

@@ -10,12 +10,21 @@ public struct EvaluationCaveat: Codable, Sendable, Equatable {
         case constantPredictor = "constant_predictor"
         /// A TSTR classifier's ROC-AUC is within `chanceMargin` of 0.5.
         case chanceAUC = "chance_auc"
+        /// A TSTR classifier calls no test row of a group positive (or every one), though it is not
+        /// constant overall: its demographic-parity difference is then that group's absence.
+        case groupSelection = "group_selection"
     }
 
     public var kind: Kind
     /// The classifier concerned, when the caveat is about one.
     public var classifier: String?
     public var message: String
+
+    public init(kind: Kind, classifier: String?, message: String) {
+        self.kind = kind
+        self.classifier = classifier
+        self.message = message
+    }
 
     /// |ROC-AUC − 0.5| at or below this reads as chance. A run moves by about ±0.01 and a model that
     /// learned something of Adult's target sits above 0.7, so 0.05 separates the two with room.
@@ -44,6 +53,32 @@ public struct EvaluationCaveat: Codable, Sendable, Equatable {
                     kind: .chanceAUC, classifier: classifier.name,
                     message: String(format: "TSTR %@ ROC-AUC %.3f is at chance (0.5): the synthetic rows carry no usable dependence of %@ on the other columns",
                                     classifier.name, classifier.tstr.rocAUC, target)))
+            }
+        }
+        return caveats
+    }
+
+    /// A selection rate of 0 (or 1) for a group is the model leaving the group out of (or wholly in)
+    /// the positive class, not a rate to compare: said first, beside what the same classifier does
+    /// trained on the real rows.
+    /// - Parameters:
+    ///   - classifiers: per classifier that is not constant, its name and its predictions on the test
+    ///     rows trained on the synthetic rows (TSTR) and on the real ones (TRTR).
+    ///   - groups: each test row's group; `names`: the groups in the order to report them.
+    static func groupsNeverOrAlwaysSelected(classifiers: [(name: String, tstr: [Bool], trtr: [Bool])], groups: [String], names: [String],
+                                            positive: String) -> [EvaluationCaveat] {
+        var caveats: [EvaluationCaveat] = []
+        for (name, tstr, trtr) in classifiers {
+            for group in names {
+                let members = groups.indices.filter { groups[$0] == group }
+                guard !members.isEmpty else { continue }
+                let selected = members.filter { tstr[$0] }.count
+                guard selected == 0 || selected == members.count else { continue }
+                let real = Double(members.filter { trtr[$0] }.count) / Double(members.count)
+                caveats.append(EvaluationCaveat(
+                    kind: .groupSelection, classifier: name,
+                    message: String(format: "TSTR %@ predicts %@ for %@ test row of group %@ (selection rate %.3f over %d rows; trained on the real rows: %.3f): its demographic-parity and equalized-odds differences measure that omission, not a like-for-like treatment",
+                                    name, positive, selected == 0 ? "no" : "every", group, selected == 0 ? 0.0 : 1.0, members.count, real)))
             }
         }
         return caveats

@@ -4,16 +4,21 @@
 /// see `cuts`); missing is a bin of its own.
 public struct MarginalFidelity {
     private let binners: [(Cell) -> Int]
-    /// Each column's bin names, index = bin: "missing" first, then categories or number ranges.
+    /// Each column's bin names, index = bin: "missing" first, then categories or number ranges. The
+    /// ranges are half-open, "[22, 25)", so that no value reads as in two bins; the outer bins are
+    /// open ("< 17", "≥ 50"): see `binLabels(column:lowest:highest:)` for closed ends.
     public let binLabels: [[String]]
+    /// A numeric column's bin edges and decimals (nil for a categorical column).
+    private let edges: [(cuts: [Int64], decimals: Int)?]
 
     public init(schema: Schema, fittedOn rows: [Row], bins: Int = 10) {
-        var binners: [(Cell) -> Int] = [], labels: [[String]] = []
+        var binners: [(Cell) -> Int] = [], labels: [[String]] = [], edges: [(cuts: [Int64], decimals: Int)?] = []
         for (index, column) in schema.columns.enumerated() {
             if let categories = column.categories {
                 let lookup = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0 + 1) })
                 binners.append { cell in if case .category(let value) = cell { return lookup[value] ?? 0 }; return 0 }
                 labels.append(["missing"] + categories)
+                edges.append(nil)
                 continue
             }
             var values = rows.compactMap { row -> Int64? in if case .number(let units) = row[index] { return units }; return nil }
@@ -29,12 +34,43 @@ public struct MarginalFidelity {
                 }
                 return low + 1
             }
-            let text = cuts.map { FixedPoint.format(units: $0, decimals: column.decimals) }
-            let inner = cuts.indices.dropLast().map { i in cuts[i + 1] == cuts[i] + 1 ? text[i] : "\(text[i])–\(text[i + 1])" }
-            labels.append(["missing"] + (cuts.isEmpty ? ["all"] : ["< \(text[0])"] + inner + ["≥ \(text.last!)"]))
+            labels.append(["missing"] + Self.rangeLabels(cuts: cuts, decimals: column.decimals, lowest: nil, highest: nil))
+            edges.append((cuts, column.decimals))
         }
         self.binners = binners
         binLabels = labels
+        self.edges = edges
+    }
+
+    /// A column's bin names with the outer bins closed at `lowest` and `highest` (the smallest and
+    /// largest value the charted tables hold): "[17, 22)" … "[50, 90]". A bin of one value is named
+    /// by it ("0"); an end that no value reaches stays open ("< 17").
+    public func binLabels(column: Int, lowest: Int64?, highest: Int64?) -> [String] {
+        guard let (cuts, decimals) = edges[column] else { return binLabels[column] }
+        return ["missing"] + Self.rangeLabels(cuts: cuts, decimals: decimals, lowest: lowest, highest: highest)
+    }
+
+    /// Bin k holds cuts[k-1] ≤ x < cuts[k] (k = 0: x < cuts[0]; the last: x ≥ its cut).
+    static func rangeLabels(cuts: [Int64], decimals: Int, lowest: Int64?, highest: Int64?) -> [String] {
+        func text(_ units: Int64) -> String { FixedPoint.format(units: units, decimals: decimals) }
+        func closed(_ low: Int64, _ high: Int64) -> String { low == high ? text(low) : "[\(text(low)), \(text(high))]" }
+        guard let first = cuts.first, let last = cuts.last else {
+            if let lowest, let highest { return [closed(lowest, highest)] }
+            return ["all"]
+        }
+        var labels: [String]
+        if let lowest, lowest < first {
+            labels = [lowest == first - 1 ? text(lowest) : "[\(text(lowest)), \(text(first)))"]
+        } else {
+            labels = ["< \(text(first))"]
+        }
+        labels += cuts.indices.dropLast().map { i in cuts[i + 1] == cuts[i] + 1 ? text(cuts[i]) : "[\(text(cuts[i])), \(text(cuts[i + 1])))" }
+        if let highest, highest >= last {
+            labels.append(closed(last, highest))
+        } else {
+            labels.append("≥ \(text(last))")
+        }
+        return labels
     }
 
     /// Bin edges for sorted values: a value holding at least 1/`bins` of them (an atom: the zeros of

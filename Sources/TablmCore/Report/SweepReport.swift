@@ -7,7 +7,7 @@ public enum SweepReport {
         func value(_ epsilon: Double, _ lambda: Double, _ metric: String) -> Double? {
             results.first { $0.epsilon == epsilon && $0.lambda == lambda }?.value(metric)
         }
-        var html = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(e(title))</title><style>\(EvaluationHTML.style)</style></head><body>"
+        var html = EvaluationHTML.head(title: title)
         html += "<h1>\(e(title))</h1><p>\(results.filter { $0.status == "ok" }.count) of \(results.count) runs done. ε = ∞: trained without differential privacy.</p><div class=\"grid\">"
         let epsilonLabels = epsilons.map(shown)
         for (metric, name, maximum) in [("tstr_gbt_auc", "TSTR ROC-AUC (boosted trees)", 1.0), ("mean_2way_tv", "mean 2-way total variation", nil),

@@ -1,0 +1,92 @@
+"""Fitting and sampling against the real binary."""
+
+import json
+import math
+import os
+
+import pandas as pd
+import pytest
+
+import tablm
+from conftest import PUBLIC_SCHEMA
+
+
+def test_binary_reports_a_version(binary):
+    version = tablm.binary_version(binary)
+    # tablm --version exists from 0.35.0; an older binary answers None, which is allowed.
+    assert version is None or version[0].isdigit()
+
+
+def test_fit_writes_the_named_checkpoint(fitted):
+    files = set(os.listdir(fitted.checkpoint))
+    assert {"training.json", "model.safetensors", "schema.json", "config.json"} <= files
+    assert fitted.schema["source"] == "data"  # inferred from the rows
+    assert fitted.schema["target"] == "income" and fitted.schema["sensitive"] == ["sex"]
+    assert fitted.training_record["steps"] == 20
+    assert not fitted.private
+    assert fitted.epsilon_spent() == math.inf
+
+
+def test_sample_respects_conditions_and_dtypes(fitted):
+    rows = fitted.sample(num_rows=120, conditions={"sex": "Female", "age": ">=40",
+                                                   "race": ["White", "Black"]})
+    assert len(rows) == 120
+    assert list(rows.columns) == [c["name"] for c in fitted.schema["columns"]]
+    assert (rows["sex"] == "Female").all()
+    assert (rows["age"] >= 40).all()
+    assert rows["race"].isin(["White", "Black"]).all()
+    for column in fitted.schema["columns"]:
+        series = rows[column["name"]]
+        if column["kind"] == "integer":
+            assert pd.api.types.is_integer_dtype(series.dtype), column["name"]
+            assert series.dropna().between(column["min"], column["max"]).all()
+        elif column["kind"] == "categorical":
+            assert series.dtype == object, column["name"]
+            present = series.dropna()
+            assert present.map(type).eq(str).all(), column["name"]
+            assert present.isin(column["categories"]).all(), column["name"]
+            if not column.get("allows_missing"):
+                assert series.notna().all(), column["name"]
+
+
+def test_sample_range_condition_and_output_file(fitted, tmp_path):
+    out = tmp_path / "kept" / "rows.csv"  # the parent folder is created
+    rows = fitted.sample(40, conditions=["hours_per_week=35..45"], output=out, seed=3)
+    assert rows["hours_per_week"].between(35, 45).all()
+    assert out.is_file()
+    again = pd.read_csv(out)
+    assert len(again) == 40 and list(again.columns) == list(rows.columns)
+
+
+def test_sampling_is_reproducible_by_seed(fitted):
+    first = fitted.sample(30, seed=7)
+    assert first.equals(fitted.sample(30, seed=7))
+    assert not first.equals(fitted.sample(30, seed=8))
+
+
+def test_load_round_trip(fitted, split):
+    loaded = tablm.Synthesizer.load(fitted.checkpoint, progress=False)
+    assert loaded.schema == fitted.schema
+    assert not loaded.private
+    assert loaded.target == "income" and loaded.sensitive == ["sex"]
+    assert loaded.sample(25, seed=5).equals(fitted.sample(25, seed=5))
+
+
+def test_fit_from_a_csv_path_and_a_schema_dict(binary, tmp_path):
+    from conftest import SAMPLE, TINY
+
+    schema = json.loads(PUBLIC_SCHEMA.read_text())
+    synth = tablm.Synthesizer(schema=schema, steps=3, progress=False, binary=binary, **TINY)
+    rows = synth.fit_sample(SAMPLE, checkpoint=tmp_path / "ck", num_rows=10)
+    assert len(rows) == 10
+    assert synth.schema["source"] == "public"
+
+
+def test_load_refuses_a_folder_that_is_no_checkpoint(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        tablm.Synthesizer.load(tmp_path)
+
+
+def test_sample_before_fit_says_so():
+    with pytest.raises(RuntimeError, match="fit"):
+        tablm.Synthesizer().sample(5)

@@ -1,0 +1,84 @@
+"""Pieces that need no binary: CSV conversion, dtypes, conditions, progress lines."""
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tablm import _args, _frames, _run
+
+SCHEMA = {"columns": [
+    {"name": "age", "kind": "integer"},
+    {"name": "score", "kind": "real"},
+    {"name": "code", "kind": "categorical"},
+]}
+
+
+def test_integer_columns_with_missing_values_are_written_without_decimals():
+    frame = pd.DataFrame({"age": [23.0, np.nan, 40.0], "score": [1.0, 2.0, np.nan],
+                          "code": ["NA", None, "7"]})
+    out = io.StringIO()
+    _frames.csv_writer(frame, SCHEMA)(out)
+    assert out.getvalue().splitlines() == ["age,score,code", "23,1.0,NA", ",2.0,", "40,,7"]
+    # without a schema: a float column with missing values, all whole, is an integer column
+    out = io.StringIO()
+    _frames.csv_writer(frame[["age", "code"]], None)(out)
+    assert out.getvalue().splitlines() == ["age,code", "23,NA", ",", "40,7"]
+
+
+def test_read_rows_follows_the_schema(tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_text("age,score,code,extra\n23,1.5,NA,3\n,2,007,4\n")
+    rows = _frames.read_rows(str(path), SCHEMA)
+    assert str(rows["age"].dtype) == "Int64" and rows["age"].isna().tolist() == [False, True]
+    assert rows["score"].dtype == np.float64
+    assert rows["code"].tolist() == ["NA", "007"]  # strings stay strings, "NA" is no NaN
+    assert pd.api.types.is_integer_dtype(rows["extra"].dtype)
+    path.write_text("age,score,code\n23,1.5,\n")
+    rows = _frames.read_rows(str(path), SCHEMA)
+    assert rows["age"].dtype == np.int64 and pd.isna(rows["code"][0])
+
+
+@pytest.mark.parametrize("conditions, expected", [
+    ({"sex": "Female"}, ["sex=Female"]),
+    ({"age": ">=40", "hours": "<30"}, ["age>=40", "hours<30"]),
+    ({"hours": "35..45"}, ["hours=35..45"]),
+    ({"race": ["White", "Black"]}, ["race=White|Black"]),
+    ({"n": 3, "x": 0.5}, ["n=3", "x=0.5"]),
+    ("sex=Male", ["sex=Male"]),
+    (["sex=Male", "age<25"], ["sex=Male", "age<25"]),
+    (None, []),
+])
+def test_conditions(conditions, expected):
+    assert _args.condition_args(conditions) == expected
+
+
+def test_options():
+    args = _args.options_args({"layers": 2, "accept_noise": True, "force": False,
+                               "lr": 1e-3, "numeric": ["a=1..2", "b=0..9"]}, set(), "finetune")
+    assert args == ["--layers", "2", "--accept-noise", "--lr", "0.001",
+                    "--numeric", "a=1..2", "--numeric", "b=0..9"]
+
+
+def test_error_message_is_tablm_line():
+    lines = ["tokenizer: trained", "step 1/5  loss 5.0", "Error: bad thing",
+             "See 'tablm finetune --help' for its options."]
+    assert _run.error_message(lines) == "Error: bad thing"
+    assert _run.error_message(["warning: x", "data.csv:3: value out of range"]) == \
+        "data.csv:3: value out of range"
+
+
+def test_plain_progress_prints_lines(capsys):
+    sink = _run._Progress("plain")
+    for line in ["finetune: 10 steps", "step 1/3  loss 5", "step 2/3  loss 4",
+                 "step 3/3  loss 3", "finetune: checkpoint -> ck"]:
+        sink.line(line)
+    err = capsys.readouterr().err.splitlines()
+    # step lines are thinned out (the last always shows); other lines all show
+    assert err[0] == "finetune: 10 steps" and err[-1] == "finetune: checkpoint -> ck"
+    assert "step 3/3  loss 3" in err and "step 2/3  loss 4" not in err
+    assert list(sink.tail)[-1] == "finetune: checkpoint -> ck"
+    silent = _run._Progress(False)
+    silent.line("hello")
+    assert capsys.readouterr().err == "" and list(silent.tail) == ["hello"]
