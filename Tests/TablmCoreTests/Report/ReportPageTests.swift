@@ -170,7 +170,7 @@ final class ReportPageTests: XCTestCase {
     /// A TSTR classifier that selects no row (or every row) of a group carries a caveat exactly for
     /// the groups whose reported selection rate is 0 or 1.
     func testAGroupNeverSelectedCarriesACaveat() throws {
-        let report = try ReportTestsFixture.learned()
+        let report = try ReportTestsFixture.report(syntheticBias: 0.3)
         let fairness = try XCTUnwrap(report.fairness)
         let boosted = report.caveats.filter { $0.kind == .groupSelection && $0.classifier == "boosted trees" }
         let extreme = fairness.groups.filter { $0.tstr!.selection == 0 || $0.tstr!.selection == 1 }
@@ -208,25 +208,5 @@ final class ReportPageTests: XCTestCase {
         XCTAssertThrowsError(try EvaluateRun.run(EvaluateRequest(train: train, test: test, synthetic: train, schema: bare))) { error in
             XCTAssertEqual(error as? OptionError, OptionError("--target is needed: the schema names no target column"))
         }
-    }
-}
-
-/// The learned report of ReportTests' fixture (synthetic rows with the training rows' dependence on
-/// sex), rebuilt here for the caveat test.
-enum ReportTestsFixture {
-    static func learned() throws -> EvaluationReport {
-        let schema = Schema(columns: [.integer("age", min: 0, max: 99), .categorical("sex", ["F", "M"]), .categorical("y", ["no", "yes"])],
-                            source: .public)
-        var generator = SplitMix64(seed: 4)
-        func rows(_ count: Int, bias: Double) -> [Row] {
-            (0..<count).map { _ in
-                let female = Double.random(in: 0..<1, using: &generator) < 0.5
-                let yes = Double.random(in: 0..<1, using: &generator) < (female ? 0.3 : 0.3 + bias)
-                return [.number(Int64.random(in: 20...60, using: &generator)), .category(female ? "F" : "M"), .category(yes ? "yes" : "no")]
-            }
-        }
-        let synthetic = rows(300, bias: 0.3)
-        return try Evaluation.run(schema: schema, train: rows(300, bias: 0.3), test: rows(200, bias: 0.3), synthetic: synthetic,
-                                  syntheticTotal: 300, target: "y", sensitive: "sex", privacy: nil, comparedRows: 100)
     }
 }

@@ -4,20 +4,7 @@ import XCTest
 
 final class ReportTests: XCTestCase {
     private func report(syntheticBias: Double = 0, syntheticTarget: String? = nil, sensitive: String = "sex") throws -> EvaluationReport {
-        let schema = Schema(columns: [.integer("age", min: 0, max: 99), .categorical("sex", ["F", "M"]), .categorical("y", ["no", "yes"])],
-                            source: .public)
-        var generator = SplitMix64(seed: 4)
-        func rows(_ count: Int, bias: Double) -> [Row] {
-            (0..<count).map { _ in
-                let female = Double.random(in: 0..<1, using: &generator) < 0.5
-                let yes = Double.random(in: 0..<1, using: &generator) < (female ? 0.3 : 0.3 + bias)
-                return [.number(Int64.random(in: 20...60, using: &generator)), .category(female ? "F" : "M"), .category(yes ? "yes" : "no")]
-            }
-        }
-        var synthetic = rows(300, bias: syntheticBias)
-        if let syntheticTarget { synthetic = synthetic.map { [$0[0], $0[1], .category(syntheticTarget)] } }
-        return try Evaluation.run(schema: schema, train: rows(300, bias: 0.3), test: rows(200, bias: 0.3), synthetic: synthetic,
-                                  syntheticTotal: 300, target: "y", sensitive: sensitive, privacy: nil, comparedRows: 100)
+        try ReportTestsFixture.report(syntheticBias: syntheticBias, syntheticTarget: syntheticTarget, sensitive: sensitive)
     }
 
     /// The page is self-contained (nothing fetched: no src/href to other hosts, no scripts), has a
@@ -152,5 +139,27 @@ final class ReportTests: XCTestCase {
         XCTAssertLessThanOrEqual(x + 6.2 * 16, 520)
         let page = EvaluationHTML.page(try report(), title: "t")
         XCTAssertEqual(page.components(separatedBy: "class=\"scale\"").count - 1, 2 * 10)
+    }
+}
+
+/// The evaluation the report tests draw: a schema of age, sex and y, training and test rows where
+/// men are `yes` 0.3 more often than women, and synthetic rows with `syntheticBias` instead (or
+/// every target `syntheticTarget`).
+enum ReportTestsFixture {
+    static func report(syntheticBias: Double = 0, syntheticTarget: String? = nil, sensitive: String = "sex") throws -> EvaluationReport {
+        let schema = Schema(columns: [.integer("age", min: 0, max: 99), .categorical("sex", ["F", "M"]), .categorical("y", ["no", "yes"])],
+                            source: .public)
+        var generator = SplitMix64(seed: 4)
+        func rows(_ count: Int, bias: Double) -> [Row] {
+            (0..<count).map { _ in
+                let female = Double.random(in: 0..<1, using: &generator) < 0.5
+                let yes = Double.random(in: 0..<1, using: &generator) < (female ? 0.3 : 0.3 + bias)
+                return [.number(Int64.random(in: 20...60, using: &generator)), .category(female ? "F" : "M"), .category(yes ? "yes" : "no")]
+            }
+        }
+        var synthetic = rows(300, bias: syntheticBias)
+        if let syntheticTarget { synthetic = synthetic.map { [$0[0], $0[1], .category(syntheticTarget)] } }
+        return try Evaluation.run(schema: schema, train: rows(300, bias: 0.3), test: rows(200, bias: 0.3), synthetic: synthetic,
+                                  syntheticTotal: 300, target: "y", sensitive: sensitive, privacy: nil, comparedRows: 100)
     }
 }
