@@ -16,7 +16,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Rows per step.") var batchSize = 32
     @Option(help: "Tokens per row; Adult rows are 35–42 with one piece per lead-in, and 72, their length before, stays the default so figures compare.") var length = 72
     @Option(help: "Training steps timed per round.") var steps = 5
-    @Option(help: "Rounds, each timing the non-private and the DP steps back to back.") var rounds = 9
+    @Option(help: "Rounds, each timing the non-private and the DP steps back to back (and, with --schema, unconstrained and constrained sampling).") var rounds = 9
     @Option(help: "Schema for the sampling benchmark (constrained vs unconstrained); its tokenizer sets the vocabulary.") var schema: String?
     @Option(help: "Rows sampled per sampling measurement.") var sampleRows = 256
     @Option(name: .customLong("workers"), help: "Training workers (default: all cores, at most 8); the sgemm figure uses as many OpenBLAS threads.") var workerCount: Int?
@@ -50,7 +50,7 @@ struct BenchCommand: ParsableCommand {
         var sampling: SamplingBenchmark.Result?
         var vocabulary = vocab
         if let schema {
-            let measured = try SamplingBenchmark.run(schema: SchemaFile.load(path: schema), width: width, layers: layers, heads: heads, rows: sampleRows)
+            let measured = try SamplingBenchmark.run(schema: SchemaFile.load(path: schema), width: width, layers: layers, heads: heads, rows: sampleRows, rounds: rounds)
             sampling = measured.result
             vocabulary = measured.vocabularySize
         }
@@ -83,7 +83,8 @@ struct BenchCommand: ParsableCommand {
                          100 * sampling.unconstrainedValidShare))
             print(String(format: "                                constrained   %.0f tokens/s, %.0f rows/s (%.0f%% valid)",
                          sampling.constrainedTokensPerSecond, sampling.constrainedRowsPerSecond, 100 * sampling.constrainedValidShare))
-            print(String(format: "constrained / unconstrained cost per token  %.2f", sampling.costRatio))
+            print(String(format: "constrained / unconstrained cost per token  %.2f (median of %d paired rounds; %.2f to %.2f)", sampling.costRatio,
+                         sampling.rounds, sampling.costRatioRange[0], sampling.costRatioRange[1]))
         }
         print(String(format: "peak resident memory            %7.1f MiB", Double(Self.peakResidentBytes) / 1_048_576))
     }

@@ -21,6 +21,10 @@ final class BenchCommandTests: XCTestCase {
         let sampling = try XCTUnwrap(report["sampling"] as? [String: Any])
         XCTAssertEqual(sampling["constrainedValidShare"] as? Double, 1, "constrained rows always fit")
         XCTAssertGreaterThan(try XCTUnwrap(sampling["unconstrainedRowsPerSecond"] as? Double), 0)
+        XCTAssertEqual(sampling["rounds"] as? Int, 3)
+        let costRange = try XCTUnwrap(sampling["costRatioRange"] as? [Double])
+        let cost = try XCTUnwrap(sampling["costRatio"] as? Double)
+        XCTAssertTrue(costRange[0] > 0 && costRange[0] <= cost && cost <= costRange[1], "\(cost) outside \(costRange)")
         XCTAssertGreaterThan(try XCTUnwrap(report["peakResidentBytes"] as? Int), 1 << 20)
     }
 }

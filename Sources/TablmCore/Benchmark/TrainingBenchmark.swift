@@ -129,14 +129,20 @@ public enum TrainingBenchmark {
                 optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), rate: 1e-4)
             }
         }
-        // Rounds alternate the two kinds of step and the medians are reported, so a burst of other
-        // load on the machine moves both figures alike rather than the ratio.
+        // Rounds time the two kinds of step back to back, which goes first alternating, and the
+        // medians are reported, so a burst of other load on the machine (or the clock settling
+        // after the first) moves both figures alike rather than the ratio.
         plainSteps()
         privateSteps()
         var plainTimes: [Double] = [], privateTimes: [Double] = []
-        for _ in 0..<rounds {
-            plainTimes.append(seconds(plainSteps) / Double(steps))
-            privateTimes.append(seconds(privateSteps) / Double(steps))
+        for round in 0..<rounds {
+            if round % 2 == 0 {
+                plainTimes.append(seconds(plainSteps) / Double(steps))
+                privateTimes.append(seconds(privateSteps) / Double(steps))
+            } else {
+                privateTimes.append(seconds(privateSteps) / Double(steps))
+                plainTimes.append(seconds(plainSteps) / Double(steps))
+            }
         }
         let step = median(plainTimes), dpStep = median(privateTimes)
         let ratios: [Double] = zip(privateTimes, plainTimes).map { $0 / $1 }

@@ -188,25 +188,29 @@ public enum Evaluation {
         func sample(_ rows: [Row], _ count: Int) -> [Row] {
             rows.count <= count ? rows : Array(rows.shuffled(using: &generator).prefix(count))
         }
+        // Rows are encoded one at a time here and one table at a time below, never all at once:
+        // at a million rows a table's features take about as much memory as its rows.
         let allColumns = FeatureEncoder(schema: schema, fittedOn: train, excluding: nil)
-        let trainFeatures = allColumns.matrix(train)
-        let frechet = FrechetDistance.between(trainFeatures, allColumns.matrix(synthetic), width: allColumns.width)
-        let realFrechet = FrechetDistance.between(trainFeatures, allColumns.matrix(test), width: allColumns.width)
+        let trainMoments = FrechetDistance.moments(train, encoder: allColumns)
+        func frechetDistance(to rows: [Row]) -> Double {
+            let other = FrechetDistance.moments(rows, encoder: allColumns)
+            return FrechetDistance.between(mean1: trainMoments.mean, covariance1: trainMoments.covariance, mean2: other.mean, covariance2: other.covariance)
+        }
+        let frechet = frechetDistance(to: synthetic), realFrechet = frechetDistance(to: test)
         let realAssociation = ColumnAssociation.matrix(schema: schema, rows: train)
         let syntheticAssociation = ColumnAssociation.matrix(schema: schema, rows: synthetic)
 
         // Utility, and the fairness of the TSTR models.
         let encoder = FeatureEncoder(schema: schema, fittedOn: train, excluding: targetIndex)
-        let testFeatures = encoder.matrix(test), testLabels = labels(test)
+        let testFeatures = encoder.singleMatrix(test), testLabels = labels(test)
         // Group names ("Female", "age<25", "Female & White").
         func groups(_ rows: [Row]) -> [String] {
             guard let sensitiveGroups else { return [] }
             return rows.map(sensitiveGroups.name(of:))
         }
         let testGroups = sensitiveGroups.map { _ in groups(test) }
-        let trainX = encoder.matrix(train), syntheticX = encoder.matrix(synthetic)
         let trainY = labels(train), syntheticY = labels(synthetic)
-        let learners: [(String, ([Double], [Bool]) -> [Double])] = [
+        let learners: [(String, ([Float], [Bool]) -> [Double])] = [
             ("logistic regression", { LogisticRegression(features: $0, labels: $1, width: encoder.width).probabilities(testFeatures) }),
             ("boosted trees", { BoostedTrees(features: $0, labels: $1, width: encoder.width).probabilities(testFeatures) }),
         ]
@@ -215,11 +219,21 @@ public enum Evaluation {
                                      rocAUC: ClassificationMetrics.rocAUC(scores: scores, labels: testLabels),
                                      f1: ClassificationMetrics.f1(scores: scores, labels: testLabels))
         }
-        // Each classifier's predictions on the test rows, trained on the synthetic and on the real rows.
+        // Each classifier's scores on the test rows, trained on the synthetic and on the real rows:
+        // one table's features at a time, in single precision.
+        func testScores(trainedOn rows: [Row], labels: [Bool]) -> [[Double]] {
+            let features = encoder.singleMatrix(rows)
+            return learners.map { _, fit in fit(features, labels) }
+        }
+        let names = learners.map(\.0).joined(separator: " and ")
+        progress("utility: \(names) trained on the synthetic rows (TSTR)")
+        let tstrAll = testScores(trainedOn: synthetic, labels: syntheticY)
+        progress("utility: \(names) trained on the real rows (TRTR)")
+        let trtrAll = testScores(trainedOn: train, labels: trainY)
         var predictions: [(tstr: [Bool], trtr: [Bool])] = []
-        let classifiers = learners.map { name, fit -> EvaluationReport.Classifier in
-            progress("utility: \(name) trained on the synthetic rows (TSTR) and on the real rows (TRTR)")
-            let tstrScores = fit(syntheticX, syntheticY), trtrScores = fit(trainX, trainY)
+        let classifiers = learners.indices.map { l -> EvaluationReport.Classifier in
+            let name = learners[l].0
+            let tstrScores = tstrAll[l], trtrScores = trtrAll[l]
             let tstr = tstrScores.map { $0 >= 0.5 }, trtr = trtrScores.map { $0 >= 0.5 }
             predictions.append((tstr, trtr))
             return EvaluationReport.Classifier(

@@ -62,4 +62,18 @@ public struct FeatureEncoder: Sendable {
         }
         return matrix
     }
+
+    /// The rows' features in single precision: what the classifiers are fitted on, half the memory
+    /// of `matrix` (a million rows of Adult: 0.44 GB instead of 0.88).
+    public func singleMatrix(_ rows: [Row]) -> [Float] {
+        var matrix = [Float](repeating: 0, count: rows.count * width)
+        var scratch = [Double](repeating: 0, count: width)
+        scratch.withUnsafeMutableBufferPointer { scratch in
+            for (index, row) in rows.enumerated() {
+                encode(row, into: scratch.baseAddress!)
+                for j in 0..<width where scratch[j] != 0 { matrix[index * width + j] = Float(scratch[j]) }
+            }
+        }
+        return matrix
+    }
 }

@@ -7,21 +7,25 @@ public struct LogisticRegression: Sendable {
     public private(set) var weights: [Double]
     public private(set) var bias: Double
 
-    /// Fits on `features` [n × d] and labels; `l2` penalises the weights (not the bias).
-    public init(features: [Double], labels: [Bool], width d: Int, l2: Double = 1e-3, iterations: Int = 25) {
+    /// Fits on `features` [n × d] (Double, or Float for a million rows) and labels; `l2` penalises
+    /// the weights (not the bias).
+    public init<F: BinaryFloatingPoint>(features: [F], labels: [Bool], width d: Int, l2: Double = 1e-3, iterations: Int = 25) {
         let n = labels.count
         var w = [Double](repeating: 0, count: d + 1)   // last entry: bias
+        var active: [(Int, Double)] = []
+        active.reserveCapacity(d + 1)
         for _ in 0..<iterations {
             var gradient = [Double](repeating: 0, count: d + 1)
             var hessian = [Double](repeating: 0, count: (d + 1) * (d + 1))
             for i in 0..<n {
-                let row = features[(i * d)..<((i + 1) * d)]
+                // The row's non-zero features (one-hot rows have few), then the bias.
+                active.removeAll(keepingCapacity: true)
+                for j in 0..<d where features[i * d + j] != 0 { active.append((j, Double(features[i * d + j]))) }
                 var z = w[d]
-                for (j, x) in row.enumerated() where x != 0 { z += w[j] * x }
+                for (j, x) in active { z += w[j] * x }
                 let p = 1 / (1 + Double.exp(-z))
                 let error = p - (labels[i] ? 1 : 0)
                 let curvature = max(p * (1 - p), 1e-12)
-                var active: [(Int, Double)] = row.enumerated().filter { $0.element != 0 }.map { ($0.offset, $0.element) }
                 active.append((d, 1))
                 for (j, xj) in active {
                     gradient[j] += error * xj / Double(n)
@@ -45,13 +49,13 @@ public struct LogisticRegression: Sendable {
         bias = w[d]
     }
 
-    public func probability(_ features: ArraySlice<Double>) -> Double {
+    public func probability<F: BinaryFloatingPoint>(_ features: ArraySlice<F>) -> Double {
         var z = bias
-        for (j, x) in features.enumerated() where x != 0 { z += weights[j] * x }
+        for (j, x) in features.enumerated() where x != 0 { z += weights[j] * Double(x) }
         return 1 / (1 + Double.exp(-z))
     }
 
-    public func probabilities(_ features: [Double]) -> [Double] {
+    public func probabilities<F: BinaryFloatingPoint>(_ features: [F]) -> [Double] {
         let d = weights.count
         return (0..<(features.count / max(d, 1))).map { probability(features[($0 * d)..<(($0 + 1) * d)]) }
     }

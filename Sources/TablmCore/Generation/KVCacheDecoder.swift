@@ -36,8 +36,12 @@ public final class KVCacheDecoder {
     public func reset() { position = 0 }
 
     /// Feeds `tokens` (one per sequence) at the current position and computes the next-token logits.
-    public func step(_ tokens: [Int32]) {
+    /// Sequences marked `finished` skip attention, the part of a step that grows with the position
+    /// (their logits are then meaningless); every sequence is computed on its own, so the others'
+    /// logits are the same either way. The matrix products still run over the whole batch.
+    public func step(_ tokens: [Int32], finished: [Bool]? = nil) {
         precondition(tokens.count == batch && position < capacity, "decoder is full or the batch size differs")
+        precondition(finished.map { $0.count == batch } ?? true, "one finished flag per sequence")
         let config = model.config
         let p = UnsafePointer(model.parameters.baseAddress!)
         let eps = Float(config.layerNormEpsilon)
@@ -52,7 +56,7 @@ public final class KVCacheDecoder {
                                     weight: p + o.ln1Weight, bias: p + o.ln1Bias, rows: batch, channels: c, epsilon: eps)
             LinearKernel.forward(out: qkv.baseAddress!, input: ln.baseAddress!, weight: p + o.qkvWeight, bias: p + o.qkvBias,
                                  rows: batch, inputs: c, outputs: 3 * c)
-            for b in 0..<batch {
+            for b in 0..<batch where !(finished?[b] ?? false) {
                 let cacheBase = ((l * batch + b) * capacity) * c
                 for i in 0..<c {
                     keys[cacheBase + position * c + i] = qkv[b * 3 * c + c + i]

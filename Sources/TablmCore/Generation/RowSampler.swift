@@ -61,6 +61,17 @@ public struct RowSampler {
     /// own generator seeded by (seed, i), so the rows do not depend on the number of workers.
     public func sample(count: Int, settings: SamplingSettings, workers: Int = ModelWorkers.defaultCount,
                        progress: (Int) -> Void = { _ in }) -> SampledRows {
+        var rows: [Row] = []
+        var result = sample(count: count, settings: settings, workers: workers, progress: progress) { rows += $0 }
+        result.rows = rows
+        return result
+    }
+
+    /// `sample`, handing each round's rows to `emit` in order as they are decoded instead of holding
+    /// them (the result's `rows` stays empty): what `generate` writes a million rows with, in the
+    /// memory of one round. The rows are those `sample` returns, in the same order.
+    public func sample(count: Int, settings: SamplingSettings, workers: Int = ModelWorkers.defaultCount,
+                       progress: (Int) -> Void = { _ in }, emit: ([Row]) throws -> Void) rethrows -> SampledRows {
         let chunkSize = max(settings.batchSize, 1)
         let chunks = stride(from: 0, to: count, by: chunkSize).map { min(chunkSize, count - $0) }
         if workers > 1 { BLASInfo.threads = 1 }
@@ -76,7 +87,7 @@ public struct RowSampler {
                 }
             }
             for part in parts.compactMap({ $0 }) {
-                result.rows += part.rows
+                try emit(part.rows)
                 result.invalid += part.invalid
                 result.tokens += part.tokens
                 result.examples += part.examples.prefix(max(0, 5 - result.examples.count))
@@ -108,7 +119,7 @@ public struct RowSampler {
         // Each row's value of each fair column, once written.
         var fairValues = [[Int?]](repeating: [Int?](repeating: nil, count: fairness?.columns.count ?? 0), count: batch)
         while session.position < model.config.contextLength && finished.contains(false) {
-            session.step(next)
+            session.step(next, finished: finished)
             for b in 0..<batch where !finished[b] {
                 if let constraint { constraint.allowedTokens(states![b], into: &allowed) }
                 let starting = fairness == nil && groupShares == nil ? nil : constraint?.valueStart(states![b])

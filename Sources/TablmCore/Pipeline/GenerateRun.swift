@@ -98,22 +98,32 @@ public struct GenerateRun {
         }
         let sampler = makeSampler(fairnessMask)
         events(.started(total: rows))
-        let result = sampler.sample(count: rows, settings: settings, workers: request.workers) { done in
+        // Rows are written as each round is decoded (into the temporary file the writer renames into
+        // place at the end), so memory holds one round, whatever --rows is.
+        var written = 0
+        var tally = fairnessMask.map(WrittenRowsTally.init)
+        let result = try sampler.sample(count: rows, settings: settings, workers: request.workers, progress: { done in
             events(.progress(done: done, total: rows))
+        }) { round in
+            for row in round {
+                let fields = RowDecoder.fields(of: row, schema: loaded.schema)
+                try writer.write(fields)
+                tally?.add(row, fields: fields)
+            }
+            written += round.count
         }
-        if result.rows.isEmpty && rows > 0 {
+        if written == 0 && rows > 0 {
             throw InputError("none of the \(rows) rows sampled fits the schema (\(result.examples.first ?? "no reason given")); nothing written",
                              at: SourceLocation(file: request.checkpoint))
         }
-        for row in result.rows { try writer.write(RowDecoder.fields(of: row, schema: loaded.schema)) }
         try writer.commit()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         message(String(format: "generate: %d of %d rows fit the schema (%.1f%%), %d dropped; %.0f tokens/s -> %@",
-                       result.rows.count, rows, 100 * Double(result.rows.count) / Double(max(rows, 1)), result.invalid,
+                       written, rows, 100 * Double(written) / Double(max(rows, 1)), result.invalid,
                        Double(result.tokens) / seconds, request.output))
         for example in result.examples { message("  dropped: \(example)") }
-        if let fairnessMask { reportFairness(fairnessMask, rows: result.rows, schema: loaded.schema, label: request.maskFairness ? "mask-fairness" : "match-prior") }
-        return result.rows.count
+        if let fairnessMask, let tally { reportFairness(fairnessMask, tally: tally, schema: loaded.schema, label: request.maskFairness ? "mask-fairness" : "match-prior") }
+        return written
     }
 
     /// The mask, calibrated on a pilot sample of the model's own rows, drawn with another seed than
@@ -166,31 +176,23 @@ public struct GenerateRun {
 
     /// Per fair column and group: the model's P(value | group) on the pilot rows, the target, and
     /// what the written rows hold; and the largest gap between two groups, before and after.
-    private func reportFairness(_ mask: FairnessMask, rows: [Row], schema: Schema, label: String) {
+    private func reportFairness(_ mask: FairnessMask, tally: WrittenRowsTally, schema: Schema, label: String) {
         let sensitiveName = mask.sensitiveGroups.description
-        let fields = rows.map { RowDecoder.fields(of: $0, schema: schema) }
-        let groupOfRow = rows.map { mask.sensitiveGroups.group(of: $0) }
-        let members = mask.groups.indices.map { g in fields.indices.filter { groupOfRow[$0] == g }.map { fields[$0] } }
         message("\(label): groups of \(sensitiveName) (model's share -> rows written): " + mask.groups.indices.map { g in
-            String(format: "%@ %.3f -> %.3f", mask.groups[g], mask.groupShares[g], Double(members[g].count) / Double(max(fields.count, 1)))
+            String(format: "%@ %.3f -> %.3f", mask.groups[g], mask.groupShares[g], Double(tally.groupRows[g]) / Double(max(tally.rows, 1)))
         }.joined(separator: ", "))
-        for column in mask.columns where !column.conditional.isEmpty {
+        for (c, column) in mask.columns.enumerated() where !column.conditional.isEmpty {
             message("\(label): \(schema.columns[column.column].name) by \(sensitiveName) (model -> rows written; target at strength \(mask.strength))")
-            var after: [[Double]] = []
+            let after = mask.groups.indices.map { tally.shares(column: c, group: $0) }
             for (g, group) in mask.groups.enumerated() {
-                let shares = column.values.indices.map { v in
-                    Double(members[g].filter { $0[column.column] == column.values[v] }.count) / Double(max(members[g].count, 1))
-                }
-                after.append(shares)
                 let cells = column.values.indices.map { v in
-                    String(format: "%@ %.3f -> %.3f (%.3f)", column.values[v], column.conditional[g][v], shares[v],
-                           column.target[g][v])
+                    String(format: "%@ %.3f -> %.3f (%.3f)", column.values[v], column.conditional[g][v], after[g][v], column.target[g][v])
                 }
-                message("  \(group) (\(members[g].count) rows): " + cells.joined(separator: ", "))
+                message("  \(group) (\(tally.groupRows[g]) rows): " + cells.joined(separator: ", "))
             }
-            let overall = column.values.indices.map { v in Double(fields.filter { $0[column.column] == column.values[v] }.count) / Double(max(fields.count, 1)) }
+            let overall = tally.overallShares(column: c)
             message("  all rows: " + column.values.indices.map { String(format: "%@ %.3f -> %.3f", column.values[$0], column.pooled[$0], overall[$0]) }.joined(separator: ", "))
-            let present = mask.groups.indices.filter { !members[$0].isEmpty }
+            let present = mask.groups.indices.filter { tally.groupRows[$0] > 0 }
             func gap(_ rates: [[Double]]) -> Double {
                 column.values.indices.map { v in (present.map { rates[$0][v] }.max() ?? 0) - (present.map { rates[$0][v] }.min() ?? 0) }.max() ?? 0
             }

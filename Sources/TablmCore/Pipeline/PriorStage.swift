@@ -41,8 +41,10 @@ extension FinetuneRun {
         var sampler = SplitMix64(seed: request.seed, stream: 0x9A10)
         // Fresh pseudo rows for every prior step by default: drawing them is post-processing and
         // free, and a table of the noisy total alone (665 rows on German credit) is seen ~100 times
-        // in 1,000 steps, so the model would learn that sample's noise rather than the fit.
-        let count = prior.rows ?? max(release.noisyRowCount, prior.steps * prior.batchSize)
+        // in 1,000 steps, so the model would learn that sample's noise rather than the fit. As many
+        // as the steps draw, never the noisy total of a large table: the draws are independent, so
+        // a million pseudo rows of which 96,000 are seen teach what those 96,000 do, at 10 times the memory.
+        let count = prior.rows ?? prior.steps * prior.batchSize
         let pseudo = release.pseudoRows(count: count, using: &sampler)
         if prior.steps > 0 {
             var settings = FineTuneSettings(steps: prior.steps, batchSize: prior.batchSize, learningRate: prior.learningRate)

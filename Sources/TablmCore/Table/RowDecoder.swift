@@ -10,7 +10,9 @@ public struct RowDecoder {
     public let fieldIndex: [Int]
     /// CSV columns that are not in the schema (ignored).
     public let ignoredColumns: [String]
-    private let categoryLookup: [Set<String>?]
+    /// Per categorical column, each category to the schema's own string: rows hold that one shared
+    /// copy, not a fresh one per cell (a million rows of Adult hold about 1.5 M heap strings less).
+    private let categoryLookup: [[String: String]?]
 
     public init(schema: Schema, header: [String], file: String) throws {
         self.schema = schema
@@ -27,7 +29,7 @@ public struct RowDecoder {
         self.fieldIndex = fieldIndex
         let known = Set(schema.columnNames)
         ignoredColumns = header.filter { !known.contains($0) }
-        categoryLookup = schema.columns.map { $0.categories.map(Set.init) }
+        categoryLookup = schema.columns.map { $0.categories.map { Dictionary($0.map { ($0, $0) }, uniquingKeysWith: { first, _ in first }) } }
     }
 
     /// For a schema estimated under DP (`"source": "dp"`), and for any schema in private training, rows
@@ -41,8 +43,8 @@ public struct RowDecoder {
         for (columnIndex, column) in schema.columns.enumerated() {
             let field = record.fields[fieldIndex[columnIndex]]
             if column.kind == .categorical {
-                if !field.isEmpty && categoryLookup[columnIndex]!.contains(field) {
-                    row.append(.category(field))
+                if !field.isEmpty, let category = categoryLookup[columnIndex]![field] {
+                    row.append(.category(category))
                 } else {
                     guard column.allowsMissing else { return nil }
                     row.append(.missing)
@@ -73,10 +75,10 @@ public struct RowDecoder {
             }
             switch column.kind {
             case .categorical:
-                guard categoryLookup[columnIndex]!.contains(field) else {
+                guard let category = categoryLookup[columnIndex]![field] else {
                     throw fail("\(quoted: field) is not one of the schema's categories")
                 }
-                row.append(.category(field))
+                row.append(.category(category))
             case .integer, .real:
                 switch FixedPoint.parse(field, decimals: column.decimals, canonical: false) {
                 case .success(let units):

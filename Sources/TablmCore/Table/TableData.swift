@@ -24,7 +24,7 @@ public struct TableData: Sendable {
     /// The one reader of tables as rows. A schema estimated under DP is always read with `.fit`.
     public static func read(path: String, schema: Schema, policy: ReadPolicy) throws -> TableData {
         // A FIFO can be read once: its bytes are held for the records and the hash. A file is
-        // streamed, then hashed in a second read.
+        // streamed, then hashed in a second streamed read: memory holds one record and one block.
         let streamed = try InputFile.check(path, stream: true) == nil
             ? try InputFile.streamContents(path, what: "a table", limit: InputFile.streamedTableLimit) : nil
         let reader = try streamed.map { try CSVRecordReader(path: path, bytes: $0) } ?? CSVRecordReader(path: path)
@@ -39,10 +39,8 @@ public struct TableData: Sendable {
             case .skip: if let row = try? decoder.row(from: record, file: path) { rows.append(row) }
             }
         }
-        guard let bytes = streamed ?? FileManager.default.contents(atPath: path) else {
-            throw InputError("cannot read file", at: SourceLocation(file: path))
-        }
-        return TableData(rows: rows, sha256: SHA256.hex(bytes), records: records)
+        let sha256 = try streamed.map { SHA256.hex($0) } ?? SHA256.hex(fileAt: path)
+        return TableData(rows: rows, sha256: sha256, records: records)
     }
 
     /// `read` with `.fit` when `fitRows`, else `.strict`.

@@ -53,17 +53,23 @@ public struct RowBatcher: Sendable {
     public var targetWeight = 1.0
     /// Beyond this the other columns would get next to none of the gradient.
     public static let largestTargetWeight = 1000.0
+    /// Rows tokenized at a time to find the longest: large enough for the tokenizer's batch to use
+    /// every core, small enough that the texts of a block take a few megabytes.
+    static let lengthBlock = 16_384
 
     /// `length` is the longest sequence among `rows` (inputs exclude the last token), checked against `context`.
     public init(serializer: RowSerializer, tokenizer: Tokenizer, rows: [Row], context: Int) throws {
         self.serializer = serializer
         self.tokenizer = tokenizer
         var longest = 0
-        let texts = rows.map { serializer.text(for: $0) }
-        do {
-            for ids in try tokenizer.encode(batch: texts) { longest = max(longest, ids.count + 1) }
-        } catch {
-            throw InputError("a row cannot be tokenized: \(error.message)")
+        // In blocks of rows, so that a million rows' text and token ids are never held at once.
+        for start in stride(from: 0, to: rows.count, by: Self.lengthBlock) {
+            let texts = rows[start..<min(rows.count, start + Self.lengthBlock)].map { serializer.text(for: $0) }
+            do {
+                for ids in try tokenizer.encode(batch: texts) { longest = max(longest, ids.count + 1) }
+            } catch {
+                throw InputError("a row cannot be tokenized: \(error.message)")
+            }
         }
         guard longest <= context else {
             throw InputError("the longest row needs \(longest) tokens, more than the context of \(context); raise --context")

@@ -41,4 +41,23 @@ final class FrechetDistanceTests: XCTestCase {
         for (x, y) in zip(m.covariance, [8.0 / 3, 4.0 / 3, 4.0 / 3, 8.0 / 3]) { XCTAssertEqual(x, y, accuracy: 1e-12) }
         XCTAssertEqual(FrechetDistance.between(features, features, width: 2), 0, accuracy: 1e-9)
     }
+
+    /// Moments of rows encoded one at a time are those of their feature matrix, to the last bit
+    /// (the same sums in the same order), so `evaluate` needs no matrix of a million rows.
+    func testMomentsOfRowsEqualMomentsOfTheirMatrix() {
+        let schema = Schema(columns: [.categorical("c", ["p", "q", "r"]), .integer("n", min: 0, max: 100)], source: .public)
+        var generator = SplitMix64(seed: 9)
+        let rows: [Row] = (0..<300).map { _ in
+            [.category(["p", "q", "r"][Int.random(in: 0...2, using: &generator)]),
+             Int.random(in: 0...9, using: &generator) == 0 ? .missing : .number(Int64.random(in: 0...100, using: &generator))]
+        }
+        let encoder = FeatureEncoder(schema: schema, fittedOn: rows, excluding: nil)
+        let fromRows = FrechetDistance.moments(rows, encoder: encoder)
+        let fromMatrix = FrechetDistance.moments(encoder.matrix(rows), width: encoder.width)
+        XCTAssertEqual(fromRows.mean, fromMatrix.mean)
+        XCTAssertEqual(fromRows.covariance, fromMatrix.covariance)
+        XCTAssertEqual(FrechetDistance.between(Array(rows.prefix(150)), Array(rows.suffix(150)), encoder: encoder),
+                       FrechetDistance.between(encoder.matrix(Array(rows.prefix(150))), encoder.matrix(Array(rows.suffix(150))), width: encoder.width))
+    }
 }
+

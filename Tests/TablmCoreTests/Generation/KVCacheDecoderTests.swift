@@ -22,4 +22,27 @@ final class KVCacheDecoderTests: XCTestCase {
             }
         }
     }
+
+    /// A sequence marked finished skips attention; the others' logits are bit for bit those of a
+    /// decoder where none is marked (rows are computed independently in every kernel).
+    func testFinishedSequencesDoNotChangeTheOthers() {
+        let config = GPT2Config(vocabularySize: 23, contextLength: 9, width: 16, layers: 2, heads: 4)
+        let model = GPT2<Float>(config: config)
+        model.initializeParameters(seed: 6)
+        var generator = SplitMix64(seed: 2)
+        for i in 0..<model.parameterCount { model.parameters[i] += Float.random(in: -0.3...0.3, using: &generator) }
+        let sequences: [[Int32]] = [[1, 5, 9, 22, 0, 3, 3, 7, 2], [4, 4, 4, 10, 11, 12, 13, 14, 15], [21, 0, 1, 2, 6, 8, 19, 18, 17]]
+        let plain = KVCacheDecoder(model: model, batch: 3), skipping = KVCacheDecoder(model: model, batch: 3)
+        for position in 0..<9 {
+            let tokens = sequences.map { $0[position] }
+            plain.step(tokens)
+            // Sequence 1 finishes after position 3, sequence 2 after position 6.
+            skipping.step(tokens, finished: [false, position > 3, position > 6])
+            for b in 0..<3 where !(b == 1 && position > 3) && !(b == 2 && position > 6) {
+                XCTAssertEqual(Array(skipping.logits[(b * 23)..<((b + 1) * 23)]), Array(plain.logits[(b * 23)..<((b + 1) * 23)]),
+                               "sequence \(b) position \(position)")
+            }
+        }
+    }
 }
+

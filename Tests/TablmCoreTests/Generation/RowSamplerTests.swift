@@ -51,4 +51,27 @@ final class RowSamplerTests: XCTestCase {
         let result = try sampler().sample(count: 20, settings: settings)
         XCTAssertEqual(result.rows.count + result.invalid, 20)
     }
+
+    /// Rows handed out round by round (what `generate` writes as it goes) are the rows `sample`
+    /// returns, in the same order, with the same counts, on one core or two.
+    func testStreamedRowsAreTheReturnedRows() throws {
+        let sampler = try sampler()
+        var settings = SamplingSettings()
+        settings.batchSize = 5
+        settings.seed = 11
+        let whole = sampler.sample(count: 37, settings: settings, workers: 1)
+        for workers in [1, 2] {
+            var streamed: [Row] = [], rounds = 0
+            let result = sampler.sample(count: 37, settings: settings, workers: workers, emit: { rows in
+                streamed += rows
+                rounds += 1
+            })
+            XCTAssertEqual(streamed, whole.rows)
+            XCTAssertTrue(result.rows.isEmpty)
+            XCTAssertEqual(result.invalid, whole.invalid)
+            XCTAssertEqual(result.tokens, whole.tokens)
+            XCTAssertEqual(rounds, 8, "one call per chunk of 5 rows")
+        }
+    }
 }
+
