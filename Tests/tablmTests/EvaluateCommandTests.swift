@@ -68,7 +68,8 @@ final class EvaluateCommandTests: XCTestCase {
         XCTAssertTrue(out[1].hasPrefix("WARNING       TSTR logistic regression predicts income = <=50K for every test row"), result.stdout)
         XCTAssertTrue(out[2].contains("TSTR boosted trees predicts income = <=50K for every test row"), result.stdout)
         XCTAssertEqual(out.filter { $0.contains("(constant predictor: these mean nothing)") }.count, 2, result.stdout)
-        for stage in ["evaluate: fidelity", "evaluate: utility: logistic regression", "evaluate: utility: boosted trees", "evaluate: privacy"] {
+        for stage in ["evaluate: fidelity", "evaluate: utility: logistic regression and boosted trees trained on the synthetic rows (TSTR)",
+                      "evaluate: utility: logistic regression and boosted trees trained on the real rows (TRTR)", "evaluate: privacy"] {
             XCTAssertTrue(result.stderr.contains(stage), result.stderr)
         }
         let page = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
