@@ -2,14 +2,21 @@ import TablmCore
 import XCTest
 
 final class KVCacheDecoderTests: XCTestCase {
+    /// Three sequences of nine tokens of a 23-token vocabulary.
+    private static let sequences: [[Int32]] = [[1, 5, 9, 22, 0, 3, 3, 7, 2], [4, 4, 4, 10, 11, 12, 13, 14, 15], [21, 0, 1, 2, 6, 8, 19, 18, 17]]
+
+    /// A 2-layer model, its initial weights moved by uniform noise of ±0.3 so that no logit is flat.
+    private static func model(seed: UInt64, perturbation: UInt64) -> GPT2<Float> {
+        let model = GPT2<Float>(config: GPT2Config(vocabularySize: 23, contextLength: 9, width: 16, layers: 2, heads: 4))
+        model.initializeParameters(seed: seed)
+        var generator = SplitMix64(seed: perturbation)
+        for i in 0..<model.parameterCount { model.parameters[i] += Float.random(in: -0.3...0.3, using: &generator) }
+        return model
+    }
+
     /// Step-by-step logits with the cache equal the full causal forward pass at every position.
     func testCachedLogitsEqualFullForward() {
-        let config = GPT2Config(vocabularySize: 23, contextLength: 9, width: 16, layers: 2, heads: 4)
-        let model = GPT2<Float>(config: config)
-        model.initializeParameters(seed: 4)
-        var generator = SplitMix64(seed: 8)
-        for i in 0..<model.parameterCount { model.parameters[i] += Float.random(in: -0.3...0.3, using: &generator) }
-        let sequences: [[Int32]] = [[1, 5, 9, 22, 0, 3, 3, 7, 2], [4, 4, 4, 10, 11, 12, 13, 14, 15], [21, 0, 1, 2, 6, 8, 19, 18, 17]]
+        let model = Self.model(seed: 4, perturbation: 8), sequences = Self.sequences
         let full = model.logits(tokens: sequences.flatMap { $0 }, batch: 3, length: 9)
         let decoder = KVCacheDecoder(model: model, batch: 3)
         for position in 0..<9 {
@@ -26,12 +33,7 @@ final class KVCacheDecoderTests: XCTestCase {
     /// A sequence marked finished skips attention; the others' logits are bit for bit those of a
     /// decoder where none is marked (rows are computed independently in every kernel).
     func testFinishedSequencesDoNotChangeTheOthers() {
-        let config = GPT2Config(vocabularySize: 23, contextLength: 9, width: 16, layers: 2, heads: 4)
-        let model = GPT2<Float>(config: config)
-        model.initializeParameters(seed: 6)
-        var generator = SplitMix64(seed: 2)
-        for i in 0..<model.parameterCount { model.parameters[i] += Float.random(in: -0.3...0.3, using: &generator) }
-        let sequences: [[Int32]] = [[1, 5, 9, 22, 0, 3, 3, 7, 2], [4, 4, 4, 10, 11, 12, 13, 14, 15], [21, 0, 1, 2, 6, 8, 19, 18, 17]]
+        let model = Self.model(seed: 6, perturbation: 2), sequences = Self.sequences
         let plain = KVCacheDecoder(model: model, batch: 3), skipping = KVCacheDecoder(model: model, batch: 3)
         for position in 0..<9 {
             let tokens = sequences.map { $0[position] }
