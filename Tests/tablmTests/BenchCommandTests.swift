@@ -22,8 +22,10 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual(sampling["constrainedValidShare"] as? Double, 1, "constrained rows always fit")
         XCTAssertGreaterThan(try XCTUnwrap(sampling["unconstrainedRowsPerSecond"] as? Double), 0)
         XCTAssertEqual(sampling["rounds"] as? Int, 3)
+        XCTAssertEqual(sampling["workers"] as? Int, 1, "sampling is timed on one worker whatever --workers says")
         let costRange = try XCTUnwrap(sampling["costRatioRange"] as? [Double])
         let cost = try XCTUnwrap(sampling["costRatio"] as? Double)
+        XCTAssertGreaterThan(try XCTUnwrap(sampling["costRatioOfFastest"] as? Double), 0)
         XCTAssertTrue(costRange[0] > 0 && costRange[0] <= cost && cost <= costRange[1], "\(cost) outside \(costRange)")
         XCTAssertGreaterThan(try XCTUnwrap(report["peakResidentBytes"] as? Int), 1 << 20)
     }
