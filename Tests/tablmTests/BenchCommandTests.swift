@@ -26,6 +26,10 @@ final class BenchCommandTests: XCTestCase {
         let costRange = try XCTUnwrap(sampling["costRatioRange"] as? [Double])
         let cost = try XCTUnwrap(sampling["costRatio"] as? Double)
         XCTAssertGreaterThan(try XCTUnwrap(sampling["costRatioOfFastest"] as? Double), 0)
+        let tokens = try XCTUnwrap(sampling["tokensPerRound"] as? [Int])
+        XCTAssertEqual(tokens.count, 2)
+        XCTAssertEqual(tokens[0], tokens[1], "the unconstrained side decodes as many tokens as the constrained one")
+        XCTAssertGreaterThanOrEqual(tokens[1], 16 * (sampling["rows"] as? Int ?? 0), "each row writes its 15 values and </s>")
         XCTAssertTrue(costRange[0] > 0 && costRange[0] <= cost && cost <= costRange[1], "\(cost) outside \(costRange)")
         XCTAssertGreaterThan(try XCTUnwrap(report["peakResidentBytes"] as? Int), 1 << 20)
     }

@@ -6,6 +6,11 @@ import Dispatch
 /// of each other and a burst of other load lands on both alike; the ratio is the median of the
 /// rounds' own ratios. Sampling runs on one worker and one BLAS thread: the ratio measures the
 /// constraint's work per token, and a second thread would only add its scheduling to the noise.
+/// Each unconstrained sequence runs exactly as long as its constrained twin (same batch, same seed),
+/// so the two sides decode as many tokens at the same positions: the bench's model is untrained, and
+/// left alone its unconstrained rows end by chance or run to the context's end, which changes what
+/// a token costs (a batch's matrix products are paid for finished rows too; attention grows with
+/// the position) without saying anything about the constraint.
 public enum SamplingBenchmark {
     public struct Result: Sendable, Codable {
         public var rows: Int
@@ -28,6 +33,8 @@ public enum SamplingBenchmark {
         /// The same ratio from each batch's fastest decode on each side, summed over the batches:
         /// other load only ever adds time, so the minima are the least disturbed estimates.
         public var costRatioOfFastest: Double
+        /// Tokens decoded in a round, unconstrained and constrained: the same, the sides being paired by length.
+        public var tokensPerRound: [Int]
     }
 
     public static func run(model: GPT2<Float>, tokenizer: Tokenizer, serializer: RowSerializer, constraint: RowConstraint,
@@ -45,18 +52,24 @@ public enum SamplingBenchmark {
         defer { BLASInfo.threads = previousThreads }
         // Batch i is seeded with i, so every round (and every sitting) decodes the same rows.
         let batches = stride(from: 0, to: rows, by: max(batch, 1)).map { min(max(batch, 1), rows - $0) }
-        func timed(_ sampler: RowSampler, batch index: Int) -> Timing {
+        func decode(_ sampler: RowSampler, batch index: Int) -> (timing: Timing, lengths: [Int]) {
             var settings = SamplingSettings()
             settings.batchSize = batches[index]
             settings.seed = UInt64(index)
+            var sampler = sampler
+            sampler.lengthLimits = sampler.constraint == nil ? constrainedLengths[index] : nil
             let start = DispatchTime.now().uptimeNanoseconds
             let result = sampler.sample(count: batches[index], settings: settings, workers: 1)
-            return Timing(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, tokens: result.tokens, valid: result.rows.count)
+            return (Timing(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, tokens: result.tokens, valid: result.rows.count),
+                    result.sequenceLengths)
         }
+        func timed(_ sampler: RowSampler, batch index: Int) -> Timing { decode(sampler, batch: index).timing }
         let free = RowSampler(model: model, tokenizer: tokenizer, serializer: serializer)
         let constrained = RowSampler(model: model, tokenizer: tokenizer, serializer: serializer, constraint: constraint)
-        _ = timed(free, batch: 0)   // warm up both
-        _ = timed(constrained, batch: 0)
+        // Warm-up: one constrained pass gives each batch's sequence lengths, which the unconstrained side then keeps.
+        var constrainedLengths = [[Int]?](repeating: nil, count: batches.count)
+        for index in batches.indices { constrainedLengths[index] = decode(constrained, batch: index).lengths }
+        _ = timed(free, batch: 0)
         var freeTimes: [Timing] = [], constrainedTimes: [Timing] = []
         var fastestFree = [Timing?](repeating: nil, count: batches.count), fastestConstrained = fastestFree
         func keepFastest(_ timing: Timing, _ fastest: inout Timing?) {
@@ -94,7 +107,8 @@ public enum SamplingBenchmark {
                       constrainedRowsPerSecond: Double(rows) / constrainedSeconds,
                       constrainedValidShare: Double(constrainedTimes.map(\.valid).reduce(0, +)) / Double(rows * constrainedTimes.count),
                       costRatio: median(ratios), costRatioRange: [ratios.min() ?? 0, ratios.max() ?? 0],
-                      costRatioOfFastest: perToken(total(fastestConstrained)) / perToken(total(fastestFree)))
+                      costRatioOfFastest: perToken(total(fastestConstrained)) / perToken(total(fastestFree)),
+                      tokensPerRound: [freeTimes[0].tokens, constrainedTimes[0].tokens])
     }
 }
 

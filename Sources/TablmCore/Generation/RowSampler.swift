@@ -23,6 +23,8 @@ public struct SampledRows: Sendable {
     public var tokens: Int
     /// With `RowSampler.recordsFairness`: the model's logits where the mask acts, for its calibration.
     public var fairnessObservations: [FairnessObservation] = []
+    /// Tokens each sequence took, valid or not, in decoding order (`SamplingBenchmark` pairs the sides with them).
+    var sequenceLengths: [Int] = []
 }
 
 /// Samples rows from a model: each sequence starts at `<s>` and runs to `</s>` or the context end,
@@ -45,6 +47,12 @@ public struct RowSampler {
     public var groupShares: GroupShareCorrection? {
         didSet { precondition(groupShares == nil || constraint != nil, "the share correction needs the schema constraint") }
     }
+    /// Sequence b of a chunk ends at exactly its `lengthLimits[b]`-th token, `</s>` or not, as if that
+    /// token were `</s>` (its row is then judged like any other). `SamplingBenchmark` gives the
+    /// unconstrained side the constrained side's lengths, so both decode as many tokens at the same
+    /// positions and the ratio is the constraint's own cost, not that of an untrained model's rows
+    /// ending by chance or running to the context's end.
+    var lengthLimits: [Int]?
 
     public init(model: GPT2<Float>, tokenizer: Tokenizer, serializer: RowSerializer, constraint: RowConstraint? = nil,
                 fairness: FairnessMask? = nil) {
@@ -92,6 +100,7 @@ public struct RowSampler {
                 result.tokens += part.tokens
                 result.examples += part.examples.prefix(max(0, 5 - result.examples.count))
                 result.fairnessObservations += part.fairnessObservations
+                result.sequenceLengths += part.sequenceLengths
                 produced += part.rows.count + part.invalid
             }
             progress(produced)
@@ -108,6 +117,8 @@ public struct RowSampler {
         let session = KVCacheDecoder(model: model, batch: batch)
         var sequences = [[Int32]](repeating: [], count: batch)
         var finished = [Bool](repeating: false, count: batch)
+        var drawn = [Int](repeating: 0, count: batch)   // tokens drawn for each sequence, `</s>` included
+        precondition(lengthLimits.map { $0.count >= batch } ?? true, "a length limit for each sequence of the chunk")
         var next = [Int32](repeating: tokenizer.bosID, count: batch)
         var states = constraint.map { c in (0..<batch).map { _ in c.start() } }
         var groups = [Int?](repeating: nil, count: batch)   // each row's sensitive group, once written
@@ -162,7 +173,8 @@ public struct RowSampler {
                     }
                 }
                 result.tokens += 1
-                if token == tokenizer.eosID {
+                drawn[b] += 1
+                if lengthLimits.map({ drawn[b] >= $0[b] }) ?? (token == tokenizer.eosID) {
                     finished[b] = true
                 } else {
                     sequences[b].append(token)
@@ -171,6 +183,7 @@ public struct RowSampler {
             }
             for b in 0..<batch where finished[b] { next[b] = tokenizer.padID }
         }
+        result.sequenceLengths = drawn
         for (b, ids) in sequences.enumerated() {
             let problem: String
             if !finished[b] {

@@ -73,5 +73,22 @@ final class RowSamplerTests: XCTestCase {
             XCTAssertEqual(rounds, 8, "one call per chunk of 5 rows")
         }
     }
-}
 
+    /// With length limits (the bench's pairing) each sequence takes exactly its limit, an early `</s>`
+    /// or not, and the tokens counted are their sum; without them the lengths add up to the tokens.
+    func testLengthLimitsFixEachSequencesLength() throws {
+        var sampler = try sampler()
+        var settings = SamplingSettings()
+        settings.batchSize = 6
+        settings.seed = 5
+        let free = sampler.sample(count: 6, settings: settings, workers: 1)
+        XCTAssertEqual(free.sequenceLengths.count, 6)
+        XCTAssertEqual(free.sequenceLengths.reduce(0, +), free.tokens)
+        let limits = [1, 2, 3, 5, 8, 8]
+        sampler.lengthLimits = limits
+        let limited = sampler.sample(count: 6, settings: settings, workers: 1)
+        XCTAssertEqual(limited.sequenceLengths, limits)
+        XCTAssertEqual(limited.tokens, 27)
+        XCTAssertEqual(limited.rows.count + limited.invalid, 6)
+    }
+}
