@@ -27,6 +27,7 @@ struct PriorOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Peak learning rate on the pseudo rows.", visibility: .hidden))
     var priorLr = TrainingRecipe.priorLearningRate
 
+    @Option(help: ArgumentHelp("Loss weight of the target's value tokens on the pseudo rows (post-processing: no privacy cost) (default: \(TrainingRecipe.priorTargetWeight) when the schema has a target).", visibility: .hidden)) var priorTargetWeight: Double?
     @Option(help: ArgumentHelp("Largest model of the prior, in cells of its junction tree's cliques (AIM's size cap).", visibility: .hidden))
     var priorMaxCells = AIMSettings().maximumModelCells
 
@@ -39,6 +40,7 @@ struct PriorOptions: ParsableArguments {
         try requireRange("--prior-steps", priorSteps, .closed(0), .closed(Double(PrivacyAccountant.maximumSteps)))
         try requireRange("--prior-batch-size", priorBatchSize, .closed(1), .closed(Double(TrainingRecipe.largestBatch)))
         try requireRange("--prior-lr", priorLr, .open(0), .closed(1))
+        try requireRange("--prior-target-weight", priorTargetWeight, .open(0), .closed(RowBatcher.largestTargetWeight))
         try requireRange("--prior-max-cells", priorMaxCells, .closed(1), .closed(Double(AIMSettings.largestModelCells)))
         guard (2...PublicDiscretization.maximumColumnCells).contains(priorBins) else { throw ValidationError("--prior-bins must be from 2 to \(PublicDiscretization.maximumColumnCells) (got \(priorBins))") }
     }
@@ -52,6 +54,7 @@ struct PriorOptions: ParsableArguments {
         request.steps = priorSteps
         request.batchSize = priorBatchSize
         request.learningRate = priorLr
+        request.targetWeight = priorTargetWeight
         request.aim.maximumModelCells = priorMaxCells
         request.aim.bins = priorBins
         return request

@@ -81,4 +81,16 @@ final class PrivatePathsTests: XCTestCase {
         XCTAssertFalse(result.stderr.contains("needs"), "no length read off the rows: \(result.stderr)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("ckpt").path))
     }
+
+    /// The pseudo rows' target weight needs a target; without one the run stops before reading a row.
+    func testPriorTargetWeightNeedsATargetBeforeAnySpending() throws {
+        let inferred = try run(["schema", "infer", "table.csv", "--sensitive", "group", "--public-source", "-o", "untargeted.json"])
+        XCTAssertEqual(inferred.status, 0, inferred.stderr)
+        let result = try run(["finetune", "--dp", "--epsilon", "1", "--schema", "untargeted.json", "--data", "table.csv",
+                              "--prior-target-weight", "4", "-o", "ckpt"] + tiny)
+        XCTAssertEqual(result.status, 64, result.stderr)
+        XCTAssertTrue(result.stderr.contains("--prior-target-weight needs a target column"), result.stderr)
+        XCTAssertFalse(result.stderr.contains("prior round") || result.stderr.contains("AIM"), "nothing measured: \(result.stderr)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("ckpt").path))
+    }
 }

@@ -10,7 +10,12 @@ public struct ExportRequest: Sendable {
     public var delta: Double?
     /// nil: the recipe's DP-SGD steps (after the prior, or without one).
     public var steps: Int?
-    public var expectedBatchSize = TrainingRecipe.expectedBatchSize
+    /// nil: the recipe's (`TrainingRecipe.expectedBatchSize`, or the GPU plan's with `forGPU`).
+    public var expectedBatchSize: Int?
+    /// Size the plan for a GPU: `TrainingRecipe.gpuPrivateSteps` steps of `gpuExpectedBatchSize`
+    /// expected rows (at most `gpuLargestSampleRate` of the rows), where `steps` and
+    /// `expectedBatchSize` do not say otherwise.
+    public var forGPU = false
     /// The row count the rate is taken over, declared public (nil: the checkpoint prior's noisy total,
     /// else a count released with noise and charged, as `finetune --dp` does).
     public var rows: Int?
@@ -73,10 +78,13 @@ public enum ExportRun {
             earlier.append(RowCountRelease.event)
             message(RowCountRelease.note("export"))
         }
+        let gpuBatch = min(TrainingRecipe.gpuExpectedBatchSize, max(1, Int(Double(rateRows) * TrainingRecipe.gpuLargestSampleRate)))
         let plan = try OpacusBundle.plan(earlier: earlier, prior: previous?.prior,
                                          schemaCost: schema.privacyCost, targetEpsilon: request.epsilon, delta: request.delta ?? previous?.delta ?? 1e-5,
-                                         method: request.accountant, rows: rateRows, expectedBatchSize: request.expectedBatchSize,
-                                         steps: TrainingRecipe.privateSteps(requested: request.steps, priorShare: nil, afterPrior: afterPrior), clipNorm: request.clipNorm)
+                                         method: request.accountant, rows: rateRows,
+                                         expectedBatchSize: request.expectedBatchSize ?? (request.forGPU ? gpuBatch : TrainingRecipe.expectedBatchSize),
+                                         steps: TrainingRecipe.privateSteps(requested: request.steps ?? (request.forGPU ? TrainingRecipe.gpuPrivateSteps : nil),
+                                                                            priorShare: nil, afterPrior: afterPrior), clipNorm: request.clipNorm)
         let bundle = OpacusBundle(rows: table.rows.count, sequenceLength: batcher.length, padTokenID: source.tokenizer.padID,
                                   bosTokenID: source.tokenizer.bosID, eosTokenID: source.tokenizer.eosID, columnOrders: source.record.columnOrders, dp: plan,
                                   training: .init(lr: request.learningRate ?? TrainingRecipe.privateLearningRate(afterPrior: afterPrior),

@@ -108,6 +108,9 @@ public struct PriorRequest: Sendable {
     public var steps = TrainingRecipe.priorSteps
     public var batchSize = TrainingRecipe.priorBatchSize
     public var learningRate = TrainingRecipe.priorLearningRate
+    /// Loss weight of the target's value tokens on the pseudo rows (nil: `TrainingRecipe.priorTargetWeight`
+    /// when the schema names a target). Post-processing, so free: unlike DP-SGD's, which clips each row.
+    public var targetWeight: Double?
     public var aim = AIMSettings()
 
     public init() {}

@@ -7,7 +7,10 @@ extension FinetuneRun {
     func runPrivate(_ privacy: PrivacyRequest) throws {
         var serializer = try RowSerializer.load(schema: request.schema, template: request.template)
         // The prior's domain comes from the schema alone: refuse one it cannot measure before any work.
-        if request.resume == nil && privacy.prior != nil { _ = try PublicDiscretization(schema: serializer.schema, bins: privacy.prior?.aim.bins ?? PublicDiscretization.defaultBins) }
+        if request.resume == nil, let prior = privacy.prior {
+            _ = try PublicDiscretization(schema: serializer.schema, bins: prior.aim.bins)
+            _ = try priorTargetWeight(prior, schema: serializer.schema)
+        }
         var record = TrainingRecord()
         let model: GPT2<Float>
         let tokenizer: Tokenizer

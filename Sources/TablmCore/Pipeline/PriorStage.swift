@@ -57,6 +57,7 @@ extension FinetuneRun {
             var batcher = try RowBatcher(serializer: serializer, tokenizer: tokenizer, rows: pseudo, context: model.config.contextLength)
             var unused = TrainingRecord()
             try applyColumnOrders(to: &batcher, record: &unused, resumed: nil)
+            batcher.targetWeight = try priorTargetWeight(prior, schema: serializer.schema)
             let tuner = FineTuner(model: model, batcher: batcher, train: pseudo, heldOut: [], settings: settings)
             let reportEvery = max(1, settings.steps / 20)
             message("prior training: \(count) pseudo rows, \(settings.steps) steps of \(settings.batchSize) rows (no privacy cost: the rows are drawn from the noisy marginals' fit)")
@@ -67,5 +68,14 @@ extension FinetuneRun {
             })
         }
         return release.record(share: share, pseudoRows: count, steps: prior.steps, schema: serializer.schema)
+    }
+
+    /// The pseudo rows' target weight: the one asked for, else the recipe's when the schema names a target.
+    func priorTargetWeight(_ prior: PriorRequest, schema: Schema) throws -> Double {
+        guard schema.target != nil else {
+            if prior.targetWeight != nil { throw OptionError("--prior-target-weight needs a target column in the schema (tablm schema infer --target)") }
+            return 1
+        }
+        return prior.targetWeight ?? TrainingRecipe.priorTargetWeight
     }
 }

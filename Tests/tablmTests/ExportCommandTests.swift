@@ -1,0 +1,41 @@
+import Foundation
+import XCTest
+
+/// `export`'s DP-SGD plan without the Python side: the CPU plan, the GPU-sized one, and the guard that
+/// keeps a GPU batch to a quarter of a small table.
+final class ExportCommandTests: XCTestCase {
+    private func dp(_ folder: URL, _ bundle: String) throws -> [String: Any] {
+        let meta = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("\(bundle)/bundle.json"))) as! [String: Any]
+        return try XCTUnwrap(meta["dp"] as? [String: Any])
+    }
+
+    func testGPUPlanTakesLargeBatchesAndMoreSteps() throws {
+        let folder = try CommandRunner.scratchFolder(self)
+        let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
+        let schema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
+        let start = try CommandRunner.run(["finetune", "--dp", "--epsilon", "2", "--prior", "none", "--accept-noise", "--steps", "1", "--rows", "500",
+                                           "--accountant", "rdp", "--schema", schema, "--data", sample, "--layers", "1", "--width", "16", "--heads", "2", "-o", "start"], in: folder)
+        XCTAssertEqual(start.status, 0, start.stderr)
+        func export(_ extra: [String], to bundle: String) throws -> [String: Any] {
+            // RDP calibrates in milliseconds where PLD takes seconds in a debug build; the plan's shape is the same.
+            let run = try CommandRunner.run(["export", "--checkpoint", "start", "--data", sample, "--epsilon", "8", "--accountant", "rdp",
+                                             "-o", bundle] + extra, in: folder)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            return try dp(folder, bundle)
+        }
+        // The rate is the expected batch over the rows declared public, so each plan's q is known exactly.
+        let cpu = try export(["--rows", "100000"], to: "cpu")
+        XCTAssertEqual(cpu["steps"] as? Int, 300, "no prior: the recipe's 300 steps")
+        XCTAssertEqual(try XCTUnwrap(cpu["sample_rate"] as? Double), 256.0 / 100_000, accuracy: 1e-15)
+        let gpu = try export(["--rows", "100000", "--gpu"], to: "gpu")
+        XCTAssertEqual(gpu["steps"] as? Int, 400)
+        XCTAssertEqual(try XCTUnwrap(gpu["sample_rate"] as? Double), 2048.0 / 100_000, accuracy: 1e-15)
+        // Eight times the rows a step and a third more steps, at the same ε: more noise per step.
+        XCTAssertGreaterThan(try XCTUnwrap(gpu["noise_multiplier"] as? Double), try XCTUnwrap(cpu["noise_multiplier"] as? Double))
+        // 500 rows: a quarter of them, 125, not 2,048 (which no Poisson rate over 500 rows can expect);
+        // --steps still says how many.
+        let small = try export(["--rows", "500", "--gpu", "--steps", "50"], to: "small")
+        XCTAssertEqual(try XCTUnwrap(small["sample_rate"] as? Double), 0.25, accuracy: 1e-15)
+        XCTAssertEqual(small["steps"] as? Int, 50)
+    }
+}
