@@ -55,6 +55,8 @@ final class OutputPolicyTests: XCTestCase {
         try Data("notes\n".utf8).write(to: folder.appendingPathComponent("data/notes.txt"))
         try expectRefused(["finetune", "--schema", "s.json", "--data", "data/train.csv"] + tiny + ["-o", "data"], "-o data holds data/train.csv")
         try expectRefused(finetune + ["-o", "data"], "holds files that are not a checkpoint's ('notes.txt', 'train.csv')")
+        try expectRefused(["audit", "--canaries", "10", "--schema", "s.json", "--data", "train.csv", "-o", "data"],
+                          "holds files that are not an audit's ('notes.txt', 'train.csv')")
         try expectRefused(["evaluate", "--train", "train.csv", "--test", "train.csv", "--synthetic", "train.csv", "--schema", "s.json",
                            "--target", "income", "--report", "train.csv"], "--report train.csv is an input")
         try expectRefused(["serialize", "--schema", "s.json", "train.csv", "-o", "s.json"], "-o s.json is an input")

@@ -44,13 +44,14 @@ public enum OutputDestination {
     /// Checks a folder destination named by `option` for a writer of `kind`.
     public static func checkFolder(_ path: String, option: String, what: String, kind: FolderKind, inputs: [String?], force: Bool) throws {
         let place = "\(option) \(path)"
+        let article = what.first.map { "aeiou".contains($0) } == true ? "an" : "a"
         guard !path.isEmpty else { throw OptionError("\(option): empty path") }
         cleanStaleTemporaries(of: path)
         try refuseInput(path, place: place, inputs: inputs, folder: true)
         if let mode = try existingMode(path, place: place) {
             guard mode & S_IFMT == S_IFDIR else {
                 try refuseSpecial(mode & S_IFMT, place: place)
-                throw OptionError("\(place) is a file, not a \(what) folder; choose a new folder name")
+                throw OptionError("\(place) is a file, not \(article) \(what) folder; choose a new folder name")
             }
             let entries: [String]
             do {
@@ -61,7 +62,7 @@ public enum OutputDestination {
             let foreign = entries.filter { !kind.owns($0) }.sorted()
             if !foreign.isEmpty {
                 let shown = foreign.prefix(3).map { "\(quoted: $0)" }.joined(separator: ", ") + (foreign.count > 3 ? ", …" : "")
-                throw OptionError("\(place) holds files that are not a \(what)'s (\(shown)); tablm replaces only its own folders: choose a new folder")
+                throw OptionError("\(place) holds files that are not \(article) \(what)'s (\(shown)); tablm replaces only its own folders: choose a new folder")
             }
             if !entries.isEmpty, !force, let reason = kind.refusal(URL(fileURLWithPath: path)) {
                 throw OptionError("\(place) \(reason); add --force to replace it, or choose another folder")
