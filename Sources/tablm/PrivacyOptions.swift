@@ -42,6 +42,7 @@ struct PrivacyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Rows processed at once (memory only; the result does not depend on it).", visibility: .hidden))
     var microBatch = TrainingRecipe.microBatch
 
+    @Option(help: ArgumentHelp("DP-SGD trains only the last this many blocks, the rest frozen: less noise per step (default: every parameter).", visibility: .hidden)) var dpBlocks: Int?
     @Option(help: ArgumentHelp("Seed the noise and sampling generator (tests only: the noise becomes predictable and the guarantee void).", visibility: .hidden))
     var insecureSeed: UInt64?
 
@@ -58,6 +59,7 @@ struct PrivacyOptions: ParsableArguments {
         try requireRange("--delta", delta, .open(0), .open(1))
         try requireRange("--expected-batch-size", expectedBatchSize, .closed(1), .closed(Double(TrainingRecipe.largestBatch)))
         try requireRange("--micro-batch", microBatch, .closed(1), .closed(Double(TrainingRecipe.largestBatch)))
+        try requireRange("--dp-blocks", dpBlocks, .closed(1), .closed(Double(GPT2Config.limits.layers)))
         try requireRange("--rows", rows, .closed(1), .closed(Double(TrainingRecipe.largestTable)))
         try requireRange("--balance-count-noise", balanceCountNoise, .open(0), .closed(1e6))
         try requireRange("--balance-max-boost", balanceMaxBoost, .closed(1), .closed(1e6))
@@ -83,6 +85,7 @@ struct PrivacyOptions: ParsableArguments {
         request.balanceMaxBoost = balanceMaxBoost
         request.acceptNoise = acceptNoise
         request.microBatch = microBatch
+        request.trainedBlocks = dpBlocks
         request.insecureSeed = insecureSeed
         request.prior = prior
         return request

@@ -93,4 +93,15 @@ final class PrivatePathsTests: XCTestCase {
         XCTAssertFalse(result.stderr.contains("prior round") || result.stderr.contains("AIM"), "nothing measured: \(result.stderr)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("ckpt").path))
     }
+
+    /// DP-SGD on more blocks than the model has stops before reading a row; on its one block, the run trains.
+    func testTrainedBlocksAreCheckedBeforeAnySpending() throws {
+        try inferPublicSchema()
+        let refused = try run(["finetune", "--dp", "--epsilon", "1", "--schema", "schema.json", "--data", "table.csv", "--dp-blocks", "2", "-o", "ckpt"] + tiny)
+        XCTAssertEqual(refused.status, 64, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("--dp-blocks 2: the model has 1 block"), refused.stderr)
+        XCTAssertFalse(refused.stderr.contains("prior round") || refused.stderr.contains("AIM"), "nothing measured: \(refused.stderr)")
+        let trained = try run(["finetune", "--dp", "--epsilon", "1", "--schema", "schema.json", "--data", "table.csv", "--dp-blocks", "1", "-o", "ckpt"] + tiny)
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+    }
 }

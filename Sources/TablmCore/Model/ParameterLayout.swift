@@ -47,6 +47,13 @@ public struct ParameterLayout: Sendable {
 
     public func tensor(_ name: String) -> Tensor? { index[name].map { tensors[$0] } }
 
+    /// Where the last `count` of `layers` blocks lie: their tensors are laid out together, after the
+    /// embeddings and before the final LayerNorm.
+    public func lastBlocks(_ count: Int, of layers: Int) -> Range<Int> {
+        precondition(count >= 1 && count <= layers)
+        return tensor("h.\(layers - count).ln_1.weight")!.offset..<tensor("ln_f.weight")!.offset
+    }
+
     /// Offsets of one layer's tensors, looked up once so the hot path does no string work.
     struct Layer {
         var ln1Weight, ln1Bias, qkvWeight, qkvBias, attnProjWeight, attnProjBias: Int

@@ -85,6 +85,8 @@ public struct PrivacyRequest: Sendable {
     public var balanceMaxBoost = TrainingRecipe.balanceMaxBoost
     public var acceptNoise = false
     public var microBatch = TrainingRecipe.microBatch
+    /// DP-SGD trains the last this many blocks only, the rest frozen (nil: every parameter).
+    public var trainedBlocks: Int?
     /// Seeds the noise and sampling (tests only: the guarantee is void).
     public var insecureSeed: UInt64?
     /// nil: DP-SGD alone.

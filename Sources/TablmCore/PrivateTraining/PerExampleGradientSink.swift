@@ -15,7 +15,10 @@
 struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
     let batch: Int, length: Int, width: Int, vocabulary: Int
     let wte: Int, wpe: Int
-    /// ‖g_b‖² for each example, summed over all parameters.
+    /// The parameters DP-SGD trains (nil: all): a tensor starting outside is neither clipped, nor
+    /// summed, nor counted in the norms.
+    let trainable: Range<Int>?
+    /// ‖g_b‖² for each example, summed over the trainable parameters.
     private(set) var normsSquared: [Double]
 
     private struct LinearRecord {
@@ -39,7 +42,7 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
     /// Every buffer above; taken back (not freed) by the next micro-batch's sink.
     private let scratch: ScratchArena<S>
 
-    init(batch: Int, length: Int, width: Int, vocabulary: Int, wte: Int, wpe: Int, scratch: ScratchArena<S>) {
+    init(batch: Int, length: Int, width: Int, vocabulary: Int, wte: Int, wpe: Int, trainable: Range<Int>? = nil, scratch: ScratchArena<S>) {
         scratch.reset()
         self.scratch = scratch
         self.batch = batch
@@ -48,6 +51,7 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
         self.vocabulary = vocabulary
         self.wte = wte
         self.wpe = wpe
+        self.trainable = trainable
         normsSquared = [Double](repeating: 0, count: batch)
     }
 
@@ -79,7 +83,10 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
         return buffer
     }
 
+    private func trains(_ offset: Int) -> Bool { trainable?.contains(offset) ?? true }
+
     mutating func linear(weight: Int, bias: Int, input: UnsafePointer<S>, dout: UnsafePointer<S>, inputs: Int, outputs: Int) {
+        guard trains(weight) else { return }
         let t = length
         for b in 0..<batch {
             normsSquared[b] += GhostNorm.squaredNorm(input: input + b * t * inputs, inputs: inputs,
@@ -97,6 +104,7 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
     }
 
     mutating func layerNorm(weight: Int, bias: Int, dout: UnsafePointer<S>, input: UnsafePointer<S>, mean: UnsafePointer<S>, rstd: UnsafePointer<S>) {
+        guard trains(weight) else { return }
         let t = length, c = width
         let weights = ExplicitRecord(offset: weight, count: c, perExample: scratch.takeZeroed(batch * c))
         let biases = ExplicitRecord(offset: bias, count: c, perExample: scratch.takeZeroed(batch * c))
@@ -111,6 +119,7 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
     }
 
     mutating func tokenEmbedding(dlogits: UnsafePointer<S>, lnf: UnsafePointer<S>, dresidual: UnsafePointer<S>, tokens: [Int32]) {
+        guard trains(wte) else { return }
         let t = length, c = width, v = vocabulary
         let record = ExplicitRecord(offset: wte, count: v * c, perExample: scratch.take(batch * v * c))
         for b in 0..<batch {
@@ -127,6 +136,7 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
     }
 
     mutating func positionEmbedding(dresidual: UnsafePointer<S>) {
+        guard trains(wpe) else { return }
         let count = batch * length * width
         let record = ExplicitRecord(offset: wpe, count: length * width, perExample: scratch.take(count))
         record.perExample.update(from: dresidual, count: count)
@@ -159,12 +169,13 @@ struct PerExampleGradientSink<S: ModelScalar>: GradientSink {
 
 extension GPT2 {
     /// Per-example gradient norms of the last `loss(...)` (each example = one row of the batch), and a
-    /// function that adds Σ_b factors[b]·g_b to `gradients`, both from one backward pass.
-    func perExampleGradients() -> (norms: [Double], addWeightedSum: ([S]) -> Void) {
+    /// function that adds Σ_b factors[b]·g_b to `gradients`, both from one backward pass; with
+    /// `trainable`, over the tensors that start in it only (the rest of `gradients` is left alone).
+    func perExampleGradients(trainable: Range<Int>? = nil) -> (norms: [Double], addWeightedSum: ([S]) -> Void) {
         let shape = lastBatchShape!
         var sink = PerExampleGradientSink<S>(batch: shape.batch, length: shape.length, width: config.width,
                                              vocabulary: config.vocabularySize, wte: layout.tensors[0].offset,
-                                             wpe: layout.tensors[1].offset, scratch: perExampleScratch)
+                                             wpe: layout.tensors[1].offset, trainable: trainable, scratch: perExampleScratch)
         backward(into: &sink)
         let gradients = self.gradients.baseAddress!
         var finished = sink

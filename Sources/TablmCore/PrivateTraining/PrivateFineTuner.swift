@@ -25,6 +25,11 @@ public struct DPSettings: Sendable {
     public var seed: UInt64 = 0
     /// Cores the micro-batches are dealt to; the clipped sum does not depend on it.
     public var workers = ModelWorkers.defaultCount
+    /// The parameters DP-SGD trains (nil: all). The rest is frozen: out of the clipping norm, the sum,
+    /// the noise and the update. The noise's norm grows with the square root of the dimensions it
+    /// covers while a row's clipped signal does not, so fewer trained parameters mean less noise per
+    /// step (Yu et al. 2022, "Differentially private fine-tuning of language models").
+    public var trainable: Range<Int>?
 
     public init(noiseMultiplier: Double, sampleRate: Double, steps: Int) {
         self.noiseMultiplier = noiseMultiplier
@@ -135,13 +140,17 @@ public final class PrivateFineTuner {
     @discardableResult
     func privatizedGradient(step: Int) throws -> Int {
         let chosen = sample()
-        workers.clippedGradientSum(try microBatches(of: chosen, step: step), clipNorm: settings.clipNorm)
-        noise.add(to: model.gradients, standardDeviation: settings.noiseMultiplier * settings.clipNorm,
+        workers.clippedGradientSum(try microBatches(of: chosen, step: step), clipNorm: settings.clipNorm, trainable: settings.trainable)
+        let trained = settings.trainable ?? 0..<model.gradients.count
+        noise.add(to: UnsafeMutableBufferPointer(rebasing: model.gradients[trained]), standardDeviation: settings.noiseMultiplier * settings.clipNorm,
                   scale: 1 / expectedBatchSize)
         // Post-processing of the privatized gradient: the fairness term depends on the parameters only
         // (its contexts, too, are rows the model generates).
         try fairness?.prepare(step: step)
         fairness?.addGradient(to: model)
+        for range in [0..<trained.lowerBound, trained.upperBound..<model.gradients.count] {
+            UnsafeMutableBufferPointer(rebasing: model.gradients[range]).update(repeating: 0)
+        }
         accountant.record(noiseMultiplier: settings.noiseMultiplier, sampleRate: settings.sampleRate)
         return chosen.count
     }
@@ -149,7 +158,12 @@ public final class PrivateFineTuner {
     /// One DP-SGD step (0-based `step`).
     public func step(_ step: Int) throws {
         try privatizedGradient(step: step)
+        // Frozen parameters keep their values bit for bit: AdamW would still decay them and move them
+        // by momentum a resumed optimizer holds.
+        let frozen = settings.trainable.map { [0..<$0.lowerBound, $0.upperBound..<model.parameters.count] } ?? []
+        let kept = frozen.map { Array(model.parameters[$0]) }
         optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), rate: schedule.rate(at: step))
+        for (range, values) in zip(frozen, kept) { _ = UnsafeMutableBufferPointer(rebasing: model.parameters[range]).update(fromContentsOf: values) }
         average?.update(from: model.parameters)
     }
 

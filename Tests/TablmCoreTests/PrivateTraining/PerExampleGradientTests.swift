@@ -40,5 +40,23 @@ final class PerExampleGradientTests: XCTestCase {
             let expected = (0..<batch).reduce(0.0) { $0 + factors[$1] * naive[$1][i] }
             XCTAssertEqual(model.gradients[i], expected, accuracy: 1e-12 + 1e-10 * abs(expected), "parameter \(i)")
         }
+
+        // Only the last block trained (`--dp-blocks 1`): norms over its parameters alone, the sum there
+        // alone, every other gradient left at zero.
+        let trained = model.layout.lastBlocks(1, of: 2)
+        XCTAssertEqual(trained, model.layout.tensor("h.1.ln_1.weight")!.offset..<model.layout.tensor("ln_f.weight")!.offset)
+        model.zeroGradients()
+        model.loss(tokens: tokens, targets: targets, weights: weights, batch: batch, length: length)
+        let (blockNorms, addBlockSum) = model.perExampleGradients(trainable: trained)
+        for b in 0..<batch {
+            let expected = naive[b][trained].reduce(0) { $0 + $1 * $1 }.squareRoot()
+            XCTAssertEqual(blockNorms[b], expected, accuracy: 1e-10 * expected)
+            XCTAssertLessThan(blockNorms[b], naiveNorms[b])
+        }
+        addBlockSum(factors)
+        for i in 0..<model.parameterCount {
+            let expected = trained.contains(i) ? (0..<batch).reduce(0.0) { $0 + factors[$1] * naive[$1][i] } : 0
+            XCTAssertEqual(model.gradients[i], expected, accuracy: 1e-12 + 1e-10 * abs(expected), "parameter \(i)")
+        }
     }
 }

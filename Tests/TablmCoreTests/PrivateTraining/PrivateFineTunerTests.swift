@@ -78,6 +78,31 @@ final class PrivateFineTunerTests: XCTestCase {
         XCTAssertEqual(mean, 0, accuracy: 0.1)
     }
 
+    /// `trainable` (`--dp-blocks`): outside the range the privatized gradient is exactly zero and the
+    /// parameters keep their values bit for bit through a step (weight decay included); inside, the
+    /// noise has standard deviation σ·C as above, and the parameters move.
+    func testFrozenParametersGetNoNoiseAndKeepTheirValues() throws {
+        var settings = DPSettings(noiseMultiplier: 2, sampleRate: 1, steps: 2)
+        settings.clipNorm = 0.5
+        settings.adam.weightDecay = 0.1
+        let probe = try tuner(rows: 5, settings: settings)
+        let trained = probe.model.layout.lastBlocks(1, of: 1)
+        settings.trainable = trained
+        let tuner = try tuner(rows: 5, settings: settings, seed: 11)
+        let before = Array(tuner.model.parameters)
+        try tuner.privatizedGradient(step: 0)
+        let gradients = Array(tuner.model.gradients)
+        for i in gradients.indices where !trained.contains(i) { XCTAssertEqual(gradients[i], 0, "parameter \(i) is frozen") }
+        let inside = gradients[trained].map { Double($0) * 5 }   // noise dominates: σ·C = 1 against clipped rows of norm ≤ 0.5
+        let sd = (inside.map { $0 * $0 }.reduce(0, +) / Double(inside.count)).squareRoot()
+        XCTAssertGreaterThan(inside.count, 1000)
+        XCTAssertEqual(sd, 1.0, accuracy: 0.08)
+        try tuner.step(1)
+        let after = Array(tuner.model.parameters)
+        for i in after.indices where !trained.contains(i) { XCTAssertEqual(after[i], before[i], "parameter \(i) is frozen") }
+        XCTAssertGreaterThan(zip(after[trained], before[trained]).filter { $0 != $1 }.count, trained.count / 2, "the trained block moves")
+    }
+
     /// Poisson sampling: the batch size varies with mean qN and variance qN(1 − q); an empty batch is
     /// a valid step (noise only) and is accounted like any other.
     func testPoissonSamplingAndEmptyBatches() throws {
