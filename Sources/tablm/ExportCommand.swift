@@ -27,7 +27,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Training table (CSV), fitted to the schema as finetune --dp does.") var data: String
     @Option(help: "Target epsilon of everything: the checkpoint's events and the new DP-SGD steps.") var epsilon: Double
     @Option(help: "Delta of the guarantee (default: the checkpoint's, else 1e-5).") var delta: Double?
-    @Option(help: "DP-SGD steps (default: 100 after a marginal prior, else 300).") var steps: Int?
+    @Option(help: "DP-SGD steps (default: 100 after a marginal prior, else 300; with --gpu \(TrainingRecipe.gpuPrivateSteps)).") var steps: Int?
     @Option(help: "Rows a step in expectation (Poisson sampling at rate this / rows) (default: \(TrainingRecipe.expectedBatchSize); with --gpu \(TrainingRecipe.gpuExpectedBatchSize), at most a quarter of the rows).") var expectedBatchSize: Int?
     @Flag(help: "Size DP-SGD for a GPU, where large batches cost little: \(TrainingRecipe.gpuPrivateSteps) steps of \(TrainingRecipe.gpuExpectedBatchSize) expected rows unless --steps or --expected-batch-size say otherwise (docs/gpu-training.md).") var gpu = false
     @Option(help: "The table's row count, declared public; the rate is --expected-batch-size over it (default: the checkpoint prior's noisy total, else a count released with Gaussian noise σ = \(TrainingRecipe.countReleaseNoise) and charged).") var rows: Int?

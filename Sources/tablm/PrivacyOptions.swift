@@ -42,14 +42,14 @@ struct PrivacyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Rows processed at once (memory only; the result does not depend on it).", visibility: .hidden))
     var microBatch = TrainingRecipe.microBatch
 
-    @Option(help: ArgumentHelp("DP-SGD trains only the last this many blocks, the rest frozen: less noise per step (default: every parameter).", visibility: .hidden)) var dpBlocks: Int?
+    @Option(help: ArgumentHelp("DP-SGD trains only the last this many blocks; the rest, embeddings and final LayerNorm included, stay frozen: less noise per step (default: every parameter).", visibility: .hidden)) var dpBlocks: Int?
     @Option(help: ArgumentHelp("Seed the noise and sampling generator (tests only: the noise becomes predictable and the guarantee void).", visibility: .hidden))
     var insecureSeed: UInt64?
 
     /// Options that only make sense with --dp are refused without it, rather than silently ignored.
     func refuseWithoutDP() throws {
-        if epsilon != nil || noiseMultiplier != nil || insecureSeed != nil || balanceGroups || acceptNoise || rows != nil || plan {
-            throw ValidationError("--epsilon, --noise-multiplier, --insecure-seed, --balance-groups, --accept-noise, --rows and --plan need --dp")
+        if epsilon != nil || noiseMultiplier != nil || insecureSeed != nil || balanceGroups || acceptNoise || rows != nil || plan || dpBlocks != nil {
+            throw ValidationError("--epsilon, --noise-multiplier, --insecure-seed, --balance-groups, --accept-noise, --rows, --plan and --dp-blocks need --dp")
         }
     }
 

@@ -68,7 +68,7 @@ final class PlanCommandTests: XCTestCase {
         XCTAssertTrue(noRows.stderr.contains("--plan needs --rows N"), noRows.stderr)
         let noDP = try run(["finetune", "--schema", publicSchema, "--data", sample, "--rows", "500", "-o", "x"])
         XCTAssertEqual(noDP.status, 64, noDP.stderr)
-        XCTAssertTrue(noDP.stderr.contains("--rows and --plan need --dp"), noDP.stderr)
+        XCTAssertTrue(noDP.stderr.contains("--rows, --plan and --dp-blocks need --dp"), noDP.stderr)
         let zero = try run(["finetune", "--dp", "--epsilon", "1", "--schema", publicSchema, "--data", sample, "--rows", "0", "-o", "x"])
         XCTAssertEqual(zero.status, 64, zero.stderr)
         XCTAssertTrue(zero.stderr.contains("--rows must be in [1, 100000000] (got 0)"), zero.stderr)

@@ -103,5 +103,7 @@ final class PrivatePathsTests: XCTestCase {
         XCTAssertFalse(refused.stderr.contains("prior round") || refused.stderr.contains("AIM"), "nothing measured: \(refused.stderr)")
         let trained = try run(["finetune", "--dp", "--epsilon", "1", "--schema", "schema.json", "--data", "table.csv", "--dp-blocks", "1", "-o", "ckpt"] + tiny)
         XCTAssertEqual(trained.status, 0, trained.stderr)
+        let record = try JSONDecoder().decode(TrainingRecord.self, from: Data(contentsOf: folder.appendingPathComponent("ckpt/training.json")))
+        XCTAssertEqual(record.trainedBlocks, 1, "the checkpoint says which blocks DP-SGD trained, for --resume")
     }
 }

@@ -27,6 +27,8 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
     /// Loss weight of the target's value tokens against the other tokens (`RowBatcher.targetWeight`;
     /// nil: 1, every token alike).
     public var targetWeight: Double?
+    /// DP-SGD trained the last this many blocks only (`--dp-blocks`; nil: every parameter).
+    public var trainedBlocks: Int?
 
     public init(steps: Int = 0, tokensSeen: Int? = nil) {
         self.steps = steps
@@ -37,7 +39,7 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
         case dataSHA256 = "data_sha256", dataRows = "data_rows", heldOutRows = "held_out_rows", steps
         case batchSize = "batch_size", schedule, seed, tokensSeen = "tokens_seen", trainLoss = "train_loss"
         case heldOutLoss = "held_out_loss", initializedFrom = "initialized_from", privacy, columnOrders = "column_orders", randomOrderShare = "random_order_share"
-        case averageDecay = "average_decay", targetWeight = "target_weight"
+        case averageDecay = "average_decay", targetWeight = "target_weight", trainedBlocks = "trained_blocks"
     }
 }
 
@@ -71,6 +73,7 @@ extension TrainingRecord {
         if let weight = targetWeight, !(weight > 0 && weight <= RowBatcher.largestTargetWeight) {
             return "target_weight \(weight) is not in (0, \(Int(RowBatcher.largestTargetWeight))]"
         }
+        if let blocks = trainedBlocks, blocks < 1 { return "trained_blocks \(blocks) is not positive" }
         if let privacy, let problem = privacy.problem(schema: schema) { return problem }
         return nil
     }

@@ -118,7 +118,7 @@ public struct RowSampler {
         var sequences = [[Int32]](repeating: [], count: batch)
         var finished = [Bool](repeating: false, count: batch)
         var drawn = [Int](repeating: 0, count: batch)   // tokens drawn for each sequence, `</s>` included
-        precondition(lengthLimits.map { $0.count >= batch } ?? true, "a length limit for each sequence of the chunk")
+        precondition(lengthLimits.map { $0.count == batch } ?? true, "length limits are for one chunk: one for each of its sequences")
         var next = [Int32](repeating: tokenizer.bosID, count: batch)
         var states = constraint.map { c in (0..<batch).map { _ in c.start() } }
         var groups = [Int?](repeating: nil, count: batch)   // each row's sensitive group, once written

@@ -40,7 +40,9 @@ extension FinetuneRun {
             if request.initFrom != nil { message("note: --init-from must come from public data; the guarantee covers only the rows of --data") }
         }
         let startStep = request.resume == nil ? 0 : record.steps
-        if let blocks = privacy.trainedBlocks, blocks > model.config.layers {
+        // --resume continues with the blocks the run began with unless told otherwise.
+        let trainedBlocks = privacy.trainedBlocks ?? (request.resume == nil ? nil : record.trainedBlocks)
+        if let blocks = trainedBlocks, !(1...model.config.layers).contains(blocks) {
             throw OptionError("--dp-blocks \(blocks): the model has \(model.config.layers) block\(model.config.layers == 1 ? "" : "s")")
         }
         try requireStepsBeyond(startStep, total: request.steps)
@@ -113,7 +115,8 @@ extension FinetuneRun {
         var settings = DPSettings(noiseMultiplier: sigma, sampleRate: sampleRate, steps: dpSteps)
         settings.clipNorm = request.clipNorm
         settings.microBatch = privacy.microBatch
-        settings.trainable = privacy.trainedBlocks.map { model.layout.lastBlocks($0, of: model.config.layers) }
+        settings.trainable = trainedBlocks.map { model.layout.lastBlocks($0, of: model.config.layers) }
+        record.trainedBlocks = trainedBlocks
         settings.learningRate = request.learningRate ?? TrainingRecipe.privateLearningRate(afterPrior: priorRecord != nil)
         settings.warmupSteps = request.warmupSteps
         settings.adam.weightDecay = request.weightDecay

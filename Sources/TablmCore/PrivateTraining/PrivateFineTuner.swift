@@ -164,7 +164,7 @@ public final class PrivateFineTuner {
         let kept = frozen.map { Array(model.parameters[$0]) }
         optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), rate: schedule.rate(at: step))
         for (range, values) in zip(frozen, kept) { _ = UnsafeMutableBufferPointer(rebasing: model.parameters[range]).update(fromContentsOf: values) }
-        average?.update(from: model.parameters)
+        average?.update(from: model.parameters, range: settings.trainable)
     }
 
     /// Runs steps `startStep ..< settings.steps`; checkpoints (and, when `run` returns, the model)

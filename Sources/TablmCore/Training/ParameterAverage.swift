@@ -31,13 +31,15 @@ public final class ParameterAverage {
         min(decay, Double(1 + t) / Double(10 + t))
     }
 
-    /// Folds the iterate in after an optimizer step: average ← β_t · average + (1 − β_t) · iterate.
-    public func update(from parameters: UnsafeMutableBufferPointer<Float>) {
+    /// Folds the iterate in after an optimizer step: average ← β_t · average + (1 − β_t) · iterate,
+    /// over `range` only when given (DP-SGD's trained parameters: the frozen ones, equal in both, would
+    /// otherwise drift by rounding).
+    public func update(from parameters: UnsafeMutableBufferPointer<Float>, range: Range<Int>? = nil) {
         precondition(!modelHoldsAverage && parameters.count == other.count, "the model must hold the iterate")
         updates += 1
         let beta = Float(Self.decay(decay, update: updates)), keep = 1 - beta
         other.withUnsafeMutableBufferPointer { average in
-            for i in 0..<average.count { average[i] = beta * average[i] + keep * parameters[i] }
+            for i in range ?? 0..<average.count { average[i] = beta * average[i] + keep * parameters[i] }
         }
     }
 

@@ -85,6 +85,7 @@ final class PrivateFineTunerTests: XCTestCase {
         var settings = DPSettings(noiseMultiplier: 2, sampleRate: 1, steps: 2)
         settings.clipNorm = 0.5
         settings.adam.weightDecay = 0.1
+        settings.averageDecay = 0.999
         let probe = try tuner(rows: 5, settings: settings)
         let trained = probe.model.layout.lastBlocks(1, of: 1)
         settings.trainable = trained
@@ -101,6 +102,9 @@ final class PrivateFineTunerTests: XCTestCase {
         let after = Array(tuner.model.parameters)
         for i in after.indices where !trained.contains(i) { XCTAssertEqual(after[i], before[i], "parameter \(i) is frozen") }
         XCTAssertGreaterThan(zip(after[trained], before[trained]).filter { $0 != $1 }.count, trained.count / 2, "the trained block moves")
+        // The average, which is what a run saves, keeps them too.
+        let averaged = try XCTUnwrap(tuner.average).withAverage(in: tuner.model.parameters) { Array(tuner.model.parameters) }
+        for i in averaged.indices where !trained.contains(i) { XCTAssertEqual(averaged[i], before[i], "averaged parameter \(i) is frozen") }
     }
 
     /// Poisson sampling: the batch size varies with mean qN and variance qN(1 − q); an empty batch is
