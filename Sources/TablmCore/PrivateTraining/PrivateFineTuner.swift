@@ -158,12 +158,9 @@ public final class PrivateFineTuner {
     /// One DP-SGD step (0-based `step`).
     public func step(_ step: Int) throws {
         try privatizedGradient(step: step)
-        // Frozen parameters keep their values bit for bit: AdamW would still decay them and move them
-        // by momentum a resumed optimizer holds.
-        let frozen = settings.trainable.map { [0..<$0.lowerBound, $0.upperBound..<model.parameters.count] } ?? []
-        let kept = frozen.map { Array(model.parameters[$0]) }
-        optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), rate: schedule.rate(at: step))
-        for (range, values) in zip(frozen, kept) { _ = UnsafeMutableBufferPointer(rebasing: model.parameters[range]).update(fromContentsOf: values) }
+        // Frozen parameters keep their values bit for bit: neither weight decay nor the average touches them.
+        optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), rate: schedule.rate(at: step),
+                         range: settings.trainable)
         average?.update(from: model.parameters, range: settings.trainable)
     }
 

@@ -35,8 +35,10 @@ public final class AdamW {
         self.secondMoment = secondMoment
     }
 
-    /// One update with learning rate `rate`.
-    public func update(parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>, rate: Double) {
+    /// One update with learning rate `rate`, of the parameters in `range` only when given (DP-SGD's
+    /// trained ones: the rest keep their values and moments, weight decay included).
+    public func update(parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>, rate: Double,
+                       range: Range<Int>? = nil) {
         step += 1
         let b1 = Float(settings.beta1), b2 = Float(settings.beta2)
         let correction1 = Float(1 - Double.pow(settings.beta1, Double(step)))
@@ -45,7 +47,7 @@ public final class AdamW {
         firstMoment.withUnsafeMutableBufferPointer { m in
             secondMoment.withUnsafeMutableBufferPointer { v in
                 decays.withUnsafeBufferPointer { decays in
-                    for i in 0..<parameters.count {
+                    for i in range ?? 0..<parameters.count {
                         let g = gradients[i]
                         m[i] = b1 * m[i] + (1 - b1) * g
                         v[i] = b2 * v[i] + (1 - b2) * g * g
