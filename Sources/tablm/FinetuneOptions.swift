@@ -22,7 +22,7 @@ struct FinetuneOptions: ParsableArguments {
     @Option(help: "Peak learning rate (default: \(TrainingRecipe.largeTableLearningRate) on tables of \(TrainingRecipe.largeTableRows) training rows or more, else 1e-3; under --dp 1e-3, or 2e-4 after the marginal prior).") var lr: Double?
     @Option(help: ArgumentHelp("Warmup steps.", visibility: .hidden)) var warmup = TrainingRecipe.warmupSteps
     @Option(help: ArgumentHelp("Decay β of the parameter average that is scored and saved: an exponential moving average of the weights, its decay at most (1 + t)/(10 + t) at step t ; under --dp post-processing, no privacy cost; 0: the last weights (default: \(TrainingRecipe.defaultAverageDecay), or the resumed run's).", visibility: .hidden)) var averageDecay: Double?
-    @Option(help: ArgumentHelp("Loss weight of the target column's value tokens against 1 for every other token: more of the gradient goes to the target given the other columns, which is what a classifier trained on the rows learns; 1: every token alike; not with --dp (default: \(TrainingRecipe.defaultTargetWeight) when the schema has a target, or the resumed run's).", visibility: .hidden)) var targetWeight: Double?
+    @Option(help: ArgumentHelp("Loss weight of the target column's value tokens against 1 for every other token: more of the gradient goes to the target given the other columns, which is what a classifier trained on the rows learns; 1: every token alike; under --dp it weights DP-SGD's per-row loss (default: \(TrainingRecipe.defaultTargetWeight) when the schema has a target, \(TrainingRecipe.privateTargetWeight) under --dp, or the resumed run's).", visibility: .hidden)) var targetWeight: Double?
     @Option(help: ArgumentHelp("AdamW weight decay (matrices only).", visibility: .hidden)) var weightDecay = TrainingRecipe.weightDecay
     @Option(help: "Without --dp: clip the batch gradient to this L2 norm. With --dp: the per-row clip norm C of DP-SGD (each row's gradient is clipped to it before the noise, N(0, σ²C²), is added).") var clip = TrainingRecipe.clipNorm
     @Option(help: ArgumentHelp("Share of rows held out to measure loss.", visibility: .hidden)) var heldOut = TrainingRecipe.heldOutShare
@@ -61,9 +61,6 @@ struct FinetuneOptions: ParsableArguments {
         try requireRange("--fairness-contexts", fairnessContexts, .closed(0), .closed(batch))
         if privacy.dp, epochs != nil || patience != nil {
             throw ValidationError("--epochs and --patience need held-out rows, which --dp does not have; give --steps")
-        }
-        if privacy.dp, targetWeight != nil {
-            throw ValidationError("--target-weight is for training without --dp (DP-SGD clips each row's mean token loss)")
         }
         try fairness.refuseWithout("--fairness-lambda", enabled: fairnessLambda > 0,
                                    otherUse: ("--representation-lambda or --balance-groups", representationLambda > 0 || privacy.balanceGroups))

@@ -18,8 +18,8 @@ struct PriorOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Pseudo rows drawn from the prior (default: a fresh one for every row the prior steps use, and at least the prior's noisy total).", visibility: .hidden))
     var priorRows: Int?
 
-    @Option(help: ArgumentHelp("Steps of (non-private) training on the pseudo rows before DP-SGD.", visibility: .hidden))
-    var priorSteps = TrainingRecipe.priorSteps
+    @Option(help: ArgumentHelp("Steps of (non-private) training on the pseudo rows before DP-SGD (default: \(Int(TrainingRecipe.priorPseudoRowsPerRow)) pseudo rows for each row of the prior's noisy total, at most \(TrainingRecipe.priorSteps) steps).", visibility: .hidden))
+    var priorSteps: Int?
 
     @Option(help: ArgumentHelp("Pseudo rows per prior step.", visibility: .hidden))
     var priorBatchSize = TrainingRecipe.priorBatchSize

@@ -79,15 +79,14 @@ final class ModelCommandTests: XCTestCase {
     }
 
     /// The target's weight: the default when the schema names a target, recorded, kept by --resume;
-    /// refused without a target, out of range, or under --dp.
+    /// refused without a target or out of range (under --dp: PrivatePathsTests).
     func testTargetWeightIsRecordedAndResumed() throws {
         let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
         XCTAssertEqual(try run(["schema", "infer", sample, "-o", "plain.json"]).status, 0)
         XCTAssertEqual(try run(["schema", "infer", sample, "--target", "income", "-o", "s.json"]).status, 0)
         let tiny = ["--layers", "1", "--width", "16", "--heads", "2", "--batch-size", "4", "--eval-every", "2"]
         for (arguments, message) in [(["--schema", "plain.json", "--target-weight", "2"], "--target-weight needs a target column"),
-                                     (["--schema", "s.json", "--target-weight", "0"], "--target-weight must be in (0, 1000]"),
-                                     (["--schema", "s.json", "--dp", "--epsilon", "1", "--steps", "2", "--target-weight", "2"], "--target-weight is for training without --dp")] {
+                                     (["--schema", "s.json", "--target-weight", "0"], "--target-weight must be in (0, 1000]")] {
             let refused = try run(["finetune", "--data", sample, "-o", "refused"] + arguments + tiny)
             XCTAssertNotEqual(refused.status, 0)
             XCTAssertTrue(refused.stderr.contains(message), refused.stderr)

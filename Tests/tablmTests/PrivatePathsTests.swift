@@ -82,16 +82,56 @@ final class PrivatePathsTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("ckpt").path))
     }
 
-    /// The pseudo rows' target weight needs a target; without one the run stops before reading a row.
-    func testPriorTargetWeightNeedsATargetBeforeAnySpending() throws {
+    /// The target's weight, on the pseudo rows or in DP-SGD's per-row loss, needs a target; without
+    /// one the run stops before reading a row. With one, DP-SGD's weight is recorded.
+    func testTargetWeightsNeedATargetBeforeAnySpending() throws {
         let inferred = try run(["schema", "infer", "table.csv", "--sensitive", "group", "--public-source", "-o", "untargeted.json"])
         XCTAssertEqual(inferred.status, 0, inferred.stderr)
-        let result = try run(["finetune", "--dp", "--epsilon", "1", "--schema", "untargeted.json", "--data", "table.csv",
-                              "--prior-target-weight", "4", "-o", "ckpt"] + tiny)
-        XCTAssertEqual(result.status, 64, result.stderr)
-        XCTAssertTrue(result.stderr.contains("--prior-target-weight needs a target column"), result.stderr)
-        XCTAssertFalse(result.stderr.contains("prior round") || result.stderr.contains("AIM"), "nothing measured: \(result.stderr)")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("ckpt").path))
+        for option in ["--prior-target-weight", "--target-weight"] {
+            let result = try run(["finetune", "--dp", "--epsilon", "1", "--schema", "untargeted.json", "--data", "table.csv",
+                                  option, "4", "-o", "ckpt"] + tiny)
+            XCTAssertEqual(result.status, 64, result.stderr)
+            XCTAssertTrue(result.stderr.contains("\(option) needs a target column"), result.stderr)
+            XCTAssertFalse(result.stderr.contains("prior round") || result.stderr.contains("AIM"), "nothing measured: \(result.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("ckpt").path))
+        }
+        try inferPublicSchema()
+        let trained = try run(["finetune", "--dp", "--epsilon", "1", "--schema", "schema.json", "--data", "table.csv", "--target-weight", "3", "-o", "ckpt"] + tiny)
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        let record = try JSONDecoder().decode(TrainingRecord.self, from: Data(contentsOf: folder.appendingPathComponent("ckpt/training.json")))
+        XCTAssertEqual(record.targetWeight, 3)
+    }
+
+    /// A table too small for DP-SGD's noise (720 rows at ε = 1: σ/B far above
+    /// TrainingRecipe.largestNoiseAfterPrior): the prior takes the whole budget, decided on its 1-way
+    /// measurements' noisy total, and no DP-SGD step runs. With the split asked for, DP-SGD is left
+    /// out and the run spends the prior's share only.
+    func testASmallTableGivesThePriorTheWholeBudget() throws {
+        try inferPublicSchema()
+        var arguments = tiny
+        let steps = try XCTUnwrap(arguments.firstIndex(of: "--steps"))
+        arguments.removeSubrange(steps...steps + 1)
+        for (share, folder) in [(nil, "whole"), ("0.75", "split")] {
+            let result = try run(["finetune", "--dp", "--epsilon", "1", "--schema", "schema.json", "--data", "table.csv", "-o", folder]
+                                 + arguments + (share.map { ["--prior-share", $0] } ?? []))
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let record = try JSONDecoder().decode(TrainingRecord.self, from: Data(contentsOf: self.folder.appendingPathComponent("\(folder)/training.json")))
+            let privacy = try XCTUnwrap(record.privacy)
+            XCTAssertEqual(record.steps, 0)
+            XCTAssertEqual(privacy.noiseMultiplier, 0)
+            if share == nil {
+                XCTAssertTrue(result.stderr.contains("the prior takes the whole budget"), result.stderr)
+                XCTAssertTrue(result.stderr.contains("no DP-SGD steps: the prior took the whole budget"), result.stderr)
+                XCTAssertEqual(privacy.prior?.share, 1)
+                XCTAssertLessThanOrEqual(privacy.epsilon, 1 + 1e-9)
+                XCTAssertGreaterThan(privacy.epsilon, 0.8, "more than the split's 0.75")
+            } else {
+                XCTAssertTrue(result.stderr.contains("no DP-SGD steps: the ε left buys only noise above σ/B = 0.005"), result.stderr)
+                XCTAssertEqual(privacy.prior?.share, 0.75)
+                XCTAssertLessThanOrEqual(privacy.epsilon, 0.75 + 1e-9, "the prior's share only")
+                XCTAssertGreaterThan(privacy.epsilon, 0.5)
+            }
+        }
     }
 
     /// DP-SGD on more blocks than the model has stops before reading a row; on its one block, the run trains.

@@ -107,7 +107,8 @@ public struct PriorRequest: Sendable {
     /// Pseudo rows drawn (nil: one fresh row for every row the prior steps use, and at least the
     /// prior's noisy total).
     public var rows: Int?
-    public var steps = TrainingRecipe.priorSteps
+    /// Steps on the pseudo rows (nil: sized to the prior's noisy total, `TrainingRecipe.priorSteps(noisyRows:batchSize:)`).
+    public var steps: Int?
     public var batchSize = TrainingRecipe.priorBatchSize
     public var learningRate = TrainingRecipe.priorLearningRate
     /// Loss weight of the target's value tokens on the pseudo rows (nil: `TrainingRecipe.priorTargetWeight`

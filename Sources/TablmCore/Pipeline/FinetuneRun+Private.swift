@@ -27,10 +27,10 @@ extension FinetuneRun {
             guard privacy.balanceGroups == (previous.balance != nil) else {
                 throw OptionError("--balance-groups must be given on --resume exactly when the run began with it (\(resume) was \(previous.balance == nil ? "not " : "")balanced)")
             }
-            // A checkpoint saved before any DP-SGD step (--steps 0, --prior-share 1) records σ = 0:
+            // A checkpoint saved before any DP-SGD step (--steps 0, --prior-share 1, DP-SGD left out) records σ = 0:
             // continuing with it would add no noise at all.
             guard previous.noiseMultiplier > 0 else {
-                throw InputError("this checkpoint was saved before any DP-SGD step (σ = 0: --steps 0 or --prior-share 1); --resume cannot continue it without noise: train it on with tablm export, or run finetune --dp again",
+                throw InputError("this checkpoint was saved before any DP-SGD step (σ = 0: --steps 0, --prior-share 1, or DP-SGD too loud for the table); --resume cannot continue it without noise: train it on with tablm export, or run finetune --dp again",
                                  at: SourceLocation(file: resume))
             }
             resumed = previous
@@ -47,6 +47,8 @@ extension FinetuneRun {
         }
         try requireStepsBeyond(startStep, total: request.steps)
         try requirePublicSchema(serializer.schema)
+        let targetWeight = try targetWeight(schema: serializer.schema, resumed: request.resume == nil ? nil : record,
+                                            recipe: TrainingRecipe.privateTargetWeight)
         var plan = try resumed.map { try PrivacyBudgetPlan(record: $0, steps: startStep) }
             ?? PrivacyBudgetPlan(method: privacy.accountant, targetEpsilon: privacy.epsilon, delta: privacy.delta, schemaCost: serializer.schema.privacyCost)
         if serializer.schema.source == .dp {
@@ -75,12 +77,21 @@ extension FinetuneRun {
         let prior = resumed == nil ? privacy.prior : nil
         let priorShare = resumed == nil ? privacy.priorShare : nil
         if let prior, let priorShare {
+            // A table too small for DP-SGD's noise gives the prior all of ε, decided on the noisy
+            // total of its first measurements; not when the split, the steps or σ were asked for.
+            let before = plan
+            let decides = prior.share == nil && request.steps == nil && privacy.noiseMultiplier == nil && balance == nil
             priorRecord = try learnPrior(prior, share: priorShare, rows: table.rows, model: model, tokenizer: tokenizer, serializer: serializer,
-                                         plan: &plan, generator: &generator)
+                                         plan: &plan, generator: &generator, wholeBudgetIf: { total in
+                decides && TrainingRecipe.leavesDPSGDOut(plan: before, priorShare: priorShare, rows: total, expectedBatchSize: privacy.expectedBatchSize,
+                                                         steps: TrainingRecipe.privateStepsAfterPrior)
+            })
         }
         // The whole budget went to the prior: no DP-SGD.
-        let dpSteps = TrainingRecipe.privateSteps(requested: request.steps, priorShare: priorShare, afterPrior: priorRecord != nil)
+        var dpSteps = TrainingRecipe.privateSteps(requested: request.steps, priorShare: priorShare, afterPrior: priorRecord != nil)
         try applyColumnOrders(to: &batcher, record: &record, resumed: resumed == nil ? nil : record)
+        batcher.targetWeight = targetWeight
+        record.targetWeight = targetWeight == 1 ? nil : targetWeight
         // The rate is the expected batch over a row count, and the true count is private: the count is
         // one declared public (--rows), or one released with noise (the prior's total, the balanced
         // groups' counts, or else a count of its own, charged here).
@@ -96,6 +107,13 @@ extension FinetuneRun {
         // What the noisy gradient sum is divided by: never the rows drawn, nor the true count.
         let expectedBatch = balance?.expectedBatchSize
             ?? (resumed != nil ? Double(record.batchSize ?? privacy.expectedBatchSize) : sampleRate * countedRows)
+        // After the prior, DP-SGD too loud to add to it is left out, its share of ε unspent: decided
+        // on the prior's noisy total (post-processing), unless steps or σ were asked for. ε falls as σ
+        // grows, so one evaluation at the loudest σ allowed tells, without calibrating.
+        let loudest = TrainingRecipe.largestNoiseAfterPrior * expectedBatch
+        let leftOut = resumed == nil && priorRecord != nil && request.steps == nil && privacy.noiseMultiplier == nil && dpSteps > 0
+            && plan.epsilon(adding: [PrivacyEvent(noiseMultiplier: loudest, sampleRate: sampleRate, steps: dpSteps)]) > privacy.epsilon ?? .infinity
+        if leftOut { dpSteps = 0 }
         let sigma: Double
         if let previous = resumed {
             sigma = previous.noiseMultiplier
@@ -171,8 +189,16 @@ extension FinetuneRun {
             try self.save(model: model, tokenizer: tokenizer, serializer: serializer, record: record, optimizer: tuner.optimizer, average: tuner.average)
         }
         if dpSteps == 0 {
-            message(priorShare == 1 ? "finetune --dp: the prior takes the whole budget (--prior-share 1, the plan's below ε = 1); no DP-SGD steps"
-                    : "finetune --dp: --steps 0: the prior alone; the rest of the budget is left for DP-SGD (tablm export)")
+            if leftOut, priorRecord?.share == 1 {
+                message(String(format: "finetune --dp: no DP-SGD steps: the prior took the whole budget, since DP-SGD on this table would run at σ/B above %g; --steps runs DP-SGD anyway, on the share --prior-share leaves it",
+                               TrainingRecipe.largestNoiseAfterPrior))
+            } else if leftOut {
+                message(String(format: "finetune --dp: no DP-SGD steps: the ε left buys only noise above σ/B = %g over an expected %.0f rows a step, which would undo the prior's model; ε %.4f of %g spent; --prior-share 1 gives the prior the whole budget, --steps runs DP-SGD anyway",
+                               TrainingRecipe.largestNoiseAfterPrior, expectedBatch, plan.epsilon(), privacy.epsilon ?? 0))
+            } else {
+                message(priorShare == 1 ? "finetune --dp: the prior takes the whole budget (--prior-share 1, the plan's below ε = 1); no DP-SGD steps"
+                        : "finetune --dp: --steps 0: the prior alone; the rest of the budget is left for DP-SGD (tablm export)")
+            }
             try tuner.average.withAverage(in: model.parameters) { try save(step: 0, accountant: plan.accountant) }
         }
         events(.stageStarted(.privateTraining, startStep: startStep, totalSteps: dpSteps))

@@ -152,13 +152,14 @@ public final class FinetuneRun {
         return decay > 0 ? decay : nil
     }
 
-    /// The request's target weight, else the resumed run's, else the recipe's when the schema has a target.
-    func targetWeight(schema: Schema, resumed: TrainingRecord?) throws -> Double {
+    /// The request's target weight, else the resumed run's, else the recipe's (`recipe`) when the
+    /// schema has a target.
+    func targetWeight(schema: Schema, resumed: TrainingRecord?, recipe: Double = TrainingRecipe.defaultTargetWeight) throws -> Double {
         guard schema.target != nil else {
             if request.targetWeight != nil { throw OptionError("--target-weight needs a target column in the schema (tablm schema infer --target)") }
             return 1
         }
-        return request.targetWeight ?? resumed.map { $0.targetWeight ?? 1 } ?? TrainingRecipe.defaultTargetWeight
+        return request.targetWeight ?? resumed.map { $0.targetWeight ?? 1 } ?? recipe
     }
 
     /// The request's tokenizer, else one trained from the schema alone by the recipe's rule.

@@ -5,8 +5,11 @@ import Foundation
 /// fit (post-processing of the noisy marginals: no privacy cost, so its loss may be reported).
 public enum PriorStage {
     /// Runs AIM with `share` of the plan's budget, charges its events, and reports each round.
+    /// `wholeBudgetIf`, given the noisy total of AIM's 1-way measurements, says whether the prior
+    /// takes all of ε instead (DP-SGD would be too loud on that many rows).
     public static func release(rows: [Row], schema: Schema, plan: inout PrivacyBudgetPlan, share: Double, settings: AIMSettings,
-                               generator: inout ChaCha20Generator, report: (String) -> Void) throws -> MarginalPriorRelease {
+                               generator: inout ChaCha20Generator, wholeBudgetIf: (Double) -> Bool = { _ in false },
+                               report: (String) -> Void) throws -> MarginalPriorRelease {
         guard let rho = plan.rho(share: share) else {
             throw OptionError("the marginal prior needs --epsilon (a budget to divide), not --noise-multiplier; or use --prior none")
         }
@@ -19,7 +22,14 @@ public enum PriorStage {
         func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
         report(String(format: "prior: AIM with ρ = %.4g (zCDP; %.3g of ε on its own); 1-way marginals of %d columns measured with σ = %.1f", rho, share, schema.columns.count, sigma))
         let names = schema.columnNames
-        let release = try MarginalPriorRelease.release(rows: rows, schema: schema, rho: rho, settings: settings, generator: &generator) { round in
+        let whole = share < 1 ? plan.rho(share: 1) : nil
+        let widen = { (total: Double) -> Double? in
+            guard let whole, wholeBudgetIf(total) else { return nil }
+            report(String(format: "prior: on about %.0f rows (the 1-way measurements' noisy total) DP-SGD would run at σ/B above %g, noise that would undo the prior's model; the prior takes the whole budget, ρ = %.4g",
+                          total, TrainingRecipe.largestNoiseAfterPrior, whole))
+            return whole
+        }
+        let release = try MarginalPriorRelease.release(rows: rows, schema: schema, rho: rho, settings: settings, generator: &generator, widen: widen) { round in
             report(String(format: "prior round %d: %@ measured with σ = %.1f (selection ε = %.3g); ρ used %.4g of %.4g; model %d cells; %.1f s",
                           round.round, round.attributes.map { names[$0] }.joined(separator: " × "), round.sigma, round.selectionEpsilon,
                           round.rhoUsed, rho, round.modelCells, seconds()))
@@ -35,19 +45,22 @@ extension FinetuneRun {
     /// The prior's release, then non-private training on its pseudo rows.
     /// `share` is the prior's share of ε as the plan resolved it.
     func learnPrior(_ prior: PriorRequest, share: Double, rows: [Row], model: GPT2<Float>, tokenizer: Tokenizer, serializer: RowSerializer,
-                    plan: inout PrivacyBudgetPlan, generator: inout ChaCha20Generator) throws -> PriorRecord {
+                    plan: inout PrivacyBudgetPlan, generator: inout ChaCha20Generator, wholeBudgetIf: (Double) -> Bool = { _ in false }) throws -> PriorRecord {
+        let wanted = plan.rho(share: share)
         let release = try PriorStage.release(rows: rows, schema: serializer.schema, plan: &plan, share: share, settings: prior.aim,
-                                             generator: &generator, report: message)
+                                             generator: &generator, wholeBudgetIf: wholeBudgetIf, report: message)
+        let share = wanted.map { release.prior.rho > $0 * (1 + 1e-12) } == true ? 1 : share
         var sampler = SplitMix64(seed: request.seed, stream: 0x9A10)
         // Fresh pseudo rows for every prior step by default: drawing them is post-processing and
         // free, and a table of the noisy total alone (665 rows on German credit) is seen ~100 times
         // in 1,000 steps, so the model would learn that sample's noise rather than the fit. As many
         // as the steps draw, never the noisy total of a large table: the draws are independent, so
         // a million pseudo rows of which 96,000 are seen teach what those 96,000 do, at 10 times the memory.
-        let count = prior.rows ?? prior.steps * prior.batchSize
+        let steps = prior.steps ?? TrainingRecipe.priorSteps(noisyRows: release.noisyRowCount, batchSize: prior.batchSize)
+        let count = prior.rows ?? steps * prior.batchSize
         let pseudo = release.pseudoRows(count: count, using: &sampler)
-        if prior.steps > 0 {
-            var settings = FineTuneSettings(steps: prior.steps, batchSize: prior.batchSize, learningRate: prior.learningRate)
+        if steps > 0 {
+            var settings = FineTuneSettings(steps: steps, batchSize: prior.batchSize, learningRate: prior.learningRate)
             settings.warmupSteps = request.warmupSteps
             settings.seed = request.seed
             settings.evaluateEvery = 0
@@ -67,7 +80,7 @@ extension FinetuneRun {
                 events(.step(.prior, p))
             })
         }
-        return release.record(share: share, pseudoRows: count, steps: prior.steps, schema: serializer.schema)
+        return release.record(share: share, pseudoRows: count, steps: steps, schema: serializer.schema)
     }
 
     /// The pseudo rows' target weight: the one asked for, else the recipe's when the schema names a target.

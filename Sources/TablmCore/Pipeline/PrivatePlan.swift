@@ -46,8 +46,17 @@ public struct PrivatePlan: Sendable {
         self.rows = rows
         let prior = privacy.prior
         priorShare = privacy.priorShare
+        // A table too small for DP-SGD's noise: the prior takes all of ε, as the run decides on the
+        // prior's noisy total.
+        var tooSmall = false
+        if let share = priorShare, share < 1, prior?.share == nil, request.steps == nil, privacy.noiseMultiplier == nil, !privacy.balanceGroups,
+           TrainingRecipe.leavesDPSGDOut(plan: budget, priorShare: share, rows: Double(rows), expectedBatchSize: privacy.expectedBatchSize,
+                                         steps: TrainingRecipe.privateStepsAfterPrior) {
+            priorShare = 1
+            tooSmall = true
+        }
         priorBatchSize = prior?.batchSize ?? TrainingRecipe.priorBatchSize
-        priorSteps = prior?.steps ?? 0
+        priorSteps = prior.map { $0.steps ?? TrainingRecipe.priorSteps(noisyRows: rows, batchSize: $0.batchSize) } ?? 0
         priorLearningRate = prior?.learningRate ?? TrainingRecipe.priorLearningRate
         steps = TrainingRecipe.privateSteps(requested: request.steps, priorShare: priorShare, afterPrior: prior != nil)
         expectedBatchSize = privacy.expectedBatchSize
@@ -76,6 +85,11 @@ public struct PrivatePlan: Sendable {
                               detail: String(format: "%.3g of ε: ρ = %.4g zCDP (AIM's measurements and selections); then %d steps of %d pseudo rows at lr %.2g, no privacy cost",
                                              priorShare, rho, priorSteps, priorBatchSize, priorLearningRate)))
         }
+        if tooSmall {
+            parts.append(Part(name: "DP-SGD", epsilonAlone: 0, epsilonSoFar: budget.epsilon(),
+                              detail: String(format: "none: on %d rows the ε DP-SGD would get buys only noise above σ/B = %g, which would undo the prior's model, so the prior takes the whole budget (the run decides on the prior's noisy total)",
+                                             rows, TrainingRecipe.largestNoiseAfterPrior)))
+        }
         if steps > 0 {
             if let sigma = privacy.noiseMultiplier {
                 noiseMultiplier = sigma
@@ -84,6 +98,16 @@ public struct PrivatePlan: Sendable {
                     throw OptionError("epsilon \(privacy.epsilon ?? 0) cannot be reached in \(steps) steps at sampling rate \(sampleRate); raise --epsilon, plan for more rows, or fewer --steps")
                 }
                 noiseMultiplier = sigma
+            }
+            let level = DPNoiseLevel(noiseMultiplier: noiseMultiplier!, expectedBatchSize: sampleRate * Double(rows))
+            if prior != nil, request.steps == nil, privacy.noiseMultiplier == nil,
+               !TrainingRecipe.runsDPSGDAfterPrior(noiseMultiplier: level.noiseMultiplier, expectedBatchSize: level.expectedBatchSize) {
+                parts.append(Part(name: "DP-SGD", epsilonAlone: 0, epsilonSoFar: budget.epsilon(),
+                                  detail: String(format: "none: at σ/B = %.3g (σ = %.4g) its noise would undo the prior's model (it runs at σ/B ≤ %g; the run decides on the prior's noisy total); the rest of ε stays unspent (--prior-share 1 gives it to the prior)",
+                                                 level.effectiveNoise, level.noiseMultiplier, TrainingRecipe.largestNoiseAfterPrior)))
+                steps = 0
+                noiseMultiplier = nil
+                return
             }
             let event = PrivacyEvent(noiseMultiplier: noiseMultiplier!, sampleRate: sampleRate, steps: steps)
             budget.record([event])

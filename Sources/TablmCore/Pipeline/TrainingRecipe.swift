@@ -63,6 +63,31 @@ public enum TrainingRecipe {
     public static let privateStepsAfterPrior = 100
     public static let privateLearningRateAfterPrior = 2e-4
     public static let expectedBatchSize = 256
+    /// After the prior, DP-SGD runs only where its effective noise σ/B (`DPNoiseLevel`) is at most
+    /// this; above it the prior takes the whole budget (decided on its 1-way measurements' noisy
+    /// total), or, with the split asked for, DP-SGD's share stays unspent. Adult at ε = 1
+    /// and 3 (σ/B 0.0035 and 0.0026): DP-SGD level with the prior alone or a little ahead; at ε = 0.3
+    /// (0.0060) it took TSTR from 0.894 to 0.863; German credit at ε = 1 (700 rows, 0.076) lost 2-way
+    /// TV and TSTR to it (docs/budget-plan.md).
+    public static let largestNoiseAfterPrior = 0.005
+
+    /// Whether DP-SGD after the prior runs at noise multiplier σ over an expected batch of B rows.
+    public static func runsDPSGDAfterPrior(noiseMultiplier: Double, expectedBatchSize: Double) -> Bool {
+        DPNoiseLevel(noiseMultiplier: noiseMultiplier, expectedBatchSize: expectedBatchSize).effectiveNoise <= largestNoiseAfterPrior
+    }
+
+    /// Whether DP-SGD after a prior of `priorShare` of ε, on `rows` rows, would be left out: at the
+    /// loudest σ allowed (σ/B = `largestNoiseAfterPrior`) its `steps` would take `plan` past its ε.
+    /// The prior is counted as one Gaussian release of its ρ, as `PrivatePlan` projects it.
+    public static func leavesDPSGDOut(plan: PrivacyBudgetPlan, priorShare: Double, rows: Double, expectedBatchSize: Int, steps: Int) -> Bool {
+        guard let target = plan.targetEpsilon, let rho = plan.rho(share: priorShare), steps > 0 else { return false }
+        var plan = plan
+        plan.record([.gaussianRelease(noiseMultiplier: (1 / (2 * rho)).squareRoot())])
+        let rate = min(1, Double(expectedBatchSize) / max(rows, 1))
+        let loudest = largestNoiseAfterPrior * rate * max(rows, 1)
+        return plan.epsilon(adding: [PrivacyEvent(noiseMultiplier: loudest, sampleRate: rate, steps: steps)]) > target
+    }
+
     /// `export --gpu`: DP-SGD sized for a GPU, where a large batch costs little. On one H200
     /// (2026-12-04, Adult's default ε = 1 prior checkpoint) 400 steps of 2,048 expected rows gave TSTR
     /// 0.900 and 2-way TV 0.047, against 0.900 and 0.055 for the CPU's 100 of 256 (docs/gpu-training.md).
@@ -79,11 +104,26 @@ public enum TrainingRecipe {
     /// for each row, took half the time and gave TSTR 0.523, 0.540, 0.562 against 0.678 and 0.585 at
     /// 750 (docs/budget-plan.md), so small tables keep them too.
     public static let priorSteps = 750
+    /// The prior stage's pseudo rows for each row of the prior's noisy total, at most (so at most
+    /// `priorSteps` steps): what the prior can teach grows with the rows it measured. German credit at
+    /// ε = 1 (noisy totals of 697–772), the prior alone: 400 steps (66–73 pseudo rows a row) gave
+    /// TSTR 0.652, 0.709, 0.603 in 1.6 min, 750 steps 0.601 and 0.689 in 3 min; 120 steps (with
+    /// DP-SGD after them) 0.523–0.562 (docs/budget-plan.md). Adult keeps 750.
+    public static let priorPseudoRowsPerRow = 70.0
+
+    /// Prior steps for a noisy total of `noisyRows` rows: enough batches of `batchSize` for
+    /// `priorPseudoRowsPerRow` pseudo rows a row, at least one, at most `priorSteps`.
+    public static func priorSteps(noisyRows: Int, batchSize: Int) -> Int {
+        let wanted = (Double(max(noisyRows, 1)) * priorPseudoRowsPerRow / Double(max(batchSize, 1))).rounded(.up)
+        return Int(min(Double(priorSteps), max(1, wanted)))
+    }
     /// Noise of the row count a run releases when nothing else gives one (`--prior none` without
     /// `--rows`): the Gaussian mechanism with sensitivity 1, charged; the rate of DP-SGD's sampling is
     /// the expected batch over a count, and a count read off the rows is private.
     public static let countReleaseNoise = 20.0
     public static let priorBatchSize = 128
+    /// The target's loss weight in DP-SGD's per-row loss (`--target-weight` under --dp; docs/budget-plan.md).
+    public static let privateTargetWeight = 1.0
     /// The target's loss weight on the pseudo rows (`--prior-target-weight`; docs/budget-plan.md).
     public static let priorTargetWeight = 1.0
     public static let priorLearningRate = 2e-3

@@ -60,9 +60,14 @@ public struct MarginalPrior: Sendable {
 /// The rows are read only to compute marginals that are released with noise or scored by the
 /// exponential mechanism.
 public enum AIMMechanism {
+    /// `widen`, given the noisy total of the 1-way measurements, may raise the budget for the rounds
+    /// (a private run whose DP-SGD the table is too small for gives the prior all of ε): a choice
+    /// made from released values, within a bound fixed in advance, as the zCDP filter allows.
     public static func run<G: RandomNumberGenerator>(_ table: DiscreteTable, rho: Double, settings: AIMSettings, generator: inout G,
+                                                     widen: (Double) -> Double? = { _ in nil },
                                                      progress: (AIMRound) -> Void = { _ in }) -> MarginalPrior {
         precondition(rho > 0)
+        var rho = rho
         let domain = table.domain, d = domain.count
         var noise = GaussianSampler(generator: generator)
         defer { generator = noise.generator }
@@ -75,6 +80,11 @@ public enum AIMMechanism {
         var rhoUsed = Double(d) / (2 * sigma * sigma)
         var measurements = (0..<d).map { MarginalMeasurement.release(table, attributes: [$0], sigma: sigma, noise: &noise) }
         let total = MarginalEstimator.total(of: measurements)
+        if let wider = widen(total), wider > rho {
+            rho = wider
+            sigma = settings.initialSigma(rho: rho, columns: d)
+            epsilon = (8 * 0.1 * rho / Double(plannedRounds)).squareRoot()
+        }
         let roundFit = MarginalEstimator(iterations: settings.roundIterations)
         var tree = JunctionTree(domain: domain, measured: measurements.map(\.attributes))
         var model = roundFit.estimate(measurements, tree: tree, total: total).model

@@ -9,12 +9,13 @@ public struct MarginalPriorRelease: Sendable {
     /// Runs AIM with budget ρ on `rows` (already fitted to `schema`); the events to charge are
     /// `prior.events`. The workload adds triples with the schema's target column when it names one.
     public static func release<G: RandomNumberGenerator>(rows: [Row], schema: Schema, rho: Double, settings: AIMSettings = AIMSettings(),
-                                                         generator: inout G, progress: (AIMRound) -> Void = { _ in }) throws -> MarginalPriorRelease {
+                                                         generator: inout G, widen: (Double) -> Double? = { _ in nil },
+                                                         progress: (AIMRound) -> Void = { _ in }) throws -> MarginalPriorRelease {
         let discretization = try PublicDiscretization(schema: schema, bins: settings.bins)
         var settings = settings
         if settings.target == nil, let target = schema.target { settings.target = schema.index(of: target) }
         let table = DiscreteTable(rows: rows, discretization: discretization)
-        let prior = AIMMechanism.run(table, rho: rho, settings: settings, generator: &generator, progress: progress)
+        let prior = AIMMechanism.run(table, rho: rho, settings: settings, generator: &generator, widen: widen, progress: progress)
         return MarginalPriorRelease(prior: prior, discretization: discretization)
     }
 

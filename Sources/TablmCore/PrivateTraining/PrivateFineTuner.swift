@@ -118,20 +118,13 @@ public final class PrivateFineTuner {
         return chosen
     }
 
-    /// The micro-batches of the rows `indices`, each row's loss the mean over its own tokens, so
-    /// that its gradient does not depend on the other rows.
+    /// The micro-batches of the rows `indices`, each row's loss the weighted mean over its own
+    /// tokens (the target's weighted `batcher.targetWeight`), so that its gradient does not depend
+    /// on the other rows.
     func microBatches(of indices: [Int], step: Int) throws -> [TokenBatch] {
         try stride(from: 0, to: indices.count, by: settings.microBatch).map { start in
             let chunk = indices[start..<min(indices.count, start + settings.microBatch)]
-            let sequences = try chunk.map { index in
-                try batcher.trainingSequence(rows[index], rowIndex: index, step: step, seed: settings.seed)
-            }
-            var batch = batcher.batch(sequences)
-            for (b, sequence) in sequences.enumerated() {
-                let weight = 1 / Float(sequence.count - 1)
-                for t in 0..<batch.length { batch.weights[b * batch.length + t] = t < sequence.count - 1 ? weight : 0 }
-            }
-            return batch
+            return try batcher.trainingBatch(chunk.map { (rows[$0], $0) }, step: step, seed: settings.seed, eachRowAlone: true)
         }
     }
 

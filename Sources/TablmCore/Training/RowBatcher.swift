@@ -100,8 +100,10 @@ public struct RowBatcher: Sendable {
     }
 
     /// The training batch of step `step`: `rows` (with their indices in the training table) in
-    /// their orders of that step, the target's value tokens weighted `targetWeight`.
-    public func trainingBatch(_ rows: [(row: Row, index: Int)], step: Int, seed: UInt64) throws -> TokenBatch {
+    /// their orders of that step, the target's value tokens weighted `targetWeight`. The weights sum
+    /// to 1 over the batch, or, with `eachRowAlone` (DP-SGD, whose per-row gradients must not depend
+    /// on the other rows), to 1 over each row.
+    public func trainingBatch(_ rows: [(row: Row, index: Int)], step: Int, seed: UInt64, eachRowAlone: Bool = false) throws -> TokenBatch {
         let target = targetWeight == 1 ? nil : serializer.schema.target.flatMap(serializer.schema.index(of:))
         var sequences: [[Int32]] = [], spans: [Range<Int>?] = []
         for (row, index) in rows {
@@ -111,17 +113,21 @@ public struct RowBatcher: Sendable {
             spans.append(try target.flatMap { try valueTokens(of: $0, in: row, order: order, sequence: sequence) })
         }
         var batch = batch(sequences)
-        guard target != nil else { return batch }
+        guard target != nil || eachRowAlone else { return batch }
         var total: Float = 0
         for (b, span) in spans.enumerated() {
+            let positions = b * batch.length..<(b + 1) * batch.length
+            var rowTotal: Float = 0
             // Position j predicts token j + 1 of the sequence.
-            for position in 0..<batch.length where batch.weights[b * batch.length + position] > 0 {
-                let weight: Float = span?.contains(position + 1) == true ? Float(targetWeight) : 1
-                batch.weights[b * batch.length + position] = weight
-                total += weight
+            for i in positions where batch.weights[i] > 0 {
+                let weight: Float = span?.contains(i - positions.lowerBound + 1) == true ? Float(targetWeight) : 1
+                batch.weights[i] = weight
+                rowTotal += weight
             }
+            if eachRowAlone, rowTotal > 0 { for i in positions { batch.weights[i] /= rowTotal } }
+            total += rowTotal
         }
-        for i in batch.weights.indices { batch.weights[i] /= total }
+        if !eachRowAlone, total > 0 { for i in batch.weights.indices { batch.weights[i] /= total } }
         return batch
     }
 

@@ -53,7 +53,7 @@ final class PrivatePlanTests: XCTestCase {
 
     /// With the prior: its share of ε as a zCDP ρ, then DP-SGD on the rest; the total is the target.
     func testPriorThenDPSGD() throws {
-        let plan = try PrivatePlan(request: request(epsilon: 1, prior: true), rows: 700)
+        let plan = try PrivatePlan(request: request(epsilon: 1, prior: true), rows: 32_561)
         XCTAssertEqual(plan.priorShare, TrainingRecipe.priorShare(epsilon: 1))
         XCTAssertEqual(plan.priorSteps, TrainingRecipe.priorSteps)
         XCTAssertEqual(plan.steps, TrainingRecipe.privateStepsAfterPrior)
@@ -65,7 +65,52 @@ final class PrivatePlanTests: XCTestCase {
         XCTAssertEqual(RDPAccountant.epsilon(history: [.gaussianRelease(noiseMultiplier: (1 / (2 * rho)).squareRoot())], delta: 1e-5), 0.75, accuracy: 1e-6)
         XCTAssertLessThanOrEqual(plan.parts[0].epsilonAlone, 0.75 + 1e-9, "PLD is at most the RDP conversion")
         XCTAssertEqual(plan.lines.count, 4)
-        XCTAssertTrue(plan.lines[0].hasPrefix("plan for ε = 1, δ = 1e-05, 700 rows"), plan.lines[0])
+        XCTAssertTrue(plan.lines[0].hasPrefix("plan for ε = 1, δ = 1e-05, 32561 rows"), plan.lines[0])
+        let sigma = try XCTUnwrap(plan.noiseMultiplier)
+        XCTAssertLessThanOrEqual(sigma / 256, TrainingRecipe.largestNoiseAfterPrior, "Adult's DP-SGD runs quietly enough")
+    }
+
+    /// A small table: DP-SGD on a quarter of ε would run at σ/B far above the bound (German credit's
+    /// 700 rows: q = 0.37, σ ≈ 19), so the prior takes the whole budget, in about 400 steps; with
+    /// the split asked for, DP-SGD is left out and its share stays unspent; with steps asked for,
+    /// DP-SGD runs.
+    /// (RDP, which this rule does not depend on, keeps the test quick at q = 0.37.)
+    func testASmallTableGivesThePriorTheWholeBudget() throws {
+        func small(share: Double? = nil, steps: Int? = nil) -> FinetuneRequest {
+            var small = request(epsilon: 1, prior: true)
+            small.privacy?.accountant = .rdp
+            small.privacy?.prior?.share = share
+            small.steps = steps
+            return small
+        }
+        let plan = try PrivatePlan(request: small(), rows: 700)
+        XCTAssertEqual(plan.priorShare, 1)
+        XCTAssertEqual(plan.priorSteps, 383, "70 pseudo rows for each of 700 rows, 128 a step: 382.8 steps, rounded up")
+        XCTAssertEqual(TrainingRecipe.priorSteps(noisyRows: 1, batchSize: 128), 1)
+        XCTAssertEqual(TrainingRecipe.priorSteps(noisyRows: 32_561, batchSize: 128), TrainingRecipe.priorSteps, "750 at most: Adult's")
+        XCTAssertEqual(plan.steps, 0)
+        XCTAssertNil(plan.noiseMultiplier)
+        XCTAssertEqual(plan.parts.map(\.name), ["prior", "DP-SGD"])
+        XCTAssertEqual(plan.parts[0].epsilonSoFar, 1, accuracy: 1e-6, "ρ of all of ε, by the RDP conversion")
+        XCTAssertEqual(plan.parts[1].epsilonAlone, 0)
+        XCTAssertTrue(plan.parts[1].detail.hasPrefix("none: on 700 rows"), plan.parts[1].detail)
+        // The rule, from its definition: at σ/B = 0.005 DP-SGD would spend far more than the quarter left.
+        var budget = try PrivacyBudgetPlan(method: .rdp, targetEpsilon: 1, delta: 1e-5, schemaCost: nil)
+        XCTAssertTrue(TrainingRecipe.leavesDPSGDOut(plan: budget, priorShare: 0.75, rows: 700, expectedBatchSize: 256, steps: 100))
+        XCTAssertFalse(TrainingRecipe.leavesDPSGDOut(plan: budget, priorShare: 0.75, rows: 32_561, expectedBatchSize: 256, steps: 100))
+        budget.record([.gaussianRelease(noiseMultiplier: 1)])
+        XCTAssertFalse(TrainingRecipe.leavesDPSGDOut(plan: budget, priorShare: 0.75, rows: 700, expectedBatchSize: 256, steps: 0), "no steps, nothing left out")
+
+        let unspent = try PrivatePlan(request: small(share: 0.75), rows: 700)
+        XCTAssertEqual(unspent.priorShare, 0.75)
+        XCTAssertEqual(unspent.steps, 0)
+        XCTAssertEqual(unspent.parts[1].epsilonSoFar, unspent.parts[0].epsilonSoFar, "nothing more spent")
+        XCTAssertTrue(unspent.parts[1].detail.hasPrefix("none: at σ/B = 0.09"), unspent.parts[1].detail)
+
+        let forced = try PrivatePlan(request: small(steps: 100), rows: 700)
+        XCTAssertEqual(forced.priorShare, 0.75)
+        XCTAssertEqual(forced.steps, 100)
+        XCTAssertGreaterThan(try XCTUnwrap(forced.noiseMultiplier) / forced.sampleRate / 700, TrainingRecipe.largestNoiseAfterPrior)
     }
 
     /// A budget that cannot be reached is refused, as the run refuses it.

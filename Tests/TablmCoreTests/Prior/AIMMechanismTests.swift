@@ -22,6 +22,20 @@ final class AIMMechanismTests: XCTestCase {
         // The fit has learnt the dependence of the chain: B's marginal given A is far from uniform.
         let ab = prior.model.project([0, 1])
         XCTAssertGreaterThan(ab.values[0] / (ab.values[0] + ab.values[1] + ab.values[2] + ab.values[3]), 0.5)
+
+        // Widened after the 1-way measurements (told their noisy total, about the 3,000 rows), the
+        // rounds spend the larger budget: the events add up to it, the 1-ways at the first budget's σ.
+        var seen: Double?
+        var widenedGenerator = ChaCha20Generator(insecureSeed: 4)
+        let widened = AIMMechanism.run(table, rho: 0.05, settings: settings, generator: &widenedGenerator, widen: { total in
+            seen = total
+            return 0.2
+        })
+        XCTAssertEqual(try XCTUnwrap(seen), 3000, accuracy: 300)
+        XCTAssertEqual(widened.events.reduce(0.0) { $0 + Double($1.steps) * $1.rho! }, 0.2, accuracy: 1e-12)
+        XCTAssertEqual(widened.rho, 0.2)
+        XCTAssertEqual(widened.measurements[0].sigma, prior.measurements[0].sigma)
+        XCTAssertLessThan(widened.measurements[3].sigma, prior.measurements[3].sigma, "the rounds measure with less noise")
     }
 
     /// The workload's closure and AIM's weights: on 3 columns with target 2, the triple weighs 3

@@ -53,13 +53,14 @@ final class RowBatcherTests: XCTestCase {
         XCTAssertEqual(weighted.tokens, plain.tokens)
         XCTAssertEqual(weighted.targets, plain.targets)
         let t = weighted.length
-        var heavy = 0
+        var heavy = 0, emphasisedPositions: [[Int]] = []
         for (b, row) in rows.enumerated() {
             let positions = (0..<t).filter { weighted.weights[b * t + $0] > 0 }
             let emphasised = positions.filter { weighted.weights[b * t + $0] > weighted.weights[b * t + positions[0]] * 1.5 }
             XCTAssertEqual(try tokenizer.decode(emphasised.map { weighted.targets[b * t + $0] }), serializer.valueText(row[target], column: target))
             XCTAssertEqual(emphasised, Array(emphasised.first!...emphasised.last!), "consecutive")
             heavy += emphasised.count
+            emphasisedPositions.append(emphasised)
         }
         XCTAssertGreaterThan(heavy, rows.count, "several digits a value")
         // Every light position weighs 1 / (N + (w − 1) M), every heavy one w times that.
@@ -68,5 +69,19 @@ final class RowBatcherTests: XCTestCase {
             XCTAssertTrue(abs(weight - light) < 1e-6 * light || abs(weight - 4 * light) < 4e-6 * light, "\(weight)")
         }
         XCTAssertEqual(weighted.weights.reduce(0, +), 1, accuracy: 1e-5)
+        // Each row alone (DP-SGD's per-row loss): a row's weights sum to 1, its target positions
+        // weigh w times its others, and they do not depend on the batch's other rows.
+        let alone = try batcher.trainingBatch(indexed, step: 2, seed: 5, eachRowAlone: true)
+        XCTAssertEqual(alone.tokens, plain.tokens)
+        for b in rows.indices {
+            let own = Array(alone.weights[b * t..<(b + 1) * t])
+            let count = Float(own.filter { $0 > 0 }.count), emphasised = Float(emphasisedPositions[b].count)
+            let rowLight = 1 / (count + 3 * emphasised)
+            for (position, weight) in own.enumerated() where weight > 0 {
+                let expected = emphasisedPositions[b].contains(position) ? 4 * rowLight : rowLight
+                XCTAssertEqual(weight, expected, accuracy: 1e-6 * expected)
+            }
+            XCTAssertEqual(try batcher.trainingBatch([indexed[b]], step: 2, seed: 5, eachRowAlone: true).weights, own)
+        }
     }
 }
