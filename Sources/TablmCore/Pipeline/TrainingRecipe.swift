@@ -67,8 +67,9 @@ public enum TrainingRecipe {
     /// this; above it the prior takes the whole budget (decided on its 1-way measurements' noisy
     /// total), or, with the split asked for, DP-SGD's share stays unspent. Adult at ε = 1
     /// and 3 (σ/B 0.0035 and 0.0026): DP-SGD level with the prior alone or a little ahead; at ε = 0.3
-    /// (0.0060) it took TSTR from 0.894 to 0.863; German credit at ε = 1 (700 rows, 0.076) lost 2-way
-    /// TV and TSTR to it (docs/budget-plan.md).
+    /// (0.0060) it took TSTR from 0.894 to 0.863; on German credit at ε = 1 (700 rows, 0.076) 2-way TV
+    /// was 0.233–0.258 with it, 0.183–0.224 with the prior taking the whole budget, TSTR level within
+    /// the noise (docs/budget-plan.md).
     public static let largestNoiseAfterPrior = 0.005
 
     /// Whether DP-SGD after the prior runs at noise multiplier σ over an expected batch of B rows.
@@ -98,11 +99,9 @@ public enum TrainingRecipe {
     public static let gpuLargestSampleRate = 0.25
     /// Share of ε the marginal prior spends on its own.
     public static let priorShare = 0.75
-    /// 750 steps of 128 fresh pseudo rows at 2e-3 (the non-private default's batch and rate): 96,000
-    /// rows copy the prior more closely than 64,000 did, and 128,000 cost more than the run's 15
-    /// minutes ("How many pseudo rows"). On German credit (663 noisy rows) 120 steps, 24 pseudo rows
-    /// for each row, took half the time and gave TSTR 0.523, 0.540, 0.562 against 0.678 and 0.585 at
-    /// 750 (docs/budget-plan.md), so small tables keep them too.
+    /// At most 750 steps of 128 fresh pseudo rows at 2e-3 (the non-private default's batch and rate):
+    /// on Adult 96,000 rows copy the prior more closely than 64,000 did, and 128,000 cost more than
+    /// the run's 15 minutes ("How many pseudo rows"); a smaller table gets fewer (`priorPseudoRowsPerRow`).
     public static let priorSteps = 750
     /// The prior stage's pseudo rows for each row of the prior's noisy total, at most (so at most
     /// `priorSteps` steps): what the prior can teach grows with the rows it measured. German credit at
