@@ -54,6 +54,14 @@ extension FinetuneRequest {
         try OutputDestination.checkFolder(output, option: "-o", what: "checkpoint", kind: Checkpoint.folderKind(private: privacy != nil),
                                           inputs: inputs, force: force)
     }
+
+    /// Whether the plan may give a small table's whole budget to the prior: a private run with the
+    /// prior, and nothing the split depends on asked for (the prior's share, DP-SGD's steps or σ,
+    /// balanced sampling).
+    public var planSizesTheSplit: Bool {
+        guard let privacy, let prior = privacy.prior else { return false }
+        return prior.share == nil && steps == nil && privacy.noiseMultiplier == nil && !privacy.balanceGroups
+    }
 }
 
 /// The fairness terms a run adds to its loss (`FairnessRegularizer`, `RepresentationIndependence`)

@@ -80,11 +80,11 @@ extension FinetuneRun {
             // A table too small for DP-SGD's noise gives the prior all of ε, decided on the noisy
             // total of its first measurements; not when the split, the steps or σ were asked for.
             let before = plan
-            let decides = prior.share == nil && request.steps == nil && privacy.noiseMultiplier == nil && balance == nil
             priorRecord = try learnPrior(prior, share: priorShare, rows: table.rows, model: model, tokenizer: tokenizer, serializer: serializer,
                                          plan: &plan, generator: &generator, wholeBudgetIf: { total in
-                decides && TrainingRecipe.leavesDPSGDOut(plan: before, priorShare: priorShare, rows: total, expectedBatchSize: privacy.expectedBatchSize,
-                                                         steps: TrainingRecipe.privateStepsAfterPrior)
+                request.planSizesTheSplit
+                    && TrainingRecipe.leavesDPSGDOut(plan: before, priorShare: priorShare, rows: total, expectedBatchSize: privacy.expectedBatchSize,
+                                                     steps: TrainingRecipe.privateStepsAfterPrior)
             })
         }
         // The whole budget went to the prior: no DP-SGD.
@@ -108,11 +108,9 @@ extension FinetuneRun {
         let expectedBatch = balance?.expectedBatchSize
             ?? (resumed != nil ? Double(record.batchSize ?? privacy.expectedBatchSize) : sampleRate * countedRows)
         // After the prior, DP-SGD too loud to add to it is left out, its share of ε unspent: decided
-        // on the prior's noisy total (post-processing), unless steps or σ were asked for. ε falls as σ
-        // grows, so one evaluation at the loudest σ allowed tells, without calibrating.
-        let loudest = TrainingRecipe.largestNoiseAfterPrior * expectedBatch
-        let leftOut = resumed == nil && priorRecord != nil && request.steps == nil && privacy.noiseMultiplier == nil && dpSteps > 0
-            && plan.epsilon(adding: [PrivacyEvent(noiseMultiplier: loudest, sampleRate: sampleRate, steps: dpSteps)]) > privacy.epsilon ?? .infinity
+        // on the prior's noisy total (post-processing), unless steps or σ were asked for.
+        let leftOut = resumed == nil && priorRecord != nil && request.steps == nil && privacy.noiseMultiplier == nil
+            && TrainingRecipe.leavesDPSGDOut(after: plan, sampleRate: sampleRate, expectedBatchSize: expectedBatch, steps: dpSteps)
         if leftOut { dpSteps = 0 }
         let sigma: Double
         if let previous = resumed {

@@ -49,7 +49,7 @@ public struct PrivatePlan: Sendable {
         // A table too small for DP-SGD's noise: the prior takes all of ε, as the run decides on the
         // prior's noisy total.
         var tooSmall = false
-        if let share = priorShare, share < 1, prior?.share == nil, request.steps == nil, privacy.noiseMultiplier == nil, !privacy.balanceGroups,
+        if let share = priorShare, share < 1, request.planSizesTheSplit,
            TrainingRecipe.leavesDPSGDOut(plan: budget, priorShare: share, rows: Double(rows), expectedBatchSize: privacy.expectedBatchSize,
                                          steps: TrainingRecipe.privateStepsAfterPrior) {
             priorShare = 1

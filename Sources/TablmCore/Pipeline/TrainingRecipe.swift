@@ -77,16 +77,24 @@ public enum TrainingRecipe {
         DPNoiseLevel(noiseMultiplier: noiseMultiplier, expectedBatchSize: expectedBatchSize).effectiveNoise <= largestNoiseAfterPrior
     }
 
-    /// Whether DP-SGD after a prior of `priorShare` of ε, on `rows` rows, would be left out: at the
-    /// loudest σ allowed (σ/B = `largestNoiseAfterPrior`) its `steps` would take `plan` past its ε.
-    /// The prior is counted as one Gaussian release of its ρ, as `PrivatePlan` projects it.
+    /// Whether DP-SGD of `steps` at rate `sampleRate` over an expected `expectedBatchSize` rows, after
+    /// what `plan` has charged, would be left out: at the loudest σ allowed (σ/B =
+    /// `largestNoiseAfterPrior`) it would take `plan` past its ε. ε falls as σ grows, so this one
+    /// evaluation tells, without calibrating σ.
+    public static func leavesDPSGDOut(after plan: PrivacyBudgetPlan, sampleRate: Double, expectedBatchSize: Double, steps: Int) -> Bool {
+        guard let target = plan.targetEpsilon, steps > 0 else { return false }
+        let loudest = largestNoiseAfterPrior * expectedBatchSize
+        return plan.epsilon(adding: [PrivacyEvent(noiseMultiplier: loudest, sampleRate: sampleRate, steps: steps)]) > target
+    }
+
+    /// The same, before a prior of `priorShare` of ε on `rows` rows: the prior counted as one Gaussian
+    /// release of its ρ, as `PrivatePlan` projects it.
     public static func leavesDPSGDOut(plan: PrivacyBudgetPlan, priorShare: Double, rows: Double, expectedBatchSize: Int, steps: Int) -> Bool {
-        guard let target = plan.targetEpsilon, let rho = plan.rho(share: priorShare), steps > 0 else { return false }
+        guard let rho = plan.rho(share: priorShare) else { return false }
         var plan = plan
         plan.record([.gaussianRelease(noiseMultiplier: (1 / (2 * rho)).squareRoot())])
         let rate = min(1, Double(expectedBatchSize) / max(rows, 1))
-        let loudest = largestNoiseAfterPrior * rate * max(rows, 1)
-        return plan.epsilon(adding: [PrivacyEvent(noiseMultiplier: loudest, sampleRate: rate, steps: steps)]) > target
+        return leavesDPSGDOut(after: plan, sampleRate: rate, expectedBatchSize: rate * max(rows, 1), steps: steps)
     }
 
     /// `export --gpu`: DP-SGD sized for a GPU, where a large batch costs little. On one H200
