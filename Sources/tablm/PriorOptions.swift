@@ -21,18 +21,18 @@ struct PriorOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Steps of (non-private) training on the pseudo rows before DP-SGD (default: \(Int(TrainingRecipe.priorPseudoRowsPerRow)) pseudo rows for each row of the prior's noisy total, at most \(TrainingRecipe.priorSteps) steps).", visibility: .hidden))
     var priorSteps: Int?
 
-    @Option(help: ArgumentHelp("Pseudo rows per prior step.", visibility: .hidden))
-    var priorBatchSize = TrainingRecipe.priorBatchSize
+    @Option(help: ArgumentHelp("Pseudo rows per prior step (default: \(TrainingRecipe.priorBatchSize)).", visibility: .hidden))
+    var priorBatchSize: Int?
 
-    @Option(help: ArgumentHelp("Peak learning rate on the pseudo rows.", visibility: .hidden))
-    var priorLr = TrainingRecipe.priorLearningRate
+    @Option(help: ArgumentHelp("Peak learning rate on the pseudo rows (default: \(TrainingRecipe.priorLearningRate)).", visibility: .hidden))
+    var priorLr: Double?
 
     @Option(help: ArgumentHelp("Loss weight of the target's value tokens on the pseudo rows (post-processing: no privacy cost) (default: \(TrainingRecipe.priorTargetWeight) when the schema has a target).", visibility: .hidden)) var priorTargetWeight: Double?
-    @Option(help: ArgumentHelp("Largest model of the prior, in cells of its junction tree's cliques (AIM's size cap).", visibility: .hidden))
-    var priorMaxCells = AIMSettings().maximumModelCells
+    @Option(help: ArgumentHelp("Largest model of the prior, in cells of its junction tree's cliques (AIM's size cap) (default: \(AIMSettings().maximumModelCells)).", visibility: .hidden))
+    var priorMaxCells: Int?
 
-    @Option(help: ArgumentHelp("Bins of a numeric column too wide for one prior cell per value (log-spaced for amounts from 0).", visibility: .hidden))
-    var priorBins = PublicDiscretization.defaultBins
+    @Option(help: ArgumentHelp("Bins of a numeric column too wide for one prior cell per value (log-spaced for amounts from 0) (default: \(PublicDiscretization.defaultBins)).", visibility: .hidden))
+    var priorBins: Int?
 
     func validate() throws {
         try requireRange("--prior-share", priorShare, .open(0), .closed(1))
@@ -42,7 +42,9 @@ struct PriorOptions: ParsableArguments {
         try requireRange("--prior-lr", priorLr, .open(0), .closed(1))
         try requireRange("--prior-target-weight", priorTargetWeight, .open(0), .closed(RowBatcher.largestTargetWeight))
         try requireRange("--prior-max-cells", priorMaxCells, .closed(1), .closed(Double(AIMSettings.largestModelCells)))
-        guard (2...PublicDiscretization.maximumColumnCells).contains(priorBins) else { throw ValidationError("--prior-bins must be from 2 to \(PublicDiscretization.maximumColumnCells) (got \(priorBins))") }
+        if let priorBins, !(2...PublicDiscretization.maximumColumnCells).contains(priorBins) { throw ValidationError("--prior-bins must be from 2 to \(PublicDiscretization.maximumColumnCells) (got \(priorBins))") }
+        // --prior none reads none of them: a value given there would be silently ignored.
+        if prior == .none, [priorShare, priorLr, priorTargetWeight].contains(where: { $0 != nil }) || [priorRows, priorSteps, priorBatchSize, priorMaxCells, priorBins].contains(where: { $0 != nil }) { throw ValidationError("--prior-share, --prior-rows, --prior-steps, --prior-batch-size, --prior-lr, --prior-target-weight, --prior-max-cells and --prior-bins need --prior aim") }
     }
 
     /// The prior of a private run (nil with --prior none).
@@ -52,11 +54,11 @@ struct PriorOptions: ParsableArguments {
         request.share = priorShare
         request.rows = priorRows
         request.steps = priorSteps
-        request.batchSize = priorBatchSize
-        request.learningRate = priorLr
+        request.batchSize = priorBatchSize ?? request.batchSize
+        request.learningRate = priorLr ?? request.learningRate
         request.targetWeight = priorTargetWeight
-        request.aim.maximumModelCells = priorMaxCells
-        request.aim.bins = priorBins
+        request.aim.maximumModelCells = priorMaxCells ?? request.aim.maximumModelCells
+        request.aim.bins = priorBins ?? request.aim.bins
         return request
     }
 }

@@ -85,6 +85,10 @@ final class MarginalPriorCommandTests: XCTestCase {
         try expectFailure(base + ["--epsilon", "1", "--prior-share", "1.5"], "--prior-share must be in (0, 1] (got 1.5)")
         try expectFailure(base + ["--epsilon", "0.001"], "is too small even for the 1-way marginals")
         try expectFailure(base + ["--noise-multiplier", "1"], "the marginal prior needs --epsilon")
+        // --prior none reads no --prior-* option: one given there is refused, not ignored.
+        try expectFailure(base + ["--epsilon", "1", "--prior", "none"], "--prior-max-cells and --prior-bins need --prior aim")
+        try expectFailure(["finetune", "--dp", "--epsilon", "1", "--schema", publicSchema, "--data", sample, "--steps", "2", "--prior", "none",
+                           "--prior-bins", "64", "-o", "out"] + tiny, "need --prior aim")
         // A checkpoint of the prior alone (σ = 0) cannot be resumed: its DP-SGD steps would have no noise.
         let priorOnly = try run(["finetune", "--dp", "--epsilon", "2", "--schema", publicSchema, "--data", sample, "--steps", "0",
                                  "--prior-steps", "2", "-o", "prior-only"] + tiny)
