@@ -7,6 +7,7 @@
 #      Benchmarks/marginal_prior.sh /tmp/prior/dpsgd 1 adult --prior none
 #      Benchmarks/marginal_prior.sh /tmp/prior/share1 1 adult --prior-share 1
 #      Benchmarks/marginal_prior.sh /tmp/prior/german 1 german
+# With scikit-learn ($PYTHON, else python3) it also scores the rows in the AIM figures' harness (OUT/histgb.txt).
 # The prior's rows on their own: tablm prior --schema S --data D --epsilon E -o rows.csv, then evaluate.
 # German credit has no published split: a seeded 70/30 split of german_credit.csv (seed 70) is written
 # to OUT/german_train.csv and OUT/german_test.csv.
@@ -30,3 +31,7 @@ esac
 /usr/bin/time -v "$tablm" generate --checkpoint "$out/checkpoint" --rows "$rows" --seed 1 -o "$out/synthetic.csv" 2> >(tee "$out/generate.log" >&2)
 "$tablm" evaluate --train "$train" --test "$test" --synthetic "$out/synthetic.csv" --schema "$schema" --target "$target" \
     --sensitive sex --json "$out/evaluation.json" | tee "$out/evaluation.txt"
+# The reference harness of the AIM figures (HistGradientBoosting), where scikit-learn is installed ($PYTHON, else python3).
+if "${PYTHON:-python3}" -c "import sklearn, pandas" 2>/dev/null; then
+    "${PYTHON:-python3}" "$root/Benchmarks/tstr_histgb.py" --test "$test" --schema "$schema" --target "$target" "$out/synthetic.csv" | tee "$out/histgb.txt"
+fi
