@@ -32,6 +32,7 @@ esac
 "$tablm" evaluate --train "$train" --test "$test" --synthetic "$out/synthetic.csv" --schema "$schema" --target "$target" \
     --sensitive sex --json "$out/evaluation.json" | tee "$out/evaluation.txt"
 # The reference harness of the AIM figures (HistGradientBoosting), where scikit-learn is installed ($PYTHON, else python3).
-if "${PYTHON:-python3}" -c "import sklearn, pandas" 2>/dev/null; then
-    "${PYTHON:-python3}" "$root/Benchmarks/tstr_histgb.py" --test "$test" --schema "$schema" --target "$target" "$out/synthetic.csv" | tee "$out/histgb.txt"
+python=${PYTHON:-python3}
+if "$python" -c "import sklearn, pandas" 2>/dev/null; then
+    "$python" "$root/Benchmarks/tstr_histgb.py" --test "$test" --schema "$schema" --target "$target" "$out/synthetic.csv" | tee "$out/histgb.txt"
 fi

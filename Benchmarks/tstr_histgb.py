@@ -33,9 +33,9 @@ def features(frame, schema, target):
     return pd.DataFrame(columns)
 
 
-def labels(frame, schema, target, positive):
-    # The published Adult test split writes ">50K." with a full stop.
-    return frame[target].str.strip().str.rstrip(".").eq(positive).to_numpy()
+def classes(frame, target):
+    # UCI's raw Adult test split writes ">50K." with a full stop.
+    return frame[target].str.strip().str.rstrip(".")
 
 
 def main():
@@ -47,11 +47,11 @@ def main():
     args = parser.parse_args()
     schema = json.load(open(args.schema))
     test = pd.read_csv(args.test, dtype=str, keep_default_na=False)
-    positive = args.positive or test[args.target].str.strip().str.rstrip(".").value_counts().idxmin()
-    x_test, y_test = features(test, schema, args.target), labels(test, schema, args.target, positive)
+    positive = args.positive or classes(test, args.target).value_counts().idxmin()
+    x_test, y_test = features(test, schema, args.target), classes(test, args.target).eq(positive).to_numpy()
     for path in args.tables:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        x, y = features(frame, schema, args.target), labels(frame, schema, args.target, positive)
+        x, y = features(frame, schema, args.target), classes(frame, args.target).eq(positive).to_numpy()
         scores = [roc_auc_score(y_test, HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=seed)
                                 .fit(x, y).predict_proba(x_test)[:, 1]) for seed in range(3)]
         print(f"{path}: HistGradientBoosting TSTR ROC-AUC {np.mean(scores):.4f} "

@@ -44,7 +44,7 @@ struct PriorOptions: ParsableArguments {
         try requireRange("--prior-max-cells", priorMaxCells, .closed(1), .closed(Double(AIMSettings.largestModelCells)))
         if let priorBins, !(2...PublicDiscretization.maximumColumnCells).contains(priorBins) { throw ValidationError("--prior-bins must be from 2 to \(PublicDiscretization.maximumColumnCells) (got \(priorBins))") }
         // --prior none reads none of them: a value given there would be silently ignored.
-        if prior == .none, [priorShare, priorLr, priorTargetWeight].contains(where: { $0 != nil }) || [priorRows, priorSteps, priorBatchSize, priorMaxCells, priorBins].contains(where: { $0 != nil }) { throw ValidationError("--prior-share, --prior-rows, --prior-steps, --prior-batch-size, --prior-lr, --prior-target-weight, --prior-max-cells and --prior-bins need --prior aim") }
+        if prior == .none, ([priorShare, priorRows, priorSteps, priorBatchSize, priorLr, priorTargetWeight, priorMaxCells, priorBins] as [Any?]).contains(where: { $0 != nil }) { throw ValidationError("--prior-share, --prior-rows, --prior-steps, --prior-batch-size, --prior-lr, --prior-target-weight, --prior-max-cells and --prior-bins need --prior aim") }
     }
 
     /// The prior of a private run (nil with --prior none).
