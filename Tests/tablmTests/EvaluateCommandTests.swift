@@ -49,7 +49,7 @@ final class EvaluateCommandTests: XCTestCase {
     }
 
     /// Synthetic rows whose income is always <=50K (income and sex named by the schema, not the command
-    /// line): the summary opens with warnings that the TSTR
+    /// line): the summary opens with the verdict (not useful) and warnings that the TSTR
     /// models are constant and their fairness figures mean nothing, and the fairness lines say so;
     /// every stage of the run is announced on stderr.
     func testUselessRowsAreCalledOutFirst() throws {
@@ -64,9 +64,12 @@ final class EvaluateCommandTests: XCTestCase {
                                             "-o", "report.html"], in: folder)
         XCTAssertEqual(result.status, 0, result.stderr)
         let out = result.stdout.split(separator: "\n").map(String.init)
-        XCTAssertTrue(out[0].hasPrefix("WARNING       every synthetic row has income = <=50K"), result.stdout)
-        XCTAssertTrue(out[1].hasPrefix("WARNING       TSTR logistic regression predicts income = <=50K for every test row"), result.stdout)
-        XCTAssertTrue(out[2].contains("TSTR boosted trees predicts income = <=50K for every test row"), result.stdout)
+        // The verdict's three questions (a line and its reading each), then the warnings.
+        XCTAssertTrue(out[0].hasPrefix("verdict       Useful? no"), result.stdout)
+        XCTAssertTrue(out[1].contains("No: every synthetic row has income = <=50K"), result.stdout)
+        XCTAssertTrue(out[6].hasPrefix("WARNING       every synthetic row has income = <=50K"), result.stdout)
+        XCTAssertTrue(out[7].hasPrefix("WARNING       TSTR logistic regression predicts income = <=50K for every test row"), result.stdout)
+        XCTAssertTrue(out[8].contains("TSTR boosted trees predicts income = <=50K for every test row"), result.stdout)
         XCTAssertEqual(out.filter { $0.contains("(constant predictor: these mean nothing)") }.count, 2, result.stdout)
         for stage in ["evaluate: fidelity", "evaluate: utility: logistic regression and boosted trees trained on the synthetic rows (TSTR)",
                       "evaluate: utility: logistic regression and boosted trees trained on the real rows (TRTR)", "evaluate: privacy"] {

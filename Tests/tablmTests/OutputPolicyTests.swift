@@ -58,7 +58,7 @@ final class OutputPolicyTests: XCTestCase {
         try expectRefused(["audit", "--canaries", "10", "--schema", "s.json", "--data", "train.csv", "-o", "data"],
                           "holds files that are not an audit's ('notes.txt', 'train.csv')")
         try expectRefused(["evaluate", "--train", "train.csv", "--test", "train.csv", "--synthetic", "train.csv", "--schema", "s.json",
-                           "--target", "income", "--report", "train.csv"], "--report train.csv is an input")
+                           "--target", "income", "-o", "train.csv"], "-o train.csv is an input")
         try expectRefused(["serialize", "--schema", "s.json", "train.csv", "-o", "s.json"], "-o s.json is an input")
         try expectRefused(["schema", "infer", "train.csv", "-o", "train.csv"], "-o train.csv is an input")
 

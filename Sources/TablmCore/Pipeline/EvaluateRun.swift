@@ -35,7 +35,7 @@ public enum EvaluateRun {
     public static func run(_ request: EvaluateRequest, report message: (String) -> Void = { _ in }) throws -> EvaluationReport {
         let inputs = [request.train, request.test, request.synthetic, request.schema, request.checkpoint, request.before]
         if let json = request.json { try OutputDestination.checkFile(json, option: "--json", inputs: inputs) }
-        if let html = request.html { try OutputDestination.checkFile(html, option: "--report", inputs: inputs + [request.json]) }
+        if let html = request.html { try OutputDestination.checkFile(html, option: "-o", inputs: inputs + [request.json]) }
         let schema = try SchemaFile.load(path: request.schema)
         guard let target = request.target ?? schema.target else {
             throw OptionError("--target is needed: the schema names no target column")

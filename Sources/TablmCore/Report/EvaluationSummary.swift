@@ -1,9 +1,11 @@
 import Foundation
 
-/// The plain-text summary of an evaluation, a line per figure (`tablm evaluate` prints it).
+/// The plain-text summary of an evaluation (`tablm evaluate` prints it): the verdict first, as the
+/// HTML page opens with it, then a line per figure.
 public enum EvaluationSummary {
     public static func lines(_ report: EvaluationReport, test: String) -> [String] {
-        var lines = report.caveats.map { "WARNING       \($0.message)" }
+        var lines = ReportVerdict(report).lines.enumerated().flatMap { index, line in verdictLines(line, first: index == 0) }
+        lines += report.caveats.map { "WARNING       \($0.message)" }
         lines += [
             String(format: "validity      %d of %d synthetic rows fit the schema (%.1f%%)", report.validRows, report.syntheticRows,
                    100 * Double(report.validRows) / Double(max(report.syntheticRows, 1))),
@@ -51,6 +53,14 @@ public enum EvaluationSummary {
             lines.append(String(format: "              trained with (ε = %.4f, δ = %.1e)-DP", p.epsilon, p.delta))
         }
         return lines
+    }
+
+    /// A question of the verdict: its answer and figures beside their references on one line, the
+    /// plain reading on the next.
+    static func verdictLines(_ line: ReportVerdict.Line, first: Bool) -> [String] {
+        let figures = line.figures.map { $0.referenceName.isEmpty ? "\($0.name): \($0.value)" : "\($0.name) \($0.value), \($0.referenceName) \($0.reference)" }
+        let head = (first ? "verdict       " : "              ") + "\(line.question) \(line.answer)"
+        return [figures.isEmpty ? head : head + " (" + figures.joined(separator: "; ") + ")", "                " + line.reading]
     }
 
     /// `evaluate --before`: the other table's figures, then this one's, where the mask acts.

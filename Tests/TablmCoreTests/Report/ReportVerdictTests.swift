@@ -139,4 +139,22 @@ final class ReportVerdictTests: XCTestCase {
         // Thresholds are stated in the page.
         XCTAssertTrue(page.contains("green: TSTR ROC-AUC at most 0.020 below TRTR; amber: at most 0.050 below"))
     }
+
+    /// `tablm evaluate`'s text answers first too: the three questions with their figures and
+    /// readings, in the page's order, before the caveats and the figures.
+    func testTheTextSummaryOpensWithTheVerdict() throws {
+        var report = try Self.baseReport()
+        report.classifiers[1].trtr.rocAUC = 0.88
+        report.classifiers[1].tstr.rocAUC = 0.84
+        report.membership.distanceAUC = 0.5
+        report.membership.likelihoodAUC = nil
+        report.caveats = [EvaluationCaveat(kind: .groupSelection, classifier: nil, message: "a caveat")]
+        let lines = EvaluationSummary.lines(report, test: "test.csv")
+        XCTAssertEqual(lines[0], "verdict       Useful? partly (TSTR ROC-AUC (boosted trees) 0.840, TRTR 0.880)")
+        XCTAssertTrue(lines[1].hasPrefix("                Partly: ") && lines[1].contains("0.040 lower ROC-AUC"), lines[1])
+        XCTAssertTrue(lines[2].hasPrefix("              Private? unproven (guarantee: no differential-privacy guarantee; "), lines[2])
+        XCTAssertTrue(lines[4].hasPrefix("              Fair? "), lines[4])
+        XCTAssertEqual(lines[6], "WARNING       a caveat")
+        XCTAssertTrue(lines[7].hasPrefix("validity      200 of 200 synthetic rows fit the schema"), lines[7])
+    }
 }
