@@ -4,7 +4,7 @@ import XCTest
 final class EvaluateCommandTests: XCTestCase {
     /// A "synthetic" table that copies the training rows: perfect fidelity, utility equal to TRTR,
     /// every row an exact copy, all closer to train than to holdout (train and test of equal size, so
-    /// the distance check compares every training row).
+    /// the distance check compares every training row); the JSON also states the run's context.
     func testCopiedRowsAreFlaggedAndFaithful() throws {
         let folder = try CommandRunner.scratchFolder(self)
         let lines = try String(contentsOf: CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv"), encoding: .utf8)
@@ -32,6 +32,22 @@ final class EvaluateCommandTests: XCTestCase {
         // Every member is itself a synthetic row (distance 0); non-members are not: the attack wins.
         let membership = try XCTUnwrap(report["membership"] as? [String: Any])
         XCTAssertGreaterThan(try XCTUnwrap(membership["distanceAUC"] as? Double), 0.9)
+        // The JSON states what the page states first: the files with the rows read and kept (200 each,
+        // as written above), schema, target and group, release, and a date of this run.
+        let context = try XCTUnwrap(report["context"] as? [String: Any])
+        let tables = try XCTUnwrap(context["tables"] as? [[String: Any]])
+        XCTAssertEqual(tables.compactMap { $0["role"] as? String }, ["real training rows", "real test rows", "synthetic rows"])
+        XCTAssertEqual(tables.compactMap { $0["path"] as? String }, ["train.csv", "test.csv", "train.csv"])
+        XCTAssertEqual(tables.compactMap { $0["rowsRead"] as? Int }, [200, 200, 200])
+        XCTAssertEqual(tables.compactMap { $0["rowsKept"] as? Int }, [200, 200, 200])
+        XCTAssertEqual(context["schema"] as? String, schema)
+        XCTAssertEqual(context["target"] as? String, "income")
+        XCTAssertEqual(context["sensitive"] as? String, "sex")
+        let version = try CommandRunner.run(["--version"], in: folder).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(context["version"] as? String, version)
+        let date = try XCTUnwrap(ISO8601DateFormatter().date(from: try XCTUnwrap(context["date"] as? String)))
+        XCTAssertLessThan(abs(date.timeIntervalSinceNow), 600)
+        XCTAssertNotNil(context["machine"] as? [String: Any])
         let page = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertTrue(page.hasPrefix("<!DOCTYPE html>") && page.contains("<svg"))
         XCTAssertEqual(report["positiveClass"] as? String, ">50K")

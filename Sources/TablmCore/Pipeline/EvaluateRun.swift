@@ -29,8 +29,8 @@ public struct EvaluateRequest: Sendable {
 }
 
 /// Reads the tables (rows that do not fit the schema left out and counted), runs `Evaluation`, and
-/// writes the JSON and HTML reports asked for; the page states the run's context (files, rows,
-/// release, date, machine).
+/// writes the JSON and HTML reports asked for; both state the run's context (files, rows, release,
+/// date, machine).
 public enum EvaluateRun {
     public static func run(_ request: EvaluateRequest, report message: (String) -> Void = { _ in }) throws -> EvaluationReport {
         let inputs = [request.train, request.test, request.synthetic, request.schema, request.checkpoint, request.before]
@@ -70,16 +70,16 @@ public enum EvaluateRun {
                                              target: target, sensitive: sensitive, privacy: nil)
             report.before = EvaluationReport.Before(synthetic: path, report: earlier)
         }
-        if let json = request.json { try JSONOutput.write(report, to: json) }
+        var tables = [ReportContext.Table(role: "real training rows", path: request.train, rowsRead: real.records, rowsKept: real.rows.count),
+                      ReportContext.Table(role: "real test rows", path: request.test, rowsRead: held.records, rowsKept: held.rows.count),
+                      ReportContext.Table(role: "synthetic rows", path: request.synthetic, rowsRead: synthetic.records, rowsKept: synthetic.rows.count)]
+        if let before, let name = request.before {
+            tables.append(ReportContext.Table(role: "synthetic rows before", path: name, rowsRead: before.records, rowsKept: before.rows.count))
+        }
+        let context = ReportContext(tables: tables, schema: request.schema, checkpoint: request.checkpoint, target: target,
+                                    sensitive: sensitive.map { request.sensitive == nil ? "\($0) (from the schema)" : $0 })
+        if let json = request.json { try JSONOutput.write(EvaluationRecord(report: report, context: context), to: json) }
         if let path = request.html {
-            var tables = [ReportContext.Table(role: "real training rows", path: request.train, rowsRead: real.records, rowsKept: real.rows.count),
-                          ReportContext.Table(role: "real test rows", path: request.test, rowsRead: held.records, rowsKept: held.rows.count),
-                          ReportContext.Table(role: "synthetic rows", path: request.synthetic, rowsRead: synthetic.records, rowsKept: synthetic.rows.count)]
-            if let before, let name = request.before {
-                tables.append(ReportContext.Table(role: "synthetic rows before", path: name, rowsRead: before.records, rowsKept: before.rows.count))
-            }
-            let context = ReportContext(tables: tables, schema: request.schema, checkpoint: request.checkpoint, target: target,
-                                        sensitive: sensitive.map { request.sensitive == nil ? "\($0) (from the schema)" : $0 })
             try AtomicFileWriter.write(Data(EvaluationHTML.page(report, title: "tablm evaluate: \(request.synthetic)", context: context).utf8), to: path)
             message("evaluate: report -> \(path)")
         }
