@@ -83,15 +83,19 @@ struct PrivacyLossDistribution {
     /// Walks down from the top keeping S₀ = Σ masses and S₁ = Σ masses·e^{−loss} over losses above
     /// ε, where δ(ε) = ∞-mass + S₀ − e^ε·S₁ is solved exactly between grid points.
     func epsilon(delta target: Double) -> Double {
-        if infinityMass >= target { return .infinity }
-        var s0 = 0.0, s1 = 0.0
+        // A NaN (a σ below the accountants' range overflows the loss grid) reads as no guarantee, never as 0.
+        guard infinityMass < target else { return .infinity }
+        // S₁ is kept as its logarithm: e^−loss underflows above a loss of 745 and e^ε overflows above
+        // 709.78, which capped a larger ε at 709.78 (a report below the truth). e^floor·S₁ ≤ S₀ stays finite.
+        var s0 = 0.0, logS1 = -Double.infinity
         var i = masses.count - 1
         while i >= 0 && loss(at: i) > 0 {
             s0 += masses[i]
-            s1 += masses[i] * exp(-loss(at: i))
+            if s0.isNaN { return .infinity }
+            if masses[i] > 0 { logS1 = LogSpace.add(logS1, log(masses[i]) - loss(at: i)) }
             let floor = max(loss(at: i - 1), 0)
-            if infinityMass + s0 - exp(floor) * s1 > target {
-                let solved = log((infinityMass + s0 - target) / s1)
+            if infinityMass + s0 - exp(floor + logS1) > target {
+                let solved = log(infinityMass + s0 - target) - logS1
                 return min(max(solved, floor), loss(at: i))
             }
             i -= 1
