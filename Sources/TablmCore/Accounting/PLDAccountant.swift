@@ -7,6 +7,8 @@ import Foundation
 public enum PLDAccountant {
     /// The loss grid: 1e-4 as in dp_accounting. Coarser grids are valid but looser.
     public static let defaultDiscretization = 1e-4
+    /// The most grid points one step's distribution may hold (the composition's own window limit).
+    static let maximumGridPoints = 1 << 23
 
     /// ε of a history of events at δ. When the composed window would not fit in
     /// memory the grid is made coarser (still a valid bound).
@@ -32,6 +34,12 @@ public enum PLDAccountant {
         var grouped: [PrivacyEvent] = []
         for event in history where event.isActive {
             if let index = grouped.firstIndex(where: { $0.sameMechanism(as: event) }) { grouped[index].steps += event.steps } else { grouped.append(event) }
+        }
+        // A tiny σ (a hostile record's) spans more grid points than memory holds: bound the span before
+        // allocating; nil makes the caller try a coarser grid.
+        for case .sampledGaussian(let sigma, let q, _) in grouped
+            where PrivacyLossDistribution.gridPoints(pair: SampledGaussianPair(sigma: sigma, sampleRate: q, order: order), discretization: d) > Double(maximumGridPoints) {
+            return nil
         }
         let parts = grouped.map { event in
             switch event {

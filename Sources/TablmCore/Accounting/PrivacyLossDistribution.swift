@@ -21,6 +21,14 @@ struct PrivacyLossDistribution {
     /// δ as a function of e^ε, which is convex, hence above it: a pessimistic (valid) estimate.
     /// P-mass below the grid is moved up to its first point; above the grid, the part that the
     /// top point's Q-mass cannot carry goes to +∞.
+    /// How many grid points `init(pair:discretization:)` would allocate (∞ where a loss overflows).
+    static func gridPoints(pair: SampledGaussianPair, discretization d: Double) -> Double {
+        let range = pair.effectiveRange
+        let ends = [pair.loss(range.lower), pair.loss(range.upper)]
+        let span = (ends.max()! - ends.min()!) / d
+        return span.isNaN ? .infinity : span
+    }
+
     init(pair: SampledGaussianPair, discretization d: Double) {
         let range = pair.effectiveRange
         let ends = [pair.loss(range.lower), pair.loss(range.upper)]

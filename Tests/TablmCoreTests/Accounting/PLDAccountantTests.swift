@@ -51,6 +51,13 @@ final class PLDAccountantTests: XCTestCase {
                 XCTAssertGreaterThanOrEqual(RDPAccountant.epsilon(history: outside, delta: delta), high)
             }
         }
+        // A record no run writes (σ = 0.001: 10¹⁰ points on the default grid) is answered on a grid
+        // coarse enough to allocate, in bounded time, and not below the truth: the row is sampled at
+        // least once in 10 steps at q = 0.5 with chance 1 − 2⁻¹⁰, and then its loss is near
+        // 1/(2σ²) = 5·10⁵, so δ(4·10⁵) is near 1 and the true ε exceeds 4·10⁵.
+        let hostile = [PrivacyEvent(noiseMultiplier: 0.001, sampleRate: 0.5, steps: 10)]
+        XCTAssertGreaterThan(PLDAccountant.epsilon(history: hostile, delta: 1e-5), 4e5)
+        XCTAssertGreaterThan(PrivacyAccountant(method: .pld, history: hostile).epsilon(delta: 1e-5), 4e5)
     }
 
     /// Connect-the-dots: the discrete δ(ε) equals the exact one at grid points and lies above it in
