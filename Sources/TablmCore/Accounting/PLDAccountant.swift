@@ -9,6 +9,8 @@ public enum PLDAccountant {
     public static let defaultDiscretization = 1e-4
     /// The most grid points one step's distribution may hold (the composition's own window limit).
     static let maximumGridPoints = 1 << 23
+    /// The coarsest grid tried (a loss step of 10⁶), far coarser than any σ ≥ 10⁻⁵ needs.
+    static let maximumDiscretization = 1e6
 
     /// ε of a history of events at δ. When the composed window would not fit in
     /// memory the grid is made coarser (still a valid bound).
@@ -21,10 +23,13 @@ public enum PLDAccountant {
         guard history.contains(where: \.isActive) else { return 0 }
         if history.contains(where: { if case .sampledGaussian(0, _, _) = $0 { return $0.isActive } else { return false } }) { return .infinity }
         var d = discretization
-        while true {
+        // A loss no grid can hold (σ so small that σ² underflows) has no PLD bound: ∞, and the
+        // accountant reports RDP's.
+        while d <= maximumDiscretization {
             if let epsilon = composedEpsilon(history: history, delta: delta, discretization: d, chargeRounding: chargeRounding) { return epsilon }
             d *= 2
         }
+        return .infinity
     }
 
     static func composed(history: [PrivacyEvent], order: SampledGaussianPair.Order,

@@ -14,13 +14,6 @@ struct PrivacyLossDistribution {
 
     func loss(at i: Int) -> Double { Double(lowerIndex + i) * discretization }
 
-    /// Connect-the-dots discretisation (Doroshenko, Ghazi, Kamath, Kumar & Manurangsi 2022,
-    /// "Connect the Dots", Algorithm 1), in an equivalent form that avoids their second differences
-    /// of δ: the (P, Q)-mass of each loss interval (lⱼ, lⱼ₊₁] is split between its two grid points
-    /// so that both the P-mass and the Q-mass are kept. The result's δ(ε) is the chord of the true
-    /// δ as a function of e^ε, which is convex, hence above it: a pessimistic (valid) estimate.
-    /// P-mass below the grid is moved up to its first point; above the grid, the part that the
-    /// top point's Q-mass cannot carry goes to +∞.
     /// How many grid points `init(pair:discretization:)` would allocate (∞ where a loss overflows).
     static func gridPoints(pair: SampledGaussianPair, discretization d: Double) -> Double {
         let range = pair.effectiveRange
@@ -29,6 +22,13 @@ struct PrivacyLossDistribution {
         return span.isNaN ? .infinity : span
     }
 
+    /// Connect-the-dots discretisation (Doroshenko, Ghazi, Kamath, Kumar & Manurangsi 2022,
+    /// "Connect the Dots", Algorithm 1), in an equivalent form that avoids their second differences
+    /// of δ: the (P, Q)-mass of each loss interval (lⱼ, lⱼ₊₁] is split between its two grid points
+    /// so that both the P-mass and the Q-mass are kept. The result's δ(ε) is the chord of the true
+    /// δ as a function of e^ε, which is convex, hence above it: a pessimistic (valid) estimate.
+    /// P-mass below the grid is moved up to its first point; above the grid, the part that the
+    /// top point's Q-mass cannot carry goes to +∞.
     init(pair: SampledGaussianPair, discretization d: Double) {
         let range = pair.effectiveRange
         let ends = [pair.loss(range.lower), pair.loss(range.upper)]

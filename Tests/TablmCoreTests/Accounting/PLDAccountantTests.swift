@@ -58,6 +58,8 @@ final class PLDAccountantTests: XCTestCase {
         let hostile = [PrivacyEvent(noiseMultiplier: 0.001, sampleRate: 0.5, steps: 10)]
         XCTAssertGreaterThan(PLDAccountant.epsilon(history: hostile, delta: 1e-5), 4e5)
         XCTAssertGreaterThan(PrivacyAccountant(method: .pld, history: hostile).epsilon(delta: 1e-5), 4e5)
+        // σ = 1e-200: σ² underflows and the loss is infinite; no grid holds it, and the answer is ∞.
+        XCTAssertEqual(PLDAccountant.epsilon(history: [PrivacyEvent(noiseMultiplier: 1e-200, sampleRate: 0.5, steps: 10)], delta: 1e-5), .infinity)
     }
 
     /// Connect-the-dots: the discrete δ(ε) equals the exact one at grid points and lies above it in
