@@ -14,11 +14,17 @@ struct PrivacyLossDistribution {
 
     func loss(at i: Int) -> Double { Double(lowerIndex + i) * discretization }
 
-    /// How many grid points `init(pair:discretization:)` would allocate (∞ where a loss overflows).
-    static func gridPoints(pair: SampledGaussianPair, discretization d: Double) -> Double {
+    /// The least and greatest loss over the pair's effective range: the span the grid covers.
+    static func lossEnds(_ pair: SampledGaussianPair) -> (lowest: Double, highest: Double) {
         let range = pair.effectiveRange
         let ends = [pair.loss(range.lower), pair.loss(range.upper)]
-        let span = (ends.max()! - ends.min()!) / d
+        return (ends.min()!, ends.max()!)
+    }
+
+    /// How many grid points `init(pair:discretization:)` would allocate (∞ where a loss overflows).
+    static func gridPoints(pair: SampledGaussianPair, discretization d: Double) -> Double {
+        let ends = lossEnds(pair)
+        let span = (ends.highest - ends.lowest) / d
         return span.isNaN ? .infinity : span
     }
 
@@ -30,10 +36,9 @@ struct PrivacyLossDistribution {
     /// P-mass below the grid is moved up to its first point; above the grid, the part that the
     /// top point's Q-mass cannot carry goes to +∞.
     init(pair: SampledGaussianPair, discretization d: Double) {
-        let range = pair.effectiveRange
-        let ends = [pair.loss(range.lower), pair.loss(range.upper)]
-        let low = Int((ends.min()! / d).rounded(.down))
-        let high = max(Int((ends.max()! / d).rounded(.up)), low + 1)
+        let ends = Self.lossEnds(pair)
+        let low = Int((ends.lowest / d).rounded(.down))
+        let high = max(Int((ends.highest / d).rounded(.up)), low + 1)
         discretization = d
         lowerIndex = low
         var masses = [Double](repeating: 0, count: high - low + 1)
