@@ -123,4 +123,28 @@ final class PLDAccountantTests: XCTestCase {
             XCTAssertGreaterThan(epsilon, target * 0.98)
         }
     }
+
+    /// The transform's power by binary squaring: exact where the arithmetic is ((1 + i)⁸ = 16,
+    /// iⁿ cycles, 2ⁿ), and within the (n − 1)·√5·u·|z|ⁿ its doc comment bounds against the polar
+    /// form computed in Double (whose own error is about (1 + π)·n·u·|z|ⁿ), for |z| ≤ 1 with |z|ⁿ from 0.5 to 1.
+    func testTransformPowerBySquaring() {
+        XCTAssertTrue(PrivacyLossDistribution.power(1, 1, 8) == (16, 0))
+        for n in 1...12 {
+            let expected = [(1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0)][n % 4]
+            XCTAssertTrue(PrivacyLossDistribution.power(0, 1, n) == expected, "i^\(n)")
+            XCTAssertTrue(PrivacyLossDistribution.power(2, 0, n) == (Double(1 << n), 0), "2^\(n)")
+        }
+        var generator = ChaCha20Generator(insecureSeed: 7)
+        let u = Double.ulpOfOne / 2
+        for n in [1, 2, 3, 7, 15, 16, 100, 1_000, 4_099] {
+            for _ in 0..<200 {
+                let radius = pow(Double.random(in: 0.5...1, using: &generator), 1 / Double(n)), angle = Double.random(in: -Double.pi...Double.pi, using: &generator)
+                let (a, b) = (radius * cos(angle), radius * sin(angle))
+                let (re, im) = PrivacyLossDistribution.power(a, b, n)
+                let magnitude = exp(Double(n) * log((a * a + b * b).squareRoot())), turned = Double(n) * atan2(b, a)
+                let error = ((re - magnitude * cos(turned)) * (re - magnitude * cos(turned)) + (im - magnitude * sin(turned)) * (im - magnitude * sin(turned))).squareRoot()
+                XCTAssertLessThanOrEqual(error, (Double(n) * (5.0.squareRoot() + 1 + Double.pi) + 8) * u * magnitude, "n = \(n), z = \(a) + \(b)i")
+            }
+        }
+    }
 }
