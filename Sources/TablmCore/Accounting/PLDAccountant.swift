@@ -47,16 +47,18 @@ public enum PLDAccountant {
             return nil
         }
         let parts = grouped.map { event in
-            switch event {
-            case .sampledGaussian(let sigma, let q, let steps):
-                return (distribution: PrivacyLossDistribution(pair: SampledGaussianPair(sigma: sigma, sampleRate: q, order: order), discretization: d),
-                        times: steps)
-            case .exponential(let epsilon, let times):
-                // Randomized response is symmetric: both orders have the same distribution.
-                return (distribution: PrivacyLossDistribution(pureEpsilon: epsilon, discretization: d), times: times)
+            LossDistributionMemo.shared.part(mechanism: event, order: order, discretization: d) {
+                switch event {
+                case .sampledGaussian(let sigma, let q, _):
+                    return PrivacyLossDistribution(pair: SampledGaussianPair(sigma: sigma, sampleRate: q, order: order), discretization: d)
+                case .exponential(let epsilon, _):
+                    // Randomized response is symmetric: both orders have the same distribution.
+                    return PrivacyLossDistribution(pureEpsilon: epsilon, discretization: d)
+                }
             }
         }
-        return PrivacyLossDistribution.compose(parts, chargeRounding: chargeRounding)
+        return PrivacyLossDistribution.compose(zip(parts, grouped).map { (distribution: $0.distribution, times: $1.steps) },
+                                               moments: parts.map(\.moments), chargeRounding: chargeRounding)
     }
 
     private static func composedEpsilon(history: [PrivacyEvent], delta: Double, discretization d: Double,

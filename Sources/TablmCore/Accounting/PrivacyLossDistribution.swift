@@ -116,6 +116,26 @@ struct PrivacyLossDistribution {
         return 0
     }
 
+    /// The orders λ at which `compose` bounds a sum of losses (Chernoff): 2⁻⁶ … 2¹⁰.
+    static let chernoffOrders = (-6...10).map { pow(2.0, Double($0)) }
+
+    /// log E[e^{λ·loss}] (`up`) and log E[e^{−λ·loss}] (`down`) over the finite masses, at each of
+    /// `chernoffOrders`: a sum of independent losses has the sum of these.
+    struct Moments {
+        let up: [Double]
+        let down: [Double]
+    }
+
+    func moments() -> Moments {
+        let support = masses.indices.filter { masses[$0] > 0 }.map { (logMass: log(masses[$0]), loss: loss(at: $0)) }
+        func logMGF(_ lambda: Double) -> Double {
+            let top = support.reduce(-Double.infinity) { max($0, $1.logMass + lambda * $1.loss) }
+            let sum = support.reduce(0.0) { $0 + exp($1.logMass + lambda * $1.loss - top) }
+            return top + log(sum)
+        }
+        return Moments(up: Self.chernoffOrders.map(logMGF), down: Self.chernoffOrders.map { logMGF(-$0) })
+    }
+
     /// (a + bi)ⁿ for n ≥ 1 by binary powering: at most 2·⌊log₂n⌋ complex products, each with relative
     /// error at most √5·u (Brent, Percival & Zimmermann 2007, "Error bounds on complex floating-point
     /// multiplication"), so the result is within (n − 1)·√5·u·|z|ⁿ of zⁿ, inside the 4u·n per point that
@@ -140,35 +160,32 @@ struct PrivacyLossDistribution {
     /// √N·((T + 1)·8u·log₂N + 4uT) (Higham's FFT bound, |zᵀ − ẑᵀ| ≤ T·|z − ẑ| for |z| ≤ 1).
     /// `chargeRounding: false` leaves that out, as dp_accounting does (tests compare the two).
     /// Returns nil when the window needs more than `maximumLength` points.
-    static func compose(_ parts: [(distribution: PrivacyLossDistribution, times: Int)], tail: Double = 1e-15,
+    /// `moments`, when given, holds each part's `moments()` (`LossDistributionMemo` keeps them).
+    static func compose(_ parts: [(distribution: PrivacyLossDistribution, times: Int)], moments: [Moments]? = nil, tail: Double = 1e-15,
                         maximumLength: Int = 1 << 23, chargeRounding: Bool = true) -> PrivacyLossDistribution? {
-        let parts = parts.filter { $0.times > 0 }
+        let kept = parts.indices.filter { parts[$0].times > 0 }
+        // log E[e^{±λ·loss}] of the finite part of each distribution, for the Chernoff bounds.
+        let moments = kept.map { moments?[$0] ?? parts[$0].distribution.moments() }
+        let parts = kept.map { parts[$0] }
         guard let d = parts.first?.distribution.discretization else {
             return PrivacyLossDistribution(discretization: 1e-4, lowerIndex: 0, masses: [1], infinityMass: 0)
         }
         precondition(parts.allSatisfy { $0.distribution.discretization == d }, "compose needs one grid")
         let supportLow = parts.reduce(0) { $0 + $1.times * $1.distribution.lowerIndex }
         let supportHigh = parts.reduce(0) { $0 + $1.times * ($1.distribution.lowerIndex + $1.distribution.masses.count - 1) }
-        // log E[e^{λ·loss}] of the finite part of each distribution, for the Chernoff bounds.
-        let supports = parts.map { part in
-            part.distribution.masses.indices.filter { part.distribution.masses[$0] > 0 }
-                .map { (logMass: log(part.distribution.masses[$0]), loss: part.distribution.loss(at: $0)) }
+        func logMGF(_ order: Int, _ side: KeyPath<Moments, [Double]>) -> Double {
+            zip(parts, moments).reduce(0.0) { total, item in total + Double(item.0.times) * item.1[keyPath: side][order] }
         }
-        func logMGF(_ lambda: Double) -> Double {
-            zip(parts, supports).reduce(0.0) { total, item in
-                let top = item.1.reduce(-Double.infinity) { max($0, $1.logMass + lambda * $1.loss) }
-                let sum = item.1.reduce(0.0) { $0 + exp($1.logMass + lambda * $1.loss - top) }
-                return total + Double(item.0.times) * (top + log(sum))
-            }
-        }
-        let lambdas = (-6...10).map { pow(2.0, Double($0)) }
+        let lambdas = Self.chernoffOrders
         var high = supportHigh, low = supportLow
         var charged = 0.0
-        if let chernoffHigh = lambdas.map({ ((logMGF($0) - log(tail)) / ($0 * d)).rounded(.up) }).min(), chernoffHigh < Double(supportHigh) {
+        if let chernoffHigh = lambdas.indices.map({ ((logMGF($0, \.up) - log(tail)) / (lambdas[$0] * d)).rounded(.up) }).min(),
+           chernoffHigh < Double(supportHigh) {
             high = Int(chernoffHigh)
             charged = tail
         }
-        if let chernoffLow = lambdas.map({ ((log(tail) - logMGF(-$0)) / ($0 * d)).rounded(.down) }).max(), chernoffLow > Double(supportLow) {
+        if let chernoffLow = lambdas.indices.map({ ((log(tail) - logMGF($0, \.down)) / (lambdas[$0] * d)).rounded(.down) }).max(),
+           chernoffLow > Double(supportLow) {
             low = min(Int(chernoffLow), high)
         }
         var length = 1
