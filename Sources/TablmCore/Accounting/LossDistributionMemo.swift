@@ -28,6 +28,7 @@ final class LossDistributionMemo: @unchecked Sendable {
     private let lock = NSLock()
     private var parts: [Key: Part] = [:]
     private var heldPoints = 0
+    private var builds = 0
 
     /// The part of `mechanism` in `order` on a grid of `discretization`, built by `build` on a miss.
     func part(mechanism: PrivacyEvent, order: SampledGaussianPair.Order, discretization: Double,
@@ -36,6 +37,7 @@ final class LossDistributionMemo: @unchecked Sendable {
         once.steps = 1
         let key = Key(mechanism: once, order: order, discretization: discretization)
         if let held = lock.withLock({ parts[key] }) { return held }
+        lock.withLock { builds += 1 }
         let distribution = build()
         let part = Part(distribution: distribution, moments: distribution.moments())
         let points = distribution.masses.count
@@ -51,6 +53,7 @@ final class LossDistributionMemo: @unchecked Sendable {
         return part
     }
 
-    /// How many parts and grid points are held (tests).
+    /// How many parts and grid points are held, and how many parts were built (tests).
     var held: (parts: Int, points: Int) { lock.withLock { (parts.count, heldPoints) } }
+    var built: Int { lock.withLock { builds } }
 }

@@ -79,10 +79,12 @@ public struct PrivacyAccountant: Codable, Sendable, Equatable {
     /// accepted): PLD's loss axis spans about 1/σ², so its cost grows as σ shrinks (σ = 0.1 took 5.4 s
     /// where σ = 1 takes 0.1 s, at q = 0.1 over 8 steps), and every run that calibrated paid for
     /// σ = 0.1 first.
+    /// Only `epsilon(σ) <= target` counts as reaching it: a NaN misses.
     static func smallestNoise(reaching target: Double, epsilon: (Double) -> Double) -> Double? {
+        func reaches(_ sigma: Double) -> Bool { epsilon(sigma) <= target }
         var high = 1.0
         var low: Double?   // a σ known to miss the target
-        while epsilon(high) > target {
+        while !reaches(high) {
             low = high
             high *= 2
             if high > 1e4 { return nil }
@@ -91,19 +93,19 @@ public struct PrivacyAccountant: Codable, Sendable, Equatable {
         while low == nil {
             if candidate <= noiseMultipliers.lowerBound {
                 // The least noise the accountants answer for: it reaches the target, or it brackets the answer.
-                if epsilon(noiseMultipliers.lowerBound) <= target { return noiseMultipliers.lowerBound }
+                if reaches(noiseMultipliers.lowerBound) { return noiseMultipliers.lowerBound }
                 low = noiseMultipliers.lowerBound
-            } else if epsilon(candidate) > target {
-                low = candidate
-            } else {
+            } else if reaches(candidate) {
                 high = candidate
                 candidate /= 2
+            } else {
+                low = candidate
             }
         }
         var miss = low!
         while (high - miss) / high > 1e-3 {
             let middle = (miss + high) / 2
-            if epsilon(middle) <= target { high = middle } else { miss = middle }
+            if reaches(middle) { high = middle } else { miss = middle }
         }
         return high
     }

@@ -138,10 +138,12 @@ struct PrivacyLossDistribution {
 
     /// (a + bi)ⁿ for n ≥ 1 by binary powering: at most 2·⌊log₂n⌋ complex products, each with relative
     /// error at most √5·u (Brent, Percival & Zimmermann 2007, "Error bounds on complex floating-point
-    /// multiplication"), so the result is within (n − 1)·√5·u·|z|ⁿ of zⁿ, inside the 4u·n per point that
-    /// `compose` charges for raising a transform to a power. The polar form it replaces (exp, log,
-    /// atan2, cos, sin a point) was most of an accountant's time.
+    /// multiplication"), so the result is within ((1 + √5·u)ⁿ⁻¹ − 1)·|z|ⁿ of zⁿ, which is (n − 1)·√5·u·|z|ⁿ
+    /// to first order and under the 4u·n per point that `compose` charges for raising a transform to a
+    /// power for any n it takes (n·u ≪ 1). The polar form it replaces (exp, log, atan2, cos, sin a
+    /// point) was most of an accountant's time.
     static func power(_ a: Double, _ b: Double, _ n: Int) -> (Double, Double) {
+        precondition(n >= 1, "a power of at least 1")
         var (re, im) = (1.0, 0.0), (baseRe, baseIm) = (a, b), n = n
         while true {
             if n & 1 == 1 { (re, im) = (re * baseRe - im * baseIm, re * baseIm + im * baseRe) }
@@ -163,6 +165,7 @@ struct PrivacyLossDistribution {
     /// `moments`, when given, holds each part's `moments()` (`LossDistributionMemo` keeps them).
     static func compose(_ parts: [(distribution: PrivacyLossDistribution, times: Int)], moments: [Moments]? = nil, tail: Double = 1e-15,
                         maximumLength: Int = 1 << 23, chargeRounding: Bool = true) -> PrivacyLossDistribution? {
+        precondition(moments == nil || moments!.count == parts.count, "one moments entry a part")
         let kept = parts.indices.filter { parts[$0].times > 0 }
         // log E[e^{±λ·loss}] of the finite part of each distribution, for the Chernoff bounds.
         let moments = kept.map { moments?[$0] ?? parts[$0].distribution.moments() }

@@ -2,7 +2,7 @@ import XCTest
 @testable import TablmCore
 
 final class LossDistributionMemoTests: XCTestCase {
-    /// A history composed through the memo (twice: the second time every part is held) equals the
+    /// A history composed through the memo (twice: the second time every part is held, nothing built) equals the
     /// same history composed from parts built afresh, as the accountant did before the memo: the same
     /// window, masses and mass at +∞, bit for bit, in both orders.
     func testHeldPartsComposeAsFreshOnes() throws {
@@ -19,7 +19,9 @@ final class LossDistributionMemoTests: XCTestCase {
                 }
             }))
             for attempt in 1...2 {
+                let builtBefore = LossDistributionMemo.shared.built
                 let held = try XCTUnwrap(PLDAccountant.composed(history: history, order: order, discretization: d))
+                if attempt == 2 { XCTAssertEqual(LossDistributionMemo.shared.built, builtBefore, "\(order): every part held") }
                 XCTAssertEqual(held.lowerIndex, fresh.lowerIndex, "\(order), attempt \(attempt)")
                 XCTAssertEqual(held.masses, fresh.masses, "\(order), attempt \(attempt)")
                 XCTAssertEqual(held.infinityMass, fresh.infinityMass, "\(order), attempt \(attempt)")
@@ -27,7 +29,8 @@ final class LossDistributionMemoTests: XCTestCase {
         }
     }
 
-    /// A mechanism's count is not part of its key; each (mechanism, order, grid) is one part; a part
+    /// A mechanism's count is not part of its key; each (mechanism, order, grid) is one part, a rate or
+    /// a grid of its own another; a part
     /// that would take the memo past its bound empties it first, and one larger than the bound is
     /// built but not held.
     func testPartsAreKeyedByMechanismAndBounded() {
@@ -54,6 +57,18 @@ final class LossDistributionMemoTests: XCTestCase {
         XCTAssertTrue(memo.held == (3, 2 * a + b) && builds == 3)
         _ = part(2)   // 2a + b + c passes a + b + c − 1: emptied, then held alone
         XCTAssertTrue(memo.held == (1, c) && builds == 4, "\(memo.held)")
+        // The grid and the rate are parts of the key too.
+        let wide = LossDistributionMemo(largestHeldPoints: 1 << 20)
+        func gaussian(_ q: Double, _ grid: Double) {
+            _ = wide.part(mechanism: .init(noiseMultiplier: 2, sampleRate: q, steps: 5), order: .remove, discretization: grid) {
+                PrivacyLossDistribution(pair: SampledGaussianPair(sigma: 2, sampleRate: q, order: .remove), discretization: grid)
+            }
+        }
+        gaussian(0.5, 0.01)
+        gaussian(0.5, 0.01)
+        gaussian(0.5, 0.02)
+        gaussian(0.25, 0.01)
+        XCTAssertTrue(wide.held.parts == 3 && wide.built == 3, "\(wide.held), \(wide.built)")
         let small = LossDistributionMemo(largestHeldPoints: a - 1)
         _ = small.part(mechanism: .exponential(epsilon: 0.5), order: .remove, discretization: d) { PrivacyLossDistribution(pureEpsilon: 0.5, discretization: d) }
         XCTAssertTrue(small.held == (0, 0), "a part past the bound is not held")

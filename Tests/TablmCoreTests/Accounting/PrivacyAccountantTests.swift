@@ -22,6 +22,9 @@ final class PrivacyAccountantTests: XCTestCase {
         XCTAssertEqual(PrivacyAccountant.smallestNoise(reaching: c / 0.05) { c / $0 }, PrivacyAccountant.noiseMultipliers.lowerBound)
         // A target no σ up to 8,192 reaches.
         XCTAssertNil(PrivacyAccountant.smallestNoise(reaching: c / 10_000) { c / $0 })
+        // An ε that is NaN below σ = 0.6 (no answer there) misses: the least σ that reaches is 0.6.
+        let sigma = try XCTUnwrap(PrivacyAccountant.smallestNoise(reaching: c / 0.3) { $0 < 0.6 ? .nan : c / $0 })
+        XCTAssertTrue(sigma >= 0.6 && sigma <= 0.6 * (1 + 1e-3), "σ \(sigma)")
     }
 
     /// Calibration of a case whose answer lies below σ = 0.5 (the search goes down by halves) lands at
