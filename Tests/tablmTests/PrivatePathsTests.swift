@@ -119,6 +119,16 @@ final class PrivatePathsTests: XCTestCase {
             let privacy = try XCTUnwrap(record.privacy)
             XCTAssertEqual(record.steps, 0)
             XCTAssertEqual(privacy.noiseMultiplier, 0)
+            // Each round's "ρ used X of Y" stays within Y, and the last ends at it (the rounds' filter spends
+            // exactly its bound): after widening, Y is the whole budget's ρ (the lines said the prior's share's).
+            let rounds = result.stderr.split(separator: "\n").compactMap { line -> (used: Double, bound: Double)? in
+                guard line.hasPrefix("prior round"), let used = line.range(of: "ρ used "), let of = line.range(of: " of ", range: used.upperBound..<line.endIndex),
+                      let end = line.range(of: ";", range: of.upperBound..<line.endIndex) else { return nil }
+                return Double(line[used.upperBound..<of.lowerBound]).flatMap { u in Double(line[of.upperBound..<end.lowerBound]).map { (u, $0) } }
+            }
+            XCTAssertFalse(rounds.isEmpty, result.stderr)
+            for round in rounds { XCTAssertLessThanOrEqual(round.used, round.bound * (1 + 1e-3), result.stderr) }
+            XCTAssertEqual(try XCTUnwrap(rounds.last).used, try XCTUnwrap(rounds.last).bound, accuracy: 1e-3 * rounds.last!.bound, result.stderr)
             if share == nil {
                 XCTAssertTrue(result.stderr.contains("the prior takes the whole budget"), result.stderr)
                 XCTAssertTrue(result.stderr.contains("no DP-SGD steps: the prior took the whole budget"), result.stderr)
