@@ -36,8 +36,12 @@ final class LossDistributionMemo: @unchecked Sendable {
         var once = mechanism
         once.steps = 1
         let key = Key(mechanism: once, order: order, discretization: discretization)
-        if let held = lock.withLock({ parts[key] }) { return held }
-        lock.withLock { builds += 1 }
+        let held = lock.withLock { () -> Part? in
+            if let held = parts[key] { return held }
+            builds += 1
+            return nil
+        }
+        if let held { return held }
         let distribution = build()
         let part = Part(distribution: distribution, moments: distribution.moments())
         let points = distribution.masses.count

@@ -23,19 +23,16 @@ public enum PriorStage {
         report(String(format: "prior: AIM with ρ = %.4g (zCDP; %.3g of ε on its own); 1-way marginals of %d columns measured with σ = %.1f", rho, share, schema.columns.count, sigma))
         let names = schema.columnNames
         let whole = share < 1 ? plan.rho(share: 1) : nil
-        // The rounds' bound: the prior's ρ, or the whole budget's once widened (the round lines say "of" it).
-        var bound = rho
         let widen = { (total: Double) -> Double? in
             guard let whole, wholeBudgetIf(total) else { return nil }
             report(String(format: "prior: on about %.0f rows (the 1-way measurements' noisy total) DP-SGD would run at σ/B above %g, noise that would undo the prior's model; the prior takes the whole budget, ρ = %.4g",
                           total, TrainingRecipe.largestNoiseAfterPrior, whole))
-            bound = whole
             return whole
         }
         let release = try MarginalPriorRelease.release(rows: rows, schema: schema, rho: rho, settings: settings, generator: &generator, widen: widen) { round in
             report(String(format: "prior round %d: %@ measured with σ = %.1f (selection ε = %.3g); ρ used %.4g of %.4g; model %d cells; %.1f s",
                           round.round, round.attributes.map { names[$0] }.joined(separator: " × "), round.sigma, round.selectionEpsilon,
-                          round.rhoUsed, bound, round.modelCells, seconds()))
+                          round.rhoUsed, round.rho, round.modelCells, seconds()))
         }
         plan.record(release.prior.events)
         report(String(format: "prior: %d marginals measured in %.1f s; the fit implies %d rows (noisy); ε so far %.4f",

@@ -34,6 +34,8 @@ public struct AIMRound: Sendable, Equatable {
     public var sigma: Double
     public var selectionEpsilon: Double
     public var rhoUsed: Double
+    /// The budget the rounds spend to: the ρ given, or the one `widen` raised it to.
+    public var rho: Double
     public var modelCells: Int
 }
 
@@ -127,7 +129,7 @@ public enum AIMMechanism {
             var moved = 0.0
             for (x, y) in zip(before.values, after.values) { moved += abs(x - y) }
             let round = AIMRound(round: rounds.count + 1, attributes: chosen.attributes, sigma: sigma, selectionEpsilon: epsilon,
-                                 rhoUsed: rhoUsed, modelCells: tree.cellCount)
+                                 rhoUsed: rhoUsed, rho: rho, modelCells: tree.cellCount)
             rounds.append(round)
             progress(round)
             if moved <= (2 / Double.pi).squareRoot() * sigma * Double(measurement.noisy.count) {
