@@ -61,7 +61,9 @@ struct FinetuneCommand: ParsableCommand {
         var request = try options.request(output: output, resume: resume)
         request.force = force
         // --plan: the plan only; nothing is read but the schema, nothing is written.
-        if options.privacy.plan, let rows = options.privacy.rows { return try PrivatePlan(request: request, rows: rows).lines.forEach { print($0) } }
+        if options.privacy.plan, let rows = options.privacy.rows {
+            return try PrivatePlan(request: request, rows: rows, timing: { try PrivatePlan.measureTiming(request: request) }).lines.forEach { print($0) }
+        }
         var progress = FinetuneProgress(delta: request.privacy?.delta)
         try FinetuneRun(request) { progress.show($0) }.run()
     }

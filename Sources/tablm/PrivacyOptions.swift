@@ -27,6 +27,9 @@ struct PrivacyOptions: ParsableArguments {
     @Flag(help: "Print the run's plan (the prior's share and steps, DP-SGD's steps, batch, rate, noise, clip and learning rate) and the projected ε of each part, then stop, without reading a row. Needs --rows (the count the run will size by is the prior's noisy total, near it).")
     var plan = false
 
+    @Option(help: "Time budget in minutes for the prior stage and DP-SGD: the prior stage's steps are cut to what DP-SGD's steps leave, at this machine's speed measured (on random tokens, a few seconds) before any row is read; a budget too short for DP-SGD and 120 prior steps is refused. AIM's rounds and generation are outside it (docs/budget-plan.md) (default: no limit).")
+    var minutes: Double?
+
     @Flag(help: "Group-balanced Poisson sampling: a rate per group of --sensitive, so each group brings as many rows to a step. Group counts are released once with Gaussian noise (charged to the budget); every step is charged at the largest rate.")
     var balanceGroups = false
 
@@ -48,8 +51,8 @@ struct PrivacyOptions: ParsableArguments {
 
     /// Options that only make sense with --dp are refused without it, rather than silently ignored.
     func refuseWithoutDP() throws {
-        if epsilon != nil || noiseMultiplier != nil || insecureSeed != nil || balanceGroups || acceptNoise || rows != nil || plan || dpBlocks != nil {
-            throw ValidationError("--epsilon, --noise-multiplier, --insecure-seed, --balance-groups, --accept-noise, --rows, --plan and --dp-blocks need --dp")
+        if epsilon != nil || noiseMultiplier != nil || insecureSeed != nil || balanceGroups || acceptNoise || rows != nil || plan || dpBlocks != nil || minutes != nil {
+            throw ValidationError("--epsilon, --noise-multiplier, --insecure-seed, --balance-groups, --accept-noise, --rows, --plan, --dp-blocks and --minutes need --dp")
         }
     }
 
@@ -61,6 +64,7 @@ struct PrivacyOptions: ParsableArguments {
         try requireRange("--micro-batch", microBatch, .closed(1), .closed(Double(TrainingRecipe.largestBatch)))
         try requireRange("--dp-blocks", dpBlocks, .closed(1), .closed(Double(GPT2Config.limits.layers)))
         try requireRange("--rows", rows, .closed(1), .closed(Double(TrainingRecipe.largestTable)))
+        try requireRange("--minutes", minutes, .open(0), .closed(TimeBudget.largestMinutes))
         try requireRange("--balance-count-noise", balanceCountNoise, .open(0), .closed(1e6))
         try requireRange("--balance-max-boost", balanceMaxBoost, .closed(1), .closed(1e6))
         if let noiseMultiplier, !PrivacyAccountant.noiseMultipliers.contains(noiseMultiplier) { throw ValidationError("--noise-multiplier must be from 0.1 to 1e6 (got \(noiseMultiplier))") }
@@ -87,6 +91,7 @@ struct PrivacyOptions: ParsableArguments {
         request.microBatch = microBatch
         request.trainedBlocks = dpBlocks
         request.insecureSeed = insecureSeed
+        request.timeBudget = minutes.map { TimeBudget(minutes: $0) }
         request.prior = prior
         return request
     }

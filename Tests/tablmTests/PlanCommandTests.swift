@@ -61,6 +61,30 @@ final class PlanCommandTests: XCTestCase {
         XCTAssertEqual(try value("q = ", in: planned.stdout), privacy.sampleRate, accuracy: 5e-6)
     }
 
+    /// --minutes: a budget too short for DP-SGD and the least prior stage is refused with one line
+    /// naming the option before AIM measures anything, and nothing is written; with --prior none
+    /// (no prior stage to size) or without --dp it is refused; --plan with it says how long the
+    /// stages take, at this machine's speed.
+    func testATimeBudget() throws {
+        let short = try run(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", sample, "--minutes", "0.0001", "-o", "ckpt"] + tiny)
+        XCTAssertEqual(short.status, 64, short.stderr)
+        XCTAssertEqual(short.stderr.split(separator: "\n").filter { $0.contains("--minutes") }.count, 1, short.stderr)
+        XCTAssertTrue(short.stderr.contains("Error: --minutes 0.0001 is too short here"), short.stderr)
+        XCTAssertFalse(short.stderr.contains("prior:"), "refused before AIM measured anything: \(short.stderr)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("ckpt").path))
+        let none = try run(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", sample, "--prior", "none", "--minutes", "5", "-o", "ckpt"] + tiny)
+        XCTAssertEqual(none.status, 64, none.stderr)
+        XCTAssertTrue(none.stderr.contains("--prior none has none"), none.stderr)
+        let noDP = try run(["finetune", "--schema", publicSchema, "--data", sample, "--minutes", "5", "-o", "ckpt"])
+        XCTAssertEqual(noDP.status, 64, noDP.stderr)
+        XCTAssertTrue(noDP.stderr.contains("--minutes need --dp"), noDP.stderr)
+        let planned = try run(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", "absent.csv", "--rows", "500",
+                               "--minutes", "60", "--plan", "-o", "unused"] + tiny)
+        XCTAssertEqual(planned.status, 0, planned.stderr)
+        XCTAssertTrue(planned.stdout.contains("time: about "), planned.stdout)
+        XCTAssertTrue(planned.stdout.contains("within --minutes 60"), planned.stdout)
+    }
+
     /// --plan without a count to plan for, and --rows without --dp, are refused with one line.
     func testRefusals() throws {
         let noRows = try run(["finetune", "--dp", "--epsilon", "1", "--schema", publicSchema, "--data", sample, "--plan", "-o", "x"])
@@ -68,7 +92,7 @@ final class PlanCommandTests: XCTestCase {
         XCTAssertTrue(noRows.stderr.contains("--plan needs --rows N"), noRows.stderr)
         let noDP = try run(["finetune", "--schema", publicSchema, "--data", sample, "--rows", "500", "-o", "x"])
         XCTAssertEqual(noDP.status, 64, noDP.stderr)
-        XCTAssertTrue(noDP.stderr.contains("--rows, --plan and --dp-blocks need --dp"), noDP.stderr)
+        XCTAssertTrue(noDP.stderr.contains("--rows, --plan, --dp-blocks and --minutes need --dp"), noDP.stderr)
         let zero = try run(["finetune", "--dp", "--epsilon", "1", "--schema", publicSchema, "--data", sample, "--rows", "0", "-o", "x"])
         XCTAssertEqual(zero.status, 64, zero.stderr)
         XCTAssertTrue(zero.stderr.contains("--rows must be in [1, 100000000] (got 0)"), zero.stderr)

@@ -66,8 +66,8 @@ final class PrivateFinetuneTests: XCTestCase {
         try expectFailure(["finetune", "--dp", "--schema", publicSchema, "--data", sample, "-o", "out"] + tiny,
                           "--dp needs exactly one of --epsilon (target) or --noise-multiplier")
         try expectFailure(["finetune", "--epsilon", "1", "--schema", publicSchema, "--data", sample, "-o", "out"] + tiny,
-                          "--epsilon, --noise-multiplier, --insecure-seed, --balance-groups, --accept-noise, --rows, --plan and --dp-blocks need --dp")
-        try expectFailure(["finetune", "--dp-blocks", "1", "--schema", publicSchema, "--data", sample, "-o", "out"] + tiny, "--dp-blocks need --dp")
+                          "--epsilon, --noise-multiplier, --insecure-seed, --balance-groups, --accept-noise, --rows, --plan, --dp-blocks and --minutes need --dp")
+        try expectFailure(["finetune", "--dp-blocks", "1", "--schema", publicSchema, "--data", sample, "-o", "out"] + tiny, "--dp-blocks and --minutes need --dp")
     }
 }
 
@@ -189,7 +189,7 @@ extension PrivateFinetuneTests {
         try expectFailure(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", sample, "--balance-groups",
                            "--sensitive", "age", "-o", "out"] + tiny, "--balance-groups: 'age' is not a categorical column")
         try expectFailure(["finetune", "--schema", publicSchema, "--data", sample, "--balance-groups", "-o", "out"] + tiny,
-                          "--balance-groups, --accept-noise, --rows, --plan and --dp-blocks need --dp")
+                          "--balance-groups, --accept-noise, --rows, --plan, --dp-blocks and --minutes need --dp")
     }
 
     /// Balanced training teaches the model the balanced mix; `generate` restores the table's group

@@ -97,38 +97,9 @@ public enum TrainingBenchmark {
             time += perCall * Double(times)
         }
 
-        let model = GPT2<Float>(config: config)
-        model.initializeParameters(seed: 0)
-        let workers = ModelWorkers(model: model, count: workerCount)
-        var generator = SplitMix64(seed: 1)
-        let tokens = (0..<rows).map { _ in Int32.random(in: 0..<Int32(v), using: &generator) }
-        let targets = (0..<rows).map { _ in Int32.random(in: 0..<Int32(v), using: &generator) }
-        let whole = TokenBatch(tokens: tokens, targets: targets, weights: [Float](repeating: 1 / Float(rows), count: rows),
-                               batch: batch, length: length, validTokens: rows)
-        let optimizer = AdamW(layout: model.layout)
-        func plainSteps() {
-            for _ in 0..<steps {
-                workers.lossAndGradient(whole)
-                GradientClipping.clip(model.gradients, maximum: 1)
-                optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), rate: 1e-4)
-            }
-        }
-        // The DP step on the same rows, one micro-batch per worker as PrivateFineTuner deals them:
-        // per-row norms, clipped sum, Gaussian noise, AdamW.
-        let microBatches = workers.shares(of: batch).filter { !$0.isEmpty }.map { rows -> TokenBatch in
-            var part = whole.rows(Array(rows), length: length)
-            part.weights = [Float](repeating: 1 / Float(length), count: part.weights.count)   // each row's own mean
-            return part
-        }
-        var secure = ChaCha20Generator()
-        var noise = GaussianNoise(generator: &secure, streams: workers.count)
-        func privateSteps() {
-            for _ in 0..<steps {
-                workers.clippedGradientSum(microBatches, clipNorm: 1)
-                noise.add(to: model.gradients, standardDeviation: 1, scale: 1 / Double(batch))
-                optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), rate: 1e-4)
-            }
-        }
+        let synthetic = SyntheticSteps(config: config, batch: batch, length: length, workers: workerCount)
+        func plainSteps() { synthetic.plainSteps(steps) }
+        func privateSteps() { synthetic.privateSteps(steps) }
         // Rounds time the two kinds of step back to back, which goes first alternating, and the
         // medians are reported, so a burst of other load on the machine (or the clock settling
         // after the first) moves both figures alike rather than the ratio.
@@ -148,7 +119,7 @@ public enum TrainingBenchmark {
         let ratios: [Double] = zip(privateTimes, plainTimes).map { $0 / $1 }
         let ratioRange: [Double] = [ratios.min() ?? 0, ratios.max() ?? 0]
         let flopsPerToken = flopsPerToken(config, length: length)
-        let noiseTime = timePerCall { noise.add(to: model.gradients, standardDeviation: 1, scale: 1 / Double(batch)) }
+        let noiseTime = timePerCall { synthetic.addNoise() }
         let tokensPerSecond: Double = Double(rows) / step, dpTokensPerSecond: Double = Double(rows) / dpStep
         let gemmGFLOPS: Double = flops / time / 1e9
         let trainGFLOPS: Double = tokensPerSecond * flopsPerToken / 1e9, dpGFLOPS: Double = dpTokensPerSecond * flopsPerToken / 1e9
@@ -157,6 +128,6 @@ public enum TrainingBenchmark {
                       trainTokensPerSecond: tokensPerSecond, trainGFLOPS: trainGFLOPS, stepMilliseconds: 1000 * step,
                       dpStepMilliseconds: 1000 * dpStep, dpTokensPerSecond: dpTokensPerSecond, dpRatio: median(ratios),
                       dpRatioRange: ratioRange, dpRatioOfFastest: (privateTimes.min() ?? 0) / (plainTimes.min() ?? 1), noiseMilliseconds: 1000 * noiseTime, dpGFLOPS: dpGFLOPS,
-                      blasCore: BLASInfo.coreName, gemmThreads: gemmThreads, workers: workers.count)
+                      blasCore: BLASInfo.coreName, gemmThreads: gemmThreads, workers: synthetic.workers.count)
     }
 }

@@ -97,6 +97,8 @@ public struct PrivacyRequest: Sendable {
     public var trainedBlocks: Int?
     /// Seeds the noise and sampling (tests only: the guarantee is void).
     public var insecureSeed: UInt64?
+    /// The training stages' wall time: the prior stage is cut to fit (nil: no limit).
+    public var timeBudget: TimeBudget?
     /// nil: DP-SGD alone.
     public var prior: PriorRequest? = PriorRequest()
 

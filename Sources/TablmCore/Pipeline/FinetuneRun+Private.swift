@@ -47,6 +47,7 @@ extension FinetuneRun {
         }
         try requireStepsBeyond(startStep, total: request.steps)
         try requirePublicSchema(serializer.schema)
+        let timing = try budgetTiming(privacy, config: model.config)
         let targetWeight = try targetWeight(schema: serializer.schema, resumed: request.resume == nil ? nil : record,
                                             recipe: TrainingRecipe.privateTargetWeight)
         var plan = try resumed.map { try PrivacyBudgetPlan(record: $0, steps: startStep) }
@@ -81,7 +82,7 @@ extension FinetuneRun {
             // total of its first measurements; not when the split, the steps or σ were asked for.
             let before = plan
             priorRecord = try learnPrior(prior, share: priorShare, rows: table.rows, model: model, tokenizer: tokenizer, serializer: serializer,
-                                         plan: &plan, generator: &generator, wholeBudgetIf: { total in
+                                         plan: &plan, generator: &generator, timing: timing, wholeBudgetIf: { total in
                 request.planSizesTheSplit
                     && TrainingRecipe.leavesDPSGDOut(plan: before, priorShare: priorShare, rows: total, expectedBatchSize: privacy.expectedBatchSize,
                                                      steps: TrainingRecipe.privateStepsAfterPrior)
@@ -241,7 +242,7 @@ extension FinetuneRun {
     }
 
     /// Under DP the tokenizer must come from a public schema, never from rows.
-    private func privateTokenizer(_ serializer: RowSerializer) throws -> Tokenizer {
+    func privateTokenizer(_ serializer: RowSerializer) throws -> Tokenizer {
         guard let path = request.tokenizer else {
             try requirePublicSchema(serializer.schema)
             let options = TrainingRecipe.tokenizerOptions(large: false, privately: true, keepApart: [])

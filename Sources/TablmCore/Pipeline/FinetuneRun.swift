@@ -171,14 +171,26 @@ public final class FinetuneRun {
         return try Tokenizer(modelBytes: trained.model)
     }
 
+    /// The shape of the model `makeModel` builds, without building it (`PrivatePlan` times steps at it).
+    func modelConfig(tokenizer: Tokenizer, serializer: RowSerializer, rows: [Row]?, defaultLayers: Int) throws -> GPT2Config {
+        if let initFrom = request.initFrom {
+            var config = try Checkpoint.loadConfig(path: URL(fileURLWithPath: initFrom).appendingPathComponent("config.json").path)
+            config.vocabularySize = tokenizer.vocabularySize
+            config.contextLength = request.context ?? config.contextLength
+            if let problem = config.problem { throw OptionError(problem) }
+            return config
+        }
+        let needed = try TrainingRecipe.context(tokenizer: tokenizer, serializer: serializer, rows: rows)
+        let config = GPT2Config(vocabularySize: tokenizer.vocabularySize, contextLength: request.context ?? needed, width: request.width,
+                                layers: request.layers ?? defaultLayers, heads: request.heads, bosTokenID: Int(tokenizer.bosID), eosTokenID: Int(tokenizer.eosID))
+        if let problem = config.problem { throw OptionError(problem) }
+        return config
+    }
+
     /// A new model, or one adapted from `initFrom`. `rows` (nil for a private run) size the default context.
     func makeModel(tokenizer: Tokenizer, serializer: RowSerializer, rows: [Row]?, defaultLayers: Int, record: inout TrainingRecord) throws -> GPT2<Float> {
         guard let initFrom = request.initFrom else {
-            let needed = try TrainingRecipe.context(tokenizer: tokenizer, serializer: serializer, rows: rows)
-            let config = GPT2Config(vocabularySize: tokenizer.vocabularySize, contextLength: request.context ?? needed, width: request.width,
-                                    layers: request.layers ?? defaultLayers, heads: request.heads, bosTokenID: Int(tokenizer.bosID), eosTokenID: Int(tokenizer.eosID))
-            if let problem = config.problem { throw OptionError(problem) }
-            let model = GPT2<Float>(config: config)
+            let model = GPT2<Float>(config: try modelConfig(tokenizer: tokenizer, serializer: serializer, rows: rows, defaultLayers: defaultLayers))
             model.initializeParameters(seed: request.seed)
             return model
         }

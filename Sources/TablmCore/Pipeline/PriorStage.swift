@@ -45,7 +45,8 @@ extension FinetuneRun {
     /// The prior's release, then non-private training on its pseudo rows.
     /// `share` is the prior's share of ε as the plan resolved it.
     func learnPrior(_ prior: PriorRequest, share: Double, rows: [Row], model: GPT2<Float>, tokenizer: Tokenizer, serializer: RowSerializer,
-                    plan: inout PrivacyBudgetPlan, generator: inout ChaCha20Generator, wholeBudgetIf: (Double) -> Bool = { _ in false }) throws -> PriorRecord {
+                    plan: inout PrivacyBudgetPlan, generator: inout ChaCha20Generator, timing: StepTiming? = nil,
+                    wholeBudgetIf: (Double) -> Bool = { _ in false }) throws -> PriorRecord {
         let wanted = plan.rho(share: share)
         let release = try PriorStage.release(rows: rows, schema: serializer.schema, plan: &plan, share: share, settings: prior.aim,
                                              generator: &generator, wholeBudgetIf: wholeBudgetIf, report: message)
@@ -56,7 +57,7 @@ extension FinetuneRun {
         // in 1,000 steps, so the model would learn that sample's noise rather than the fit. As many
         // as the steps draw, never the noisy total of a large table: the draws are independent, so
         // a million pseudo rows of which 96,000 are seen teach what those 96,000 do, at 10 times the memory.
-        let steps = prior.steps ?? TrainingRecipe.priorSteps(noisyRows: release.noisyRowCount, batchSize: prior.batchSize)
+        let steps = priorStageSteps(prior, noisyRows: release.noisyRowCount, share: share, budget: request.privacy?.timeBudget, timing: timing)
         let count = prior.rows ?? steps * prior.batchSize
         let pseudo = release.pseudoRows(count: count, using: &sampler)
         if steps > 0 {

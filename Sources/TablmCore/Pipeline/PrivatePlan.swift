@@ -28,6 +28,10 @@ public struct PrivatePlan: Sendable {
     public var clipNorm: Double
     public var learningRate: Double
     public var parts: [Part] = []
+    /// The prior stage's and DP-SGD's seconds at the speed measured (nil: not timed).
+    public var projectedSeconds: Double?
+    /// The request's time budget, which the prior stage's steps were cut to (nil: none).
+    public var timeBudget: TimeBudget?
 
     /// Passes over the rows DP-SGD makes in expectation.
     public var epochs: Double { Double(steps) * sampleRate }
@@ -36,7 +40,11 @@ public struct PrivatePlan: Sendable {
     /// Gaussian release of its ρ (AIM spends ρ over several measurements and selections, whose
     /// composition under PLD comes out at or below this in the runs measured); DP-SGD's σ is
     /// calibrated on the rest, as the run does.
-    public init(request: FinetuneRequest, rows: Int) throws {
+    /// `timing`, when given, measures this machine's speed (`measureTiming(request:)`), once the
+    /// request has passed the checks that need none: the plan then says how long the stages take,
+    /// and sizes the prior stage by the request's time budget as the run does (a budget's own
+    /// timing, given in tests, is used without measuring).
+    public init(request: FinetuneRequest, rows: Int, timing measure: (() throws -> StepTiming)? = nil) throws {
         guard let privacy = request.privacy else { throw OptionError("a plan is for a private run (--dp)") }
         let schema = try SchemaFile.load(path: request.schema)
         var budget = try PrivacyBudgetPlan(method: privacy.accountant, targetEpsilon: privacy.epsilon, delta: privacy.delta,
@@ -63,6 +71,18 @@ public struct PrivatePlan: Sendable {
         sampleRate = min(1, Double(privacy.expectedBatchSize) / Double(rows))
         clipNorm = request.clipNorm
         learningRate = request.learningRate ?? TrainingRecipe.privateLearningRate(afterPrior: prior != nil)
+        timeBudget = privacy.timeBudget
+        var timing = privacy.timeBudget?.timing
+        if let budget = privacy.timeBudget {
+            // The run's rules: refused without a prior stage to size, or without room for the least
+            // one; then the table's stage cut to what DP-SGD leaves.
+            try budget.check(request, timing: nil)
+            if timing == nil { timing = try measure?() }
+            if let timing {
+                try budget.check(request, timing: timing)
+                priorSteps = budget.stageSteps(planned: priorSteps, privateSteps: steps, timing: timing)
+            }
+        }
         let mechanismDelta = budget.mechanismDelta
         func alone(_ events: [PrivacyEvent]) -> Double { PrivacyAccountant(method: privacy.accountant, history: events).epsilon(delta: mechanismDelta) }
         if schema.privacyCost.map({ $0.epsilon > 0 }) ?? false {
@@ -107,6 +127,7 @@ public struct PrivatePlan: Sendable {
                                                  level.effectiveNoise, level.noiseMultiplier, TrainingRecipe.largestNoiseAfterPrior)))
                 steps = 0
                 noiseMultiplier = nil
+                try time(timing ?? measure?())
                 return
             }
             let event = PrivacyEvent(noiseMultiplier: noiseMultiplier!, sampleRate: sampleRate, steps: steps)
@@ -115,6 +136,12 @@ public struct PrivatePlan: Sendable {
                               detail: String(format: "%d steps, %d rows a step in expectation (q = %.5f, %.2f epochs), σ = %.4f, clip C = %g, lr %.2g",
                                              steps, expectedBatchSize, sampleRate, epochs, noiseMultiplier!, clipNorm, learningRate)))
         }
+        try time(timing ?? measure?())
+    }
+
+    /// The stages' time at `timing`, once the plan's steps are final.
+    private mutating func time(_ timing: StepTiming?) {
+        projectedSeconds = timing.map { TimeBudget.projectedSeconds(priorSteps: priorSteps, privateSteps: steps, timing: $0) }
     }
 
     /// The plan as lines for a terminal.
@@ -125,6 +152,21 @@ public struct PrivatePlan: Sendable {
             lines.append(String(format: "  %@: ε %.4f alone, %.4f in all so far; %@", part.name, part.epsilonAlone, part.epsilonSoFar, part.detail))
         }
         lines.append(String(format: "  total: ε = %.4f (projected), δ = %g", parts.last?.epsilonSoFar ?? 0, delta))
+        if let projectedSeconds {
+            lines.append(String(format: "  time: about %.1f min for the prior stage and DP-SGD on this machine%@ (AIM's rounds and generation not counted)",
+                                projectedSeconds / 60, timeBudget.map { String(format: ", within --minutes %g", $0.seconds / 60) } ?? ""))
+        }
         return lines
+    }
+
+    /// The speed of this request's steps on this machine, at the shapes its run would have (the
+    /// tokenizer and context from the schema alone, or --init-from's model), on random tokens.
+    public static func measureTiming(request: FinetuneRequest) throws -> StepTiming {
+        guard let privacy = request.privacy else { throw OptionError("a plan is for a private run (--dp)") }
+        let run = FinetuneRun(request)
+        let serializer = try RowSerializer.load(schema: request.schema, template: request.template)
+        let tokenizer = try run.privateTokenizer(serializer)
+        let config = try run.modelConfig(tokenizer: tokenizer, serializer: serializer, rows: nil, defaultLayers: TrainingRecipe.privateLayers)
+        return run.measureStepTiming(privacy, config: config)
     }
 }

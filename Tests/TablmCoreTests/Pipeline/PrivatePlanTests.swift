@@ -113,6 +113,40 @@ final class PrivatePlanTests: XCTestCase {
         XCTAssertGreaterThan(try XCTUnwrap(forced.noiseMultiplier) / forced.sampleRate / 700, TrainingRecipe.largestNoiseAfterPrior)
     }
 
+    /// A time budget cuts the prior stage to what DP-SGD's steps leave of it, as the run does, and a
+    /// timed plan says how long the stages take; a budget too short, or one with no prior stage to
+    /// size, is refused. (RDP keeps it quick; the rule does not depend on the accountant.)
+    func testATimeBudgetCutsThePriorStage() throws {
+        let timing = StepTiming(priorStep: 0.25, privateStep: 0.5)
+        func budgeted(minutes: Double, prior: Bool = true) -> FinetuneRequest {
+            var budgeted = request(epsilon: 1, prior: prior)
+            budgeted.privacy?.accountant = .rdp
+            budgeted.privacy?.timeBudget = TimeBudget(minutes: minutes, timing: timing)
+            return budgeted
+        }
+        let plan = try PrivatePlan(request: budgeted(minutes: 2), rows: 32_561)
+        XCTAssertEqual(plan.steps, TrainingRecipe.privateStepsAfterPrior)
+        XCTAssertEqual(plan.priorSteps, 280, "(120 s − 100 × 0.5 s) / 0.25 s")
+        XCTAssertEqual(plan.projectedSeconds, 120)
+        XCTAssertTrue(plan.parts[0].detail.contains("then 280 steps of 128 pseudo rows"), plan.parts[0].detail)
+        XCTAssertEqual(plan.lines.last, "  time: about 2.0 min for the prior stage and DP-SGD on this machine, within --minutes 2 (AIM's rounds and generation not counted)")
+        var unbudgeted = request(epsilon: 1, prior: true)
+        unbudgeted.privacy?.accountant = .rdp
+        let timed = try PrivatePlan(request: unbudgeted, rows: 32_561, timing: { timing })
+        XCTAssertEqual(timed.priorSteps, TrainingRecipe.priorSteps, "timed, not cut")
+        XCTAssertEqual(timed.projectedSeconds, 750 * 0.25 + 100 * 0.5)
+        XCTAssertNil(try PrivatePlan(request: unbudgeted, rows: 32_561).projectedSeconds, "untimed")
+        XCTAssertThrowsError(try PrivatePlan(request: budgeted(minutes: 1), rows: 32_561)) {
+            XCTAssertTrue("\($0)".hasPrefix("--minutes 1 is too short here"), "\($0)")
+        }
+        // Refused before measuring: the probe is not run for a plan that cannot be made.
+        var noPrior = budgeted(minutes: 5, prior: false)
+        noPrior.privacy?.timeBudget?.timing = nil
+        XCTAssertThrowsError(try PrivatePlan(request: noPrior, rows: 32_561, timing: { XCTFail("measured"); return timing })) {
+            XCTAssertTrue("\($0)".contains("--prior none"), "\($0)")
+        }
+    }
+
     /// A budget that cannot be reached is refused, as the run refuses it.
     func testAnUnreachableBudgetIsRefused() {
         XCTAssertThrowsError(try PrivatePlan(request: request(epsilon: 0.001, prior: false), rows: 500)) { error in
