@@ -66,6 +66,8 @@ final class PlanCommandTests: XCTestCase {
     /// (no prior stage to size) or without --dp it is refused; --plan with it says how long the
     /// stages take, at this machine's speed.
     func testATimeBudget() throws {
+        // A DP-SGD batch of 8 keeps the speed probe quick in a debug build.
+        let tiny = ["--layers", "1", "--width", "16", "--heads", "2", "--micro-batch", "8", "--expected-batch-size", "8"]
         let short = try run(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", sample, "--minutes", "0.0001", "-o", "ckpt"] + tiny)
         XCTAssertEqual(short.status, 64, short.stderr)
         XCTAssertEqual(short.stderr.split(separator: "\n").filter { $0.contains("--minutes") }.count, 1, short.stderr)
@@ -79,7 +81,7 @@ final class PlanCommandTests: XCTestCase {
         XCTAssertEqual(noDP.status, 64, noDP.stderr)
         XCTAssertTrue(noDP.stderr.contains("--minutes need --dp"), noDP.stderr)
         let planned = try run(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", "absent.csv", "--rows", "500",
-                               "--minutes", "60", "--plan", "-o", "unused"] + tiny)
+                               "--minutes", "60", "--plan", "--accountant", "rdp", "-o", "unused"] + tiny)   // RDP: quick in a debug build
         XCTAssertEqual(planned.status, 0, planned.stderr)
         XCTAssertTrue(planned.stdout.contains("time: about "), planned.stdout)
         XCTAssertTrue(planned.stdout.contains("within --minutes 60"), planned.stdout)
