@@ -1,6 +1,6 @@
 /// Training steps on random tokens at a model's shapes: a plain step (loss and gradient, clipped,
-/// AdamW) and a DP-SGD step as `PrivateFineTuner` takes it (per-row clipped sum over one micro-batch
-/// a worker, Gaussian noise, AdamW). Their speed is the run's: the cost of a step depends on the
+/// AdamW) and a DP-SGD step as `PrivateFineTuner` takes it (per-row clipped sum over micro-batches
+/// dealt to the workers, Gaussian noise, AdamW). Their speed is the run's: the cost of a step depends on the
 /// shapes, not on the tokens. `TrainingBenchmark` and `StepTiming` time them.
 final class SyntheticSteps {
     let model: GPT2<Float>
