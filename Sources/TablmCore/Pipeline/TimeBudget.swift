@@ -73,12 +73,13 @@ public struct TimeBudget: Sendable, Equatable {
     /// has spent its share, too late to refuse).
     public func requireRoom(privateSteps: Int, timing: StepTiming) throws {
         guard priorSteps(planned: TrainingRecipe.priorSteps, privateSteps: privateSteps, timing: timing) == nil else { return }
-        throw refusal(planned: TrainingRecipe.priorSteps, privateSteps: privateSteps, timing: timing)
+        throw refusal(privateSteps: privateSteps, timing: timing)
     }
 
-    /// The refusal of a budget too short for `privateSteps` DP-SGD steps and the least prior stage.
-    func refusal(planned: Int, privateSteps: Int, timing: StepTiming) -> OptionError {
-        let stage = min(planned, Self.leastPriorSteps)
+    /// The refusal of a budget too short for `privateSteps` DP-SGD steps and the least part of the
+    /// largest prior stage.
+    private func refusal(privateSteps: Int, timing: StepTiming) -> OptionError {
+        let stage = min(TrainingRecipe.priorSteps, Self.leastPriorSteps)
         let least = Self.projectedSeconds(priorSteps: stage, privateSteps: privateSteps, timing: timing)
         let parts = privateSteps == 0
             ? String(format: "the least prior stage (%d steps, %.2f s each) takes", stage, timing.priorStep)
