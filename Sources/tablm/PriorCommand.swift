@@ -27,6 +27,7 @@ struct PriorCommand: ParsableCommand {
     @Option(help: "Largest model of the prior, in cells.") var maxCells = AIMSettings().maximumModelCells
     @Option(help: "Mirror-descent iterations after each AIM round.") var roundIterations = AIMSettings().roundIterations
     @Option(help: "Mirror-descent iterations of the final fit.") var fitIterations = AIMSettings().finalIterations
+    @Flag(help: "Measure every column's pair with the schema's target beside the 1-way marginals, before AIM's rounds (not in AIM; docs/marginal-prior.md).") var targetPairs = false
     @Option(help: "Seed of the sampling of rows from the fitted model (post-processing; not the noise).") var seed: UInt64 = 0
     @Option(help: "Seed the noise (tests only: the guarantee is void).") var insecureSeed: UInt64?
     @Option(name: .shortAndLong, help: "Output CSV.") var output: String
@@ -48,6 +49,7 @@ struct PriorCommand: ParsableCommand {
         prior.aim.maximumModelCells = maxCells
         prior.aim.roundIterations = roundIterations
         prior.aim.finalIterations = fitIterations
+        prior.aim.measuresTargetPairs = targetPairs
         prior.seed = seed
         prior.insecureSeed = insecureSeed
         try prior.run(report: { log($0) })

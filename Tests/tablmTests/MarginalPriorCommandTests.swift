@@ -69,6 +69,16 @@ final class MarginalPriorCommandTests: XCTestCase {
         let epsilon = try XCTUnwrap(Double(line.components(separatedBy: "(ε = ")[1].prefix(6)))
         XCTAssertLessThanOrEqual(epsilon, 3)
         XCTAssertGreaterThan(epsilon, 2.9)
+
+        // --target-pairs: the 15 1-way marginals, the 14 pairs with `income`, then AIM's rounds, each
+        // a line; the count of marginals measured is 29 more than the rounds.
+        let paired = try run(["prior", "--schema", publicSchema, "--data", sample, "--epsilon", "3", "--rows", "700", "--insecure-seed", "2",
+                              "--target-pairs", "-o", "paired.csv"])
+        XCTAssertEqual(paired.status, 0, paired.stderr)
+        let rounds = paired.stderr.split(separator: "\n").filter { $0.hasPrefix("prior round ") }.count
+        XCTAssertTrue(paired.stderr.contains("prior: \(29 + rounds) marginals measured"), paired.stderr)
+        let unpairedRounds = result.stderr.split(separator: "\n").filter { $0.hasPrefix("prior round ") }.count
+        XCTAssertTrue(result.stderr.contains("prior: \(15 + unpairedRounds) marginals measured"), result.stderr)
     }
 
     private func expectFailure(_ arguments: [String], _ expected: String, file: StaticString = #filePath, line: UInt = #line) throws {
@@ -103,5 +113,11 @@ final class MarginalPriorCommandTests: XCTestCase {
         try "code,flag\nc1,no\nc2,yes\n".write(to: folder.appendingPathComponent("wide.csv"), atomically: false, encoding: .utf8)
         try expectFailure(["finetune", "--dp", "--epsilon", "1", "--schema", "wide.json", "--data", "wide.csv", "-o", "out"] + tiny,
                           "column 'code' has 5000 cells in its public domain")
+        // --target-pairs on a schema without a target is refused before any row is read.
+        try #"{"source": "public", "columns": [{"name": "code", "kind": "categorical", "categories": ["c1", "c2"]}, "#
+            .appending(#"{"name": "flag", "kind": "categorical", "categories": ["no", "yes"]}]}"#)
+            .write(to: folder.appendingPathComponent("untargeted.json"), atomically: false, encoding: .utf8)
+        try expectFailure(["prior", "--epsilon", "1", "--schema", "untargeted.json", "--data", "wide.csv", "--target-pairs", "-o", "out"],
+                          "--target-pairs needs a target column in the schema")
     }
 }

@@ -28,6 +28,9 @@ public struct PriorRun {
         guard schema.source != .data else {
             throw InputError("the schema says \"source\": \"data\": it was read off rows; the prior needs a public schema", at: SourceLocation(file: self.schema))
         }
+        if aim.measuresTargetPairs, schema.target == nil {
+            throw OptionError("--target-pairs needs a target column in the schema (tablm schema infer --target)")
+        }
         var plan = try PrivacyBudgetPlan(method: accountant, targetEpsilon: epsilon, delta: delta, schemaCost: schema.privacyCost)
         let table = try TableData.read(path: data, schema: schema, policy: .fit)
         var generator = insecureSeed.map { ChaCha20Generator(insecureSeed: $0) } ?? ChaCha20Generator()

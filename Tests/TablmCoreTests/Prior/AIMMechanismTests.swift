@@ -38,6 +38,55 @@ final class AIMMechanismTests: XCTestCase {
         XCTAssertLessThan(widened.measurements[3].sigma, prior.measurements[3].sigma, "the rounds measure with less noise")
     }
 
+    /// Every column's pair with the target is measured before any round, at σ₀ = √(T / (2·0.9·ρ)),
+    /// as one accounted event, and the budget still adds up to ρ. On a table where a rare column
+    /// decides the target (R = 1 in 3 % of rows, the target then 1 in 95 %, against 10 % elsewhere),
+    /// the model then holds that tie. Without the setting (the default) the rounds follow the 1-ways at once.
+    func testMeasuresEveryColumnsPairWithTheTarget() throws {
+        var generator = SplitMix64(seed: 8)
+        var cells: [Int32] = []
+        for _ in 0..<20_000 {
+            let x = Int32.random(in: 0..<12, using: &generator)
+            let y = Double.random(in: 0..<1, using: &generator) < 0.9 ? x : Int32.random(in: 0..<12, using: &generator)
+            let rare: Int32 = Double.random(in: 0..<1, using: &generator) < 0.03 ? 1 : 0
+            let target: Int32 = Double.random(in: 0..<1, using: &generator) < (rare == 1 ? 0.95 : 0.1) ? 1 : 0
+            cells += [x, y, rare, target]
+        }
+        let table = DiscreteTable(domain: [12, 12, 2, 2], cells: cells)
+        var settings = AIMSettings()
+        settings.target = 3
+        settings.plannedRounds = 16
+        settings.measuresTargetPairs = true
+        var seeded = ChaCha20Generator(insecureSeed: 11)
+        let prior = AIMMechanism.run(table, rho: 0.5, settings: settings, generator: &seeded)
+        let sigma0 = (16 / (2 * 0.9 * 0.5)).squareRoot()
+        XCTAssertEqual(prior.measurements.prefix(7).map(\.attributes), [[0], [1], [2], [3], [0, 3], [1, 3], [2, 3]])
+        for measurement in prior.measurements.prefix(7) { XCTAssertEqual(measurement.sigma, sigma0, accuracy: 1e-12) }
+        XCTAssertEqual(prior.events[1], .gaussianRelease(noiseMultiplier: sigma0, times: 3))
+        XCTAssertEqual(prior.measurements.count, 7 + prior.rounds.count)
+        XCTAssertEqual(prior.events.reduce(0.0) { $0 + Double($1.steps) * $1.rho! }, 0.5, accuracy: 1e-12)
+        let joint = prior.model.project([2, 3]).values   // (rare, target): cells 2 and 3 hold rare = 1
+        XCTAssertEqual(joint[3] / (joint[2] + joint[3]), 0.95, accuracy: 0.05)
+
+        // Under a cap of 50 cells the pairs go in column order while the tree fits: {0, 3} and {1, 3}
+        // (24 + 24 + 2 cells) fit, {2, 3} (52) does not.
+        settings.maximumModelCells = 50
+        var capped = ChaCha20Generator(insecureSeed: 11)
+        let underCap = AIMMechanism.run(table, rho: 0.5, settings: settings, generator: &capped)
+        XCTAssertEqual(underCap.measurements.prefix(6).map(\.attributes), [[0], [1], [2], [3], [0, 3], [1, 3]])
+        XCTAssertEqual(underCap.events[1], .gaussianRelease(noiseMultiplier: sigma0, times: 2))
+        XCTAssertLessThanOrEqual(underCap.model.tree.cellCount, 50)
+
+        settings = AIMSettings()
+        settings.target = 3
+        settings.plannedRounds = 16
+        var unpaired = ChaCha20Generator(insecureSeed: 11)
+        let without = AIMMechanism.run(table, rho: 0.5, settings: settings, generator: &unpaired)
+        XCTAssertEqual(without.measurements.count, 4 + without.rounds.count)
+        XCTAssertEqual(without.measurements[4].attributes, without.rounds[0].attributes)
+        XCTAssertEqual(without.events.reduce(0.0) { $0 + Double($1.steps) * $1.rho! }, 0.5, accuracy: 1e-12)
+    }
+
     /// The workload's closure and AIM's weights: on 3 columns with target 2, the triple weighs 3
     /// (itself) + 2 + 2 + 2 (the pairs), a pair with the target 2 + 2 + 1 + 1...
     func testCandidateWeights() {
