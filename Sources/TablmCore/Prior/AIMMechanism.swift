@@ -99,10 +99,11 @@ public enum AIMMechanism {
         }
         if settings.measuresTargetPairs, let target = settings.target {
             // In column order while the model stays under the size cap: the public domain decides.
+            let oneWays = measurements.map(\.attributes)
             var pairs: [[Int]] = []
             for column in 0..<d where column != target {
                 let pair = [column, target].sorted()
-                let cells = JunctionTree.cellCount(domain: domain, measured: measurements.map(\.attributes) + pairs + [pair])
+                let cells = JunctionTree.cellCount(domain: domain, measured: oneWays + pairs + [pair])
                 if cells <= settings.maximumModelCells { pairs.append(pair) }
             }
             if !pairs.isEmpty {
