@@ -68,8 +68,7 @@ struct PrivacyCommand: ParsableCommand {
                 let path = URL(fileURLWithPath: checkpoint).appendingPathComponent("training.json").path
                 let record = try TrainingRecord.load(path: path, schema: nil)
                 guard let privacy = record.privacy else { throw InputError("this checkpoint was not trained with --dp", at: SourceLocation(file: path)) }
-                let plan = try PrivacyBudgetPlan(record: privacy, steps: record.steps)
-                let epsilon = plan.epsilon()
+                let (plan, epsilon) = try PrivacyBudgetPlan.verified(record: privacy, steps: record.steps, file: path)
                 for event in plan.accountant.history {
                     switch event {
                     case .sampledGaussian(let sigma, let q, let steps):
@@ -80,9 +79,6 @@ struct PrivacyCommand: ParsableCommand {
                 }
                 log(String(format: "recomputed (%@ accountant, δ = %.1e): ε = %.6f; recorded ε = %.6f", plan.accountant.method.rawValue.uppercased(),
                            privacy.delta, epsilon, privacy.epsilon))
-                guard epsilon <= privacy.epsilon * (1 + 1e-9) else {
-                    throw InputError(String(format: "the record claims ε = %.6f but its events compose to %.6f", privacy.epsilon, epsilon), at: SourceLocation(file: path))
-                }
                 print(epsilon)
             }
         }
@@ -103,7 +99,7 @@ struct PrivacyCommand: ParsableCommand {
         func run() throws {
             guard let sigma = PrivacyAccountant.calibrate(targetEpsilon: epsilon, delta: mechanism.delta, sampleRate: mechanism.sampleRate,
                                                           steps: mechanism.steps, method: mechanism.accountant, prior: mechanism.prior) else {
-                throw ValidationError("no noise multiplier up to 10,000 reaches epsilon \(epsilon)")
+                throw ValidationError("no noise multiplier up to 10,000 reaches epsilon \(epsilon)\(mechanism.prior.isEmpty ? "" : " after the count release (--count-release-noise)")")
             }
             print(sigma)
         }

@@ -41,5 +41,11 @@ final class AuditCommandTests: XCTestCase {
         XCTAssertEqual(refused.status, 64)
         XCTAssertTrue(refused.stderr.contains("the audit trains from scratch: drop --resume"), refused.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("x").path))
+        // A refusal found once the run has begun (the model has one block) leaves no folder behind.
+        let late = try CommandRunner.run(["audit", "--canaries", "100", "--work", "late", "--dp", "--epsilon", "1", "--prior", "none",
+                                          "--dp-blocks", "2", "--schema", schema, "--data", sample, "--steps", "5"] + tiny, in: folder)
+        XCTAssertNotEqual(late.status, 0, late.stderr)
+        XCTAssertTrue(late.stderr.contains("--dp-blocks 2: the model has 1 block"), late.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("late").path), late.stderr)
     }
 }

@@ -74,6 +74,16 @@ final class OptionRangesTests: XCTestCase {
         return outcomes.values
     }
 
+    /// Each attention head takes width / heads of the width: a width the heads do not divide was
+    /// refused only after the tokenizer was trained, as "n_embd 130 is not divisible by n_head 4".
+    func testAWidthTheHeadsDoNotDivideIsRefusedByItsOptions() throws {
+        for command in ["finetune", "bench"] {
+            let refused = Self.refusal(command.split(separator: " ").map(String.init) + (base[command] ?? []) + ["--width", "130"])
+            XCTAssertTrue(refused?.contains("--width 130 is not a multiple of --heads 4") == true, "\(command): \(refused ?? "taken")")
+            XCTAssertNil(Self.refusal(command.split(separator: " ").map(String.init) + (base[command] ?? []) + ["--width", "132"]), command)
+        }
+    }
+
     func testEveryNumericOptionRefusesWhatItCannotTake() throws {
         // audit takes finetune's options through the same FinetuneOptions group: its own ones are tried.
         let all = try options()

@@ -107,6 +107,19 @@ final class OutputPolicyTests: XCTestCase {
         XCTAssertFalse(String(decoding: try Data(contentsOf: recordURL), as: UTF8.self).contains("\"privacy\""))
     }
 
+    /// A Hugging Face GPT-2 folder holds config.json and model.safetensors, names a checkpoint has
+    /// too: without tablm's training record it is someone else's model, replaced only with --force.
+    func testAModelFolderTablmDidNotWriteIsReplacedOnlyWithForce() throws {
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("hf"), withIntermediateDirectories: false)
+        try Data("{\"model_type\": \"gpt2\"}".utf8).write(to: folder.appendingPathComponent("hf/config.json"))
+        try Data(repeating: 7, count: 1000).write(to: folder.appendingPathComponent("hf/model.safetensors"))
+        let finetune = ["finetune", "--schema", "s.json", "--data", "train.csv"] + tiny + ["-o", "hf"]
+        try expectRefused(finetune, "-o hf holds model files but no training.json, so tablm did not write it; add --force")
+        let forced = try CommandRunner.run(finetune + ["--force"], in: folder)
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("hf/training.json")))
+    }
+
     func testAMissingFolderIsReportedBeforeTraining() throws {
         try expectRefused(["finetune", "--schema", "s.json", "--data", "train.csv", "--steps", "200", "-o", "missing/ck"], "-o missing/ck: the folder")
         try expectRefused(["generate", "--checkpoint", "nowhere", "-o", "missing/rows.csv"], "-o missing/rows.csv: the folder")

@@ -98,5 +98,14 @@ final class PlanCommandTests: XCTestCase {
         let zero = try run(["finetune", "--dp", "--epsilon", "1", "--schema", publicSchema, "--data", sample, "--rows", "0", "-o", "x"])
         XCTAssertEqual(zero.status, 64, zero.stderr)
         XCTAssertTrue(zero.stderr.contains("--rows must be in [1, 100000000] (got 0)"), zero.stderr)
+        // A budget the run refuses is refused by its plan too (the plan once reported success).
+        let tooSmall = try run(["finetune", "--dp", "--epsilon", "0.001", "--schema", publicSchema, "--data", sample, "--rows", "500", "--plan", "-o", "x"])
+        XCTAssertEqual(tooSmall.status, 64, tooSmall.stderr)
+        XCTAssertTrue(tooSmall.stderr.contains("is too small even for the 1-way marginals"), tooSmall.stderr)
+        // `tablm prior` has no --prior-share or --prior: its advice names what it has.
+        let prior = try run(["prior", "--schema", publicSchema, "--data", sample, "--epsilon", "0.001", "-o", "rows.csv"])
+        XCTAssertEqual(prior.status, 64, prior.stderr)
+        XCTAssertTrue(prior.stderr.contains("is too small even for the 1-way marginals: "), prior.stderr)
+        XCTAssertTrue(prior.stderr.contains("; raise --epsilon") && !prior.stderr.contains("--prior-share"), prior.stderr)
     }
 }

@@ -24,4 +24,15 @@ final class PrivacyCommandTests: XCTestCase {
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--sample-rate must be in (0, 1]"), bad.stderr)
     }
+
+    /// A count release that alone spends more than the target is refused at once (the search for σ
+    /// took minutes to find none); `PrivacyAccountantTests` checks what that release spends.
+    func testCalibrateRefusesATargetTheCountReleaseAlreadyPasses() throws {
+        let started = Date()
+        let result = try CommandRunner.run(["privacy", "calibrate", "--sample-rate", "0.01", "--steps", "1000", "--delta", "1e-5",
+                                            "--epsilon", "1", "--count-release-noise", "0.1"], in: FileManager.default.temporaryDirectory)
+        XCTAssertEqual(result.status, 64, result.stderr)
+        XCTAssertTrue(result.stderr.contains("no noise multiplier up to 10,000 reaches epsilon 1.0 after the count release"), result.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 60)
+    }
 }

@@ -144,6 +144,47 @@ final class PrivatePathsTests: XCTestCase {
         }
     }
 
+    /// The fairness term's columns are checked before any mechanism runs (a column the schema lacks,
+    /// or the sensitive column named as fair, stopped the run only after the prior had spent its ε).
+    /// A table of one row leaves DP-SGD out rather than trapping the accountant on a batch of one.
+    func testFairnessColumnsAreCheckedBeforeAnySpendingAndOneRowTrains() throws {
+        try inferPublicSchema()
+        for (columns, expected) in [("nope", "--fair-columns: no column 'nope' in the schema"), ("group", "--fair-columns: 'group' is the sensitive column")] {
+            let refused = try run(["finetune", "--dp", "--epsilon", "1", "--schema", "schema.json", "--data", "table.csv",
+                                   "--fairness-lambda", "1", "--fair-columns", columns, "-o", "ckpt"] + tiny)
+            XCTAssertEqual(refused.status, 64, refused.stderr)
+            XCTAssertTrue(refused.stderr.contains(expected), refused.stderr)
+            XCTAssertFalse(refused.stderr.contains("prior round") || refused.stderr.contains("AIM"), "nothing measured: \(refused.stderr)")
+        }
+        let lines = try String(contentsOf: folder.appendingPathComponent("table.csv"), encoding: .utf8).split(separator: "\n")
+        try (lines.prefix(2).joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("one.csv"), atomically: true, encoding: .utf8)
+        var arguments = tiny
+        let steps = try XCTUnwrap(arguments.firstIndex(of: "--steps"))
+        arguments.removeSubrange(steps...steps + 1)
+        let one = try run(["finetune", "--dp", "--epsilon", "1", "--schema", "schema.json", "--data", "one.csv", "-o", "one"] + arguments)
+        XCTAssertEqual(one.status, 0, one.stderr)
+        XCTAssertTrue(one.stderr.contains("the prior takes the whole budget"), one.stderr)
+    }
+
+    /// Steps asked for on a table too small for their noise: the refusal came after the prior had
+    /// spent its share, wasting it. DP-SGD is now left out and the prior's training kept.
+    func testNoiseThatDrownsDPSGDAfterThePriorKeepsThePrior() throws {
+        try inferPublicSchema()
+        let lines = try String(contentsOf: folder.appendingPathComponent("table.csv"), encoding: .utf8).split(separator: "\n")
+        try (lines.prefix(21).joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("twenty.csv"), atomically: true, encoding: .utf8)
+        var arguments = tiny
+        arguments[try XCTUnwrap(arguments.firstIndex(of: "--steps")) + 1] = "40"
+        let result = try run(["finetune", "--dp", "--epsilon", "1", "--schema", "schema.json", "--data", "twenty.csv", "-o", "ckpt"] + arguments)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("no DP-SGD steps: the noise would drown the signal, σ/B = "), result.stderr)
+        let record = try JSONDecoder().decode(TrainingRecord.self, from: Data(contentsOf: folder.appendingPathComponent("ckpt/training.json")))
+        let privacy = try XCTUnwrap(record.privacy)
+        XCTAssertEqual(record.steps, 0)
+        XCTAssertEqual(privacy.noiseMultiplier, 0)
+        XCTAssertEqual(privacy.prior?.share, 0.75)
+        XCTAssertLessThanOrEqual(privacy.epsilon, 0.75 + 1e-9, "the prior's share only")
+    }
+
     /// DP-SGD on more blocks than the model has stops before reading a row; on its one block, the run trains.
     func testTrainedBlocksAreCheckedBeforeAnySpending() throws {
         try inferPublicSchema()

@@ -36,4 +36,23 @@ final class SweepCommandTests: XCTestCase {
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertEqual(second.stderr.components(separatedBy: "reusing").count - 1, 2, second.stderr)
     }
+
+    /// A target, sensitive column or option every point would fail on is refused before the first
+    /// point trains (each was once found only after a full training per point).
+    func testAnOptionEveryPointWouldFailOnIsRefusedBeforeAnyTraining() throws {
+        let folder = try CommandRunner.scratchFolder(self)
+        let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
+        let schema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
+        let base = ["sweep", "--data", sample, "--test", sample, "--schema", schema, "--epsilons", "1,inf", "--rows", "10"]
+        for (extra, expected) in [(["--target", "age"], "target 'age' must be a categorical column of the schema"),
+                                  (["--sensitive", "nosuch"], "nosuch"),
+                                  (["--lambdas", "1e300"], "--fairness-lambda"),
+                                  (["--finetune-args=--steps=-3"], "--steps")] {
+            let result = try CommandRunner.run(base + extra + ["-o", "grid"], in: folder)
+            XCTAssertNotEqual(result.status, 0, "\(extra)")
+            XCTAssertTrue(result.stderr.contains(expected), "\(extra): \(result.stderr)")
+            XCTAssertFalse(result.stderr.contains("sweep: run 1/"), "\(extra) started a point: \(result.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("grid").path), "\(extra)")
+        }
+    }
 }

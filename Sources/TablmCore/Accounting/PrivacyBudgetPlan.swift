@@ -40,6 +40,19 @@ public struct PrivacyBudgetPlan: Sendable {
                       events: record.events(steps: steps))
     }
 
+    /// The plan a checkpoint's record describes, with its ε recomputed from the events: what a report
+    /// states, never the record's own claim (a record is a file someone hands you).
+    /// - Throws: when the events compose to more than the record claims (at `file`, the record's path).
+    public static func verified(record: PrivacyRecord, steps: Int, file: String) throws -> (plan: PrivacyBudgetPlan, epsilon: Double) {
+        let plan = try PrivacyBudgetPlan(record: record, steps: steps)
+        let epsilon = plan.epsilon()
+        guard epsilon <= record.epsilon * (1 + 1e-9) else {
+            throw InputError(String(format: "the record claims ε = %.6f but its events compose to %.6f", record.epsilon, epsilon),
+                             at: SourceLocation(file: file))
+        }
+        return (plan, epsilon)
+    }
+
     /// δ left to the accountant's mechanisms once the schema's share is taken.
     public var mechanismDelta: Double { delta - schemaCost.delta }
 

@@ -53,6 +53,24 @@ public enum PrivacyEvent: Sendable, Hashable {
         }
     }
 
+    /// The smallest σ of a release at q = 1 the accountants take: a run's one Gaussian can spend at
+    /// most its whole ρ, and at the largest ε (10,000) that is σ ≈ 0.007; far below, 1/σ² overflows
+    /// the accountants' sums (a record is a file someone hands you: σ = 1e-300 trapped).
+    static let smallestReleaseNoise = 1e-4
+
+    /// Whether the accountants answer for the event in bounded time and finite arithmetic: a sampled
+    /// event's σ as `PrivacyAccountant.noiseMultipliers` says, a release's σ from
+    /// `smallestReleaseNoise`, an exponential mechanism's ε up to the largest ε a run may ask for.
+    var accountable: Bool {
+        switch self {
+        case .sampledGaussian(let sigma, let q, _):
+            guard q.isFinite, q >= 0, q <= 1, sigma.isFinite, sigma >= 0 else { return false }
+            return q == 1 ? sigma == 0 || sigma >= Self.smallestReleaseNoise : PrivacyAccountant.accepts(noiseMultiplier: sigma)
+        case .exponential(let epsilon, _):
+            return epsilon.isFinite && epsilon >= 0 && epsilon <= PrivacyBudgetPlan.largestEpsilon
+        }
+    }
+
     /// zCDP ρ of one run when it has one (the plain Gaussian: 1/2σ²; the exponential: ε²/8).
     public var rho: Double? {
         switch self {
@@ -83,14 +101,9 @@ extension PrivacyEvent: Codable {
         case .exponential:
             self = .exponential(epsilon: try container.decode(Double.self, forKey: .epsilon), times: steps)
         }
-        let valid: Bool
-        switch self {
-        case .sampledGaussian(let sigma, let q, _): valid = sigma.isFinite && sigma >= 0 && q.isFinite && q >= 0 && q <= 1
-        case .exponential(let epsilon, _): valid = epsilon.isFinite && epsilon >= 0
-        }
-        guard steps >= 0, valid else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                    debugDescription: "a privacy event needs steps ≥ 0, σ ≥ 0, q in [0, 1] and a finite ε ≥ 0"))
+        guard steps >= 0, steps <= PrivacyAccountant.maximumSteps, accountable else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription:
+                "a privacy event needs 0 to \(PrivacyAccountant.maximumSteps) steps, q in [0, 1], σ 0 or from 0.1 to 1e6 when sampled (from 1e-4 when q = 1), and ε from 0 to \(Int(PrivacyBudgetPlan.largestEpsilon))"))
         }
     }
 

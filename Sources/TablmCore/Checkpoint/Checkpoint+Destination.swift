@@ -2,12 +2,16 @@ import Foundation
 
 extension Checkpoint {
     /// What a checkpoint folder may replace (`OutputDestination`): a folder of checkpoint files only;
-    /// a private checkpoint is replaced by a non-private run only with `--force`, since that would
-    /// silently trade the guarantee its users rely on for none.
+    /// one without tablm's training record (a Hugging Face GPT-2 folder has config.json and
+    /// model.safetensors too) and a private checkpoint under a non-private run only with `--force`:
+    /// the first is someone else's model, the second would silently trade the guarantee its users
+    /// rely on for none.
     public static func folderKind(private isPrivate: Bool) -> OutputDestination.FolderKind {
         let names: Set<String> = [weightsFile, configFile, tokenizerFile, schemaFile, templateFile, recordFile, optimizerFile]
         return OutputDestination.FolderKind(names: names) { folder in
-            isPrivate || !recordsPrivacy(folder.appendingPathComponent(recordFile)) ? nil : "holds a private checkpoint, which this non-private run would replace"
+            let record = folder.appendingPathComponent(recordFile)
+            if !FileManager.default.fileExists(atPath: record.path) { return "holds model files but no \(recordFile), so tablm did not write it" }
+            return isPrivate || !recordsPrivacy(record) ? nil : "holds a private checkpoint, which this non-private run would replace"
         }
     }
 

@@ -63,10 +63,17 @@ extension TrainingRecord {
         return record
     }
 
+    /// The most rows or tokens a record may count: far beyond any table tablm reads, and small enough
+    /// that sums of them cannot overflow (a data_rows of 2⁶³ − 1 trapped `generate`).
+    public static let largestCount = 1 << 50
+
     /// Values no run writes: a record is a file someone hands you, and `--resume`, `generate` and
     /// `privacy epsilon checkpoint` act on what it says.
     public func problem(schema: Schema?) -> String? {
         if steps < 0 { return "steps \(steps) is negative" }
+        for (name, count) in [("data_rows", dataRows), ("held_out_rows", heldOutRows), ("tokens_seen", tokensSeen)] {
+            if let count, !(0...Self.largestCount).contains(count) { return "\(name) \(count) is not from 0 to \(Self.largestCount)" }
+        }
         if let batchSize, batchSize < 1 { return "batch_size \(batchSize) is not positive" }
         if let share = randomOrderShare, !(0...1).contains(share) { return "random_order_share \(share) is not in [0, 1]" }
         if let decay = averageDecay, !(decay > 0 && decay < 1) { return "average_decay \(decay) is not in (0, 1)" }
@@ -91,6 +98,12 @@ extension PrivacyRecord {
             return "privacy.schema_epsilon \(schemaEpsilon) is not in [0, ε]"
         }
         if let schemaDelta, !(schemaDelta >= 0 && schemaDelta < delta) { return "privacy.schema_delta \(schemaDelta) is not in [0, δ)" }
+        if let rate = rateRows, !(rate.isFinite && rate >= 1 && rate <= Double(TrainingRecord.largestCount)) {
+            return "privacy.rate_rows \(rate) is not from 1 to \(TrainingRecord.largestCount)"
+        }
+        if let rows = prior?.noisyRows, !(1...TrainingRecord.largestCount).contains(rows) {
+            return "privacy.prior.noisy_rows \(rows) is not from 1 to \(TrainingRecord.largestCount)"
+        }
         if let prior, !(prior.share > 0 && prior.share <= 1 && prior.rho.isFinite && prior.rho > 0 && prior.pseudoRows >= 0 && prior.steps >= 0
                         && prior.measurements.allSatisfy({ $0.sigma.isFinite && $0.sigma > 0 })) {
             return "privacy.prior holds a share outside (0, 1], a ρ or σ that is not finite and positive, or a negative count"

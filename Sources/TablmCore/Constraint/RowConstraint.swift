@@ -129,8 +129,9 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
                     allowsMissing = allowsMissing && values.contains(template.missing)
                     let wanted = values.filter { $0 != template.missing }
                     if column.kind == .categorical {
-                        for value in wanted where !categories.contains(value) {
-                            throw InputError("condition \(column.name)=\(value): \(quoted: value) is not a category of \(quoted: column.name)\(NearestName.hint(for: value, among: categories))")
+                        let listed = column.categories ?? []
+                        for value in wanted where !listed.contains(value) {
+                            throw InputError("condition \(column.name)=\(value): \(quoted: value) is not a category of \(quoted: column.name)\(NearestName.hint(for: value, among: listed))")
                         }
                         categories = categories.filter { wanted.contains($0) }
                     } else {

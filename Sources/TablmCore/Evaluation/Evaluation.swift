@@ -146,6 +146,20 @@ public struct EvaluationReport: Codable, Sendable {
 }
 
 public enum Evaluation {
+    /// The target (a categorical column) and the sensitive groups (not reading the target) an
+    /// evaluation compares, checked against the schema: what a caller checks before any work.
+    public static func columns(schema: Schema, target: String, sensitive: String?) throws
+        -> (target: Int, categories: [String], sensitive: SensitiveGroups?) {
+        guard let targetIndex = schema.index(of: target), let categories = schema.columns[targetIndex].categories else {
+            throw InputError("target \(quoted: target) must be a categorical column of the schema")
+        }
+        let sensitiveGroups = try sensitive.map { try SensitiveGroups(parsing: $0, schema: schema) }
+        if let sensitiveGroups, sensitiveGroups.columns.contains(targetIndex) {
+            throw OptionError("--sensitive \(quoted: sensitiveGroups.description) reads the target \(quoted: target)")
+        }
+        return (targetIndex, categories, sensitiveGroups)
+    }
+
     /// - Parameters:
     ///   - rowLogLikelihood: the model's log-likelihood of rows, for the likelihood membership attack
     ///     and the model's own classifier (`ModelConditional`).
@@ -155,13 +169,7 @@ public enum Evaluation {
                            target: String, sensitive: String?, privacy: PrivacyRecord?,
                            rowLogLikelihood: (([Row]) throws -> [Double])? = nil,
                            comparedRows: Int = 1000, seed: UInt64 = 0, progress: (String) -> Void = { _ in }) throws -> EvaluationReport {
-        guard let targetIndex = schema.index(of: target), let categories = schema.columns[targetIndex].categories else {
-            throw InputError("target \(quoted: target) must be a categorical column of the schema")
-        }
-        let sensitiveGroups = try sensitive.map { try SensitiveGroups(parsing: $0, schema: schema) }
-        if let sensitiveGroups, sensitiveGroups.columns.contains(targetIndex) {
-            throw OptionError("--sensitive \(quoted: sensitiveGroups.description) reads the target \(quoted: target)")
-        }
+        let (targetIndex, categories, sensitiveGroups) = try columns(schema: schema, target: target, sensitive: sensitive)
         guard !train.isEmpty, !test.isEmpty, !synthetic.isEmpty else { throw InputError("the training, test and synthetic tables need rows") }
         // The positive class: the less frequent target value among the real training rows.
         let frequency = Dictionary(grouping: train, by: { $0[targetIndex] }).mapValues(\.count)

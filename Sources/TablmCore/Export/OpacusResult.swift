@@ -33,9 +33,9 @@ public struct OpacusResult: Codable, Sendable, Equatable {
     /// Values no run of the script writes.
     public var problem: String? {
         guard format == "tablm-opacus-result", version == 1 else { return "not a tablm Opacus record of version 1 (format \(quoted: format))" }
-        guard dp.noiseMultiplier.isFinite, dp.noiseMultiplier > 0 else { return "dp.noise_multiplier \(dp.noiseMultiplier) is not a finite σ > 0" }
+        guard PrivacyAccountant.noiseMultipliers.contains(dp.noiseMultiplier) else { return "dp.noise_multiplier \(dp.noiseMultiplier) is not from 0.1 to 1e6" }
         guard dp.sampleRate > 0, dp.sampleRate <= 1 else { return "dp.sample_rate \(dp.sampleRate) is not in (0, 1]" }
-        guard dp.steps > 0 else { return "dp.steps \(dp.steps) is not positive" }
+        guard dp.steps > 0, dp.steps <= PrivacyAccountant.maximumSteps else { return "dp.steps \(dp.steps) is not from 1 to \(PrivacyAccountant.maximumSteps)" }
         guard dp.delta > 0, dp.delta < 1 else { return "dp.delta \(dp.delta) is not in (0, 1)" }
         guard dp.clipNorm.isFinite, dp.clipNorm > 0 else { return "dp.clip_norm \(dp.clipNorm) is not a finite C > 0" }
         guard dp.targetEpsilon.isFinite, dp.targetEpsilon > 0 else { return "dp.target_epsilon \(dp.targetEpsilon) is not a finite ε > 0" }

@@ -33,9 +33,15 @@ public struct FairnessColumns: Sendable {
 
     /// The fair columns: the ones named, else the schema's target.
     func fairColumns(for flag: String, schema: Schema) throws -> [String] {
-        let columns = fair ?? schema.target.map { [$0] } ?? []
-        guard !columns.isEmpty else { throw OptionError("\(flag) needs --fair-columns (the schema names no target)") }
-        return columns
+        if let fair {
+            guard !fair.isEmpty else { throw OptionError("--fair-columns names no column") }
+            if let twice = fair.indices.first(where: { fair[..<$0].contains(fair[$0]) }).map({ fair[$0] }) {
+                throw OptionError("--fair-columns names \(quoted: twice) twice")
+            }
+            return fair
+        }
+        guard let target = schema.target else { throw OptionError("\(flag) needs --fair-columns (the schema names no target)") }
+        return [target]
     }
 
     /// The mask of these groups and columns, with no shifts yet. Any groups: one categorical column,
@@ -50,8 +56,8 @@ public struct FairnessColumns: Sendable {
             throw InputError("\(flag): this tokenizer writes \(quoted: schema.columns[column].name)'s lead-in and value as one piece; name it as a sensitive column when the tokenizer is trained")
         }
         let columns = try fairColumns(for: flag, schema: schema).map { name -> FairnessProbes.Column in
-            guard let c = schema.index(of: name) else { throw InputError("--fair-columns: no column \(quoted: name) in the schema") }
-            guard !groups.columns.contains(c) else { throw InputError("--fair-columns: \(quoted: name) is a sensitive column") }
+            guard let c = schema.index(of: name) else { throw OptionError("--fair-columns: no column \(quoted: name) in the schema") }
+            guard !groups.columns.contains(c) else { throw OptionError("--fair-columns: \(quoted: name) is a sensitive column") }
             let (values, tokens) = try FairnessProbes.valueTokens(of: schema.columns[c], template: serializer.template, tokenizer: tokenizer)
             return FairnessProbes.Column(column: c, values: values, tokens: tokens)
         }

@@ -19,15 +19,15 @@ public struct FairnessProbes: Sendable {
 
     public init(serializer: RowSerializer, tokenizer: Tokenizer, sensitive: String, columns names: [String]) throws {
         let schema = serializer.schema
-        guard let s = schema.index(of: sensitive) else { throw InputError("--sensitive: no column \(quoted: sensitive) in the schema") }
+        guard let s = schema.index(of: sensitive) else { throw OptionError("--sensitive: no column \(quoted: sensitive) in the schema") }
         self.serializer = serializer
         self.tokenizer = tokenizer
         self.sensitive = s
         (groups, groupTokens) = try Self.valueTokens(of: schema.columns[s], template: serializer.template, tokenizer: tokenizer)
         guard !names.isEmpty else { throw InputError("--fair-columns: no column given (and the schema names no target)") }
         columns = try names.map { name in
-            guard let c = schema.index(of: name) else { throw InputError("--fair-columns: no column \(quoted: name) in the schema") }
-            guard c != s else { throw InputError("--fair-columns: \(quoted: name) is the sensitive column") }
+            guard let c = schema.index(of: name) else { throw OptionError("--fair-columns: no column \(quoted: name) in the schema") }
+            guard c != s else { throw OptionError("--fair-columns: \(quoted: name) is the sensitive column") }
             let (values, tokens) = try Self.valueTokens(of: schema.columns[c], template: serializer.template, tokenizer: tokenizer)
             return Column(column: c, values: values, tokens: tokens)
         }

@@ -36,6 +36,9 @@ public struct AuditRun {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let folderCleanup = created ? InterruptCleanup.register(folder) : nil
         defer { folderCleanup.map(InterruptCleanup.forget) }
+        // ...and if the run fails: a refusal leaves no folder behind.
+        var finished = false
+        defer { if created && !finished { try? FileManager.default.removeItem(at: folder) } }
         let table = folder.appendingPathComponent(Self.tableName)
         var training = self.training
         training.output = folder.appendingPathComponent("checkpoint").path
@@ -71,6 +74,7 @@ public struct AuditRun {
                                  delta: delta, accountantEpsilon: trained.record.privacy?.epsilon, epsilonLowerBound: best.epsilonLowerBound,
                                  outcomes: outcomes, scores: scores, memberships: canaries.included)
         try JSONOutput.write(report, to: folder.appendingPathComponent("audit.json").path)
+        finished = true
         return report
     }
 

@@ -32,16 +32,33 @@ public struct EvaluateRequest: Sendable {
 /// writes the JSON and HTML reports asked for; both state the run's context (files, rows, release,
 /// date, machine).
 public enum EvaluateRun {
-    public static func run(_ request: EvaluateRequest, report message: (String) -> Void = { _ in }) throws -> EvaluationReport {
-        let inputs = [request.train, request.test, request.synthetic, request.schema, request.checkpoint, request.before]
-        if let json = request.json { try OutputDestination.checkFile(json, option: "--json", inputs: inputs) }
-        if let html = request.html { try OutputDestination.checkFile(html, option: "-o", inputs: inputs + [request.json]) }
+    /// The schema, and the target and sensitive groups the request names (else the schema's),
+    /// checked against it: what `sweep` checks for every point before it trains.
+    public static func columns(_ request: EvaluateRequest) throws -> (schema: Schema, target: String, sensitive: String?) {
         let schema = try SchemaFile.load(path: request.schema)
         guard let target = request.target ?? schema.target else {
             throw OptionError("--target is needed: the schema names no target column")
         }
         let sensitive = request.sensitive ?? schema.sensitive.first
-        func read(_ path: String) throws -> TableData { try TableData.read(path: path, schema: schema, policy: .skip) }
+        _ = try Evaluation.columns(schema: schema, target: target, sensitive: sensitive)
+        return (schema, target, sensitive)
+    }
+
+    public static func run(_ request: EvaluateRequest, report message: (String) -> Void = { _ in }) throws -> EvaluationReport {
+        let inputs = [request.train, request.test, request.synthetic, request.schema, request.checkpoint, request.before]
+        if let json = request.json, let html = request.html, OutputDestination.resolved(json) == OutputDestination.resolved(html) {
+            throw OptionError("-o \(html) and --json \(json) name the same file; give each report its own")
+        }
+        if let json = request.json { try OutputDestination.checkFile(json, option: "--json", inputs: inputs) }
+        if let html = request.html { try OutputDestination.checkFile(html, option: "-o", inputs: inputs + [request.json]) }
+        let (schema, target, sensitive) = try columns(request)
+        func read(_ path: String) throws -> TableData {
+            let table = try TableData.read(path: path, schema: schema, policy: .skip)
+            guard !table.rows.isEmpty else {
+                throw InputError(table.records == 0 ? "no rows" : "none of its \(table.records) rows fits the schema \(request.schema)", at: SourceLocation(file: path))
+            }
+            return table
+        }
         let real = try read(request.train), held = try read(request.test), synthetic = try read(request.synthetic)
         let before = try request.before.map(read)
         for (name, table) in [(request.train, real), (request.test, held)] where table.rows.count < table.records {
@@ -52,6 +69,11 @@ public enum EvaluateRun {
         if let loaded {
             guard loaded.schema.columnNames == schema.columnNames else {
                 throw InputError("the checkpoint's schema has other columns than --schema", at: SourceLocation(file: request.checkpoint!))
+            }
+            // The report states the record's ε: only once its events are seen to compose to no more.
+            if let privacy = loaded.record.privacy {
+                let record = URL(fileURLWithPath: request.checkpoint!).appendingPathComponent(Checkpoint.recordFile).path
+                _ = try PrivacyBudgetPlan.verified(record: privacy, steps: loaded.record.steps, file: record)
             }
             let serializer = RowSerializer(schema: loaded.schema, template: loaded.template)
             let order = try loaded.scoringOrder()

@@ -1,10 +1,17 @@
 extension FinetuneRun {
+    /// The fairness terms' probes (nil when no term is asked for): the columns they name checked
+    /// against the schema and tokenizer, which a private run does before any mechanism runs.
+    func fairnessProbes(serializer: RowSerializer, tokenizer: Tokenizer) throws -> FairnessProbes? {
+        let terms = request.fairness
+        guard terms.isEnabled else { return nil }
+        return try terms.columns.probes(for: terms.lambda > 0 ? "--fairness-lambda" : "--representation-lambda", serializer: serializer, tokenizer: tokenizer)
+    }
+
     /// The fairness terms of the request, or nil: probes built from the schema and template alone,
     /// with contexts the model being trained generates (no rows, no privacy cost).
     func fairnessTerm(model: GPT2<Float>, serializer: RowSerializer, tokenizer: Tokenizer) throws -> FairnessRegularizer? {
         let terms = request.fairness
-        guard terms.isEnabled else { return nil }
-        let probes = try terms.columns.probes(for: terms.lambda > 0 ? "--fairness-lambda" : "--representation-lambda", serializer: serializer, tokenizer: tokenizer)
+        guard let probes = try fairnessProbes(serializer: serializer, tokenizer: tokenizer) else { return nil }
         let sensitive = serializer.schema.columns[probes.sensitive].name
         let columns = probes.columns.map { serializer.schema.columns[$0.column].name }
         let regularizer = try FairnessRegularizer(probes: probes, lambda: terms.lambda, padding: tokenizer.padID)

@@ -65,6 +65,11 @@ extension FinetuneRun {
         } catch {
             throw InputError("a row of \(request.data) cannot be tokenized within the context of \(model.config.contextLength) tokens sized from the schema (nothing was spent; how long it is stays private); give a larger --context, or a tokenizer trained from this schema")
         }
+        // The fairness terms' columns too: a bad one stopped the run only after the prior spent its ε.
+        _ = try fairnessProbes(serializer: serializer, tokenizer: tokenizer)
+        if resumed == nil, let prior = privacy.prior, let share = privacy.priorShare {
+            _ = try PriorStage.budget(plan: plan, share: share, settings: prior.aim, columns: serializer.schema.columns.count)
+        }
         var generator: ChaCha20Generator
         if let insecureSeed = privacy.insecureSeed {
             message("warning: --insecure-seed makes the noise predictable; the privacy guarantee does not hold for this run")
@@ -113,7 +118,7 @@ extension FinetuneRun {
         let leftOut = resumed == nil && priorRecord != nil && request.steps == nil && privacy.noiseMultiplier == nil
             && TrainingRecipe.leavesDPSGDOut(after: plan, sampleRate: sampleRate, expectedBatchSize: expectedBatch, steps: dpSteps)
         if leftOut { dpSteps = 0 }
-        let sigma: Double
+        var sigma: Double
         if let previous = resumed {
             sigma = previous.noiseMultiplier
         } else if let noiseMultiplier = privacy.noiseMultiplier {
@@ -125,6 +130,18 @@ extension FinetuneRun {
                 throw OptionError("epsilon \(privacy.epsilon!) cannot be reached in \(dpSteps) steps at sampling rate \(sampleRate)\(plan.accountant.history.isEmpty ? "" : " after what the prior and count releases spent"); raise --epsilon, use more rows than about \(Int(countedRows.rounded())) (the rate is --expected-batch-size over the rows), or fewer --steps")
             }
             sigma = calibrated
+        }
+        // Noise that drowns the signal is refused before DP-SGD; after a prior has spent its share,
+        // refusing would waste that ε, so DP-SGD is left out and the prior's training is kept.
+        let noise = DPNoiseLevel(noiseMultiplier: sigma, expectedBatchSize: expectedBatch)
+        if dpSteps > 0, noise.verdict == .drowned, !privacy.acceptNoise {
+            let explanation = noise.explanation(rows: Int(countedRows.rounded()), steps: dpSteps)
+            guard resumed == nil, priorRecord != nil else {
+                throw OptionError("the noise would drown the signal, " + explanation + "; --accept-noise trains anyway")
+            }
+            message("no DP-SGD steps: the noise would drown the signal, \(explanation); the prior's training is kept and the rest of ε unspent (--accept-noise trains anyway)")
+            dpSteps = 0
+            sigma = 0
         }
         if privacy.delta >= 1 / countedRows {
             message(String(format: "warning: delta %g is not below 1/rows ≈ %.3g; a smaller delta is safer", privacy.delta, 1 / countedRows))
@@ -157,15 +174,7 @@ extension FinetuneRun {
             }
         }
         if dpSteps > 0 {
-            let level = DPNoiseLevel(noiseMultiplier: sigma, expectedBatchSize: expectedBatch)
-            let rows = Int(countedRows.rounded())
-            switch level.verdict {
-            case .drowned where !privacy.acceptNoise:
-                throw OptionError("the noise would drown the signal, " + level.explanation(rows: rows, steps: dpSteps) + "; --accept-noise trains anyway")
-            case .drowned, .weak:
-                message("warning: weak signal, " + level.explanation(rows: rows, steps: dpSteps))
-            case .usable: break
-            }
+            if noise.verdict != .usable { message("warning: weak signal, " + noise.explanation(rows: Int(countedRows.rounded()), steps: dpSteps)) }
             message(String(format: "finetune --dp: %d parameters; sampling rate q = %.5f%@ (expected %d rows a step), noise multiplier σ = %.4f, clip C = %.3g, %d steps, lr %.2e: (ε = %.4f, δ = %.1e) when done; OpenBLAS %@",
                            model.parameterCount, sampleRate, balance == nil ? "" : ", the largest group's, charged every step", Int((balance?.expectedBatchSize ?? Double(privacy.expectedBatchSize)).rounded()), sigma, request.clipNorm, dpSteps,
                            settings.learningRate, plan.epsilon(adding: [remaining]), privacy.delta, BLASInfo.coreName))

@@ -38,6 +38,11 @@ public final class FinetuneRun {
         var record = TrainingRecord()
         let resumed = try request.resume.map { Resumed(checkpoint: try Checkpoint.load(folder: $0)) }
         if let resumed {
+            // Continued without --dp, a private checkpoint's record would claim a guarantee its
+            // weights no longer have (and it keeps no hash of the table to compare).
+            guard resumed.record.privacy == nil else {
+                throw OptionError("--resume \(request.resume!): this checkpoint was trained with --dp; continue it with --dp and its --epsilon")
+            }
             serializer = resumed.serializer
             record = resumed.record
             try requireStepsBeyond(resumed.startStep, total: request.steps)

@@ -32,10 +32,12 @@ public struct PriorRun {
             throw OptionError("--target-pairs needs a target column in the schema (tablm schema infer --target)")
         }
         var plan = try PrivacyBudgetPlan(method: accountant, targetEpsilon: epsilon, delta: delta, schemaCost: schema.privacyCost)
+        _ = try PriorStage.budget(plan: plan, share: 1, settings: aim, columns: schema.columns.count, advice: "raise --epsilon")
         let table = try TableData.read(path: data, schema: schema, policy: .fit)
         var generator = insecureSeed.map { ChaCha20Generator(insecureSeed: $0) } ?? ChaCha20Generator()
         if insecureSeed != nil { report("warning: --insecure-seed makes the noise predictable; the privacy guarantee does not hold for this run") }
-        let release = try PriorStage.release(rows: table.rows, schema: schema, plan: &plan, share: 1, settings: aim, generator: &generator, report: report)
+        let release = try PriorStage.release(rows: table.rows, schema: schema, plan: &plan, share: 1, settings: aim, generator: &generator,
+                                             advice: "raise --epsilon", report: report)
         var sampler = SplitMix64(seed: seed)
         let count = rows ?? release.noisyRowCount
         let writer = try CSVRecordWriter(path: output, header: schema.columnNames)

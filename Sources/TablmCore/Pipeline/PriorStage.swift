@@ -4,20 +4,32 @@ import Foundation
 /// share of the budget, charged to the plan, then, in a run, training on pseudo rows drawn from the
 /// fit (post-processing of the noisy marginals: no privacy cost, so its loss may be reported).
 public enum PriorStage {
+    /// What a run whose prior's budget is too small can change.
+    public static let runAdvice = "raise --epsilon or --prior-share, or use --prior none"
+
+    /// The prior's ρ (`share` of the plan's budget) and the σ of its 1-way measurements, refused when
+    /// there is no budget to divide or it is too small for the 1-way marginals: a run and its plan
+    /// (`--plan`) both check this before any row is read.
+    public static func budget(plan: PrivacyBudgetPlan, share: Double, settings: AIMSettings, columns: Int,
+                              advice: String = runAdvice) throws -> (rho: Double, sigma: Double) {
+        guard let rho = plan.rho(share: share) else {
+            throw OptionError("the marginal prior needs --epsilon (a budget to divide), not --noise-multiplier; or use --prior none")
+        }
+        let sigma = settings.initialSigma(rho: rho, columns: columns)
+        guard sigma <= TrainingRecipe.largestOneWaySigma else {
+            let noise = sigma.isFinite ? String(format: "each cell would get noise σ = %.0f", sigma) : "no finite noise reaches it"
+            throw OptionError(String(format: "the prior's budget (%.3g of ε, ρ = %.3g zCDP) is too small even for the 1-way marginals: %@; %@", share, rho, noise, advice))
+        }
+        return (rho, sigma)
+    }
+
     /// Runs AIM with `share` of the plan's budget, charges its events, and reports each round.
     /// `wholeBudgetIf`, given the noisy total of AIM's 1-way measurements, says whether the prior
     /// takes all of ε instead (DP-SGD would be too loud on that many rows).
     public static func release(rows: [Row], schema: Schema, plan: inout PrivacyBudgetPlan, share: Double, settings: AIMSettings,
                                generator: inout ChaCha20Generator, wholeBudgetIf: (Double) -> Bool = { _ in false },
-                               report: (String) -> Void) throws -> MarginalPriorRelease {
-        guard let rho = plan.rho(share: share) else {
-            throw OptionError("the marginal prior needs --epsilon (a budget to divide), not --noise-multiplier; or use --prior none")
-        }
-        let sigma = settings.initialSigma(rho: rho, columns: schema.columns.count)
-        guard sigma <= TrainingRecipe.largestOneWaySigma else {
-            let noise = sigma.isFinite ? String(format: "each cell would get noise σ = %.0f", sigma) : "no finite noise reaches it"
-            throw OptionError(String(format: "the prior's budget (%.3g of ε, ρ = %.3g zCDP) is too small even for the 1-way marginals: %@; raise --epsilon or --prior-share, or use --prior none", share, rho, noise))
-        }
+                               advice: String = PriorStage.runAdvice, report: (String) -> Void) throws -> MarginalPriorRelease {
+        let (rho, sigma) = try budget(plan: plan, share: share, settings: settings, columns: schema.columns.count, advice: advice)
         let started = DispatchTime.now().uptimeNanoseconds
         func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
         report(String(format: "prior: AIM with ρ = %.4g (zCDP; %.3g of ε on its own); 1-way marginals of %d columns measured with σ = %.1f", rho, share, schema.columns.count, sigma))

@@ -96,9 +96,7 @@ public struct PrivatePlan: Sendable {
                               detail: String(format: "Gaussian σ = %g; the steps are then charged at the largest group's rate, which this plan does not know", privacy.balanceCountNoise)))
         }
         if let priorShare {
-            guard let rho = budget.rho(share: priorShare) else {
-                throw OptionError("the marginal prior needs --epsilon (a budget to divide), not --noise-multiplier; or use --prior none")
-            }
+            let rho = try PriorStage.budget(plan: budget, share: priorShare, settings: prior?.aim ?? AIMSettings(), columns: schema.columns.count).rho
             let event = PrivacyEvent.gaussianRelease(noiseMultiplier: (1 / (2 * rho)).squareRoot())
             budget.record([event])
             parts.append(Part(name: "prior", epsilonAlone: alone([event]), epsilonSoFar: budget.epsilon(),

@@ -51,10 +51,15 @@ public struct SweepRun {
         let owned = OutputDestination.FolderKind(owns: { $0.hasPrefix("eps-") || $0 == "sweep.csv" || $0 == "sweep.html" })
         try OutputDestination.checkFolder(output, option: "-o", what: "sweep", kind: owned, inputs: inputs, force: false)
         let root = URL(fileURLWithPath: output)
+        // Every point's options and columns are checked before any point trains: a bad one would
+        // otherwise fail each run after its training.
+        for point in points {
+            _ = try EvaluateRun.columns(plan(point, in: root.appendingPathComponent(Self.folderName(point))).evaluation)
+        }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         var results: [SweepResult] = []
         for (index, point) in points.enumerated() {
-            let name = "eps-\(SweepResult.label(point.epsilon))_lambda-\(SweepResult.label(point.lambda))"
+            let name = Self.folderName(point)
             events(.message("sweep: run \(index + 1)/\(points.count) \(name)"))
             let started = Date()
             var result = SweepResult(epsilon: point.epsilon, lambda: point.lambda, folder: name)
@@ -74,10 +79,20 @@ public struct SweepRun {
     }
 
     /// One point: fine-tune and generate (unless already done with these arguments), then evaluate.
+    /// A point's plan, its checkpoint and rows in `folder`.
+    private func plan(_ point: (epsilon: Double, lambda: Double), in folder: URL) throws -> Plan {
+        try plan(point, folder.appendingPathComponent("checkpoint").path, folder.appendingPathComponent("synthetic.csv").path, folder)
+    }
+
+    /// A point's folder in the output.
+    static func folderName(_ point: (epsilon: Double, lambda: Double)) -> String {
+        "eps-\(SweepResult.label(point.epsilon))_lambda-\(SweepResult.label(point.lambda))"
+    }
+
     private func runOne(_ point: (epsilon: Double, lambda: Double), folder: URL, events: @escaping (Event) -> Void) throws -> EvaluationReport {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let checkpoint = folder.appendingPathComponent("checkpoint").path, synthetic = folder.appendingPathComponent("synthetic.csv").path
-        let plan = try self.plan(point, checkpoint, synthetic, folder)
+        let plan = try plan(point, in: folder)
+        let synthetic = plan.generation.output
         let argumentsFile = folder.appendingPathComponent("arguments.txt")
         let done = (try? String(contentsOf: argumentsFile, encoding: .utf8)) == plan.arguments && FileManager.default.fileExists(atPath: synthetic)
         if done {

@@ -160,6 +160,13 @@ public struct ReportVerdict: Sendable, Equatable {
                 widenings.append(("the TSTR \(c.name) equalized-odds difference", tstr - trtr, "TRTR's"))
             }
         }
+        // A group the real rows hold and the synthetic rows lack has no rate to compare: the gap
+        // over the groups left says nothing about it (one group left gives a gap of 0).
+        if let missing = fairness.groups.first(where: { $0.realShare > 0 && $0.syntheticShare == 0 }) {
+            return Line(question: "Fair?", light: .red, answer: answer(.red), figures: figures,
+                        reading: "No: the synthetic rows hold no row of the \(by) group \(missing.group) (\(f(missing.realShare)) of the real rows), so no gap is measured for it.",
+                        thresholds: thresholds)
+        }
         let measured = widenings.filter { $0.1.isFinite }
         guard let worst = measured.max(by: { $0.1 < $1.1 }) else {
             return Line(question: "Fair?", light: .none, answer: "not measured", figures: figures, reading: "The groups' rates could not be measured.", thresholds: thresholds)

@@ -46,6 +46,9 @@ public enum SchemaFile {
                        near: "\"version\"")
         }
         guard !schema.columns.isEmpty else { throw fail("the schema has no columns", near: "\"columns\"") }
+        guard schema.columns.count <= Schema.largestColumnCount else {
+            throw fail("the schema has \(schema.columns.count) columns; tablm takes at most \(Schema.largestColumnCount)", near: "\"columns\"")
+        }
         if schema.source == .dp {
             guard let cost = schema.privacyCost, cost.epsilon > 0, cost.delta >= 0, cost.delta < 1 else {
                 throw fail("a schema with \"source\": \"dp\" needs \"privacy_cost\" {epsilon > 0, delta in [0, 1)}", near: "\"source\"")
@@ -90,6 +93,9 @@ public enum SchemaFile {
             }
             guard column.min == nil, column.max == nil, column.precision == nil, column.values == nil else {
                 throw fail("categorical column \(quoted: name) cannot have min, max, precision or values")
+            }
+            guard categories.count <= Schema.largestCategoryCount else {
+                throw fail("categorical column \(quoted: name) lists \(categories.count) categories; at most \(Schema.largestCategoryCount)")
             }
             var distinct = Set<String>()
             for category in categories {

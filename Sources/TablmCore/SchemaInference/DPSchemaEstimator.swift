@@ -56,6 +56,9 @@ public enum DPSchemaEstimator {
         precondition(epsilon > 0 && delta > 0 && delta < 1)
         let reader = try CSVRecordReader(path: csvPath)
         let header = reader.header
+        guard header.count <= Schema.largestColumnCount else {
+            throw InputError("the header has \(header.count) columns; tablm takes at most \(Schema.largestColumnCount)", at: SourceLocation(file: csvPath, line: 1))
+        }
         for name in numeric.map(\.column) + [target].compactMap({ $0 }) + sensitive where !header.contains(name) {
             throw InputError("no column named \(quoted: name) (columns: \(names: header))", at: SourceLocation(file: csvPath, line: 1))
         }

@@ -53,6 +53,9 @@ public struct SchemaInference {
     public static func infer(csvPath: String, options: Options = Options()) throws -> Result {
         let reader = try CSVRecordReader(path: csvPath)
         let header = reader.header
+        guard header.count <= Schema.largestColumnCount else {
+            throw InputError("the header has \(header.count) columns; tablm takes at most \(Schema.largestColumnCount)", at: SourceLocation(file: csvPath, line: 1))
+        }
         for name in [options.target].compactMap({ $0 }) + options.sensitive where !header.contains(name) {
             throw InputError("no column named \(quoted: name) (columns: \(names: header))",
                              at: SourceLocation(file: csvPath, line: 1))

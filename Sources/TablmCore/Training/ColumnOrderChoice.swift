@@ -23,7 +23,7 @@ public enum ColumnOrderChoice: String, CaseIterable, Sendable {
     public static func orders(recorded: [[String]]?, schema: Schema) throws -> [[Int]]? {
         try recorded?.map { names in
             let order = names.compactMap { schema.index(of: $0) }
-            guard order.count == schema.columns.count, Set(order).count == order.count else {
+            guard names.count == schema.columns.count, order.count == names.count, Set(order).count == order.count else {
                 throw OptionError("the checkpoint's column_orders do not list every column of its schema once")
             }
             return order

@@ -96,6 +96,46 @@ final class HostileCheckpointTests: XCTestCase {
         XCTAssertTrue(refusal(folder).contains("training.json: steps -4 is negative"), refusal(folder))
     }
 
+    /// Counts past any table and events no accountant answers for (`generate` trapped on a data_rows
+    /// of 2⁶³ − 1, `privacy epsilon checkpoint` on σ = 1e-300 and ε = 1e300) are refused on loading.
+    func testCountsAndEventsTheAccountantsCannotAnswerForAreRefused() throws {
+        for (change, expected) in [
+            ({ (r: inout [String: Any]) in r["data_rows"] = Int.max }, "data_rows \(Int.max) is not from 0 to \(TrainingRecord.largestCount)"),
+            ({ (r: inout [String: Any]) in r["held_out_rows"] = -1 }, "held_out_rows -1 is not from 0"),
+        ] as [((inout [String: Any]) -> Void, String)] {
+            let folder = try saved()
+            try edit("training.json", in: folder, change)
+            XCTAssertTrue(refusal(folder).contains("training.json: ") && refusal(folder).contains(expected), refusal(folder))
+        }
+        let gaussian = { (sigma: Double, q: Double, steps: Int) -> [String: Any] in
+            ["mechanism": "sampled_gaussian", "noise_multiplier": sigma, "sample_rate": q, "steps": steps]
+        }
+        for (change, expected) in [
+            ({ (p: inout [String: Any]) in p["rate_rows"] = -1.0 }, "privacy.rate_rows -1.0 is not from 1"),
+            ({ (p: inout [String: Any]) in p["events"] = [gaussian(1e-300, 0.01, 1)] }, "a privacy event needs"),
+            ({ (p: inout [String: Any]) in p["events"] = [gaussian(1, 0.01, 1_000_000_000_000_000)] }, "a privacy event needs"),
+            ({ (p: inout [String: Any]) in p["events"] = [gaussian(1e-300, 1, 1)] }, "a privacy event needs"),
+            ({ (p: inout [String: Any]) in p["events"] = [["mechanism": "exponential", "epsilon": 1e300, "steps": 1]] }, "a privacy event needs"),
+        ] as [((inout [String: Any]) -> Void, String)] {
+            let folder = try saved()
+            try edit("training.json", in: folder) { record in
+                var privacy = record["privacy"] as! [String: Any]
+                change(&privacy)
+                record["privacy"] = privacy
+            }
+            XCTAssertTrue(refusal(folder).contains("training.json") && refusal(folder).contains(expected), refusal(folder))
+        }
+        // A release at q = 1 with a small σ is what a run at a large ε writes (the prior's last
+        // measurements at ε = 10,000 are near σ = 0.01): it loads.
+        let folder = try saved()
+        try edit("training.json", in: folder) { record in
+            var privacy = record["privacy"] as! [String: Any]
+            privacy["events"] = [gaussian(0.01, 1, 3), gaussian(1, 0.1, 1)]
+            record["privacy"] = privacy
+        }
+        XCTAssertEqual(refusal(folder), "loaded")
+    }
+
     func testAConfigThatAsksForMoreWeightsThanTheFileHoldsIsRefusedBeforeAllocating() throws {
         let folder = try saved()
         try edit("config.json", in: folder) { $0["n_layer"] = 100; $0["n_embd"] = 1024; $0["n_head"] = 2 }

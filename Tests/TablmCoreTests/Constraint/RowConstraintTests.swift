@@ -189,6 +189,13 @@ final class RowConstraintTests: XCTestCase {
                 XCTAssertTrue("\(error)".contains(message), "\(condition): \(error)")
             }
         }
+        // Two conditions on one column are both kept: two categories that exclude each other leave
+        // nothing (the second was once called "not a category").
+        let sexes = try XCTUnwrap(setup.schema.columns.first { $0.name == "sex" }?.categories)
+        XCTAssertThrowsError(try RowConstraint(schema: setup.schema, template: .standard, tokenizer: setup.tokenizer,
+                                               conditions: [ColumnCondition.parse("sex=\(sexes[0])"), ColumnCondition.parse("sex=\(sexes[1])")])) { error in
+            XCTAssertTrue("\(error)".contains("the conditions on 'sex' leave no value"), "\(error)")
+        }
     }
 
     /// A model with random weights, sampled through the KV cache in batches with the constraint:

@@ -32,7 +32,12 @@ final class OpacusResultTests: XCTestCase {
         }
         var broken = result
         broken.dp.noiseMultiplier = 0
-        XCTAssertEqual(broken.problem, "dp.noise_multiplier 0.0 is not a finite σ > 0")
+        XCTAssertEqual(broken.problem, "dp.noise_multiplier 0.0 is not from 0.1 to 1e6")
+        broken.dp.noiseMultiplier = 1e-300   // trapped the accountant before it was refused here
+        XCTAssertEqual(broken.problem, "dp.noise_multiplier 1e-300 is not from 0.1 to 1e6")
+        broken = result
+        broken.dp.steps = 1_000_000_000_000_000
+        XCTAssertEqual(broken.problem, "dp.steps 1000000000000000 is not from 1 to \(PrivacyAccountant.maximumSteps)")
         broken = result
         broken.dp.sampleRate = 1.5
         XCTAssertEqual(broken.problem, "dp.sample_rate 1.5 is not in (0, 1]")

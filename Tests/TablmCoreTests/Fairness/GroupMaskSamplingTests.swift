@@ -88,5 +88,12 @@ final class GroupMaskSamplingTests: XCTestCase {
         XCTAssertThrowsError(try FairnessColumns(sensitive: "age<25&sex", fair: ["sex"]).mask(for: "--mask-fairness", serializer: serializer, tokenizer: apart, strength: 1)) {
             XCTAssertTrue("\($0)".contains("is a sensitive column"), "\($0)")
         }
+        // A fair column named twice trapped building the mask's index (a duplicate dictionary key);
+        // a list with no name said the schema had no target.
+        for (fair, expected) in [(["y", "y"], "--fair-columns names 'y' twice"), ([], "--fair-columns names no column")] {
+            XCTAssertThrowsError(try FairnessColumns(sensitive: "sex", fair: fair).mask(for: "--mask-fairness", serializer: serializer, tokenizer: apart, strength: 1)) {
+                XCTAssertEqual("\($0)", expected)
+            }
+        }
     }
 }

@@ -115,6 +115,12 @@ final class ReportVerdictTests: XCTestCase {
         report.caveats = [EvaluationCaveat(kind: .groupSelection, classifier: "boosted trees", message: "never selects F")]
         XCTAssertEqual(ReportVerdict(report).fair.light, .amber)
         XCTAssertTrue(ReportVerdict(report).fair.reading.contains("never selects F"))
+        // A group the synthetic rows lack is no fair answer, whatever the gap over the others says.
+        report.caveats = []
+        report.fairness!.groups[0].syntheticShare = 0
+        report.fairness!.syntheticParityGap = 0
+        XCTAssertEqual(ReportVerdict(report).fair.light, .red)
+        XCTAssertTrue(ReportVerdict(report).fair.reading.contains("hold no row of the sex group F"), ReportVerdict(report).fair.reading)
         report.fairness = nil
         XCTAssertEqual(ReportVerdict(report).fair.light, .none)
         XCTAssertEqual(ReportVerdict(report).fair.answer, "not measured")

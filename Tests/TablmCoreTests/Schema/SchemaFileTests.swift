@@ -57,6 +57,20 @@ final class SchemaFileTests: XCTestCase {
         XCTAssertTrue(duplicate.message.contains("listed twice"), duplicate.message)
     }
 
+    /// Columns and categories past the largest tablm takes are refused on loading: 20,000 columns
+    /// or a million categories ran for minutes before anything was said.
+    func testRefusesMoreColumnsOrCategoriesThanTablmTakes() throws {
+        let column = { (i: Int) in "{\"name\": \"c\(i)\", \"kind\": \"categorical\", \"categories\": [\"x\"]}" }
+        let wide = try loadError("{\"source\": \"data\", \"columns\": [" + (0...Schema.largestColumnCount).map(column).joined(separator: ", ") + "]}")
+        XCTAssertEqual(wide.message, "the schema has \(Schema.largestColumnCount + 1) columns; tablm takes at most \(Schema.largestColumnCount)")
+        let categories = (0...Schema.largestCategoryCount).map { "\"v\($0)\"" }.joined(separator: ", ")
+        let many = try loadError("{\"source\": \"data\", \"columns\": [{\"name\": \"a\", \"kind\": \"categorical\", \"categories\": [\(categories)]}]}")
+        XCTAssertTrue(many.message.contains("lists \(Schema.largestCategoryCount + 1) categories; at most"), many.message)
+        let path = try Fixtures.write("{\"source\": \"data\", \"columns\": [" + (0..<Schema.largestColumnCount).map(column).joined(separator: ", ") + "]}",
+                                      named: "s.json", in: try Fixtures.scratchFolder(self))
+        XCTAssertEqual(try SchemaFile.load(path: path).columns.count, Schema.largestColumnCount, "the largest is taken")
+    }
+
     /// Listed values (`values`): integer columns only, ascending without repeats, inside the range,
     /// at most `ColumnSchema.largestValueList`; each broken list is named with its line.
     func testRefusesBrokenValueListsNamingTheLine() throws {

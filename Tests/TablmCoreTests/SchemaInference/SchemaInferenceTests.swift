@@ -110,6 +110,17 @@ final class SchemaInferenceTests: XCTestCase {
         }
     }
 
+    /// A header wider than a schema may be is refused before a row is read (20,000 columns took
+    /// minutes: the checks grow with the square of the columns).
+    func testAHeaderWiderThanASchemaIsRefusedFirst() throws {
+        let width = Schema.largestColumnCount + 1
+        let path = try Fixtures.write((0..<width).map { "c\($0)" }.joined(separator: ",") + "\n" + Array(repeating: "1", count: width).joined(separator: ",") + "\n",
+                                      named: "wide.csv", in: try Fixtures.scratchFolder(self))
+        XCTAssertThrowsError(try SchemaInference.infer(csvPath: path)) { error in
+            XCTAssertEqual("\(error)", "\(path):1: the header has \(width) columns; tablm takes at most \(Schema.largestColumnCount)")
+        }
+    }
+
     func testUnknownRoleColumnAndEmptyColumn() throws {
         let folder = try Fixtures.scratchFolder(self)
         let path = try Fixtures.write("a,b\n1,\n2,\n", named: "t.csv", in: folder)
