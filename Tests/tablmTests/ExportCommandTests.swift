@@ -37,5 +37,31 @@ final class ExportCommandTests: XCTestCase {
         let small = try export(["--rows", "500", "--gpu", "--steps", "50"], to: "small")
         XCTAssertEqual(try XCTUnwrap(small["sample_rate"] as? Double), 0.25, accuracy: 1e-15)
         XCTAssertEqual(small["steps"] as? Int, 50)
+
+        // --script names the script the bundle carries (it copied the folder's train_opacus.py
+        // whatever the name); one without a requirements.txt beside it is refused before any work.
+        let repository = CommandRunner.repositoryRoot.appendingPathComponent("python")
+        let mine = folder.appendingPathComponent("mine")
+        try FileManager.default.createDirectory(at: mine, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: repository.appendingPathComponent("train_opacus.py"), to: mine.appendingPathComponent("my_train.py"))
+        let lonely = try CommandRunner.run(["export", "--checkpoint", "start", "--data", sample, "--epsilon", "8", "--accountant", "rdp", "--rows", "100000",
+                                            "--script", "mine/my_train.py", "-o", "lonely"], in: folder)
+        XCTAssertEqual(lonely.status, 64, lonely.stderr)
+        XCTAssertTrue(lonely.stderr.contains("--script mine/my_train.py has no requirements.txt beside it"), lonely.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("lonely").path))
+        try FileManager.default.copyItem(at: repository.appendingPathComponent("requirements.txt"), to: mine.appendingPathComponent("requirements.txt"))
+        try Data("\n# mine\n".utf8).append(to: mine.appendingPathComponent("my_train.py"))
+        _ = try export(["--rows", "100000", "--script", "mine/my_train.py"], to: "mine-bundle")
+        XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("mine-bundle/train_opacus.py")),
+                       try Data(contentsOf: mine.appendingPathComponent("my_train.py")), "the script named, as train_opacus.py")
+    }
+}
+
+private extension Data {
+    func append(to url: URL) throws {
+        let handle = try FileHandle(forWritingTo: url)
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: self)
     }
 }

@@ -79,6 +79,12 @@ final class MarginalPriorCommandTests: XCTestCase {
         XCTAssertTrue(paired.stderr.contains("prior: \(29 + rounds) marginals measured"), paired.stderr)
         let unpairedRounds = result.stderr.split(separator: "\n").filter { $0.hasPrefix("prior round ") }.count
         XCTAssertTrue(result.stderr.contains("prior: \(15 + unpairedRounds) marginals measured"), result.stderr)
+        XCTAssertFalse(result.stderr.contains("warning: delta"), result.stderr)
+        // δ at or above 1/rows (the sample's 500): said, as finetune --dp says it.
+        let loose = try run(["prior", "--schema", publicSchema, "--data", sample, "--epsilon", "3", "--delta", "0.5", "--rows", "10", "--insecure-seed", "2",
+                             "-o", "loose.csv"])
+        XCTAssertEqual(loose.status, 0, loose.stderr)
+        XCTAssertTrue(loose.stderr.contains("warning: delta 0.5 is not below 1/rows"), loose.stderr)
     }
 
     private func expectFailure(_ arguments: [String], _ expected: String, file: StaticString = #filePath, line: UInt = #line) throws {

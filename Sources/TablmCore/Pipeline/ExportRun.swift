@@ -45,6 +45,15 @@ public enum ExportRun {
         try OutputDestination.checkFolder(request.output, option: "-o", what: "bundle", kind: .init(names: []),
                                           inputs: [request.checkpoint, request.data, request.script], force: false)
         try AtomicFolderWriter.refuseExisting(request.output, what: "bundle")
+        // The bundle carries the script as train_opacus.py and the requirements.txt beside it: both
+        // must be there before any row is read or σ calibrated.
+        let scriptFolder = URL(fileURLWithPath: request.script).deletingLastPathComponent()
+        for (path, what) in [(request.script, "is not a file"), (scriptFolder.appendingPathComponent("requirements.txt").path, "has no requirements.txt beside it")] {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else {
+                throw OptionError("--script \(request.script) \(what) (the bundle carries the script and its requirements.txt)")
+            }
+        }
         let source = try Checkpoint.load(folder: request.checkpoint)
         let schema = source.schema
         guard schema.source != .data else {
@@ -98,10 +107,8 @@ public enum ExportRun {
             }
             try rows.commit()
             try JSONOutput.write(bundle, to: staging.appendingPathComponent("bundle.json").path)
-            let scriptFolder = URL(fileURLWithPath: request.script).deletingLastPathComponent()
-            for name in ["train_opacus.py", "requirements.txt"] {
-                try FileManager.default.copyItem(at: scriptFolder.appendingPathComponent(name), to: staging.appendingPathComponent(name))
-            }
+            try FileManager.default.copyItem(at: URL(fileURLWithPath: request.script), to: staging.appendingPathComponent("train_opacus.py"))
+            try FileManager.default.copyItem(at: scriptFolder.appendingPathComponent("requirements.txt"), to: staging.appendingPathComponent("requirements.txt"))
             // The bundle's record is bundle.json; the checkpoint's own record stays with the checkpoint.
             try FileManager.default.removeItem(at: staging.appendingPathComponent("training.json"))
         }

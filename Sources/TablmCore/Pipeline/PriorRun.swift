@@ -38,6 +38,11 @@ public struct PriorRun {
         if insecureSeed != nil { report("warning: --insecure-seed makes the noise predictable; the privacy guarantee does not hold for this run") }
         let release = try PriorStage.release(rows: table.rows, schema: schema, plan: &plan, share: 1, settings: aim, generator: &generator,
                                              advice: "raise --epsilon", report: report)
+        // As finetune --dp says: δ at or above 1/rows lets a mechanism publish a row outright (the
+        // count is the fit's noisy total, post-processing).
+        if delta >= 1 / Double(release.noisyRowCount) {
+            report(String(format: "warning: delta %g is not below 1/rows ≈ %.3g; a smaller delta is safer", delta, 1 / Double(release.noisyRowCount)))
+        }
         var sampler = SplitMix64(seed: seed)
         let count = rows ?? release.noisyRowCount
         let writer = try CSVRecordWriter(path: output, header: schema.columnNames)

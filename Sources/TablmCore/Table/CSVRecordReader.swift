@@ -103,8 +103,12 @@ public final class CSVRecordReader {
             if fields.count == 1 && fields[0].isEmpty && header.count > 1 { continue }
             guard fields.count == header.count else {
                 let column = min(fields.count, header.count) + (fields.count > header.count ? 1 : 0)
+                // A quote opened and never closed swallows the lines after it into one field: name
+                // the quote, not the field count it leads to.
+                let unclosed = Self.lineBreaks(in: fields) > 0 && fields.count < header.count
+                    ? "; a quoted field opened here runs over \(Self.lineBreaks(in: fields)) line break\(Self.lineBreaks(in: fields) == 1 ? "" : "s") (a quote never closed?)" : ""
                 throw InputError(
-                    "row has \(fields.count) field\(fields.count == 1 ? "" : "s"), the header has \(header.count)",
+                    "row has \(fields.count) field\(fields.count == 1 ? "" : "s"), the header has \(header.count)\(unclosed)",
                     at: SourceLocation(file: path, line: line, column: column))
             }
             recordCount += 1

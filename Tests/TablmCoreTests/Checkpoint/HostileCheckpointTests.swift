@@ -136,6 +136,19 @@ final class HostileCheckpointTests: XCTestCase {
         XCTAssertEqual(refusal(folder), "loaded")
     }
 
+    /// A category added to schema.json by hand, one the tokenizer cannot spell, was found only while
+    /// sampling, as a character missing from the alphabet: it is refused on loading, naming it.
+    func testASchemaItsTokenizerCannotSpellIsRefused() throws {
+        let folder = try saved()
+        try edit("schema.json", in: folder) { schema in
+            var columns = schema["columns"] as! [[String: Any]]
+            columns[1]["categories"] = ["Female", "Male", "Zyx"]
+            schema["columns"] = columns
+        }
+        let message = refusal(folder)
+        XCTAssertTrue(message.contains("schema.json: the checkpoint's tokenizer cannot spell the category 'Zyx' of 'sex'"), message)
+    }
+
     func testAConfigThatAsksForMoreWeightsThanTheFileHoldsIsRefusedBeforeAllocating() throws {
         let folder = try saved()
         try edit("config.json", in: folder) { $0["n_layer"] = 100; $0["n_embd"] = 1024; $0["n_head"] = 2 }

@@ -56,6 +56,12 @@ final class CSVRecordReaderTests: XCTestCase {
         let long = try error("a,b\n1,2,3\n")
         XCTAssertEqual(long.location?.line, 2)
         XCTAssertEqual(long.location?.column, 3)
+        XCTAssertFalse(short.message.contains("quote"), short.message)
+        // A quote never closed takes the rest of the file into one field: the quote is named, at its line.
+        let unclosed = try error("a,b\n\"1,2\n3,4\n")
+        XCTAssertEqual(unclosed.location?.line, 2)
+        XCTAssertTrue(unclosed.message.contains("row has 1 field, the header has 2; a quoted field opened here runs over 2 line breaks (a quote never closed?)"),
+                      unclosed.message)
     }
 
     func testInvalidUTF8NamesLineAndField() throws {
