@@ -65,7 +65,7 @@ struct PrivacyOptions: ParsableArguments {
         try requireRange("--dp-blocks", dpBlocks, .closed(1), .closed(Double(GPT2Config.limits.layers)))
         try requireRange("--rows", rows, .closed(1), .closed(Double(TrainingRecipe.largestTable)))
         try requireRange("--minutes", minutes, .open(0), .closed(TimeBudget.largestMinutes))
-        try requireRange("--balance-count-noise", balanceCountNoise, .open(0), .closed(1e6))
+        try requireRange("--balance-count-noise", balanceCountNoise, .closed(PrivacyAccountant.noiseMultipliers.lowerBound), .closed(1e6))
         try requireRange("--balance-max-boost", balanceMaxBoost, .closed(1), .closed(1e6))
         if let noiseMultiplier, !PrivacyAccountant.noiseMultipliers.contains(noiseMultiplier) { throw ValidationError("--noise-multiplier must be from 0.1 to 1e6 (got \(noiseMultiplier))") }
         guard dp else { return }

@@ -146,7 +146,9 @@ final class PrivatePathsTests: XCTestCase {
 
     /// The fairness term's columns are checked before any mechanism runs (a column the schema lacks,
     /// or the sensitive column named as fair, stopped the run only after the prior had spent its ε).
-    /// A table of one row leaves DP-SGD out rather than trapping the accountant on a batch of one.
+    /// A table of one row (a noisy total of 7 with this seed: an expected batch under 20 rows, where
+    /// DP-SGD's loudest allowed σ is below what the accountants take) leaves DP-SGD out and trains;
+    /// `PrivatePlanTests` checks the guard at 1 and 2 rows, where PLD trapped.
     func testFairnessColumnsAreCheckedBeforeAnySpendingAndOneRowTrains() throws {
         try inferPublicSchema()
         for (columns, expected) in [("nope", "--fair-columns: no column 'nope' in the schema"), ("group", "--fair-columns: 'group' is the sensitive column")] {
@@ -164,6 +166,8 @@ final class PrivatePathsTests: XCTestCase {
         let one = try run(["finetune", "--dp", "--epsilon", "1", "--schema", "schema.json", "--data", "one.csv", "-o", "one"] + arguments)
         XCTAssertEqual(one.status, 0, one.stderr)
         XCTAssertTrue(one.stderr.contains("the prior takes the whole budget"), one.stderr)
+        let total = try XCTUnwrap(one.stderr.components(separatedBy: "prior: on about ").dropFirst().first.flatMap { Double($0.prefix { $0 != " " }) })
+        XCTAssertLessThan(total, 20, "the guard's region: \(one.stderr)")
     }
 
     /// Steps asked for on a table too small for their noise: the refusal came after the prior had

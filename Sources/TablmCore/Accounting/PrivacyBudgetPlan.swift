@@ -40,8 +40,8 @@ public struct PrivacyBudgetPlan: Sendable {
                       events: record.events(steps: steps))
     }
 
-    /// The plan a checkpoint's record describes, with its ε recomputed from the events: what a report
-    /// states, never the record's own claim (a record is a file someone hands you).
+    /// The plan a checkpoint's record describes, with its ε recomputed from the events, before a
+    /// report states the record's ε (a record is a file someone hands you: its claim may be less).
     /// - Throws: when the events compose to more than the record claims (at `file`, the record's path).
     public static func verified(record: PrivacyRecord, steps: Int, file: String) throws -> (plan: PrivacyBudgetPlan, epsilon: Double) {
         let plan = try PrivacyBudgetPlan(record: record, steps: steps)

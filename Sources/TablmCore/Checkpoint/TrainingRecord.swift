@@ -98,8 +98,10 @@ extension PrivacyRecord {
             return "privacy.schema_epsilon \(schemaEpsilon) is not in [0, ε]"
         }
         if let schemaDelta, !(schemaDelta >= 0 && schemaDelta < delta) { return "privacy.schema_delta \(schemaDelta) is not in [0, δ)" }
-        if let rate = rateRows, !(rate.isFinite && rate >= 1 && rate <= Double(TrainingRecord.largestCount)) {
-            return "privacy.rate_rows \(rate) is not from 1 to \(TrainingRecord.largestCount)"
+        // A count released with noise can come out below 1 on a tiny table (a run records it as
+        // released, and its uses take at least 1): only its size is bounded.
+        if let rate = rateRows, !(rate.isFinite && abs(rate) <= Double(TrainingRecord.largestCount)) {
+            return "privacy.rate_rows \(rate) is not a finite count of at most \(TrainingRecord.largestCount)"
         }
         if let rows = prior?.noisyRows, !(1...TrainingRecord.largestCount).contains(rows) {
             return "privacy.prior.noisy_rows \(rows) is not from 1 to \(TrainingRecord.largestCount)"

@@ -36,9 +36,10 @@ public struct AuditRun {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let folderCleanup = created ? InterruptCleanup.register(folder) : nil
         defer { folderCleanup.map(InterruptCleanup.forget) }
-        // ...and if the run fails: a refusal leaves no folder behind.
-        var finished = false
-        defer { if created && !finished { try? FileManager.default.removeItem(at: folder) } }
+        // ...and if the run fails before its model is trained: a refusal leaves no folder behind
+        // (a trained checkpoint is kept, whatever fails after it).
+        var modelTrained = false
+        defer { if created && !modelTrained { try? FileManager.default.removeItem(at: folder) } }
         let table = folder.appendingPathComponent(Self.tableName)
         var training = self.training
         training.output = folder.appendingPathComponent("checkpoint").path
@@ -60,6 +61,7 @@ public struct AuditRun {
         let real = training.data
         training.data = table.path
         try FinetuneRun(training, events: events).run()
+        modelTrained = true
         training.data = real
 
         let trained = try Checkpoint.load(folder: training.output)
@@ -74,7 +76,6 @@ public struct AuditRun {
                                  delta: delta, accountantEpsilon: trained.record.privacy?.epsilon, epsilonLowerBound: best.epsilonLowerBound,
                                  outcomes: outcomes, scores: scores, memberships: canaries.included)
         try JSONOutput.write(report, to: folder.appendingPathComponent("audit.json").path)
-        finished = true
         return report
     }
 

@@ -134,6 +134,7 @@ extension FinetuneRun {
         // Noise that drowns the signal is refused before DP-SGD; after a prior has spent its share,
         // refusing would waste that ε, so DP-SGD is left out and the prior's training is kept.
         let noise = DPNoiseLevel(noiseMultiplier: sigma, expectedBatchSize: expectedBatch)
+        var drowned = false
         if dpSteps > 0, noise.verdict == .drowned, !privacy.acceptNoise {
             let explanation = noise.explanation(rows: Int(countedRows.rounded()), steps: dpSteps)
             guard resumed == nil, priorRecord != nil else {
@@ -142,6 +143,7 @@ extension FinetuneRun {
             message("no DP-SGD steps: the noise would drown the signal, \(explanation); the prior's training is kept and the rest of ε unspent (--accept-noise trains anyway)")
             dpSteps = 0
             sigma = 0
+            drowned = true
         }
         if privacy.delta >= 1 / countedRows {
             message(String(format: "warning: delta %g is not below 1/rows ≈ %.3g; a smaller delta is safer", privacy.delta, 1 / countedRows))
@@ -203,7 +205,7 @@ extension FinetuneRun {
             } else if leftOut {
                 message(String(format: "finetune --dp: no DP-SGD steps: the ε left buys only noise above σ/B = %g over an expected %.0f rows a step, which would undo the prior's model; ε %.4f of %g spent; --prior-share 1 gives the prior the whole budget, --steps runs DP-SGD anyway",
                                TrainingRecipe.largestNoiseAfterPrior, expectedBatch, plan.epsilon(), privacy.epsilon ?? 0))
-            } else {
+            } else if !drowned {
                 message(priorShare == 1 ? "finetune --dp: the prior takes the whole budget (--prior-share 1, the plan's below ε = 1); no DP-SGD steps"
                         : "finetune --dp: --steps 0: the prior alone; the rest of the budget is left for DP-SGD (tablm export)")
             }

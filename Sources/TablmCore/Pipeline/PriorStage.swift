@@ -8,8 +8,8 @@ public enum PriorStage {
     public static let runAdvice = "raise --epsilon or --prior-share, or use --prior none"
 
     /// The prior's ρ (`share` of the plan's budget) and the σ of its 1-way measurements, refused when
-    /// there is no budget to divide or it is too small for the 1-way marginals: a run and its plan
-    /// (`--plan`) both check this before any row is read.
+    /// there is no budget to divide or it is too small for the 1-way marginals: a run checks this
+    /// before any mechanism runs, its plan (`--plan`) before any row is read.
     public static func budget(plan: PrivacyBudgetPlan, share: Double, settings: AIMSettings, columns: Int,
                               advice: String = runAdvice) throws -> (rho: Double, sigma: Double) {
         guard let rho = plan.rho(share: share) else {

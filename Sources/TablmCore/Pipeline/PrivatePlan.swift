@@ -54,6 +54,8 @@ public struct PrivatePlan: Sendable {
         self.rows = rows
         let prior = privacy.prior
         priorShare = privacy.priorShare
+        // The run checks the prior's budget at the share asked for, before a small table may widen it.
+        if let share = priorShare { _ = try PriorStage.budget(plan: budget, share: share, settings: prior?.aim ?? AIMSettings(), columns: schema.columns.count) }
         // A table too small for DP-SGD's noise: the prior takes all of ε, as the run decides on the
         // prior's noisy total.
         var tooSmall = false

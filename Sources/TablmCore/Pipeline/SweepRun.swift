@@ -78,7 +78,6 @@ public struct SweepRun {
         return results
     }
 
-    /// One point: fine-tune and generate (unless already done with these arguments), then evaluate.
     /// A point's plan, its checkpoint and rows in `folder`.
     private func plan(_ point: (epsilon: Double, lambda: Double), in folder: URL) throws -> Plan {
         try plan(point, folder.appendingPathComponent("checkpoint").path, folder.appendingPathComponent("synthetic.csv").path, folder)
@@ -89,6 +88,7 @@ public struct SweepRun {
         "eps-\(SweepResult.label(point.epsilon))_lambda-\(SweepResult.label(point.lambda))"
     }
 
+    /// One point: fine-tune and generate (unless already done with these arguments), then evaluate.
     private func runOne(_ point: (epsilon: Double, lambda: Double), folder: URL, events: @escaping (Event) -> Void) throws -> EvaluationReport {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let plan = try plan(point, in: folder)

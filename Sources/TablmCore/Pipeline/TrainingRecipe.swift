@@ -80,8 +80,9 @@ public enum TrainingRecipe {
     /// Whether DP-SGD of `steps` at rate `sampleRate` over an expected `expectedBatchSize` rows, after
     /// what `plan` has charged, would be left out: at the loudest σ allowed (σ/B =
     /// `largestNoiseAfterPrior`) it would take `plan` past its ε. ε falls as σ grows, so this one
-    /// evaluation tells, without calibrating σ. On a table of a row or two the loudest σ allowed
-    /// is below any σ the accountants answer for (0.1; PLD's grid broke at 0.005): DP-SGD is left out.
+    /// evaluation tells, without calibrating σ. Over an expected batch under 20 rows (a tiny table)
+    /// the loudest σ allowed is below any σ the accountants answer for (0.1; PLD's grid broke at
+    /// 0.005, a table of one row): DP-SGD is left out.
     public static func leavesDPSGDOut(after plan: PrivacyBudgetPlan, sampleRate: Double, expectedBatchSize: Double, steps: Int) -> Bool {
         guard let target = plan.targetEpsilon, steps > 0 else { return false }
         let loudest = largestNoiseAfterPrior * expectedBatchSize

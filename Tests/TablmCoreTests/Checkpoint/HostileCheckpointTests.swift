@@ -111,7 +111,7 @@ final class HostileCheckpointTests: XCTestCase {
             ["mechanism": "sampled_gaussian", "noise_multiplier": sigma, "sample_rate": q, "steps": steps]
         }
         for (change, expected) in [
-            ({ (p: inout [String: Any]) in p["rate_rows"] = -1.0 }, "privacy.rate_rows -1.0 is not from 1"),
+            ({ (p: inout [String: Any]) in p["rate_rows"] = 1e300 }, "privacy.rate_rows 1e+300 is not a finite count"),
             ({ (p: inout [String: Any]) in p["events"] = [gaussian(1e-300, 0.01, 1)] }, "a privacy event needs"),
             ({ (p: inout [String: Any]) in p["events"] = [gaussian(1, 0.01, 1_000_000_000_000_000)] }, "a privacy event needs"),
             ({ (p: inout [String: Any]) in p["events"] = [gaussian(1e-300, 1, 1)] }, "a privacy event needs"),
