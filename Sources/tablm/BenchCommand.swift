@@ -57,7 +57,7 @@ struct BenchCommand: ParsableCommand {
         }
         let config = GPT2Config(vocabularySize: vocabulary, contextLength: length, width: width, layers: layers, heads: heads)
         if let problem = config.problem { throw ValidationError(problem) }
-        let result = TrainingBenchmark.run(config: config, batch: batchSize, length: length, steps: steps, rounds: rounds, workers: workers)
+        let result = try TrainingBenchmark.run(config: config, batch: batchSize, length: length, steps: steps, rounds: rounds, workers: workers)
         if json {
             print(try JSONOutput.text(Report(training: result, sampling: sampling, peakResidentBytes: Self.peakResidentBytes)))
             return

@@ -13,6 +13,15 @@ func log(_ message: String) {
     print(message, to: &stream)
 }
 
+/// Data to standard output, where a write can fail (a full disk): FileHandle's non-throwing write
+/// trapped on `> /dev/full`, and what `print` buffered was lost with exit 0 (`flush: true`).
+enum StandardOutput {
+    static func write(_ bytes: [UInt8] = [], flush: Bool = false) throws {
+        do { try FileHandle.standardOutput.write(contentsOf: Data(bytes)) } catch { throw InputError("cannot write to standard output: \(error.localizedDescription)") }
+        guard !flush || fflush(nil) == 0 else { throw InputError("cannot write to standard output: \(String(cString: strerror(errno)))") }
+    }
+}
+
 /// Where a command's text output goes: stdout, or a file written atomically.
 final class TextOutput {
     private let file: AtomicFileWriter?
@@ -30,16 +39,16 @@ final class TextOutput {
         }
         buffer.append(contentsOf: line.utf8)
         buffer.append(UInt8(ascii: "\n"))
-        if buffer.count >= 1 << 16 { flushStandardOutput() }
+        if buffer.count >= 1 << 16 { try flushStandardOutput() }
     }
 
-    private func flushStandardOutput() {
-        FileHandle.standardOutput.write(Data(buffer))
+    private func flushStandardOutput() throws {
+        try StandardOutput.write(buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 
     /// Makes the output visible: renames the file into place, or flushes stdout.
     func finish() throws {
-        if let file { try file.commit() } else { flushStandardOutput() }
+        if let file { try file.commit() } else { try flushStandardOutput() }
     }
 }

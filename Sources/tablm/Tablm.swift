@@ -40,6 +40,7 @@ struct Tablm: ParsableCommand {
         }
         do {
             try command.run()
+            try StandardOutput.write(flush: true)
         } catch let error as ValidationError {
             exitWithOptionError(error.message, command: command)
         } catch let error as OptionError {

@@ -125,10 +125,10 @@ struct TokenizeCommand: ParsableCommand {
                              : ids.map(String.init).joined(separator: " ")
             output += "\n"
             if output.utf8.count > 1 << 16 {
-                FileHandle.standardOutput.write(Data(output.utf8))
+                try StandardOutput.write(Array(output.utf8))
                 output = ""
             }
         }
-        FileHandle.standardOutput.write(Data(output.utf8))
+        try StandardOutput.write(Array(output.utf8))
     }
 }

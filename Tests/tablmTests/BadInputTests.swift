@@ -41,6 +41,30 @@ final class BadInputTests: XCTestCase {
     ]}
     """#
 
+    /// Standard output that cannot take the data (a full disk): one error line and exit 1, both for
+    /// a command that streams rows (`serialize` trapped in Foundation's FileHandle.write) and one
+    /// that prints a number (`privacy epsilon` lost it with exit 0).
+    func testAStandardOutputThatCannotBeWrittenIsAnError() throws {
+        guard let full = FileHandle(forWritingAtPath: "/dev/full") else { throw XCTSkip("no /dev/full on this system") }
+        let schema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
+        let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
+        for arguments in [["serialize", "--schema", schema, "--data", sample],
+                          ["privacy", "epsilon", "--sample-rate", "0.008", "--steps", "100", "--delta", "1e-5", "--noise-multiplier", "1.1"]] {
+            let process = Process()
+            process.executableURL = try CommandRunner.executable()
+            process.arguments = arguments
+            process.standardOutput = full
+            let errors = Pipe()
+            process.standardError = errors
+            try process.run()
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 1, "\(arguments[0]): \(message)")
+            XCTAssertTrue(message.hasPrefix("Error: cannot write to standard output: "), message)
+            XCTAssertEqual(message.split(separator: "\n").count, 1, message)
+        }
+    }
+
     func testMissingFile() throws {
         try expectFailure(["schema", "infer", "nope.csv", "-o", "keep.out"], "nope.csv: no such file")
         try write("s.json", schemaJSON)

@@ -3,6 +3,16 @@ import XCTest
 
 /// `tablm bench --json` on a tiny model: every figure the issue asks for is there and plausible.
 final class BenchCommandTests: XCTestCase {
+    /// Sizes each option takes can multiply past any memory: 65,536 rows of 65,536 tokens asked the
+    /// allocator for 2 TB and trapped. The step's activations are estimated first, and refused.
+    func testABatchNoMemoryHoldsIsRefused() throws {
+        let result = try CommandRunner.run(["bench", "--layers", "1", "--width", "128", "--batch-size", "65536", "--length", "65536",
+                                            "--rounds", "1", "--steps", "1"], in: FileManager.default.temporaryDirectory)
+        XCTAssertEqual(result.status, 64, result.stderr)
+        XCTAssertTrue(result.stderr.contains("Error: --batch-size 65536 × --length 65536 needs about "), result.stderr)
+        XCTAssertTrue(result.stderr.contains("GB of activations, more than this machine's"), result.stderr)
+    }
+
     func testJSONReportHasEveryFigure() throws {
         let schema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
         let result = try CommandRunner.run(["bench", "--json", "--layers", "1", "--width", "16", "--heads", "2", "--batch-size", "4",

@@ -106,9 +106,10 @@ def options_args(options: Mapping[str, Any], reserved: Iterable[str], command: s
             args.append(flag)
         elif isinstance(value, (list, tuple)):
             for item in value:
-                args += [flag, number_text(item)]
+                args.append(f"{flag}={number_text(item)}")
         elif isinstance(value, (str, numbers.Real, os.PathLike)):
-            args += [flag, os.fspath(value) if isinstance(value, os.PathLike) else number_text(value)]
+            # One word, --flag=value: as two, a negative number read as an option of its own.
+            args.append(f"{flag}={os.fspath(value) if isinstance(value, os.PathLike) else number_text(value)}")
         else:
             raise ValueError(f"{key}={value!r}: an option's value must be a string, a number, "
                              f"a bool or a list")
@@ -118,13 +119,17 @@ def options_args(options: Mapping[str, Any], reserved: Iterable[str], command: s
 Conditions = Union[None, str, Mapping[str, Any], Sequence[str]]
 
 
-def condition_args(conditions: Conditions) -> List[str]:
+def condition_args(conditions: Conditions, schema: Optional[Mapping[str, Any]] = None) -> List[str]:
     """Conditions as tablm's --condition values.
 
     A dict maps a column to: a value ("Female", 3) -> col=value; a string starting with a
     comparison (">=40", "<25", "=35..45") -> col>=40; "35..45" -> a range; a list or set of
-    values -> col=a|b. Strings ("sex=Female") and lists of them are passed as they are.
+    values -> col=a|b. A categorical column of ``schema`` takes its string as a category even when
+    it starts with one ("<=50K" -> income=<=50K). Strings ("sex=Female") and lists of them are
+    passed as they are.
     """
+    categorical = {column.get("name") for column in (schema or {}).get("columns", [])
+                   if column.get("kind") == "categorical"}
     if conditions is None:
         return []
     if isinstance(conditions, str):
@@ -138,7 +143,8 @@ def condition_args(conditions: Conditions) -> List[str]:
                 text = value.strip()
                 if not text:
                     raise ValueError(f"the condition on {column!r} is empty")
-                out.append(column + text if text[0] in "<>=" else f"{column}={text}")
+                comparison = text[0] in "<>=" and column not in categorical
+                out.append(column + text if comparison else f"{column}={text}")
             elif isinstance(value, (bool, numbers.Real)):
                 out.append(f"{column}={number_text(value)}")
             elif isinstance(value, (list, tuple, set, frozenset)) and value:

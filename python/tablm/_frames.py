@@ -64,6 +64,11 @@ def for_csv(frame: pd.DataFrame, schema: Optional[Mapping[str, Any]]) -> pd.Data
     columns want 23. Columns the schema calls integer (or, without a schema, float columns with
     missing values whose values are all whole) are written as pandas' nullable Int64.
     """
+    names = [str(name) for name in frame.columns]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ValueError(f"the DataFrame names the column {twice[0]!r} more than once; "
+                         "tablm needs each column once")
     kinds = _kinds(schema)
     changed: Dict[str, pd.Series] = {}
     for name in frame.columns:

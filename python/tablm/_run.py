@@ -249,13 +249,16 @@ class RunResult:
 
 
 def _stop(process: subprocess.Popen) -> None:
+    """Stop tablm and whatever it started: the child leads its own process group, so a launcher
+    script that runs the real binary without exec is stopped with it (signalling the script
+    alone left tablm running and this process blocked on the pipe it kept open)."""
     if process.poll() is not None:
         return
     try:
-        process.send_signal(signal.SIGTERM)
+        os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=5)
     except subprocess.TimeoutExpired:
-        process.kill()
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait()
     except OSError:
         pass
@@ -272,7 +275,7 @@ def run_tablm(binary: str, args: Sequence[str], *, progress: ProgressOption = Tr
     sink = _Progress(progress)
     stdout_chunks: List[bytes] = []
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+                               stderr=subprocess.PIPE, start_new_session=True)
     reader = threading.Thread(target=lambda: stdout_chunks.append(process.stdout.read()),
                               daemon=True)
     reader.start()

@@ -42,6 +42,8 @@ class Verdict:
     parity_gap_real: Optional[float] = None
     parity_gap_synthetic: Optional[float] = None
     caveats: List[str] = field(default_factory=list)
+    #: δ at or above 1/rows (the record's released count): no guarantee worth the name.
+    delta_not_below_one_over_rows: bool = False
 
     @staticmethod
     def _word(value: Optional[bool]) -> str:
@@ -61,8 +63,10 @@ class Verdict:
         copies = (f"; {self.exact_copy_rate:.1%} of rows copy a training row"
                   if self.exact_copy_rate is not None else "")
         if self.epsilon is not None:
+            loose = ("; δ is not below 1/rows, which allows publishing a row"
+                     if self.delta_not_below_one_over_rows else "")
             lines.append(f"private? {self._word(self.private)}: trained with "
-                         f"(ε = {self.epsilon:.3g}, δ = {self.delta:.1g})-DP{attack}{copies}")
+                         f"(ε = {self.epsilon:.3g}, δ = {self.delta:.1g})-DP{loose}{attack}{copies}")
         else:
             lines.append(f"private? no: no differential-privacy guarantee (not trained with "
                          f"epsilon, or no checkpoint given){attack}{copies}")
@@ -88,8 +92,10 @@ class Report(dict):
                 fair_slack: float = 0.02) -> Verdict:
         """Useful: the headline classifier (boosted trees) trained on synthetic rows reaches at
         least ``useful_share`` of the ROC-AUC of training on real rows (and beats 0.5).
-        Private: the checkpoint was trained with (ε, δ)-DP and ε ≤ ``max_epsilon``.
-        Fair: the synthetic rows' parity gap is no wider than the real rows' + ``fair_slack``.
+        Private: the checkpoint was trained with (ε, δ)-DP, ε ≤ ``max_epsilon`` and δ below 1/rows
+        (the record's released row count).
+        Fair: the synthetic rows' parity gap is no wider than the real rows' + ``fair_slack``, and
+        they hold every group the real rows hold.
         """
         classifiers = self.get("classifiers") or []
         headline = next((c for c in classifiers if c.get("name") == "boosted trees"),
@@ -105,7 +111,11 @@ class Report(dict):
         privacy = self.get("privacy") or {}
         epsilon = privacy.get("epsilon")
         delta = privacy.get("delta")
-        private = bool(epsilon is not None and epsilon <= max_epsilon)
+        # δ at or above 1/rows lets a mechanism publish a row outright, whatever ε says (the rows:
+        # the count the record released with noise).
+        rows = privacy.get("rate_rows") or (privacy.get("prior") or {}).get("noisy_rows")
+        loose_delta = bool(delta is not None and rows and delta >= 1 / max(float(rows), 1.0))
+        private = bool(epsilon is not None and epsilon <= max_epsilon and not loose_delta)
         membership = self.get("membership") or {}
         attacks = [membership.get(k) for k in ("likelihoodAUC", "distanceAUC")
                    if membership.get(k) is not None]
@@ -116,11 +126,16 @@ class Report(dict):
         fair = None
         if gap_real is not None and gap_synthetic is not None:
             fair = bool(gap_synthetic <= gap_real + fair_slack)
+            # A group the synthetic rows lack has no rate: the gap over the others says nothing of it.
+            if any((g.get("realShare") or 0) > 0 and not g.get("syntheticShare")
+                   for g in fairness.get("groups") or []):
+                fair = False
 
         return Verdict(
             useful=useful, private=private, fair=fair,
             classifier=headline.get("name") if headline else None,
             tstr_auc=tstr, trtr_auc=trtr, epsilon=epsilon, delta=delta,
+            delta_not_below_one_over_rows=loose_delta,
             membership_auc=max(attacks, key=lambda a: abs(a - 0.5)) if attacks else None,
             exact_copy_rate=self.get("exactCopyRate"),
             target=self.get("target"), sensitive=fairness.get("sensitive"),

@@ -206,12 +206,12 @@ class Synthesizer:
         checkpoint = self._checkpoint_or_fail()
         rows = _args.check_count("num_rows", num_rows, maximum=_MAX_ROWS)
         seed = self.seed if seed is None else _args.check_seed(seed)
-        condition_list = _args.condition_args(conditions)
         extra = _args.options_args(generate_options, _GENERATE_RESERVED, "generate")
         if output is not None:
             output = _args.check_folder_name("output", output)
         executable = self._executable()
         schema = self.schema or load_schema(os.path.join(checkpoint, "schema.json"))
+        condition_list = _args.condition_args(conditions, schema)
         if output is not None:
             _make_parent(output)
         with PrivateFolder() as folder:

@@ -137,6 +137,44 @@ def test_interrupt_stops_tablm_and_removes_the_folder(binary, split, private_tmp
     assert not [t for t in threading.enumerate() if t.name.startswith("tablm-feed")]
 
 
+def test_interrupt_stops_tablm_behind_a_launcher_script(binary, split, private_tmp, tmp_path):
+    # A launcher that runs tablm without exec: signalling the script alone left tablm training as
+    # an orphan, and Python blocked on the pipe it held open.
+    launcher = tmp_path / "tablm-launcher"
+    launcher.write_text(f'#!/bin/sh\n"{binary}" "$@"\n')
+    launcher.chmod(0o755)
+    checkpoint = tmp_path / "ck"
+
+    def interrupt(line):
+        if line.startswith("step "):
+            raise KeyboardInterrupt
+
+    synth = tablm.Synthesizer(schema=PUBLIC_SCHEMA, steps=500, progress=interrupt,
+                              binary=str(launcher), **TINY)
+    begun = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        synth.fit(split[0], checkpoint=checkpoint)
+    assert time.monotonic() - begun < 60
+
+    def running():
+        found = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                    command = handle.read().decode(errors="replace")
+            except OSError:
+                continue
+            if str(checkpoint) in command:
+                found.append(command)
+        return found
+
+    deadline = time.monotonic() + 10
+    while running() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert running() == []
+    assert os.listdir(private_tmp) == []
+
+
 def test_a_failure_before_reading_unblocks_the_feed(binary, split, private_tmp, tmp_path):
     # tablm refuses the option before it opens the FIFO: the writer thread must not hang.
     synth = tablm.Synthesizer(schema=PUBLIC_SCHEMA, steps=2, progress=False, binary=binary,

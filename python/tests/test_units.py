@@ -54,11 +54,45 @@ def test_conditions(conditions, expected):
     assert _args.condition_args(conditions) == expected
 
 
+def test_a_categorical_value_that_starts_with_a_comparison_is_a_category():
+    # "<=50K" is a category of income: it was read as a comparison and refused by tablm.
+    schema = {"columns": [{"name": "income", "kind": "categorical", "categories": ["<=50K", ">50K"]},
+                          {"name": "age", "kind": "integer", "min": 0, "max": 99}]}
+    assert _args.condition_args({"income": "<=50K", "age": "<=40"}, schema) == ["income=<=50K", "age<=40"]
+
+
+def test_verdict_reads_delta_against_the_rows_and_a_missing_group():
+    from tablm.evaluation import Report
+    report = Report({"privacy": {"epsilon": 1.0, "delta": 0.5, "rate_rows": 100.0},
+                     "fairness": {"realParityGap": 0.2, "syntheticParityGap": 0.0,
+                                  "groups": [{"group": "F", "realShare": 0.33, "syntheticShare": 0.0},
+                                             {"group": "M", "realShare": 0.67, "syntheticShare": 1.0}]}})
+    verdict = report.verdict()
+    # δ = 0.5 over about 100 rows allows publishing a row: no guarantee worth "yes"
+    assert verdict.private is False and verdict.delta_not_below_one_over_rows
+    assert "δ is not below 1/rows" in str(verdict)
+    # one group only in the synthetic rows: a gap of 0 over it says nothing of the other
+    assert verdict.fair is False
+    report["privacy"]["delta"] = 1e-5
+    report["fairness"]["groups"][0]["syntheticShare"] = 0.3
+    verdict = report.verdict()
+    assert verdict.private is True and verdict.fair is True
+
+
+def test_duplicate_column_names_are_named():
+    frame = pd.DataFrame([[1, 2, 3]], columns=["a", "a", "b"])
+    with pytest.raises(ValueError, match="names the column 'a' more than once"):
+        _frames.for_csv(frame, None)
+
+
 def test_options():
     args = _args.options_args({"layers": 2, "accept_noise": True, "force": False,
                                "lr": 1e-3, "numeric": ["a=1..2", "b=0..9"]}, set(), "finetune")
-    assert args == ["--layers", "2", "--accept-noise", "--lr", "0.001",
-                    "--numeric", "a=1..2", "--numeric", "b=0..9"]
+    assert args == ["--layers=2", "--accept-noise", "--lr=0.001",
+                    "--numeric=a=1..2", "--numeric=b=0..9"]
+    # One word each: a negative value is the option's, not an option of its own (it was refused as
+    # "Missing value for '--clip'").
+    assert _args.options_args({"clip": -0.5}, set(), "finetune") == ["--clip=-0.5"]
 
 
 def test_error_message_is_tablm_line():

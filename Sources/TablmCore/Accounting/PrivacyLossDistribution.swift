@@ -174,8 +174,14 @@ struct PrivacyLossDistribution {
             return PrivacyLossDistribution(discretization: 1e-4, lowerIndex: 0, masses: [1], infinityMass: 0)
         }
         precondition(parts.allSatisfy { $0.distribution.discretization == d }, "compose needs one grid")
-        let supportLow = parts.reduce(0) { $0 + $1.times * $1.distribution.lowerIndex }
-        let supportHigh = parts.reduce(0) { $0 + $1.times * ($1.distribution.lowerIndex + $1.distribution.masses.count - 1) }
+        // The support's ends, in floating point first: 10⁸ steps of a wide grid overflow an Int (a
+        // trap, before), and a composition that long is no grid this can hold.
+        let ends = parts.reduce((low: 0.0, high: 0.0)) { sum, part in
+            (sum.low + Double(part.times) * Double(part.distribution.lowerIndex),
+             sum.high + Double(part.times) * Double(part.distribution.lowerIndex + part.distribution.masses.count - 1))
+        }
+        guard abs(ends.low) < 1e15, abs(ends.high) < 1e15 else { return nil }
+        let supportLow = Int(ends.low), supportHigh = Int(ends.high)
         func logMGF(_ order: Int, _ side: KeyPath<Moments, [Double]>) -> Double {
             zip(parts, moments).reduce(0.0) { total, item in total + Double(item.0.times) * item.1[keyPath: side][order] }
         }
@@ -183,12 +189,12 @@ struct PrivacyLossDistribution {
         var high = supportHigh, low = supportLow
         var charged = 0.0
         if let chernoffHigh = lambdas.indices.map({ ((logMGF($0, \.up) - log(tail)) / (lambdas[$0] * d)).rounded(.up) }).min(),
-           chernoffHigh < Double(supportHigh) {
+           chernoffHigh.isFinite, chernoffHigh < Double(supportHigh), chernoffHigh > Double(supportLow) {
             high = Int(chernoffHigh)
             charged = tail
         }
         if let chernoffLow = lambdas.indices.map({ ((log(tail) - logMGF($0, \.down)) / (lambdas[$0] * d)).rounded(.down) }).max(),
-           chernoffLow > Double(supportLow) {
+           chernoffLow.isFinite, chernoffLow > Double(supportLow), chernoffLow < Double(supportHigh) {
             low = min(Int(chernoffLow), high)
         }
         var length = 1

@@ -126,13 +126,19 @@ public struct ReportVerdict: Sendable, Equatable {
         let bound = attackAccuracyBound(epsilon: p.epsilon, delta: p.delta)
         figures.insert(Figure(name: "guarantee", value: "(ε = \(f(p.epsilon)), δ = \(String(format: "%.0e", p.delta)))-differential privacy",
                               referenceName: "", reference: ""), at: 0)
+        // δ at or above 1/rows lets a mechanism publish a row outright, whatever ε says (the rows:
+        // the count the record's rate or prior released, with noise).
+        let rows = p.rateRows.map { max($0, 1) } ?? p.prior?.noisyRows.map(Double.init)
+        let looseDelta = rows.map { p.delta >= 1 / $0 } ?? false
         let light: Light
-        if p.epsilon > vacuousEpsilon + tolerance {
+        if p.epsilon > vacuousEpsilon + tolerance || looseDelta {
             light = beats ? .red : .amber
         } else {
             light = p.epsilon <= strongEpsilon + tolerance && !beats ? .green : .amber
         }
-        let guarantee = p.epsilon > vacuousEpsilon + tolerance
+        let guarantee = looseDelta
+            ? "The guarantee is nominal: δ = \(String(format: "%.2g", p.delta)) is not below 1/rows (about \(Int(rows!.rounded())) rows), which allows publishing a row outright."
+            : p.epsilon > vacuousEpsilon + tolerance
             ? "The guarantee is nominal: at ε = \(f(p.epsilon)) it allows an attacker to be right about one row \(String(format: "%.2f", 100 * bound))% of the time (guessing: 50%)."
             : "Whatever an attacker knows, it cannot tell whether one person's row was in the training data more than \(String(format: "%.1f", 100 * bound))% of the time (guessing: 50%)."
         return Line(question: "Private?", light: light, answer: light == .green ? "yes" : (light == .red ? "no" : "partly"), figures: figures,

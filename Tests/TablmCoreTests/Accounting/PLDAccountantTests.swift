@@ -154,4 +154,15 @@ final class PLDAccountantTests: XCTestCase {
         }
         #endif
     }
+
+    /// 10⁸ steps of σ = 0.1 at q = 0.5, values `privacy epsilon settings` accepts: the composed
+    /// grid's ends overflowed an Int and trapped. Now PLD says it cannot hold it and the accountant
+    /// answers with RDP's bound (ε in the billions: no guarantee), in seconds.
+    func testACompositionTooLongForTheGridFallsBackInsteadOfTrapping() {
+        var accountant = PrivacyAccountant(method: .pld)
+        accountant.record(noiseMultiplier: 0.1, sampleRate: 0.5, steps: 100_000_000)
+        let epsilon = accountant.epsilon(delta: 1e-5)
+        XCTAssertTrue(epsilon.isFinite && epsilon > 1e6, "\(epsilon)")
+        XCTAssertEqual(epsilon, RDPAccountant.epsilon(history: accountant.history, delta: 1e-5), accuracy: 1e-6 * epsilon)
+    }
 }

@@ -80,6 +80,23 @@ final class ReportVerdictTests: XCTestCase {
         // ε = 1, δ = 1e-5: no attacker is right about one row more than (e + 1e-5) / (1 + e) = 73.1% of the time.
         XCTAssertEqual(ReportVerdict.attackAccuracyBound(epsilon: 1, delta: 1e-5), (M_E + 1e-5) / (1 + M_E), accuracy: 1e-12)
         XCTAssertTrue(try privacy(epsilon: 1, attack: 0.5).reading.contains("73.1%"))
+        // δ at or above 1/rows (the record's released count) allows publishing a row: never green,
+        // red with an attack above chance (the Python verdict said "private? yes" at δ = 0.5).
+        var report = try Self.baseReport()
+        var loose = PrivacyRecord(epsilon: 1, delta: 0.5, noiseMultiplier: 1, sampleRate: 0.01, clipNorm: 1, accountant: "rdp")
+        loose.rateRows = 100
+        report.privacy = loose
+        report.membership.members = 1000
+        report.membership.nonMembers = 1000
+        report.membership.distanceAUC = 0.5
+        XCTAssertEqual(ReportVerdict(report).privacy.light, .amber)
+        XCTAssertTrue(ReportVerdict(report).privacy.reading.contains("δ = 0.5 is not below 1/rows (about 100 rows)"), ReportVerdict(report).privacy.reading)
+        report.membership.distanceAUC = line + 1e-4
+        XCTAssertEqual(ReportVerdict(report).privacy.light, .red)
+        loose.delta = 1e-5
+        report.privacy = loose
+        report.membership.distanceAUC = 0.5
+        XCTAssertEqual(ReportVerdict(report).privacy.light, .green)
     }
 
     private func fair(real: Double, synthetic: Double, tstr: Double = 0.1, trtr: Double = 0.1, eoTSTR: Double = 0.1, eoTRTR: Double = 0.1) throws -> ReportVerdict.Line {
