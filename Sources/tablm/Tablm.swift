@@ -67,7 +67,7 @@ struct Tablm: ParsableCommand {
         if let index = names.firstIndex(of: word) {
             return unknownSubcommand(in: Array(arguments.dropFirst()), under: subcommands[index], path: path + [word])
         }
-        if word == "help" { return nil }
+        if word == "help" { return arguments.count < 2 ? nil : unknownSubcommand(in: Array(arguments.dropFirst()), under: root, path: path + ["help"]) }
         return "'\(path.joined(separator: " ")) \(word)': no such command\(NearestName.hint(for: word, among: names)) (commands: \(names.joined(separator: ", ")))"
     }
 

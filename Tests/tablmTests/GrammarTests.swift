@@ -126,6 +126,9 @@ final class GrammarTests: XCTestCase {
             (["schema", "infr", "x.csv"], "'tablm schema infr': no such command (did you mean 'infer'?)"),
             (["privacy", "epsilon", "chekpoint", "ck"], "'tablm privacy epsilon chekpoint': no such command (did you mean 'checkpoint'?)"),
             (["Evaluate"], "'tablm Evaluate': no such command (did you mean 'evaluate'?)"),
+            // `help` of a name that is no command printed the root's help and exited 0.
+            (["help", "nosuch"], "'tablm help nosuch': no such command"),
+            (["help", "privacy", "epsilom"], "'tablm help privacy epsilom': no such command (did you mean 'epsilon'?)"),
         ]
         for (arguments, message) in cases {
             let result = try CommandRunner.run(arguments, in: here)

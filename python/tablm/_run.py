@@ -265,8 +265,10 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 def run_tablm(binary: str, args: Sequence[str], *, progress: ProgressOption = True,
-              folder: Optional[PrivateFolder] = None) -> RunResult:
-    """Run ``binary args``; stream stderr to ``progress``; raise TablmError on a non-zero exit.
+              folder: Optional[PrivateFolder] = None, outputs: Sequence[str] = ()) -> RunResult:
+    """Run ``binary args``; stream stderr to ``progress``; raise TablmError on a non-zero exit,
+    or when a file in ``outputs`` is missing after a zero one (a binary that is not tablm, or
+    one too old for the command, would otherwise surface as a bare FileNotFoundError).
 
     FIFO feeds of ``folder`` are released when the process ends (normally, on an error, or when
     interrupted: then the child is stopped too), so no writer thread is left blocked.
@@ -320,4 +322,9 @@ def run_tablm(binary: str, args: Sequence[str], *, progress: ProgressOption = Tr
                                 "not: rebuild it, or point TABLM_BINARY at a newer one)")
                 message = message.replace(feed.path, f"<{feed.label}>")
         raise TablmError(message, returncode, command, lines[-20:])
+    for path in outputs:
+        if not os.path.exists(path):
+            raise TablmError(f"{binary} exited 0 but wrote no {path}: is it tablm "
+                             "(TABLM_BINARY), and new enough for this command?",
+                             returncode, command, lines[-20:])
     return RunResult(b"".join(stdout_chunks).decode("utf-8", errors="replace"), lines)

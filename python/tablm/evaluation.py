@@ -210,7 +210,7 @@ def evaluate(train: Table, test: Table, synthetic: Table, *,
             args += ["--checkpoint", os.fspath(checkpoint)]
         if html is not None:
             args += ["--report", os.fspath(html)]
-        result = run_tablm(executable, args, progress=progress, folder=folder)
+        result = run_tablm(executable, args, progress=progress, folder=folder, outputs=[out])
         with open(out, encoding="utf-8") as handle:
             report = Report(json.load(handle))
     report.summary = result.stdout

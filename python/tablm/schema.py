@@ -61,6 +61,6 @@ def infer_schema(data: Union[pd.DataFrame, str, "os.PathLike[str]"], *,
             args += ["--sensitive", column]
         if public_source:
             args.append("--public-source")
-        run_tablm(executable, args + extra, progress=progress, folder=folder)
+        run_tablm(executable, args + extra, progress=progress, folder=folder, outputs=[out])
         with open(out, encoding="utf-8") as handle:
             return json.load(handle)

@@ -177,7 +177,7 @@ class Synthesizer:
             if self.sensitive and any(self.finetune_options.get(k) for k in _USES_SENSITIVE):
                 args += ["--sensitive", self.sensitive[0]]
             run_tablm(executable, args + self._finetune_args, progress=self.progress,
-                      folder=folder)
+                      folder=folder, outputs=[os.path.join(checkpoint, "schema.json")])
 
         self.checkpoint = checkpoint
         # tablm copies the schema into the checkpoint; that copy is what sampling follows.
@@ -223,7 +223,8 @@ class Synthesizer:
                 args += ["--condition", condition]
             if mask_fairness:
                 args.append("--mask-fairness")
-            run_tablm(executable, args + extra, progress=self.progress, folder=folder)
+            run_tablm(executable, args + extra, progress=self.progress, folder=folder,
+                      outputs=[out])
             return read_rows(out, schema)
 
     def fit_sample(self, data: Union[pd.DataFrame, PathLike],

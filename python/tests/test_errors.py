@@ -110,3 +110,19 @@ def test_binary_not_found(monkeypatch, tmp_path):
         tablm.find_binary()
     with pytest.raises(tablm.BinaryNotFoundError, match="binary="):
         tablm.find_binary(tmp_path / "nope")
+
+
+def test_a_binary_that_exits_0_without_its_output_is_a_tablm_error(split, tmp_path):
+    # Before, a program that is not tablm (or one too old for the command) surfaced as a bare
+    # FileNotFoundError from reading the output it never wrote.
+    fake = tmp_path / "not-tablm"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    with pytest.raises(tablm.TablmError) as caught:
+        tablm.infer_schema(split[0], target="income", binary=str(fake))
+    assert caught.value.returncode == 0
+    assert "exited 0 but wrote no" in caught.value.message and "schema.json" in caught.value.message
+    synth = tablm.Synthesizer(schema=PUBLIC_SCHEMA, steps=2, progress=False, binary=str(fake))
+    with pytest.raises(tablm.TablmError) as caught:
+        synth.fit(split[0], checkpoint=tmp_path / "ck")
+    assert "exited 0 but wrote no" in caught.value.message

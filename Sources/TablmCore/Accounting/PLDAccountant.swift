@@ -22,6 +22,10 @@ public enum PLDAccountant {
     static func epsilon(history: [PrivacyEvent], delta: Double, discretization: Double, chargeRounding: Bool) -> Double {
         guard history.contains(where: \.isActive) else { return 0 }
         if history.contains(where: { if case .sampledGaussian(0, _, _) = $0 { return $0.isActive } else { return false } }) { return .infinity }
+        let active = history.filter(\.isActive)
+        if active.allSatisfy({ if case .sampledGaussian(_, 1, _) = $0 { true } else { false } }) {
+            return AnalyticGaussian.epsilon(noiseMultiplier: AnalyticGaussian.composedNoise(active), delta: delta)
+        }
         var d = discretization
         // A loss no grid can hold (σ so small that σ² underflows) has no PLD bound: ∞, and the
         // accountant reports RDP's.
@@ -37,9 +41,16 @@ public enum PLDAccountant {
         // Composition commutes: runs of the same mechanism anywhere in the history are composed as one
         // part (the prior's selections and measurements alternate), one FFT each.
         var grouped: [PrivacyEvent] = []
+        // Gaussian releases at rate 1 compose exactly into one (`AnalyticGaussian`): one grid instead
+        // of an FFT power for each, where that one's losses still fit a grid (σ ≥ 0.1).
+        let releases = history.filter { if case .sampledGaussian(_, 1, _) = $0 { $0.isActive } else { false } }
+        let merged = releases.isEmpty ? 0 : AnalyticGaussian.composedNoise(releases)
+        let merge = merged >= PrivacyAccountant.noiseMultipliers.lowerBound
         for event in history where event.isActive {
+            if merge, case .sampledGaussian(_, 1, _) = event { continue }
             if let index = grouped.firstIndex(where: { $0.sameMechanism(as: event) }) { grouped[index].steps += event.steps } else { grouped.append(event) }
         }
+        if merge { grouped.append(.gaussianRelease(noiseMultiplier: merged)) }
         // A tiny σ (a hostile record's) spans more grid points than memory holds: bound the span before
         // allocating; nil makes the caller try a coarser grid.
         for case .sampledGaussian(let sigma, let q, _) in grouped

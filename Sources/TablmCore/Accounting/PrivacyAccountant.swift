@@ -85,12 +85,14 @@ public struct PrivacyAccountant: Codable, Sendable, Equatable {
     /// Only `epsilon(σ) <= target` counts as reaching it: a NaN misses.
     static func smallestNoise(reaching target: Double, epsilon: (Double) -> Double) -> Double? {
         func reaches(_ sigma: Double) -> Bool { epsilon(sigma) <= target }
+        // A target out of reach is said after one look at the largest σ searched, not after climbing
+        // to it (10⁸ steps under PLD: a second or more each σ).
+        if !reaches(8192) { return nil }
         var high = 1.0
         var low: Double?   // a σ known to miss the target
         while !reaches(high) {
             low = high
             high *= 2
-            if high > 1e4 { return nil }
         }
         var candidate = high / 2
         while low == nil {

@@ -9,7 +9,8 @@ import RealModule
 ///   al. 2020, "Differentially Private SQL with Bounded User Contribution", Sec. 3). A row adds 1 to
 ///   one value per column, so this is (ε_c, δ_c)-DP per column. A categorical column of a DP schema
 ///   always allows missing values: a value that was not selected is written as missing ("other or
-///   unknown"), so no row is lost for holding a rare value.
+///   unknown"), so no row is lost for holding a rare value. A value with a line break or control
+///   character, which a schema cannot list, is never a candidate (the same rule for every value).
 /// - Numeric ranges: within public bounds [L, U] the user declares, the 1 % and 99 % quantiles are
 ///   drawn by the exponential mechanism for quantiles (Smith 2011): an interval between consecutive
 ///   sorted values is chosen with probability ∝ width · exp(−ε|rank − qn|/2), then a point in it.
@@ -62,6 +63,7 @@ public enum DPSchemaEstimator {
         for name in numeric.map(\.column) + [target].compactMap({ $0 }) + sensitive where !header.contains(name) {
             throw InputError("no column named \(quoted: name) (columns: \(names: header))", at: SourceLocation(file: csvPath, line: 1))
         }
+        try SchemaInference.refuseUnlistable(header: header, file: csvPath)
         let declared = try Dictionary(numeric.map { ($0.column, $0) }) { first, _ in
             throw OptionError("--numeric names column \(quoted: first.column) twice; give its bounds once")
         }
@@ -78,7 +80,10 @@ public enum DPSchemaEstimator {
                     }
                 } else if field.isEmpty {
                     missing[index] += 1
-                } else {
+                } else if InputError.controlCharacter(in: field) == nil {
+                    // A value a schema cannot hold (a line break) is no candidate: like a value not
+                    // selected, training reads it as missing. Refusing here would tell, outside any
+                    // mechanism, that some row holds one.
                     counts[index][field, default: 0] += 1
                 }
             }

@@ -50,6 +50,23 @@ public struct SchemaInference {
         var present = 0
     }
 
+    /// A name or value a schema file cannot hold (a line break or control character), refused where it
+    /// is read, before anything is inferred or released.
+    static func refuseUnlistable(header: [String], file: String) throws {
+        for (index, name) in header.enumerated() {
+            if let bad = InputError.controlCharacter(in: name) {
+                throw InputError("the column name contains \(bad), a line break or control character", at: SourceLocation(file: file, line: 1, column: index + 1))
+            }
+        }
+    }
+
+    static func refuseUnlistable(_ field: String, file: String, line: Int, column index: Int, header: [String]) throws {
+        if let bad = InputError.controlCharacter(in: field) {
+            throw InputError("the value contains \(bad), a line break or control character, which a schema cannot list",
+                             at: SourceLocation(file: file, line: line, column: index + 1, columnName: header[index]))
+        }
+    }
+
     public static func infer(csvPath: String, options: Options = Options()) throws -> Result {
         let reader = try CSVRecordReader(path: csvPath)
         let header = reader.header
@@ -60,20 +77,13 @@ public struct SchemaInference {
             throw InputError("no column named \(quoted: name) (columns: \(names: header))",
                              at: SourceLocation(file: csvPath, line: 1))
         }
-        for (index, name) in header.enumerated() {
-            if let bad = InputError.controlCharacter(in: name) {
-                throw InputError("the column name contains \(bad), a line break or control character", at: SourceLocation(file: csvPath, line: 1, column: index + 1))
-            }
-        }
+        try refuseUnlistable(header: header, file: csvPath)
         var stats = [ColumnStats](repeating: ColumnStats(), count: header.count)
         var rows = 0
         try reader.forEachRecord { record in
             rows += 1
             for (index, field) in record.fields.enumerated() {
-                if let bad = InputError.controlCharacter(in: field) {
-                    throw InputError("the value contains \(bad), a line break or control character, which a schema cannot list",
-                                     at: SourceLocation(file: csvPath, line: record.line, column: index + 1, columnName: header[index]))
-                }
+                try refuseUnlistable(field, file: csvPath, line: record.line, column: index, header: header)
                 if field.isEmpty {
                     stats[index].missing = true
                     continue

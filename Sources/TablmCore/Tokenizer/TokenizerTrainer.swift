@@ -81,7 +81,10 @@ public enum TokenizerTrainer {
         symbols += schema.columnNames + [template.prefix, template.infix, template.suffix, template.separator, template.missing]
         let categories = schema.columns.flatMap { $0.categories ?? [] }
         if categories.count <= maxCategoryPieces { symbols += categories }
-        var seen = Set<String>()
+        // A category or name spelt like a control piece (`<unk>`, `<s>`) cannot be a user-defined
+        // piece too (SentencePiece refuses the clash); it is spelt by its characters instead, which
+        // SentencePiece never reads as the control piece.
+        var seen: Set<String> = ["<unk>", "<s>", "</s>", "<pad>"]
         return symbols.filter { !$0.isEmpty }
             .map { $0.replacingOccurrences(of: " ", with: "\u{2581}") }
             .filter { seen.insert($0).inserted }

@@ -4,13 +4,16 @@ import XCTest
 final class LossDistributionMemoTests: XCTestCase {
     /// A history composed through the memo (twice: the second time every part is held, nothing built) equals the
     /// same history composed from parts built afresh, as the accountant did before the memo: the same
-    /// window, masses and mass at +∞, bit for bit, in both orders.
+    /// window, masses and mass at +∞, bit for bit, in both orders. The releases at rate 1 are one part,
+    /// the release they compose to (1/σ² = 15/12² + 1/6²), last.
     func testHeldPartsComposeAsFreshOnes() throws {
         let history: [PrivacyEvent] = [.gaussianRelease(noiseMultiplier: 12, times: 15), .exponential(epsilon: 0.05, times: 3),
                                        .gaussianRelease(noiseMultiplier: 6), .init(noiseMultiplier: 0.9, sampleRate: 0.008, steps: 100)]
+        let parts: [PrivacyEvent] = [.exponential(epsilon: 0.05, times: 3), .init(noiseMultiplier: 0.9, sampleRate: 0.008, steps: 100),
+                                     .gaussianRelease(noiseMultiplier: 1 / (15.0 / 144 + 1.0 / 36).squareRoot())]
         let d = 1e-4
         for order in [SampledGaussianPair.Order.remove, .add] {
-            let fresh = try XCTUnwrap(PrivacyLossDistribution.compose(history.map { event in
+            let fresh = try XCTUnwrap(PrivacyLossDistribution.compose(parts.map { event in
                 switch event {
                 case .sampledGaussian(let sigma, let q, let steps):
                     return (PrivacyLossDistribution(pair: SampledGaussianPair(sigma: sigma, sampleRate: q, order: order), discretization: d), steps)

@@ -40,17 +40,29 @@ final class PLDAccountantTests: XCTestCase {
             }
             var low = 0.0, high = 5000.0
             for _ in 0..<200 { let middle = (low + high) / 2; if exactDelta(middle) > delta { low = middle } else { high = middle } }
-            let ours = PLDAccountant.epsilon(history: [.init(noiseMultiplier: sigma, sampleRate: 1, steps: steps)], delta: delta, discretization: grid)
-            XCTAssertGreaterThanOrEqual(ours, high - 1e-9, "σ \(sigma) T \(steps)")
-            XCTAssertLessThanOrEqual(ours, high + tolerance, "σ \(sigma) T \(steps)")
+            let history = [PrivacyEvent(noiseMultiplier: sigma, sampleRate: 1, steps: steps)]
+            // The loss grid (both orders: the pair is symmetric at q = 1), a bound at or above the truth.
+            let grid = PLDAccountant.composed(history: history, order: .remove, discretization: grid)!.epsilon(delta: delta)
+            XCTAssertGreaterThanOrEqual(grid, high - 1e-9, "σ \(sigma) T \(steps)")
+            XCTAssertLessThanOrEqual(grid, high + tolerance, "σ \(sigma) T \(steps)")
+            // A history of releases alone is answered by the closed form, with no grid.
+            let ours = PLDAccountant.epsilon(history: history, delta: delta)
+            XCTAssertGreaterThanOrEqual(ours, high - 1e-9 * high, "σ \(sigma) T \(steps)")
+            XCTAssertLessThanOrEqual(ours, high + 1e-6 * high, "σ \(sigma) T \(steps)")
             if steps == 16 && sigma == 0.1 {
-                // One step at σ/4 is the same mechanism, outside the range: its losses overflow the grid.
+                // One step at σ/4 is the same mechanism, outside the grid's range (it answered ∞, and
+                // 0 before that): the closed form answers it, and RDP stays above it.
                 let outside = [PrivacyEvent(noiseMultiplier: 0.025, sampleRate: 1, steps: 1)]
-                // PLD answers ∞ (it answered 0); the accountant reports min(PLD, RDP), so RDP's bound.
-                XCTAssertEqual(PLDAccountant.epsilon(history: outside, delta: delta, discretization: grid), .infinity)
+                XCTAssertEqual(PLDAccountant.epsilon(history: outside, delta: delta), ours, accuracy: 1e-9 * ours)
                 XCTAssertGreaterThanOrEqual(RDPAccountant.epsilon(history: outside, delta: delta), high)
             }
         }
+        // Full-batch DP-SGD over 10⁸ steps (q = 1) is one release at σ/10⁴: answered at once (PLD
+        // composed it for a minute and a half) and equal to that release's ε.
+        let start = Date()
+        let long = PLDAccountant.epsilon(history: [PrivacyEvent(noiseMultiplier: 5_000, sampleRate: 1, steps: 100_000_000)], delta: 1e-5)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 1)
+        XCTAssertEqual(long, PLDAccountant.epsilon(history: [.gaussianRelease(noiseMultiplier: 0.5)], delta: 1e-5), accuracy: 1e-9 * long)
         // A record no run writes (σ = 0.001: 10¹⁰ points on the default grid) is answered on a grid
         // coarse enough to allocate, in bounded time, and not below the truth: the row is sampled at
         // least once in 10 steps at q = 0.5 with chance 1 − 2⁻¹⁰, and then its loss is near

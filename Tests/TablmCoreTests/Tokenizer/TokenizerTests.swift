@@ -98,6 +98,26 @@ final class TokenizerTests: XCTestCase {
         XCTAssertFalse(try schema.columnNames.contains { try joins(apart, $0) })
     }
 
+    /// Values spelt like SentencePiece's control pieces: training failed with SentencePiece's
+    /// "insert_meta_symbol" error, naming no column. They are spelt by their characters, never read
+    /// as the control pieces.
+    func testValuesSpeltLikeControlPiecesAreSpeltByTheirCharacters() throws {
+        let schema = Schema(columns: [.categorical("<s>", ["<unk>", "<s>", "</s>", "<pad>", "q"]), .categorical("b", ["x", "<pad>"])],
+                            source: .public)
+        for budget in [0, FieldPieces.defaultBudget] {
+            var options = TokenizerTrainer.Options()
+            options.fieldPieceBudget = budget
+            let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: schema, template: .standard, options: options).model)
+            XCTAssertEqual([tokenizer.unknownID, tokenizer.bosID, tokenizer.eosID, tokenizer.padID], [0, 1, 2, 3])
+            for value in ["<unk>", "<s>", "</s>", "<pad>"] {
+                let text = "<s> is \(value), b is <pad>"
+                let ids = try tokenizer.encode(text)
+                XCTAssertFalse(ids.contains { (0...3).contains($0) }, "\(text): \(ids)")
+                XCTAssertEqual(try tokenizer.decode(ids), text)
+            }
+        }
+    }
+
     func testCharactersOutsideTheAlphabetAreRefusedWithThePosition() throws {
         let tokenizer = try schemaTokenizer(smallSchema)
         XCTAssertThrowsError(try tokenizer.encode("age is 3€")) { error in
