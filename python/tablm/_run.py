@@ -264,16 +264,29 @@ def _stop(process: subprocess.Popen) -> None:
         pass
 
 
+def _identity(path: str):
+    """The file at ``path`` as (device, inode, size, mtime), or None when there is none."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
 def run_tablm(binary: str, args: Sequence[str], *, progress: ProgressOption = True,
               folder: Optional[PrivateFolder] = None, outputs: Sequence[str] = ()) -> RunResult:
     """Run ``binary args``; stream stderr to ``progress``; raise TablmError on a non-zero exit,
-    or when a file in ``outputs`` is missing after a zero one (a binary that is not tablm, or
-    one too old for the command, would otherwise surface as a bare FileNotFoundError).
+    or when a file in ``outputs`` is missing or unchanged after a zero one (a binary that is not
+    tablm, or one too old for the command, would otherwise surface as a bare FileNotFoundError, or
+    leave an earlier file to be read as its output).
 
     FIFO feeds of ``folder`` are released when the process ends (normally, on an error, or when
     interrupted: then the child is stopped too), so no writer thread is left blocked.
     """
     command = [binary, *[str(arg) for arg in args]]
+    # tablm writes every output to a temporary file renamed into place: a new file, so one that is
+    # still the file that was there before (or is missing) was not written.
+    before = {path: _identity(path) for path in outputs}
     sink = _Progress(progress)
     stdout_chunks: List[bytes] = []
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -323,7 +336,8 @@ def run_tablm(binary: str, args: Sequence[str], *, progress: ProgressOption = Tr
                 message = message.replace(feed.path, f"<{feed.label}>")
         raise TablmError(message, returncode, command, lines[-20:])
     for path in outputs:
-        if not os.path.exists(path):
+        after = _identity(path)
+        if after is None or after == before[path]:
             raise TablmError(f"{binary} exited 0 but wrote no {path}: is it tablm "
                              "(TABLM_BINARY), and new enough for this command?",
                              returncode, command, lines[-20:])

@@ -126,3 +126,9 @@ def test_a_binary_that_exits_0_without_its_output_is_a_tablm_error(split, tmp_pa
     with pytest.raises(tablm.TablmError) as caught:
         synth.fit(split[0], checkpoint=tmp_path / "ck")
     assert "exited 0 but wrote no" in caught.value.message
+    # An earlier file at the output's path is not taken for the output.
+    earlier = tmp_path / "earlier.json"
+    earlier.write_text('{"columns": []}')
+    with pytest.raises(tablm.TablmError) as caught:
+        tablm.infer_schema(split[0], target="income", binary=str(fake), path=earlier)
+    assert "exited 0 but wrote no" in caught.value.message

@@ -13,16 +13,20 @@ enum AnalyticGaussian {
         return 1 / precision.squareRoot()
     }
 
-    /// The least ε with δ(ε) ≤ `delta`, found by bisection on the decreasing δ(ε) and rounded up (to
-    /// 1e-12 relative): the bound is never below the truth. δ is evaluated in log space, so an ε
-    /// above 709.78 (where e^ε overflows) is answered too.
+    /// The least ε with δ(ε) ≤ `delta`, found by bisection on the decreasing δ(ε), in log space (an ε
+    /// above 709.78, where e^ε overflows, is answered too). Kept a bound, never below the truth: it is
+    /// solved at δ·(1 − 10⁻⁶), which absorbs the evaluation's rounding and the tail series' (10⁻¹¹
+    /// relative), a difference lost to rounding counts as 10⁻¹⁵ of its larger term, not as 0, and the
+    /// answer is the bracket's upper end, raised by 10⁻⁹ of itself.
     static func epsilon(noiseMultiplier sigma: Double, delta: Double) -> Double {
+        guard delta > 0 else { return .infinity }
+        guard delta < 1 else { return 0 }
         let mu = 1 / sigma
-        let target = log(delta)
+        let target = log(delta) + log1p(-1e-6)
         func logDelta(_ epsilon: Double) -> Double {
             let a = logPhi(mu / 2 - epsilon / mu)
             let b = epsilon + logPhi(-mu / 2 - epsilon / mu)
-            return b >= a ? -.infinity : a + log(-expm1(b - a))
+            return b >= a - 1e-15 ? a + log(1e-15) : a + log(-expm1(b - a))
         }
         if logDelta(0) <= target { return 0 }
         var low = 0.0, high = 1.0
@@ -35,7 +39,7 @@ enum AnalyticGaussian {
             let middle = (low + high) / 2
             if logDelta(middle) > target { low = middle } else { high = middle }
         }
-        return high
+        return high * (1 + 1e-9)
     }
 
     /// log Φ(z) for the standard normal's distribution function, accurate far into the lower tail.

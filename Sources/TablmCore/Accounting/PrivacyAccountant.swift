@@ -77,8 +77,8 @@ public struct PrivacyAccountant: Codable, Sendable, Equatable {
     }
 
     /// The smallest σ in `noiseMultipliers` (to 0.1 % relative) with `epsilon(σ)` ≤ `target`, for an ε
-    /// that falls as σ grows; nil when σ = 8,192 does not reach it. The search starts at σ = 1 and
-    /// goes down by halves only as far as it must (never below half the answer, or the least σ
+    /// that falls as σ grows; nil when σ = 8,192 does not reach it (looked at first). The search then
+    /// starts at σ = 1 and goes down by halves only as far as it must (never below half the answer, or the least σ
     /// accepted): PLD's loss axis spans about 1/σ², so its cost grows as σ shrinks (σ = 0.1 took 5.4 s
     /// where σ = 1 takes 0.1 s, at q = 0.1 over 8 steps), and every run that calibrated paid for
     /// σ = 0.1 first.
