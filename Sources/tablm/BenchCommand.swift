@@ -31,7 +31,7 @@ struct BenchCommand: ParsableCommand {
                                          ("--sample-rows", sampleRows, 1 << 20), ("--workers", workerCount ?? 1, 256)] {
             try requireRange(option, value, .closed(1), .closed(Double(largest)))
         }
-        guard width % heads == 0 else { throw ValidationError("--width \(width) is not a multiple of --heads \(heads): each head takes an equal share of the width") }
+        if let problem = GPT2Config.headsProblem(width: width, heads: heads) { throw ValidationError(problem) }
     }
 
     struct Report: Encodable {

@@ -42,7 +42,7 @@ struct FinetuneOptions: ParsableArguments {
         try requireRange("--layers", layers, .closed(1), .closed(Double(limits.layers)))
         try requireRange("--width", width, .closed(1), .closed(Double(limits.width)))
         try requireRange("--heads", heads, .closed(1), .closed(Double(width)))
-        guard width % heads == 0 else { throw ValidationError("--width \(width) is not a multiple of --heads \(heads): each head takes an equal share of the width") }
+        if let problem = GPT2Config.headsProblem(width: width, heads: heads) { throw ValidationError(problem) }
         try requireRange("--context", context, .closed(1), .closed(Double(limits.context)))
         try requireRange("--average-decay", averageDecay, .closed(0), .open(1))
         try requireRange("--random-order-share", randomOrderShare, .closed(0), .closed(1))

@@ -23,7 +23,7 @@ public enum PLDAccountant {
         guard history.contains(where: \.isActive) else { return 0 }
         if history.contains(where: { if case .sampledGaussian(0, _, _) = $0 { return $0.isActive } else { return false } }) { return .infinity }
         let active = history.filter(\.isActive)
-        if active.allSatisfy({ if case .sampledGaussian(_, 1, _) = $0 { true } else { false } }) {
+        if active.allSatisfy(\.isGaussianRelease) {
             return AnalyticGaussian.epsilon(noiseMultiplier: AnalyticGaussian.composedNoise(active), delta: delta)
         }
         var d = discretization
@@ -43,11 +43,11 @@ public enum PLDAccountant {
         var grouped: [PrivacyEvent] = []
         // Gaussian releases at rate 1 compose exactly into one (`AnalyticGaussian`): one grid instead
         // of an FFT power for each, where that one's losses still fit a grid (σ ≥ 0.1).
-        let releases = history.filter { if case .sampledGaussian(_, 1, _) = $0 { $0.isActive } else { false } }
+        let releases = history.filter { $0.isActive && $0.isGaussianRelease }
         let merged = releases.isEmpty ? 0 : AnalyticGaussian.composedNoise(releases)
         let merge = merged >= PrivacyAccountant.noiseMultipliers.lowerBound
         for event in history where event.isActive {
-            if merge, case .sampledGaussian(_, 1, _) = event { continue }
+            if merge && event.isGaussianRelease { continue }
             if let index = grouped.firstIndex(where: { $0.sameMechanism(as: event) }) { grouped[index].steps += event.steps } else { grouped.append(event) }
         }
         if merge { grouped.append(.gaussianRelease(noiseMultiplier: merged)) }

@@ -40,6 +40,12 @@ public struct PrivacyBudgetPlan: Sendable {
                       events: record.events(steps: steps))
     }
 
+    /// The warning a run gives when δ is not below 1/rows (`rows`: a count released with noise or
+    /// declared public): such a δ lets a mechanism publish a row outright, whatever ε says.
+    public static func deltaWarning(delta: Double, rows: Double) -> String? {
+        delta >= 1 / rows ? String(format: "warning: delta %g is not below 1/rows ≈ %.3g; a smaller delta is safer", delta, 1 / rows) : nil
+    }
+
     /// The plan a checkpoint's record describes, with its ε recomputed from the events, before a
     /// report states the record's ε (a record is a file someone hands you: its claim may be less).
     /// - Throws: when the events compose to more than the record claims (at `file`, the record's path).

@@ -22,6 +22,9 @@ public enum PrivacyEvent: Sendable, Hashable {
         .sampledGaussian(noiseMultiplier: noiseMultiplier, sampleRate: 1, steps: times)
     }
 
+    /// Whether this is the plain Gaussian mechanism (rate 1), as `gaussianRelease` makes it.
+    var isGaussianRelease: Bool { if case .sampledGaussian(_, 1, _) = self { true } else { false } }
+
     /// How many times the mechanism ran.
     public var steps: Int {
         get {

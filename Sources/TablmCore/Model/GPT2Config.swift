@@ -93,6 +93,12 @@ public struct GPT2Config: Codable, Equatable, Sendable {
         return (v + t) * w + Double(layers) * (12 * w * w + 13 * w) + 2 * w
     }
 
+    /// The options' refusal of a width the heads do not divide (`bench` and `finetune` build the same
+    /// model), or nil: each attention head takes an equal share of the width.
+    public static func headsProblem(width: Int, heads: Int) -> String? {
+        width % heads == 0 ? nil : "--width \(width) is not a multiple of --heads \(heads): each head takes an equal share of the width"
+    }
+
     /// Problems that make the configuration unusable, or nil.
     public var problem: String? {
         let limits = Self.limits

@@ -145,9 +145,7 @@ extension FinetuneRun {
             sigma = 0
             drowned = true
         }
-        if privacy.delta >= 1 / countedRows {
-            message(String(format: "warning: delta %g is not below 1/rows ≈ %.3g; a smaller delta is safer", privacy.delta, 1 / countedRows))
-        }
+        if let warning = PrivacyBudgetPlan.deltaWarning(delta: privacy.delta, rows: countedRows) { message(warning) }
         var settings = DPSettings(noiseMultiplier: sigma, sampleRate: sampleRate, steps: dpSteps)
         settings.clipNorm = request.clipNorm
         settings.microBatch = privacy.microBatch

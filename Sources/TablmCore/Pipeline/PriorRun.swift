@@ -40,9 +40,7 @@ public struct PriorRun {
                                              advice: "raise --epsilon", report: report)
         // As finetune --dp says: δ at or above 1/rows lets a mechanism publish a row outright (the
         // count is the fit's noisy total, post-processing).
-        if delta >= 1 / Double(release.noisyRowCount) {
-            report(String(format: "warning: delta %g is not below 1/rows ≈ %.3g; a smaller delta is safer", delta, 1 / Double(release.noisyRowCount)))
-        }
+        if let warning = PrivacyBudgetPlan.deltaWarning(delta: delta, rows: Double(release.noisyRowCount)) { report(warning) }
         var sampler = SplitMix64(seed: seed)
         let count = rows ?? release.noisyRowCount
         let writer = try CSVRecordWriter(path: output, header: schema.columnNames)

@@ -93,7 +93,8 @@ public final class CSVRecordReader {
                 }
                 return nil
             }
-            nextLine += 1 + Self.lineBreaks(in: fields)
+            let breaks = Self.lineBreaks(in: fields)
+            nextLine += 1 + breaks
             if failed {
                 let field = fields.count
                 throw InputError("invalid UTF-8", at: SourceLocation(
@@ -105,8 +106,8 @@ public final class CSVRecordReader {
                 let column = min(fields.count, header.count) + (fields.count > header.count ? 1 : 0)
                 // A quote opened and never closed swallows the lines after it into one field: name
                 // the quote, not the field count it leads to.
-                let unclosed = Self.lineBreaks(in: fields) > 0 && fields.count < header.count
-                    ? "; a quoted field opened here runs over \(Self.lineBreaks(in: fields)) line break\(Self.lineBreaks(in: fields) == 1 ? "" : "s") (a quote never closed?)" : ""
+                let unclosed = breaks > 0 && fields.count < header.count
+                    ? "; a quoted field opened here runs over \(breaks) line break\(breaks == 1 ? "" : "s") (a quote never closed?)" : ""
                 throw InputError(
                     "row has \(fields.count) field\(fields.count == 1 ? "" : "s"), the header has \(header.count)\(unclosed)",
                     at: SourceLocation(file: path, line: line, column: column))
