@@ -36,7 +36,7 @@ struct Tablm: ParsableCommand {
         do {
             command = try parseAsRoot()
         } catch {
-            exit(withError: error)
+            exitParseError(error)
         }
         do {
             try command.run()
@@ -56,6 +56,15 @@ struct Tablm: ParsableCommand {
         let path = (["tablm"] + (commandPath(to: type(of: command)) ?? [])).joined(separator: " ")
         FileHandle.standardError.write(Data("Error: \(message)\nSee '\(path) --help' for its options.\n".utf8))
         Foundation.exit(ExitCode.validationFailure.rawValue)
+    }
+
+    /// ArgumentParser's refusal of the command line, as the one line naming the option and a pointer to
+    /// the command's help: its own text adds that option's help and the whole usage after the line.
+    static func exitParseError(_ error: Error) -> Never {
+        guard exitCode(for: error) != .success else { exit(withError: error) }  // --help, --version
+        let pointer = fullMessage(for: error).split(separator: "\n").last { $0.contains("--help") }.map { $0.trimmingCharacters(in: .whitespaces) + "\n" }
+        FileHandle.standardError.write(Data("Error: \(message(for: error))\n\(pointer ?? "")".utf8))
+        Foundation.exit(exitCode(for: error).rawValue)
     }
 
     /// A word where a subcommand belongs that names none (`tablm fintune --data x`), with the nearest

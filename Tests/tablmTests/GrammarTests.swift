@@ -140,4 +140,31 @@ final class GrammarTests: XCTestCase {
         XCTAssertFalse(far.stderr.contains("did you mean"), far.stderr)
         XCTAssertEqual(try CommandRunner.run(["help", "generate"], in: here).status, 0)
     }
+
+    /// A refusal of the command line is the one line naming the option and a pointer to the command's
+    /// help: ArgumentParser's own text added the option's help and the whole usage below the line.
+    func testAParseRefusalIsOneLineAndAPointer() throws {
+        let here = FileManager.default.temporaryDirectory
+        let cases: [([String], String, String)] = [
+            (["finetune", "--epochs", "x", "--schema", "s.json", "--data", "d.csv", "-o", "ck"],
+             "Error: The value 'x' is invalid for '--epochs <epochs>'", "tablm finetune"),
+            (["finetune", "--nosuch", "--schema", "s.json", "--data", "d.csv", "-o", "ck"], "Error: Unknown option '--nosuch'", "tablm finetune"),
+            (["generate", "--checkpoint"], "Error: Missing value for '--checkpoint <checkpoint>'", "tablm generate"),
+            // A command's validate(): the width refusal; and a default subcommand named by the parser.
+            (["finetune", "--width", "130", "--schema", "s.json", "--data", "d.csv", "-o", "ck"],
+             "Error: --width 130 is not a multiple of --heads 4", "tablm finetune"),
+            (["privacy", "epsilon"], "Error: Missing expected argument '--sample-rate <sample-rate>'", "tablm privacy epsilon settings"),
+        ]
+        for (arguments, message, command) in cases {
+            let result = try CommandRunner.run(arguments, in: here)
+            XCTAssertEqual(result.status, 64, "\(arguments)")
+            let lines = result.stderr.split(separator: "\n").map(String.init)
+            XCTAssertEqual(lines.count, 2, result.stderr)
+            XCTAssertTrue(lines.first?.hasPrefix(message) == true, result.stderr)
+            XCTAssertEqual(lines.last, "See '\(command) --help' for more information.", result.stderr)
+        }
+        let help = try CommandRunner.run(["finetune", "--help"], in: here)
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.stdout.contains("USAGE: tablm finetune"), help.stdout)
+    }
 }
