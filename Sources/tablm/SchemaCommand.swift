@@ -92,6 +92,7 @@ struct SchemaCommand: ParsableCommand {
                     generator: insecureSeed.map(ChaCha20Generator.init(insecureSeed:)) ?? ChaCha20Generator())
                 try save(schema)
                 log("schema: \(schema.columns.count) columns estimated under (ε = \(dpEpsilon), δ = \(dpDelta))-DP, source dp -> \(output)")
+                if let warning = DPSchemaEstimator.deltaWarning(delta: dpDelta) { log(warning) }
                 return
             }
             guard numeric.isEmpty && insecureSeed == nil else { throw ValidationError("--numeric and --insecure-seed need --dp-epsilon") }

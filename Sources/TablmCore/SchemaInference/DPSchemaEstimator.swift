@@ -121,6 +121,16 @@ public enum DPSchemaEstimator {
         return schema
     }
 
+    /// The warning for a δ that protects small tables only. A value one row holds is listed with
+    /// probability δ/columns (Laplace partition selection, below: P[Lap(1/ε) > ln(1/(2δ))/ε] = δ), so δ
+    /// must sit below 1/rows; no count is released here to compare it with, so the warning says which
+    /// tables it suits instead of reading the row count off the private file.
+    public static func deltaWarning(delta: Double) -> String? {
+        guard delta >= 1e-4 else { return nil }
+        return String(format: "warning: --dp-delta %g lets a value only one row holds be listed with probability up to %g; it is below 1/rows only for tables of fewer than %.0f rows (default: 1e-6)",
+                      delta, delta, (1 / delta).rounded(.up))
+    }
+
     /// Laplace partition selection: keep when count + Laplace(1/ε) > 1 + ln(1/(2δ))/ε. A zero count is
     /// never kept (a value absent from the data is not listed at all, so it cannot be selected).
     static func keep(count: Int, epsilon: Double, delta: Double, random: inout GaussianSampler<ChaCha20Generator>) -> Bool {

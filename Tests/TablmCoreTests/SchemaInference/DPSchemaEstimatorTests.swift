@@ -24,6 +24,22 @@ final class DPSchemaEstimatorTests: XCTestCase {
         }
     }
 
+    /// The warning's claim: a value one row holds is kept with probability δ (the Laplace tail past
+    /// ln(1/(2δ))/ε, whatever ε), counted over draws; a δ of 1e-4 or more is warned about, the default not.
+    func testASingleRowsValueIsKeptWithProbabilityDelta() {
+        var sampler = random(7)
+        for (epsilon, delta) in [(1.0, 0.01), (0.1, 0.05)] {
+            let draws = 40_000
+            let kept = (0..<draws).filter { _ in DPSchemaEstimator.keep(count: 1, epsilon: epsilon, delta: delta, random: &sampler) }.count
+            let share = Double(kept) / Double(draws), spread = 4 * (delta * (1 - delta) / Double(draws)).squareRoot()
+            XCTAssertEqual(share, delta, accuracy: spread, "ε = \(epsilon), δ = \(delta)")
+        }
+        XCTAssertNil(DPSchemaEstimator.deltaWarning(delta: 1e-6))
+        XCTAssertNil(DPSchemaEstimator.deltaWarning(delta: 9e-5))
+        XCTAssertEqual(DPSchemaEstimator.deltaWarning(delta: 0.99)?.contains("fewer than 2 rows"), true)
+        XCTAssertEqual(DPSchemaEstimator.deltaWarning(delta: 1e-4)?.contains("fewer than 10000 rows"), true)
+    }
+
     func testQuantilesLandNearTheTruth() {
         let values = (0..<10_000).map { Double($0 % 101) }.sorted()
         for seed in UInt64(0)..<10 {
