@@ -32,6 +32,11 @@ final class PrivateFinetuneTests: XCTestCase {
         XCTAssertGreaterThan(epsilon, 1.9)
         XCTAssertEqual(privacy["delta"] as? Double, 1e-5)
         XCTAssertEqual(privacy["accountant"] as? String, "pld", "the default accountant")
+        // The record says the noise was seeded, and nothing continues it as if it were private.
+        XCTAssertEqual(privacy["insecure_seed"] as? Bool, true)
+        let export = try CommandRunner.run(["export", "--checkpoint", "ckpt", "--data", sample, "--epsilon", "50", "-o", "bundle"], in: folder)
+        XCTAssertEqual(export.status, 1, export.stderr)
+        XCTAssertTrue(export.stderr.contains("noise was seeded (--insecure-seed)"), export.stderr)
         XCTAssertNotNil(record["average_decay"] as? Double, "the average is the default")
         for leaky in ["data_sha256", "train_loss", "held_out_loss", "tokens_seen", "data_rows", "held_out_rows"] {
             XCTAssertNil(record[leaky], "\(leaky) is computed from the rows and must not be recorded")

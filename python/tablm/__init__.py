@@ -14,7 +14,7 @@ See docs/python.md.
 """
 
 from ._binary import BinaryNotFoundError, binary_version, find_binary
-from ._run import TablmError
+from ._run import TablmError, TablmWarning
 from .evaluation import Report, Verdict, evaluate
 from .schema import infer_schema, read_schema
 from .synthesizer import Synthesizer
@@ -29,6 +29,7 @@ __all__ = [
     "infer_schema",
     "read_schema",
     "TablmError",
+    "TablmWarning",
     "BinaryNotFoundError",
     "find_binary",
     "binary_version",

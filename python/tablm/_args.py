@@ -139,17 +139,36 @@ def condition_args(conditions: Conditions, schema: Optional[Mapping[str, Any]] =
         for column, value in conditions.items():
             if not isinstance(column, str) or not column:
                 raise ValueError(f"a condition's column must be a name, not {column!r}")
+            if any(c in column for c in "=<>") or column != column.strip():
+                raise ValueError(f"a condition cannot name the column {column!r}: tablm's "
+                                 "conditions end a column's name at =, < or > and trim its spaces")
+
+            def spelt(item: Any) -> str:
+                # A categorical column's values are spelt as the DataFrame's CSV spelt them (True).
+                if isinstance(item, float) and math.isnan(item) or item is None:
+                    raise ValueError(f"the condition on {column!r} asks for a missing value; "
+                                     "conditions take values, comparisons and ranges")
+                return str(item) if column in categorical and isinstance(item, bool) else number_text(item)
+
             if isinstance(value, str):
-                text = value.strip()
-                if not text:
+                if not value.strip():
                     raise ValueError(f"the condition on {column!r} is empty")
-                comparison = text[0] in "<>=" and column not in categorical
-                out.append(column + text if comparison else f"{column}={text}")
+                if column in categorical:
+                    # Its string is a category as written: spaces kept, never a comparison.
+                    out.append(f"{column}={value}")
+                    continue
+                text = value.strip()
+                out.append(column + text if text[0] in "<>=" else f"{column}={text}")
             elif isinstance(value, (bool, numbers.Real)):
-                out.append(f"{column}={number_text(value)}")
+                out.append(f"{column}={spelt(value)}")
             elif isinstance(value, (list, tuple, set, frozenset)) and value:
                 items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
-                out.append(f"{column}=" + "|".join(number_text(v) for v in items))
+                texts = [spelt(v) for v in items]
+                for text in texts:
+                    if "|" in text:
+                        raise ValueError(f"the condition on {column!r} lists {text!r}: in a list "
+                                         "of values, | separates them; ask for it alone")
+                out.append(f"{column}=" + "|".join(texts))
             else:
                 raise ValueError(f"the condition on {column!r} must be a value, a comparison "
                                  f"such as '>=40', a range '35..45' or a list of values, "

@@ -50,6 +50,9 @@ def find_binary(binary: Optional[PathLike] = None) -> str:
 
 def _checked(path: str, where: str) -> str:
     resolved = shutil.which(path) if os.sep not in path else path
+    if not resolved and os.sep not in path and os.path.isfile(path):
+        raise BinaryNotFoundError(f"{where} names {path!r}, which is no file on PATH; for the one "
+                                  f"in this folder, write {os.path.join(os.curdir, path)!r}")
     if not resolved or not os.path.isfile(resolved):
         raise BinaryNotFoundError(f"{where} names {path!r}, which is not a file")
     if not os.access(resolved, os.X_OK):

@@ -48,6 +48,7 @@ def schema_argument(schema: Optional[Schema], folder: PrivateFolder) -> Optional
     path = folder.file("schema.json")
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(dict(schema), handle)
+    folder.labels[path] = "schema dict"
     return path
 
 
@@ -64,6 +65,10 @@ def for_csv(frame: pd.DataFrame, schema: Optional[Mapping[str, Any]]) -> pd.Data
     columns want 23. Columns the schema calls integer (or, without a schema, float columns with
     missing values whose values are all whole) are written as pandas' nullable Int64.
     """
+    if isinstance(frame.columns, pd.MultiIndex):
+        raise ValueError("the DataFrame's columns are a MultiIndex; tablm needs one name per "
+                         "column: flatten them (df.columns = ['_'.join(map(str, c)) for c in "
+                         "df.columns])")
     names = [str(name) for name in frame.columns]
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
@@ -76,13 +81,18 @@ def for_csv(frame: pd.DataFrame, schema: Optional[Mapping[str, Any]]) -> pd.Data
         if not pd.api.types.is_float_dtype(series.dtype):
             continue
         kind = kinds.get(str(name))
-        if kind and kind != "integer":
-            continue
-        if not kind and not series.isna().any():
+        if kind == "categorical":
             continue
         present = series.dropna()
-        if len(present) and (present % 1 == 0).all():
+        whole = len(present) and (present % 1 == 0).all() and present.abs().max() < 2.0 ** 53
+        if whole and (kind == "integer" or (not kind and series.isna().any())):
             changed[name] = series.astype("Int64")
+        elif kind != "integer":
+            # tablm keeps at most 9 decimals: 0.1 + 0.2 written as 0.30000000000000004 made the
+            # column a list of categories. Rounding moves a value by at most 5e-10.
+            rounded = series.round(9)
+            if not rounded.equals(series):
+                changed[name] = rounded
     if not changed:
         return frame
     frame = frame.copy(deep=False)
@@ -96,9 +106,29 @@ def csv_writer(frame: pd.DataFrame, schema: Optional[Mapping[str, Any]]):
     prepared = for_csv(frame, schema)
 
     def write(handle) -> None:
-        prepared.to_csv(handle, index=False, na_rep="", lineterminator="\n")
+        try:
+            prepared.to_csv(handle, index=False, na_rep="", lineterminator="\n")
+        except UnicodeEncodeError:
+            raise ValueError(_not_text(prepared)) from None
 
     return write
+
+
+def _not_text(frame: pd.DataFrame) -> str:
+    """Where the frame holds a string UTF-8 cannot spell (a lone surrogate, from
+    ``read_csv(encoding_errors="surrogateescape")`` or bytes decoded by hand)."""
+    for name in frame.columns:
+        if frame[name].dtype.kind not in "OSU" and not pd.api.types.is_string_dtype(frame[name].dtype):
+            continue
+        for position, value in enumerate(frame[name]):
+            if isinstance(value, str):
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    return (f"column {str(name)!r}, row {position} holds {value!r}, which is not text "
+                            "UTF-8 can write (tablm reads UTF-8): decode the source with its own "
+                            "encoding, or fix the value")
+    return "a value of the DataFrame is not text UTF-8 can write (tablm reads UTF-8)"
 
 
 def read_rows(path: str, schema: Optional[Mapping[str, Any]]) -> pd.DataFrame:
@@ -114,7 +144,7 @@ def read_rows(path: str, schema: Optional[Mapping[str, Any]]) -> pd.DataFrame:
     for name in header:
         kind = kinds.get(name)
         if kind == "categorical":
-            dtypes[name] = str
+            dtypes[name] = object  # pandas 3 would make str a StringDtype
         elif kind == "integer":
             dtypes[name] = "Int64"
         elif kind == "real":
@@ -130,3 +160,42 @@ def read_rows(path: str, schema: Optional[Mapping[str, Any]]) -> pd.DataFrame:
             except (ValueError, TypeError):
                 pass
     return frame
+
+
+def frame_dtypes(frame: pd.DataFrame) -> Dict[str, Any]:
+    """What ``restore_dtypes`` needs of a DataFrame fit on: each column's label and dtype, by the
+    name tablm knows it by."""
+    return {str(name): (name, frame[name].dtype) for name in frame.columns}
+
+
+def restore_dtypes(rows: pd.DataFrame, dtypes: Mapping[str, Any]) -> pd.DataFrame:
+    """Give sampled rows the labels and dtypes of the DataFrame the model was fit on, where the
+    values allow it: a bool column comes back as bool ("True"/"False" in the CSV), an integer or
+    float column the schema made categorical as numbers, a pandas Categorical as one, an integer
+    label (0, 1) as that label. Anything else keeps the schema's dtype."""
+    for name in rows.columns:
+        if name not in dtypes:
+            continue
+        _, dtype = dtypes[name]
+        column = rows[name]
+        present = column.dropna()
+        try:
+            if pd.api.types.is_bool_dtype(dtype):
+                spelt = {"True": True, "False": False, "true": True, "false": False, True: True, False: False}
+                if present.map(lambda v: v in spelt).all():
+                    mapped = column.map(lambda v: spelt.get(v, pd.NA))
+                    rows[name] = mapped.astype(bool if len(present) == len(column) else "boolean")
+            elif isinstance(dtype, pd.CategoricalDtype):
+                by_text = {str(category): category for category in dtype.categories}
+                if present.map(lambda v: str(v) in by_text).all():
+                    rows[name] = pd.Categorical(column.map(lambda v: by_text.get(str(v), None) if pd.notna(v) else None),
+                                                dtype=dtype)
+            elif pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_numeric_dtype(column.dtype):
+                numbers = pd.to_numeric(column)
+                if pd.api.types.is_integer_dtype(dtype):
+                    rows[name] = numbers.astype(dtype if len(present) == len(column) and not isinstance(dtype, pd.api.extensions.ExtensionDtype) else "Int64")
+                else:
+                    rows[name] = numbers.astype(dtype)
+        except (ValueError, TypeError, OverflowError):
+            continue  # a value the dtype cannot hold: the schema's dtype stays
+    return rows.rename(columns={name: dtypes[name][0] for name in rows.columns if name in dtypes})

@@ -12,9 +12,10 @@ import sys
 import tempfile
 import threading
 import time
-from typing import Callable, List, Optional, Sequence, Union
+import warnings
+from typing import Callable, Dict, List, Optional, Sequence, Union
 
-__all__ = ["TablmError", "PrivateFolder", "run_tablm"]
+__all__ = ["TablmError", "TablmWarning", "PrivateFolder", "run_tablm"]
 
 
 class TablmError(Exception):
@@ -43,6 +44,15 @@ class TablmError(Exception):
 TablmError.__module__ = "tablm"
 
 
+class TablmWarning(UserWarning):
+    """A warning tablm printed (``warning: ...`` on stderr): raised through :mod:`warnings` when
+    progress is silent, so that ``progress=False`` hides progress, never a warning about the
+    guarantee (a δ not below 1/rows, a seeded noise)."""
+
+
+TablmWarning.__module__ = "tablm"
+
+
 # --------------------------------------------------------------------------------------------
 # Private temporary folders and FIFO feeds
 
@@ -59,6 +69,8 @@ class _Feed:
         self.label = label
         self._write = write
         self._cancelled = False
+        self._process: Optional[subprocess.Popen] = None
+        self._started = threading.Event()
         self.error: Optional[BaseException] = None
         os.mkfifo(path, 0o600)
         self._thread = threading.Thread(target=self._serve, name=f"tablm-feed-{label}", daemon=True)
@@ -71,18 +83,34 @@ class _Feed:
             if not self._cancelled:
                 self.error = error
             return
+        handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                if not self._cancelled:
-                    self._write(handle)
+            if not self._cancelled:
+                self._write(handle)
         except BrokenPipeError:
             pass  # tablm stopped reading (it failed, or was stopped): its own error says why
         except BaseException as error:  # noqa: BLE001 - reported after the run
             self.error = error
+            # Stop tablm before the FIFO closes: it would read the close as the table's end and
+            # train on the rows sent so far (replacing a checkpoint with that model).
+            self._started.wait(timeout=60)
+            if self._process is not None:
+                _stop(self._process)
+        finally:
+            try:
+                handle.close()
+            except (OSError, ValueError):
+                pass  # tablm is gone: nothing left to flush to
+
+    def attach(self, process: subprocess.Popen) -> None:
+        """The tablm process reading this feed, stopped if the writer fails."""
+        self._process = process
+        self._started.set()
 
     def release(self) -> None:
         """Unblock and end the writer, whether or not tablm ever opened the FIFO."""
         self._cancelled = True
+        self._started.set()
         if self._thread.is_alive():
             try:
                 # Opening the read end wakes a writer blocked in open(); it then sees the cancel
@@ -92,6 +120,32 @@ class _Feed:
             except OSError:
                 pass
             self._thread.join(timeout=10)
+
+
+class _SigtermUnwinds:
+    """While inside, SIGTERM (a notebook kernel's shutdown, ``timeout``, a job scheduler) raises
+    SystemExit(143) in the main thread, so that tablm is stopped and the private folder removed as
+    on KeyboardInterrupt; by default it would end this process at once and leave both behind.
+    A handler the program set itself is left alone, as is any thread but the main one."""
+
+    def __init__(self) -> None:
+        self._installed = False
+
+    def __enter__(self) -> "_SigtermUnwinds":
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL):
+            signal.signal(signal.SIGTERM, self._raise)
+            self._installed = True
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._installed:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            self._installed = False
+
+    @staticmethod
+    def _raise(signum, frame) -> None:
+        raise SystemExit(128 + signum)
 
 
 class PrivateFolder:
@@ -104,14 +158,21 @@ class PrivateFolder:
     def __init__(self) -> None:
         self.path: Optional[str] = None
         self.feeds: List[_Feed] = []
+        # What a message should call a file of this folder instead of its temporary path.
+        self.labels: Dict[str, str] = {}
+        self._sigterm = _SigtermUnwinds()
 
     def __enter__(self) -> "PrivateFolder":
+        self._sigterm.__enter__()
         self.path = tempfile.mkdtemp(prefix="tablm-")
         os.chmod(self.path, 0o700)
         return self
 
     def __exit__(self, *exc) -> None:
-        self.close()
+        try:
+            self.close()
+        finally:
+            self._sigterm.__exit__(*exc)
 
     def close(self) -> None:
         for feed in self.feeds:
@@ -128,6 +189,7 @@ class PrivateFolder:
         """A FIFO named ``name`` whose reader receives what ``write(handle)`` writes."""
         feed = _Feed(self.file(name), label, write)
         self.feeds.append(feed)
+        self.labels[feed.path] = label
         return feed
 
 
@@ -176,6 +238,8 @@ class _Progress:
     def line(self, text: str) -> None:
         self.tail.append(text)
         if self._mode == "silent":
+            if text.startswith("warning:"):
+                warnings.warn(text[len("warning:"):].strip(), TablmWarning, stacklevel=4)
             return
         if self._mode == "callback":
             self._callback(text)
@@ -287,10 +351,18 @@ def run_tablm(binary: str, args: Sequence[str], *, progress: ProgressOption = Tr
     # tablm writes every output to a temporary file renamed into place: a new file, so one that is
     # still the file that was there before (or is missing) was not written.
     before = {path: _identity(path) for path in outputs}
+    with _SigtermUnwinds():
+        return _run(command, before, progress, folder, outputs, binary)
+
+
+def _run(command: List[str], before, progress: ProgressOption, folder: Optional[PrivateFolder],
+         outputs: Sequence[str], binary: str) -> RunResult:
     sink = _Progress(progress)
     stdout_chunks: List[bytes] = []
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, start_new_session=True)
+    for feed in folder.feeds if folder is not None else []:
+        feed.attach(process)
     reader = threading.Thread(target=lambda: stdout_chunks.append(process.stdout.read()),
                               daemon=True)
     reader.start()
@@ -333,7 +405,8 @@ def run_tablm(binary: str, args: Sequence[str], *, progress: ProgressOption = Tr
                 if feed.path in message and "cannot read" in message:
                     message += (" (this tablm cannot read a FIFO, as tablm before 0.35 could "
                                 "not: rebuild it, or point TABLM_BINARY at a newer one)")
-                message = message.replace(feed.path, f"<{feed.label}>")
+            for path, label in folder.labels.items():
+                message = message.replace(path, f"<{label}>")
         raise TablmError(message, returncode, command, lines[-20:])
     for path in outputs:
         after = _identity(path)

@@ -44,6 +44,8 @@ class Verdict:
     caveats: List[str] = field(default_factory=list)
     #: δ at or above 1/rows (the record's released count): no guarantee worth the name.
     delta_not_below_one_over_rows: bool = False
+    #: The run's noise came from a seed (``insecure_seed``, for tests): no guarantee at all.
+    insecure_seed: bool = False
 
     @staticmethod
     def _word(value: Optional[bool]) -> str:
@@ -65,6 +67,8 @@ class Verdict:
         if self.epsilon is not None:
             loose = ("; δ is not below 1/rows, which allows publishing a row"
                      if self.delta_not_below_one_over_rows else "")
+            if self.insecure_seed:
+                loose += "; but its noise was seeded (insecure_seed): the guarantee does not hold"
             lines.append(f"private? {self._word(self.private)}: trained with "
                          f"(ε = {self.epsilon:.3g}, δ = {self.delta:.1g})-DP{loose}{attack}{copies}")
         else:
@@ -115,7 +119,9 @@ class Report(dict):
         # the count the record released with noise).
         rows = privacy.get("rate_rows") or (privacy.get("prior") or {}).get("noisy_rows")
         loose_delta = bool(delta is not None and rows and delta >= 1 / max(float(rows), 1.0))
-        private = bool(epsilon is not None and epsilon <= max_epsilon and not loose_delta)
+        seeded = bool(privacy.get("insecure_seed"))
+        private = bool(epsilon is not None and epsilon <= max_epsilon and not loose_delta
+                       and not seeded)
         membership = self.get("membership") or {}
         attacks = [membership.get(k) for k in ("likelihoodAUC", "distanceAUC")
                    if membership.get(k) is not None]
@@ -135,7 +141,7 @@ class Report(dict):
             useful=useful, private=private, fair=fair,
             classifier=headline.get("name") if headline else None,
             tstr_auc=tstr, trtr_auc=trtr, epsilon=epsilon, delta=delta,
-            delta_not_below_one_over_rows=loose_delta,
+            delta_not_below_one_over_rows=loose_delta, insecure_seed=seeded,
             membership_auc=max(attacks, key=lambda a: abs(a - 0.5)) if attacks else None,
             exact_copy_rate=self.get("exactCopyRate"),
             target=self.get("target"), sensitive=fairness.get("sensitive"),

@@ -11,7 +11,8 @@ import pandas as pd
 
 from . import _args
 from ._binary import find_binary
-from ._frames import Schema, csv_writer, load_schema, read_rows, schema_argument
+from ._frames import (Schema, csv_writer, frame_dtypes, load_schema, read_rows,
+                      restore_dtypes, schema_argument)
 from ._run import PrivateFolder, ProgressOption, run_tablm
 from .schema import infer_schema
 
@@ -24,6 +25,14 @@ _FINETUNE_RESERVED = {"data", "schema", "output", "o", "dp", "epsilon", "delta",
                       "sensitive", "checkpoint", "target"}
 _GENERATE_RESERVED = {"checkpoint", "rows", "num_rows", "output", "o", "seed", "condition",
                       "conditions", "mask_fairness"}
+# Options that do something else than train or sample: refused with what to do instead.
+_NOT_HERE = {
+    "plan": "plan=True prints a plan instead of training: run `tablm finetune --dp --plan ...` "
+            "from a shell (docs/budget-plan.md)",
+    "help": "help is the command line's: run `tablm finetune --help`",
+    "help_hidden": "help is the command line's: run `tablm finetune --help-hidden`",
+    "version": "tablm.binary_version() says the binary's version",
+}
 _MAX_ROWS = 10_000_000
 # finetune takes --sensitive only with one of these (else the schema's first sensitive column).
 _USES_SENSITIVE = ("fairness_lambda", "representation_lambda", "balance_groups")
@@ -97,6 +106,11 @@ class Synthesizer:
             _args.check_folder_name("checkpoint", checkpoint) if checkpoint is not None else None)
         self.binary = os.fspath(binary) if binary is not None else None
         self.progress = progress
+        # The labels and dtypes of the DataFrame fit on, which sampled rows are given back.
+        self._dtypes: Dict[str, Any] = {}
+        for key in finetune_options:
+            if key in _NOT_HERE:
+                raise ValueError(_NOT_HERE[key])
         self._finetune_args = _args.options_args(finetune_options, _FINETUNE_RESERVED, "finetune")
         self.finetune_options = dict(finetune_options)
 
@@ -182,6 +196,7 @@ class Synthesizer:
         self.checkpoint = checkpoint
         # tablm copies the schema into the checkpoint; that copy is what sampling follows.
         self.schema = load_schema(os.path.join(checkpoint, "schema.json"))
+        self._dtypes = frame_dtypes(data) if isinstance(data, pd.DataFrame) else {}
         return self
 
     def sample(self, num_rows: Optional[int] = None, *,
@@ -202,9 +217,13 @@ class Synthesizer:
 
         Dtypes follow the schema: categorical columns are strings (object), integer columns
         int64 (Int64 when a value is missing), real columns float64; missing values are NaN/NA.
+        After ``fit`` on a DataFrame, its column labels and dtypes come back where the values
+        allow: bool, a Categorical, numbers the schema listed as categories.
         """
         checkpoint = self._checkpoint_or_fail()
         rows = _args.check_count("num_rows", num_rows, maximum=_MAX_ROWS)
+        if not isinstance(mask_fairness, bool):
+            raise ValueError(f"mask_fairness must be True or False, not {mask_fairness!r}")
         seed = self.seed if seed is None else _args.check_seed(seed)
         extra = _args.options_args(generate_options, _GENERATE_RESERVED, "generate")
         if output is not None:
@@ -225,7 +244,7 @@ class Synthesizer:
                 args.append("--mask-fairness")
             run_tablm(executable, args + extra, progress=self.progress, folder=folder,
                       outputs=[out])
-            return read_rows(out, schema)
+            return restore_dtypes(read_rows(out, schema), self._dtypes)
 
     def fit_sample(self, data: Union[pd.DataFrame, PathLike],
                    checkpoint: Optional[PathLike] = None, num_rows: Optional[int] = None,

@@ -1,13 +1,19 @@
 """tablm's failures become TablmError with its own message; argument mistakes are ValueErrors
 raised before any process runs."""
 
+import json
 import math
+import os
+import signal
 import subprocess
+import sys
+import time
 
+import pandas as pd
 import pytest
 
 import tablm
-from conftest import PUBLIC_SCHEMA, SAMPLE
+from conftest import PUBLIC_SCHEMA, SAMPLE, TINY
 
 
 def test_condition_on_a_missing_column(fitted):
@@ -132,3 +138,77 @@ def test_a_binary_that_exits_0_without_its_output_is_a_tablm_error(split, tmp_pa
     with pytest.raises(tablm.TablmError) as caught:
         tablm.infer_schema(split[0], target="income", binary=str(fake), path=earlier)
     assert "exited 0 but wrote no" in caught.value.message
+
+
+def test_a_frame_that_fails_mid_stream_leaves_the_checkpoint_as_it_was(binary, adult, tmp_path):
+    # The writer failed on a value UTF-8 cannot spell after most rows had gone through the FIFO;
+    # tablm read the close as the table's end, trained on those rows and replaced the checkpoint.
+    checkpoint = tmp_path / "ck"
+    options = dict(schema=PUBLIC_SCHEMA, steps=2, progress=False, binary=binary, **TINY)
+    tablm.Synthesizer(**options).fit(adult.iloc[:100], checkpoint=checkpoint)
+    record = (checkpoint / "training.json").read_bytes()
+    bad = pd.concat([adult] * 8, ignore_index=True)
+    bad.loc[len(bad) - 1, "occupation"] = "Sales\udc80"
+    with pytest.raises(ValueError, match=r"column 'occupation', row 3999"):
+        tablm.Synthesizer(**options).fit(bad, checkpoint=checkpoint)
+    assert (checkpoint / "training.json").read_bytes() == record
+
+
+_TERMINATED = """
+import sys, tablm, pandas as pd
+frame = pd.read_csv(sys.argv[1])
+def line(text):
+    print("started", flush=True)
+synth = tablm.Synthesizer(schema=sys.argv[2], steps=100000, layers=1, width=32, heads=2, progress=line)
+synth.fit(frame, checkpoint=sys.argv[3])
+"""
+
+
+def test_sigterm_stops_tablm_and_removes_the_private_folder(binary, tmp_path):
+    # SIGTERM (a kernel's shutdown, timeout, a scheduler) ended Python at once: the private folder
+    # (a FIFO and the schema) stayed in the temporary directory and tablm trained on.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    checkpoint = tmp_path / "terminated-ck"
+    env = dict(os.environ, TMPDIR=str(scratch), TABLM_BINARY=binary,
+               PYTHONPATH=os.pathsep.join(sys.path))
+    child = subprocess.Popen([sys.executable, "-c", _TERMINATED, str(SAMPLE), str(PUBLIC_SCHEMA),
+                              str(checkpoint)], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "started"
+        assert any(scratch.iterdir()), "the private folder exists while tablm runs"
+        child.send_signal(signal.SIGTERM)
+        assert child.wait(timeout=30) == 128 + signal.SIGTERM
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert not any(scratch.iterdir()), list(scratch.iterdir())
+    deadline = time.monotonic() + 10
+    while subprocess.run(["pgrep", "-f", str(checkpoint)], capture_output=True).returncode == 0:
+        assert time.monotonic() < deadline, "tablm still runs"
+        time.sleep(0.2)
+    assert not checkpoint.exists()
+
+
+def test_plan_and_a_mask_that_is_no_bool_are_refused(fitted, no_process):
+    with pytest.raises(ValueError, match="tablm finetune --dp --plan"):
+        tablm.Synthesizer(epsilon=1, schema=PUBLIC_SCHEMA, plan=True)
+    with pytest.raises(ValueError, match="mask_fairness must be True or False"):
+        fitted.sample(10, mask_fairness="no")
+
+
+def test_a_schema_dict_is_named_as_such_in_errors(binary, split, tmp_path):
+    schema = json.loads(PUBLIC_SCHEMA.read_text())
+    schema["columns"][0]["max"] = "x"
+    synth = tablm.Synthesizer(schema=schema, steps=2, progress=False, binary=binary, **TINY)
+    with pytest.raises(tablm.TablmError) as caught:
+        synth.fit(split[0], checkpoint=tmp_path / "ck")
+    # It named the private folder's file, /tmp/tablm-…/schema.json, gone by the time it is read.
+    assert caught.value.message.startswith("Error: <schema dict>:1:"), caught.value.message
+
+
+def test_a_bare_binary_name_in_this_folder_says_how_to_name_it(monkeypatch, tmp_path):
+    (tmp_path / "tablm-here").write_text("#!/bin/sh\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(tablm.BinaryNotFoundError, match="write './tablm-here'"):
+        tablm.find_binary("tablm-here")

@@ -4,6 +4,7 @@ import json
 import math
 import os
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -90,3 +91,31 @@ def test_load_refuses_a_folder_that_is_no_checkpoint(tmp_path):
 def test_sample_before_fit_says_so():
     with pytest.raises(RuntimeError, match="fit"):
         tablm.Synthesizer().sample(5)
+
+
+def test_sampled_rows_keep_the_fitted_frame_s_dtypes(binary, tmp_path):
+    # bool came back as the strings "True"/"False" (astype(bool) made every row True), integers
+    # with few values and Categoricals as strings, integer labels as '0'; a float column whose
+    # CSV spelling had 17 digits (0.1 * 3) was inferred as a list of categories.
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({
+        "smoker": rng.random(300) < 0.3,
+        "n_visits": rng.integers(0, 4, 300),
+        "grade": pd.Categorical(rng.choice(["low", "mid", "high"], 300)),
+        "price": rng.integers(1, 500, 300) * 0.1,
+        7: rng.choice(["yes", "no"], 300),
+    })
+    synth = tablm.Synthesizer(steps=5, progress=False, binary=binary, layers=1, width=32, heads=2)
+    synth.fit(frame, checkpoint=tmp_path / "ck")
+    kinds = {c["name"]: c["kind"] for c in synth.schema["columns"]}
+    assert kinds["price"] == "real", synth.schema["columns"]
+    rows = synth.sample(60)
+    assert list(rows.columns) == list(frame.columns)
+    assert rows["smoker"].dtype == bool
+    assert pd.api.types.is_integer_dtype(rows["n_visits"].dtype)
+    assert isinstance(rows["grade"].dtype, pd.CategoricalDtype)
+    assert set(rows["grade"].cat.categories) == {"low", "mid", "high"}
+    assert rows["price"].dtype == np.float64
+    assert rows[7].isin(["yes", "no"]).all()
+    # a condition on the bool column is spelt as its CSV was
+    assert synth.sample(20, conditions={"smoker": True})["smoker"].all()

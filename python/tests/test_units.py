@@ -116,3 +116,79 @@ def test_plain_progress_prints_lines(capsys):
     silent = _run._Progress(False)
     silent.line("hello")
     assert capsys.readouterr().err == "" and list(silent.tail) == ["hello"]
+
+
+def test_floats_are_written_with_at_most_nine_decimals():
+    # 0.1 * 3 is written 0.30000000000000004 by to_csv: more decimals than tablm keeps, so the
+    # inferred schema made the column a list of its values.
+    frame = pd.DataFrame({"x": [0.1 * 3, 59.97 + 1e-14, 2.5], "n": [1.0, 2.0, 3.0]})
+    out = io.StringIO()
+    _frames.csv_writer(frame, None)(out)
+    assert out.getvalue().splitlines() == ["x,n", "0.3,1.0", "59.97,2.0", "2.5,3.0"]
+    # a categorical column of the schema keeps its spelling
+    out = io.StringIO()
+    _frames.csv_writer(frame[["x"]].rename(columns={"x": "code"}), SCHEMA)(out)
+    assert out.getvalue().splitlines()[1] == "0.30000000000000004"
+
+
+def test_an_integer_column_a_float_cannot_hold_is_left_to_tablm():
+    # 1e20 is whole but no Int64: pandas raised a raw TypeError from the cast.
+    frame = pd.DataFrame({"age": [1e20, 3.0]})
+    out = io.StringIO()
+    _frames.csv_writer(frame, SCHEMA)(out)
+    assert out.getvalue().splitlines() == ["age", "1e+20", "3.0"]
+
+
+def test_multiindex_columns_are_refused():
+    frame = pd.DataFrame([[1, 2]], columns=pd.MultiIndex.from_tuples([("a", "x"), ("a", "y")]))
+    with pytest.raises(ValueError, match="MultiIndex"):
+        _frames.for_csv(frame, None)
+
+
+def test_a_value_utf8_cannot_write_is_named():
+    frame = pd.DataFrame({"a": ["ok", "ok"], "purpose": ["car", "car\udc80"]})
+    with pytest.raises(ValueError, match=r"column 'purpose', row 1 holds 'car\\udc80'"):
+        _frames.csv_writer(frame, None)(io.TextIOWrapper(io.BytesIO(), encoding="utf-8"))
+
+
+def test_categorical_conditions_are_spelt_as_the_csv_spelt_them():
+    schema = {"columns": [{"name": "site", "kind": "categorical"}, {"name": "smoker", "kind": "categorical"},
+                          {"name": "dx", "kind": "categorical"}, {"name": "n", "kind": "integer"}]}
+    assert _args.condition_args({"site": " north", "smoker": True, "dx": "A|B", "n": True}, schema) == \
+        ["site= north", "smoker=True", "dx=A|B", "n=true"]
+    assert _args.condition_args({"smoker": [True, False]}, schema) == ["smoker=True|False"]
+    for bad in ({"col=1": "x"}, {" site": "x"}, {"site": np.nan}, {"site": [None]},
+                {"dx": ["A|B", "C"]}):
+        with pytest.raises(ValueError):
+            _args.condition_args(bad, schema)
+
+
+def test_sampled_rows_get_the_fitted_frame_s_dtypes_back():
+    fitted = pd.DataFrame({0: [True, False], "n_visits": [3, 4], "grade": pd.Categorical(["a", "b"]),
+                           "code": ["x", "y"], "cost": [1.5, 2.0]})
+    rows = pd.DataFrame({"0": ["False", "True", "True"], "n_visits": ["4", "3", "4"],
+                         "grade": ["b", "a", np.nan], "code": ["y", "x", "x"], "cost": [2.0, 1.5, 2.0]})
+    back = _frames.restore_dtypes(rows, _frames.frame_dtypes(fitted))
+    assert list(back.columns) == [0, "n_visits", "grade", "code", "cost"]
+    assert back[0].dtype == bool and back[0].tolist() == [False, True, True]
+    assert back["n_visits"].dtype == np.int64 and back["n_visits"].sum() == 11
+    assert isinstance(back["grade"].dtype, pd.CategoricalDtype) and back["grade"].isna().tolist() == [False, False, True]
+    assert back["code"].tolist() == ["y", "x", "x"] and back["cost"].dtype == np.float64
+    # a value the dtype cannot hold keeps the schema's dtype
+    odd = _frames.restore_dtypes(pd.DataFrame({"0": ["maybe"]}), _frames.frame_dtypes(fitted))
+    assert odd[0].tolist() == ["maybe"]
+
+
+def test_warnings_reach_a_silent_caller():
+    sink = _run._Progress(False)
+    with pytest.warns(_run.TablmWarning, match="delta 0.05 is not below 1/rows"):
+        sink.line("warning: delta 0.05 is not below 1/rows ≈ 0.005; a smaller delta is safer")
+    sink.line("step 1/5  loss 2.0")  # progress stays silent (no warning)
+
+
+def test_verdict_says_no_to_seeded_noise():
+    from tablm.evaluation import Report
+    report = Report({"privacy": {"epsilon": 1.0, "delta": 1e-5, "rate_rows": 1000.0, "insecure_seed": True}})
+    verdict = report.verdict()
+    assert verdict.private is False and verdict.insecure_seed
+    assert "noise was seeded" in str(verdict)

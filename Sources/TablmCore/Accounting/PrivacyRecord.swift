@@ -25,6 +25,10 @@ public struct PrivacyRecord: Codable, Sendable, Equatable {
     /// groups' counts, a count of its own) or declared public, never the true count; a later run
     /// (`export`, `--resume`) takes it rather than release another. nil in older records.
     public var rateRows: Double?
+    /// true when the run's noise came from a seed (`--insecure-seed`, for tests and reproductions):
+    /// the noise is predictable and the guarantee does not hold, whatever `epsilon` says. nil: drawn
+    /// from the system's entropy. A run that continues such a checkpoint keeps it.
+    public var insecureSeed: Bool?
 
     /// The events, or for records written before they were kept, the count release and the DP-SGD
     /// steps (`steps` from the training record).
@@ -44,7 +48,7 @@ public struct PrivacyRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case epsilon, delta, schemaEpsilon = "schema_epsilon", schemaDelta = "schema_delta", noiseMultiplier = "noise_multiplier", sampleRate = "sample_rate", clipNorm = "clip_norm", accountant, balance
-        case targetEpsilon = "target_epsilon", events, prior, rateRows = "rate_rows"
+        case targetEpsilon = "target_epsilon", events, prior, rateRows = "rate_rows", insecureSeed = "insecure_seed"
     }
 }
 

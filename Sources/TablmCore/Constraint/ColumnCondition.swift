@@ -12,10 +12,14 @@ public struct ColumnCondition: Equatable, Sendable {
 
     public var column: String
     public var restriction: Restriction
+    /// The whole text after `=`, as written: on a categorical column a category spelt so (`A|B`,
+    /// `20..30`) is that category, not a list or a range.
+    public var literal: String?
 
-    public init(column: String, restriction: Restriction) {
+    public init(column: String, restriction: Restriction, literal: String? = nil) {
         self.column = column
         self.restriction = restriction
+        self.literal = literal
     }
 
     /// Parses `col=v`, `col=a|b`, `col>=x`, `col>x`, `col<=x`, `col<x`, `col=lo..hi`. The first of
@@ -44,10 +48,10 @@ public struct ColumnCondition: Equatable, Sendable {
         if let dots = value.range(of: ".."), !value.contains("|") {
             let low = String(value[..<dots.lowerBound]), high = String(value[dots.upperBound...])
             if FixedPoint.canonicalDecimals(of: low) != nil || FixedPoint.canonicalDecimals(of: high) != nil {
-                return ColumnCondition(column: column, restriction: .range(lower: low, lowerInclusive: true, upper: high, upperInclusive: true))
+                return ColumnCondition(column: column, restriction: .range(lower: low, lowerInclusive: true, upper: high, upperInclusive: true), literal: value)
             }
         }
-        return ColumnCondition(column: column, restriction: .values(value.split(separator: "|", omittingEmptySubsequences: false).map(String.init)))
+        return ColumnCondition(column: column, restriction: .values(value.split(separator: "|", omittingEmptySubsequences: false).map(String.init)), literal: value)
     }
 }
 

@@ -124,7 +124,8 @@ public final class RowConstraint: TokenConstraint, @unchecked Sendable {
             var range: ClosedRange<Int64>? = column.kind == .categorical ? nil : column.unitRange
             var categories = column.categories ?? []
             for condition in restrictions {
-                switch condition.restriction {
+                let literalCategory = column.kind == .categorical && condition.literal.map { (column.categories ?? []).contains($0) } == true
+                switch literalCategory ? .values([condition.literal!]) : condition.restriction {
                 case .values(let values):
                     allowsMissing = allowsMissing && values.contains(template.missing)
                     let wanted = values.filter { $0 != template.missing }

@@ -73,6 +73,10 @@ public enum ExportRun {
         let batcher = try RowBatcher(serializer: serializer, tokenizer: source.tokenizer, rows: table.rows, context: source.model.config.contextLength)
 
         let previous = source.record.privacy
+        guard previous?.insecureSeed != true else {
+            throw InputError("this checkpoint's noise was seeded (--insecure-seed): its guarantee does not hold, and a run that continues it would claim one; train it again without --insecure-seed",
+                             at: SourceLocation(file: request.checkpoint))
+        }
         let afterPrior = previous?.prior != nil
         // The rate's row count, as finetune --dp takes it: never the true count, which is private.
         var earlier = previous?.events(steps: source.record.steps) ?? []

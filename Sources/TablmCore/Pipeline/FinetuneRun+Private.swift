@@ -192,6 +192,7 @@ extension FinetuneRun {
             guarantee.balance = balance
             guarantee.prior = priorRecord
             guarantee.rateRows = rateRows
+            guarantee.insecureSeed = privacy.insecureSeed != nil || resumed?.insecureSeed == true ? true : nil
             record.privacy = guarantee
             recordedEpsilon = guarantee.epsilon
             try self.save(model: model, tokenizer: tokenizer, serializer: serializer, record: record, optimizer: tuner.optimizer, average: tuner.average)

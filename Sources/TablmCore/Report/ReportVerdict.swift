@@ -124,6 +124,12 @@ public struct ReportVerdict: Sendable, Equatable {
                         thresholds: thresholds)
         }
         let bound = attackAccuracyBound(epsilon: p.epsilon, delta: p.delta)
+        if p.insecureSeed == true {
+            figures.insert(Figure(name: "guarantee", value: "none: the noise was seeded (--insecure-seed)", referenceName: "", reference: ""), at: 0)
+            return Line(question: "Private?", light: .red, answer: "no", figures: figures,
+                        reading: "No guarantee: the run's noise came from a seed (--insecure-seed, for tests), so anyone with the seed can subtract it; the record's ε = \(f(p.epsilon)) does not hold. " + attackWords,
+                        thresholds: thresholds)
+        }
         figures.insert(Figure(name: "guarantee", value: "(ε = \(f(p.epsilon)), δ = \(String(format: "%.0e", p.delta)))-differential privacy",
                               referenceName: "", reference: ""), at: 0)
         // δ at or above 1/rows lets a mechanism publish a row outright, whatever ε says (the rows:

@@ -139,6 +139,29 @@ final class RowConstraintTests: XCTestCase {
         }
     }
 
+    /// A category spelt like a list or a range (`A|B`, `20..30`) is asked for by its spelling: it was
+    /// split into `A` and `B`, or refused as a numeric range on a categorical column. A list that is no
+    /// category (`B|A`) is still a list.
+    func testACategorySpeltLikeAListOrARangeIsThatCategory() throws {
+        let categories = ["A", "B", "A|B", "20..30"]
+        let schema = Schema(columns: [.categorical("dx", categories), .integer("n", min: 0, max: 9)], source: .public)
+        let tokenizer = try Tokenizer(modelBytes: TokenizerTrainer.train(schema: schema, template: .standard).model)
+        let model = GPT2<Float>(config: GPT2Config(vocabularySize: tokenizer.vocabularySize, contextLength: 8, width: 8, layers: 1, heads: 2))
+        let serializer = RowSerializer(schema: schema)
+        let setup = Setup(schema: schema, tokenizer: tokenizer, sampler: RowSampler(model: model, tokenizer: tokenizer, serializer: serializer))
+        func written(_ condition: String) throws -> Set<String> {
+            let constraint = try RowConstraint(schema: schema, template: .standard, tokenizer: tokenizer, conditions: [try ColumnCondition.parse(condition)])
+            return Set(try randomRows(setup, constraint: constraint, count: 200, seed: 3).map { text in
+                guard case .category(let value) = try serializer.parse(text)[0] else { XCTFail(text); return "" }
+                return value
+            })
+        }
+        XCTAssertEqual(try written("dx=A|B"), ["A|B"])
+        XCTAssertEqual(try written("dx=20..30"), ["20..30"])
+        XCTAssertEqual(try written("dx=B|A"), ["A", "B"])
+        XCTAssertEqual(try written("dx=A"), ["A"])
+    }
+
     func testConditionsAreForcedFirstAndHeld() throws {
         let setup = try setup("adult_train.csv")
         let conditions = try ["sex=Female", "age>=40", "race=White|Black", "hours_per_week=35..45", "capital_gain<100"].map(ColumnCondition.parse)

@@ -97,6 +97,13 @@ final class ReportVerdictTests: XCTestCase {
         report.privacy = loose
         report.membership.distanceAUC = 0.5
         XCTAssertEqual(ReportVerdict(report).privacy.light, .green)
+        // Noise from a seed (--insecure-seed) is no guarantee: red and "no" at any ε.
+        loose.insecureSeed = true
+        report.privacy = loose
+        let seeded = ReportVerdict(report).privacy
+        XCTAssertEqual(seeded.light, .red)
+        XCTAssertEqual(seeded.answer, "no")
+        XCTAssertEqual(seeded.figures.first?.value, "none: the noise was seeded (--insecure-seed)")
     }
 
     private func fair(real: Double, synthetic: Double, tstr: Double = 0.1, trtr: Double = 0.1, eoTSTR: Double = 0.1, eoTRTR: Double = 0.1) throws -> ReportVerdict.Line {
