@@ -39,6 +39,7 @@ struct SweepCommand: ParsableCommand {
 
     func validate() throws {
         _ = try grid()
+        try SweepRun.refuseOwnedOptions(finetune: Self.words(finetuneArgs), generate: Self.words(generateArgs))
         try requireRange("--rows", rows, .closed(1), .closed(Double(GenerateRequest.largestRows)))
         try requireRange("--delta", delta, .open(0), .open(1))
     }
@@ -62,7 +63,9 @@ struct SweepCommand: ParsableCommand {
     }
 
     func run() throws {
-        let rowCount = try rows ?? recordCount(data)
+        // A private point writes the count its checkpoint released (generate's default): the true
+        // count is private. Only non-private points take the table's own.
+        let rowCount = try rows ?? (try grid().contains { !$0.epsilon.isFinite } ? recordCount(data) : nil)
         var sweep = SweepRun(points: try grid(), output: output, title: "tablm sweep: \(data)") { point, checkpoint, synthetic, folder in
             let text = ["--schema", rowText.schema] + (rowText.template.map { ["--template", $0] } ?? [])
             var training = ["--data", data] + text
@@ -70,14 +73,15 @@ struct SweepCommand: ParsableCommand {
             if point.lambda > 0 { training += ["--fairness-lambda", "\(point.lambda)"] + (sensitive.map { ["--sensitive", $0] } ?? []) }
             training += Self.words(finetuneArgs)
             let finetune = Array(training[..<(2 + text.count)]) + ["-o", checkpoint] + training[(2 + text.count)...]
-            let generate = ["--checkpoint", checkpoint, "--rows", "\(rowCount)", "-o", synthetic] + Self.words(generateArgs)
+            let pointRows = point.epsilon.isFinite && rows == nil ? nil : rowCount
+            let generate = ["--checkpoint", checkpoint] + (pointRows.map { ["--rows", "\($0)"] } ?? []) + ["-o", synthetic] + Self.words(generateArgs)
             var evaluation = EvaluateRequest(train: data, test: test, synthetic: synthetic, schema: rowText.schema, target: target)
             evaluation.sensitive = sensitive
             evaluation.checkpoint = checkpoint
             evaluation.json = folder.appendingPathComponent("evaluation.json").path
             evaluation.html = folder.appendingPathComponent("report.html").path
             return SweepRun.Plan(training: try FinetuneOptions.parse(training).request(output: checkpoint),
-                                 generation: try GenerateOptions.parse(Self.words(generateArgs)).request(checkpoint: checkpoint, rows: rowCount, output: synthetic),
+                                 generation: try GenerateOptions.parse(Self.words(generateArgs)).request(checkpoint: checkpoint, rows: pointRows, output: synthetic),
                                  evaluation: evaluation, arguments: (["finetune"] + finetune + ["generate"] + generate).joined(separator: " ") + "\n")
         }
         sweep.inputs = [data, test, rowText.schema, rowText.template]

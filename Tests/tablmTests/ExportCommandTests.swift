@@ -25,6 +25,15 @@ final class ExportCommandTests: XCTestCase {
         }
         // The rate is the expected batch over the rows declared public, so each plan's q is known exactly.
         let cpu = try export(["--rows", "100000"], to: "cpu")
+        // Nothing read off the rows is said: the line printed the true count and the longest row,
+        // and the bundle's padded length (which the script prints rates from) was that longest row.
+        let said = try CommandRunner.run(["export", "--checkpoint", "start", "--data", sample, "--epsilon", "8", "--accountant", "rdp", "-o", "quiet"], in: folder)
+        XCTAssertEqual(said.status, 0, said.stderr)
+        XCTAssertFalse(said.stderr.contains("tokens a row"), said.stderr)
+        XCTAssertTrue(said.stderr.contains("over 500 rows (the checkpoint's count)"), said.stderr)
+        let meta = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("quiet/bundle.json"))) as! [String: Any]
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("start/config.json"))) as! [String: Any]
+        XCTAssertEqual(meta["sequence_length"] as? Int, try XCTUnwrap(config["n_positions"] as? Int))
         XCTAssertEqual(cpu["steps"] as? Int, 300, "no prior: the recipe's 300 steps")
         XCTAssertEqual(try XCTUnwrap(cpu["sample_rate"] as? Double), 256.0 / 100_000, accuracy: 1e-15)
         let gpu = try export(["--rows", "100000", "--gpu"], to: "gpu")

@@ -37,6 +37,23 @@ final class SweepCommandTests: XCTestCase {
         XCTAssertEqual(second.stderr.components(separatedBy: "reusing").count - 1, 2, second.stderr)
     }
 
+    /// A private point writes the count its checkpoint released, not the table's: generate was
+    /// given the true count (500) with --rows, which the DP point's rows then revealed.
+    func testAPrivatePointWritesTheReleasedCount() throws {
+        let folder = try CommandRunner.scratchFolder(self)
+        let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
+        let schema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
+        let result = try CommandRunner.run(["sweep", "--data", sample, "--test", sample, "--schema", schema, "--epsilons", "4", "--lambdas", "0",
+                                            "--finetune-args=--steps 1 --prior-steps 2 --accountant rdp --layers 1 --width 16 --heads 2",
+                                            "-o", "grid"], in: folder)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let points = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("grid").path).filter { $0.hasPrefix("eps-") }
+        XCTAssertEqual(points.count, 1, "\(points)")
+        let arguments = try String(contentsOf: folder.appendingPathComponent("grid/\(points[0])/arguments.txt"), encoding: .utf8)
+        XCTAssertTrue(arguments.contains(" generate --checkpoint "), arguments)
+        XCTAssertFalse(arguments.contains("--rows"), arguments)
+    }
+
     /// A target, sensitive column or option every point would fail on is refused before the first
     /// point trains (each was once found only after a full training per point).
     func testAnOptionEveryPointWouldFailOnIsRefusedBeforeAnyTraining() throws {
@@ -47,7 +64,11 @@ final class SweepCommandTests: XCTestCase {
         for (extra, expected) in [(["--target", "age"], "target 'age' must be a categorical column of the schema"),
                                   (["--sensitive", "nosuch"], "nosuch"),
                                   (["--lambdas", "1e300"], "--fairness-lambda"),
-                                  (["--finetune-args=--steps=-3"], "--steps")] {
+                                  (["--finetune-args=--steps=-3"], "--steps"),
+                                  // Options the sweep sets per point won over the grid when given again.
+                                  (["--finetune-args=--steps 2 --epsilon 50"], "--finetune-args gives --epsilon, which the sweep sets for each point"),
+                                  (["--finetune-args=--data=other.csv"], "--finetune-args gives --data,"),
+                                  (["--generate-args=--rows 5"], "--generate-args gives --rows,")] {
             let result = try CommandRunner.run(base + extra + ["-o", "grid"], in: folder)
             XCTAssertNotEqual(result.status, 0, "\(extra)")
             XCTAssertTrue(result.stderr.contains(expected), "\(extra): \(result.stderr)")

@@ -81,11 +81,14 @@ public enum ExportRun {
         // The rate's row count, as finetune --dp takes it: never the true count, which is private.
         var earlier = previous?.events(steps: source.record.steps) ?? []
         let rateRows: Int
+        var countSource = "the checkpoint's count"
         if let declared = request.rows {
             rateRows = declared
+            countSource = "declared public"
         } else if let released = previous?.rateRows ?? previous?.prior?.noisyRows.map(Double.init) {
             rateRows = max(Int(released.rounded()), 1)
         } else {
+            countSource = "released with noise"
             var generator = ChaCha20Generator()
             rateRows = max(Int(RowCountRelease.release(table.rows.count, generator: &generator).rounded()), 1)
             earlier.append(RowCountRelease.event)
@@ -98,7 +101,9 @@ public enum ExportRun {
                                          expectedBatchSize: request.expectedBatchSize ?? (request.forGPU ? gpuBatch : TrainingRecipe.expectedBatchSize),
                                          steps: TrainingRecipe.privateSteps(requested: request.steps ?? (request.forGPU ? TrainingRecipe.gpuPrivateSteps : nil),
                                                                             priorShare: nil, afterPrior: afterPrior), clipNorm: request.clipNorm)
-        let bundle = OpacusBundle(rows: table.rows.count, sequenceLength: batcher.length, padTokenID: source.tokenizer.padID,
+        // Padded to the model's context (sized from the schema), not to the longest row: that length,
+        // like the row count, is a statistic of the private rows, and the script prints rates from it.
+        let bundle = OpacusBundle(rows: table.rows.count, sequenceLength: source.model.config.contextLength, padTokenID: source.tokenizer.padID,
                                   bosTokenID: source.tokenizer.bosID, eosTokenID: source.tokenizer.eosID, columnOrders: source.record.columnOrders, dp: plan,
                                   training: .init(lr: request.learningRate ?? TrainingRecipe.privateLearningRate(afterPrior: afterPrior),
                                                   warmup: request.warmupSteps, weightDecay: request.weightDecay))
@@ -116,8 +121,10 @@ public enum ExportRun {
             // The bundle's record is bundle.json; the checkpoint's own record stays with the checkpoint.
             try FileManager.default.removeItem(at: staging.appendingPathComponent("training.json"))
         }
-        message(String(format: "export: %d rows, %d tokens a row at most; DP-SGD plan σ = %.4f, q = %.5f, %d steps, C = %g: (ε = %g, δ = %.1e) with what the checkpoint spent; bundle -> %@",
-                       table.rows.count, batcher.length, plan.noiseMultiplier, plan.sampleRate, plan.steps, plan.clipNorm, plan.targetEpsilon, plan.delta, request.output))
+        // The true row count and the longest row are private: the line says the released count the rate is over.
+        message(String(format: "export: the rows of %@, tokenized (the bundle holds them: keep it where the table may be); DP-SGD plan σ = %.4f, q = %.5f over %d rows (%@), %d steps, C = %g: (ε = %g, δ = %.1e) with what the checkpoint spent; bundle -> %@",
+                       request.data, plan.noiseMultiplier, plan.sampleRate, rateRows, countSource,
+                       plan.steps, plan.clipNorm, plan.targetEpsilon, plan.delta, request.output))
     }
 
     /// Hugging Face's GPT-2 config keys beside tablm's: dropout off (DP-SGD's analysis has no

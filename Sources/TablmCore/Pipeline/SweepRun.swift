@@ -46,6 +46,21 @@ public struct SweepRun {
         self.plan = plan
     }
 
+    /// The options a sweep sets for each point, which the further options passed to every run must
+    /// not set again: given there they came after the point's own and won (`--epsilon 50` under a
+    /// row labelled ε = 1, `--data` training on another table than the one evaluated).
+    public static let ownedOptions = (finetune: ["--data", "--schema", "--template", "--dp", "--epsilon", "--delta", "--fairness-lambda", "--sensitive", "-o", "--output"],
+                                      generate: ["--checkpoint", "--rows", "-o", "--output"])
+
+    /// Refuses a further option that `ownedOptions` holds, naming it.
+    public static func refuseOwnedOptions(finetune: [String], generate: [String]) throws {
+        for (words, owned, option) in [(finetune, ownedOptions.finetune, "--finetune-args"), (generate, ownedOptions.generate, "--generate-args")] {
+            if let word = words.first(where: { owned.contains(String($0.prefix { $0 != "=" })) }) {
+                throw OptionError("\(option) gives \(word.prefix { $0 != "=" }), which the sweep sets for each point (its own option: --data, --schema, --epsilons, --delta, --lambdas, --rows, -o)")
+            }
+        }
+    }
+
     /// Runs every point; `describe` turns a point's error into its one-line status.
     public func run(events: @escaping (Event) -> Void, describe: (Error) -> String) throws -> [SweepResult] {
         let owned = OutputDestination.FolderKind(owns: { $0.hasPrefix("eps-") || $0 == "sweep.csv" || $0 == "sweep.html" })
