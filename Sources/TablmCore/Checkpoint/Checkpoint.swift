@@ -53,6 +53,7 @@ public struct Checkpoint {
         }
         let model = GPT2<Float>(config: config)
         try GPT2Weights.load(weights, into: model)
+        if let problem = model.outputProblem() { throw InputError(problem, at: SourceLocation(file: weights.path)) }
         let tokenizer = try Tokenizer.load(path: url.appendingPathComponent(tokenizerFile).path)
         guard tokenizer.vocabularySize == config.vocabularySize else {
             throw InputError("the tokenizer has \(tokenizer.vocabularySize) pieces, the model's vocab_size is \(config.vocabularySize)",

@@ -202,6 +202,7 @@ public final class FinetuneRun {
         let folder = URL(fileURLWithPath: initFrom)
         let source = GPT2<Float>(config: try Checkpoint.loadConfig(path: folder.appendingPathComponent("config.json").path))
         try GPT2Weights.load(SafeTensorsFile(path: folder.appendingPathComponent("model.safetensors").path), into: source)
+        if let problem = source.outputProblem() { throw InputError(problem, at: SourceLocation(file: folder.appendingPathComponent("model.safetensors").path)) }
         record.initializedFrom = initFrom
         return ModelInitializer.adapt(source, vocabularySize: tokenizer.vocabularySize, contextLength: request.context ?? source.config.contextLength,
                                       seed: request.seed, report: { self.message("init: \($0)") })

@@ -136,6 +136,11 @@ public final class FineTuner {
             let started = DispatchTime.now().uptimeNanoseconds
             let batch = try batcher.trainingBatch(rowIndices(step: step).map { (train[$0], $0) }, step: step, seed: settings.seed)
             let loss = workers.lossAndGradient(batch)
+            // A diverged run stops here: its checkpoints would hold NaN, or (scored by a NaN held-out
+            // loss that never beats the best) never be written under a line that says they were.
+            guard loss.isFinite else {
+                throw InputError("training diverged: the loss is \(loss) at step \(step + 1); lower --lr, or start from a model whose outputs are finite (nothing was saved after step \(step))")
+            }
             try fairness?.prepare(step: step)
             let fairnessValue = fairness?.addGradient(to: model)
             let norm = GradientClipping.clip(model.gradients, maximum: settings.clipNorm)

@@ -77,6 +77,20 @@ final class HostileCheckpointTests: XCTestCase {
         XCTAssertTrue(message.contains("model.safetensors: tensor 'ln_f.weight' holds nan at element 3: every weight must be finite"), message)
     }
 
+    /// Every weight finite but all of them 3e38: the logits overflow, and `generate` wrote "valid"
+    /// rows drawn from NaN logits, `finetune --init-from` trained on (spending ε) and wrote NaN.
+    func testWeightsThatOverflowTogetherAreRefused() throws {
+        let folder = try saved()
+        let url = URL(fileURLWithPath: folder).appendingPathComponent("model.safetensors")
+        var bytes = try Data(contentsOf: url)
+        let header = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        let huge = withUnsafeBytes(of: Float(3e38).bitPattern.littleEndian) { Data($0) }
+        for start in stride(from: 8 + header, to: bytes.count, by: 4) { bytes.replaceSubrange(start..<start + 4, with: huge) }
+        try bytes.write(to: url)
+        let message = refusal(folder)
+        XCTAssertTrue(message.contains("model.safetensors: its logits are not finite"), message)
+    }
+
     func testPrivacyRecordsNoRunWritesAreRefused() throws {
         for (key, value, expected) in [("delta", 2.0, "privacy.delta 2.0 is not in (0, 1)"), ("clip_norm", 0.0, "privacy.clip_norm 0.0 is not a finite C > 0"),
                                        ("noise_multiplier", -1.0, "privacy.noise_multiplier -1.0 is not a finite σ ≥ 0"),

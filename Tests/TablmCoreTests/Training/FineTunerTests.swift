@@ -22,6 +22,26 @@ final class FineTunerTests: XCTestCase {
         return (FineTuner(model: model, batcher: batcher, train: train, heldOut: heldOut, settings: settings), table)
     }
 
+    /// Weights each finite that overflow together: the model's logits are not finite, which loading
+    /// refuses (`outputProblem`), and a run given such a model stops at its first step with nothing
+    /// saved, where it reported every step and a checkpoint it never wrote (the NaN held-out loss
+    /// never beat the best).
+    func testADivergedRunStopsWithoutACheckpoint() throws {
+        var settings = FineTuneSettings(steps: 5, batchSize: 8, learningRate: 1e-3)
+        settings.evaluateEvery = 1
+        settings.patience = 2
+        let (tuner, _) = try setup(rows: 60, settings: settings, width: 16, layers: 1)
+        XCTAssertNil(tuner.model.outputProblem(), "an initialised model's logits are finite")
+        for index in tuner.model.parameters.indices { tuner.model.parameters[index] = 3e38 }
+        XCTAssertEqual(tuner.model.outputProblem()?.contains("logits are not finite"), true)
+        var checkpoints: [Int] = [], steps = 0
+        XCTAssertThrowsError(try tuner.run(progress: { _ in steps += 1 }, checkpoint: { checkpoints.append($0) })) { error in
+            XCTAssertTrue((error as? InputError)?.message.contains("training diverged: the loss is") == true, "\(error)")
+        }
+        XCTAssertEqual(steps, 0)
+        XCTAssertEqual(checkpoints, [])
+    }
+
     /// A few hundred steps on German credit lower the held-out loss clearly (from the uniform level,
     /// ln(vocabulary), to well below half of it).
     func testHeldOutLossFallsOnGermanCredit() throws {
