@@ -39,6 +39,16 @@ public struct OpacusResult: Codable, Sendable, Equatable {
         guard dp.delta > 0, dp.delta < 1 else { return "dp.delta \(dp.delta) is not in (0, 1)" }
         guard dp.clipNorm.isFinite, dp.clipNorm > 0 else { return "dp.clip_norm \(dp.clipNorm) is not a finite C > 0" }
         guard dp.targetEpsilon.isFinite, dp.targetEpsilon > 0 else { return "dp.target_epsilon \(dp.targetEpsilon) is not a finite ε > 0" }
+        // The imported checkpoint's training record takes these: a value no record may hold was
+        // written, and every later command refused the checkpoint ("batch_size -1 is not positive").
+        guard (1...TrainingRecipe.largestBatch).contains(dp.expectedBatchSize) else {
+            return "dp.expected_batch_size \(dp.expectedBatchSize) is not from 1 to \(TrainingRecipe.largestBatch)"
+        }
+        guard PrivacyAccountant.Method(rawValue: dp.accountant) != nil else {
+            return "dp.accountant \(quoted: dp.accountant) is not \(PrivacyAccountant.Method.allCases.map { "\(quoted: $0.rawValue)" }.joined(separator: " or "))"
+        }
+        if let epsilon = dp.schemaEpsilon, !(epsilon.isFinite && epsilon >= 0) { return "dp.schema_epsilon \(epsilon) is not a finite ε ≥ 0" }
+        if let delta = dp.schemaDelta, !(delta >= 0 && delta < 1) { return "dp.schema_delta \(delta) is not in [0, 1)" }
         return nil
     }
 

@@ -41,6 +41,13 @@ final class OpacusResultTests: XCTestCase {
         broken = result
         broken.dp.sampleRate = 1.5
         XCTAssertEqual(broken.problem, "dp.sample_rate 1.5 is not in (0, 1]")
+        // Taken into the imported checkpoint's training record, which every later command refused.
+        broken = result
+        broken.dp.expectedBatchSize = -1
+        XCTAssertEqual(broken.problem, "dp.expected_batch_size -1 is not from 1 to 65536")
+        broken = result
+        broken.dp.accountant = "xyz"
+        XCTAssertEqual(broken.problem, "dp.accountant 'xyz' is not 'rdp' or 'pld'")
     }
 
     func testAnUnreachableTargetIsRefused() {
