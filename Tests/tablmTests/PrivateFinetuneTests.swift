@@ -175,6 +175,14 @@ extension PrivateFinetuneTests {
         try expectFailure(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", sample, "--steps", "6",
                            "--resume", "ckpt", "--insecure-seed", "4", "-o", "out"] + tiny,
                           "--balance-groups must be given on --resume exactly when the run began with it")
+        // What the run keeps from the checkpoint may not be asked otherwise: --delta and --accountant were
+        // taken, ignored, and printed as the guarantee's while the record kept its own.
+        try expectFailure(["finetune", "--dp", "--epsilon", "3", "--delta", "1e-3", "--schema", publicSchema, "--data", sample, "--steps", "6",
+                           "--resume", "ckpt", "--balance-groups", "--insecure-seed", "4", "-o", "out"] + tiny,
+                          "--delta 0.001 with --resume: the checkpoint's guarantee is at δ = 1e-05, which the run keeps")
+        try expectFailure(["finetune", "--dp", "--epsilon", "3", "--accountant", "rdp", "--schema", publicSchema, "--data", sample, "--steps", "6",
+                           "--resume", "ckpt", "--balance-groups", "--insecure-seed", "4", "-o", "out"] + tiny,
+                          "--accountant rdp with --resume: the checkpoint's events were composed by pld")
         // Two steps more than the 4 calibrated for at ε = 3 would spend more than 3: refused before any step.
         try expectFailure(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", sample, "--steps", "6",
                            "--resume", "ckpt", "--balance-groups", "--insecure-seed", "4", "-o", "out"] + tiny,

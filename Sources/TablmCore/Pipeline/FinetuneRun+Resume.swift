@@ -1,0 +1,26 @@
+import Foundation
+
+extension FinetuneRun {
+    /// A resumed run takes its schema, tokenizer, template, starting weights and, under DP, its δ,
+    /// accountant and σ from the checkpoint. An option that says otherwise was taken and ignored:
+    /// `--delta 1e-3 --accountant rdp` printed a guarantee at δ = 1e-3 by RDP while the record stayed
+    /// PLD at 1e-5, and `--schema` of another table ran on the checkpoint's. Refused before any work.
+    func refuseWhatResumeIgnores(_ checkpoint: Checkpoint) throws {
+        for (option, given) in [("--tokenizer", request.tokenizer), ("--template", request.template), ("--init-from", request.initFrom)] where given != nil {
+            throw OptionError("\(option) with --resume: the run continues with the checkpoint's own; leave \(option) out")
+        }
+        guard try SchemaFile.load(path: request.schema) == checkpoint.schema else {
+            throw OptionError("--schema \(request.schema) is not the schema of the checkpoint --resume continues; give its schema.json")
+        }
+        guard let privacy = request.privacy, let record = checkpoint.record.privacy else { return }
+        if privacy.delta != record.delta {
+            throw OptionError(String(format: "--delta %g with --resume: the checkpoint's guarantee is at δ = %g, which the run keeps; give --delta %g", privacy.delta, record.delta, record.delta))
+        }
+        if privacy.accountant.rawValue != record.accountant {
+            throw OptionError("--accountant \(privacy.accountant.rawValue) with --resume: the checkpoint's events were composed by \(record.accountant), which the run keeps; give --accountant \(record.accountant)")
+        }
+        if let sigma = privacy.noiseMultiplier, sigma != record.noiseMultiplier {
+            throw OptionError("--noise-multiplier \(sigma) with --resume: the run continues at the checkpoint's σ = \(record.noiseMultiplier); leave --noise-multiplier out")
+        }
+    }
+}
