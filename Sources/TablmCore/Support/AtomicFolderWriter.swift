@@ -33,9 +33,16 @@ public enum AtomicFolderWriter {
                 throw InputError("not a folder; tablm replaces only its own folders", at: SourceLocation(file: folder))
             }
             if hadPrevious { chmod(staging.path, existing.st_mode & 0o7777) }
-            if hadPrevious { try manager.moveItem(at: destination, to: previous) }
-            try manager.moveItem(at: staging, to: destination)
-            if hadPrevious { try? manager.removeItem(at: previous) }
+            try InterruptCleanup.uninterrupted {
+                if hadPrevious { try manager.moveItem(at: destination, to: previous) }
+                do {
+                    try manager.moveItem(at: staging, to: destination)
+                } catch {
+                    if hadPrevious { try? manager.moveItem(at: previous, to: destination) }   // the old one back, not lost aside
+                    throw error
+                }
+                if hadPrevious { try? manager.removeItem(at: previous) }
+            }
         } catch {
             try? manager.removeItem(at: staging)
             if error is InputError || error is OptionError { throw error }

@@ -9,6 +9,9 @@ import Foundation
 /// shell expects of a process killed by that signal (128 + signal number).
 public enum InterruptCleanup {
     private static let lock = NSLock()
+    /// Held by a swap of folders (`uninterrupted`) and, for good, by the cleanup: the cleanup looks
+    /// before the swap begins or after it ends, never between its two renames.
+    private static let quiet = NSLock()
     nonisolated(unsafe) private static var paths: [Int: URL] = [:]
     nonisolated(unsafe) private static var nextToken = 0
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
@@ -44,11 +47,31 @@ public enum InterruptCleanup {
         paths[token] = nil
     }
 
+    /// Runs `body` with the cleanup held off until it returns: an interrupt between moving a
+    /// destination aside and moving its replacement in left the destination missing, its old copy
+    /// in a hidden `.tablm-old` folder.
+    public static func uninterrupted<T>(_ body: () throws -> T) rethrows -> T {
+        quiet.lock(); defer { quiet.unlock() }
+        return try body()
+    }
+
     private static func removeAll() -> Int {
+        quiet.lock()   // not released: the process exits once the cleanup is done
         lock.lock(); defer { lock.unlock() }
         let urls = paths.values
-        for url in urls { try? FileManager.default.removeItem(at: url) }
+        for url in urls { remove(url) }
         paths.removeAll()
         return urls.count
+    }
+
+    /// The main thread may still be writing into a folder being removed, and a file it creates
+    /// during the walk makes the removal fail ("not empty"): tried again until it is gone (half a
+    /// second at most; the writes fail once the folder is gone, so they stop).
+    private static func remove(_ url: URL) {
+        for _ in 0..<50 {
+            try? FileManager.default.removeItem(at: url)
+            if !FileManager.default.fileExists(atPath: url.path) { return }
+            usleep(10_000)
+        }
     }
 }
