@@ -48,6 +48,9 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Before the sampling benchmark builds the model: with --schema its tokenizer sets the vocabulary, so 1 bounds it below.
+        try TrainingBenchmark.requireMemory(config: GPT2Config(vocabularySize: schema == nil ? vocab : 1, contextLength: length, width: width, layers: layers,
+                                                               heads: heads), batch: batchSize, length: length, workers: workers)
         var sampling: SamplingBenchmark.Result?
         var vocabulary = vocab
         if let schema {

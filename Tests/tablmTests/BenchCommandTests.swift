@@ -9,8 +9,8 @@ final class BenchCommandTests: XCTestCase {
         let result = try CommandRunner.run(["bench", "--layers", "1", "--width", "128", "--batch-size", "65536", "--length", "65536",
                                             "--rounds", "1", "--steps", "1"], in: FileManager.default.temporaryDirectory)
         XCTAssertEqual(result.status, 64, result.stderr)
-        XCTAssertTrue(result.stderr.contains("Error: --batch-size 65536 × --length 65536 needs about "), result.stderr)
-        XCTAssertTrue(result.stderr.contains("GB of activations, more than this machine's"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("Error: --batch-size 65536 × --length 65536: training needs about "), result.stderr)
+        XCTAssertTrue(result.stderr.contains("GB of activations for 65536 rows of 65536 tokens; this machine has "), result.stderr)
     }
 
     func testJSONReportHasEveryFigure() throws {

@@ -34,19 +34,43 @@ enum CommandRunner {
     }
 
     static func run(_ arguments: [String], in folder: URL, input: String? = nil) throws -> CommandResult {
+        try run(arguments, in: folder, stdin: .text(input ?? ""))
+    }
+
+    /// What the command reads on standard input: text written through a pipe, or a file (`/dev/zero`,
+    /// or one too large to write through a pipe the command may stop reading).
+    enum StandardInput {
+        case text(String)
+        case file(String)
+    }
+
+    /// `virtualMemoryKB`: runs the command under `ulimit -v`, so that a test of a refusal cannot take
+    /// the machine's memory on code that allocates instead of refusing.
+    static func run(_ arguments: [String], in folder: URL, stdin input: StandardInput, virtualMemoryKB: Int? = nil) throws -> CommandResult {
         let process = Process()
-        process.executableURL = try executable()
-        process.arguments = arguments
+        let tablm = try executable()
+        if let virtualMemoryKB {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -v \(virtualMemoryKB) && exec \"$0\" \"$@\"", tablm.path] + arguments
+        } else {
+            process.executableURL = tablm
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = folder
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         let stdin = Pipe()
-        process.standardInput = stdin
+        switch input {
+        case .text: process.standardInput = stdin
+        case .file(let path): process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        }
         try process.run()
-        stdin.fileHandleForWriting.write(Data((input ?? "").utf8))
-        try stdin.fileHandleForWriting.close()
+        if case .text(let text) = input {
+            stdin.fileHandleForWriting.write(Data(text.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
         // Read both pipes before waiting so a large output cannot block the child.
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()

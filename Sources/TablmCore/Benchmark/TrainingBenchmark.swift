@@ -73,25 +73,17 @@ public enum TrainingBenchmark {
         return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
-    /// `rounds` alternating timings of `steps` non-private and `steps` DP steps (after one warm-up of each).
-    /// A lower estimate of what a training step over `batch` × `length` tokens holds, in bytes (floats):
-    /// each layer's activations (about 16 floats of the width a token) and attention scores (heads ×
-    /// length a token), and the logits. Sizes each option allows multiply past any memory (65,536 ×
-    /// 65,536 tokens asked for 2 TB and trapped in the allocator).
-    static func activationBytes(config: GPT2Config, batch: Int, length: Int) -> Double {
-        let tokens = Double(batch) * Double(length)
-        let perLayer = tokens * (16 * Double(config.width) + Double(config.heads) * Double(length))
-        return 4 * (Double(config.layers) * perLayer + 2 * tokens * Double(config.vocabularySize))
+    /// Refuses, before anything is allocated, a benchmark whose model, optimizer and step no memory
+    /// holds (`TrainingMemory`: the synthetic steps keep no average), naming `bench`'s options.
+    public static func requireMemory(config: GPT2Config, batch: Int, length: Int, workers: Int) throws {
+        try TrainingMemory(config: config, rows: batch, length: length, workers: workers, keepsAverage: false)
+            .require(modelOptions: "--width \(config.width) --layers \(config.layers)", stepOptions: "--batch-size \(batch) × --length \(length)")
     }
 
+    /// `rounds` alternating timings of `steps` non-private and `steps` DP steps (after one warm-up of each).
     public static func run(config: GPT2Config, batch: Int, length: Int, steps: Int = 5, rounds: Int = 9,
                            workers workerCount: Int = ModelWorkers.defaultCount) throws -> Result {
-        let needed = activationBytes(config: config, batch: batch, length: length)
-        let memory = Double(ProcessInfo.processInfo.physicalMemory)
-        guard needed <= memory else {
-            throw OptionError(String(format: "--batch-size %d × --length %d needs about %.1f GB of activations, more than this machine's %.1f GB",
-                                     batch, length, needed / 1e9, memory / 1e9))
-        }
+        try requireMemory(config: config, batch: batch, length: length, workers: workerCount)
         BLASInfo.threads = workerCount
         let gemmThreads = BLASInfo.threads
         let rows = batch * length, c = config.width, v = config.vocabularySize

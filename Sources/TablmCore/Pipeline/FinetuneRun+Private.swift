@@ -11,6 +11,7 @@ extension FinetuneRun {
             _ = try PublicDiscretization(schema: serializer.schema, bins: prior.aim.bins)
             _ = try priorTargetWeight(prior, schema: serializer.schema)
         }
+        try requireMemory(columns: serializer.schema.columns.count)
         var record = TrainingRecord()
         let model: GPT2<Float>
         let tokenizer: Tokenizer
@@ -37,7 +38,7 @@ extension FinetuneRun {
             resumed = previous
         } else {
             tokenizer = try privateTokenizer(serializer)
-            model = try makeModel(tokenizer: tokenizer, serializer: serializer, rows: nil, defaultLayers: TrainingRecipe.privateLayers, record: &record)
+            model = try makeModel(tokenizer: tokenizer, serializer: serializer, rows: nil, defaultLayers: TrainingRecipe.privateLayers, large: nil, record: &record)
             if request.initFrom != nil { message("note: --init-from must come from public data; the guarantee covers only the rows of --data") }
         }
         let startStep = request.resume == nil ? 0 : record.steps

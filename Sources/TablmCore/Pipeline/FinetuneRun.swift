@@ -35,6 +35,7 @@ public final class FinetuneRun {
         try request.checkDestination()
         if let privacy = request.privacy { return try runPrivate(privacy) }
         var serializer = try RowSerializer.load(schema: request.schema, template: request.template)
+        try requireMemory(columns: serializer.schema.columns.count)
         var record = TrainingRecord()
         let resumed = try request.resume.map { Resumed(checkpoint: try Checkpoint.load(folder: $0)) }
         if let resumed {
@@ -64,7 +65,7 @@ public final class FinetuneRun {
             model = resumed.checkpoint.model
         } else {
             model = try makeModel(tokenizer: tokenizer, serializer: serializer, rows: table.rows,
-                                  defaultLayers: TrainingRecipe.layers(large: large, privately: false), record: &record)
+                                  defaultLayers: TrainingRecipe.layers(large: large, privately: false), large: large, record: &record)
         }
         let batchSize = request.batchSize ?? TrainingRecipe.batchSize(large: large)
         let planned = TrainingRecipe.steps(epochs: request.epochs, trainingRows: train.count, batchSize: batchSize)
@@ -193,15 +194,27 @@ public final class FinetuneRun {
         return config
     }
 
-    /// A new model, or one adapted from `initFrom`. `rows` (nil for a private run) size the default context.
-    func makeModel(tokenizer: Tokenizer, serializer: RowSerializer, rows: [Row]?, defaultLayers: Int, record: inout TrainingRecord) throws -> GPT2<Float> {
+    /// A new model, or one adapted from `initFrom`. `rows` (nil for a private run) size the default context;
+    /// `large` the recipe's batch (nil under --dp). A run that cannot fit the machine's memory is refused
+    /// before either model is allocated (`requireMemory`); a row is at least a token a column and `<s>`
+    /// where the context was not sized from the rows.
+    func makeModel(tokenizer: Tokenizer, serializer: RowSerializer, rows: [Row]?, defaultLayers: Int, large: Bool?,
+                   record: inout TrainingRecord) throws -> GPT2<Float> {
+        let shortestRow = serializer.schema.columns.count + 1
         guard let initFrom = request.initFrom else {
-            let model = GPT2<Float>(config: try modelConfig(tokenizer: tokenizer, serializer: serializer, rows: rows, defaultLayers: defaultLayers))
+            let config = try modelConfig(tokenizer: tokenizer, serializer: serializer, rows: rows, defaultLayers: defaultLayers)
+            try requireMemory(config: config, length: request.context == nil ? config.contextLength : shortestRow, large: large)
+            let model = GPT2<Float>(config: config)
             model.initializeParameters(seed: request.seed)
             return model
         }
         let folder = URL(fileURLWithPath: initFrom)
-        let source = GPT2<Float>(config: try Checkpoint.loadConfig(path: folder.appendingPathComponent("config.json").path))
+        let sourceConfig = try Checkpoint.loadConfig(path: folder.appendingPathComponent("config.json").path)
+        var adapted = sourceConfig
+        adapted.vocabularySize = tokenizer.vocabularySize
+        adapted.contextLength = request.context ?? sourceConfig.contextLength
+        try requireMemory(config: adapted, length: shortestRow, large: large)
+        let source = GPT2<Float>(config: sourceConfig)
         try GPT2Weights.load(SafeTensorsFile(path: folder.appendingPathComponent("model.safetensors").path), into: source)
         if let problem = source.outputProblem() { throw InputError(problem, at: SourceLocation(file: folder.appendingPathComponent("model.safetensors").path)) }
         record.initializedFrom = initFrom

@@ -167,6 +167,7 @@ public struct PrivatePlan: Sendable {
         let serializer = try RowSerializer.load(schema: request.schema, template: request.template)
         let tokenizer = try run.privateTokenizer(serializer)
         let config = try run.modelConfig(tokenizer: tokenizer, serializer: serializer, rows: nil, defaultLayers: TrainingRecipe.privateLayers)
+        try run.requireMemory(config: config, length: config.contextLength, large: nil)   // the timed steps build the run's model and steps
         return run.measureStepTiming(privacy, config: config)
     }
 }
