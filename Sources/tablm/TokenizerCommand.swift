@@ -110,16 +110,9 @@ struct TokenizeCommand: ParsableCommand {
 
     func run() throws {
         let tokenizer = try Tokenizer.load(path: self.tokenizer)
-        var lineNumber = 0
+        let lines = TokenizedLines(tokenizer: tokenizer, lines: TextLines(standardInput: ()))
         var output = ""
-        while let line = readLine(strippingNewline: true) {
-            lineNumber += 1
-            var ids: [Int32]
-            do {
-                ids = try tokenizer.encode(line)
-            } catch {
-                throw InputError(error.message, at: SourceLocation(file: "<stdin>", line: lineNumber))
-            }
+        while var ids = try lines.next() {
             if eos { ids.append(tokenizer.eosID) }
             output += pieces ? ids.map { tokenizer.pieces[Int($0)] }.joined(separator: " ")
                              : ids.map(String.init).joined(separator: " ")

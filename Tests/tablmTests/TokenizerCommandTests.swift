@@ -43,6 +43,33 @@ final class TokenizerCommandTests: XCTestCase {
         XCTAssertTrue(try run(["tokenizer", "inspect", "r.model"]).stdout.contains("not usable for private training"))
     }
 
+    /// Standard input is read through a bounded reader: a line past 16 MiB (`< /dev/zero` is one) is
+    /// refused instead of held (a 500 MB line took 24 GB), and a line longer than any row of text is
+    /// refused, naming its number and length, before SentencePiece spends quadratic time on it. Each
+    /// run is under `ulimit -v` 4 GB, so that a reader without the bound fails at once.
+    func testStandardInputIsBounded() throws {
+        XCTAssertEqual(try run(["tokenizer", "train", "--schema", "s.json", "-o", "t.model"]).status, 0)
+        func tokenize(_ input: String) throws -> CommandResult {
+            try CommandRunner.run(["tokenize", "--tokenizer", "t.model"], in: folder, stdin: .file(input), virtualMemoryKB: 4_000_000)
+        }
+        let zero = try tokenize("/dev/zero")
+        XCTAssertEqual(zero.status, 1, zero.stderr)
+        XCTAssertEqual(zero.stderr, "Error: <stdin>:1: a line longer than 16777216 bytes\n")
+
+        let row = "age is 4, sex is Male "   // 22 bytes, in the tokenizer's alphabet
+        let long = String(repeating: row, count: 12_000)   // 264,000 bytes
+        let path = folder.appendingPathComponent("long.txt").path
+        try ("age is 7\n" + long + "\n").write(toFile: path, atomically: false, encoding: .utf8)
+        let refused = try tokenize(path)
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertEqual(refused.stderr, "Error: <stdin>:2: a line of 264000 bytes, longer than the 262144 bytes a row of text may take\n")
+
+        try (String(repeating: row, count: 11_915) + "\r\n").write(toFile: path, atomically: false, encoding: .utf8)   // 262,130 bytes
+        let accepted = try tokenize(path)
+        XCTAssertEqual(accepted.status, 0, accepted.stderr)
+        XCTAssertEqual(accepted.stdout.split(separator: "\n").count, 1)
+    }
+
     private func expectFailure(_ arguments: [String], input: String? = nil, _ expected: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let result = try run(arguments, input: input)
         XCTAssertNotEqual(result.status, 0, file: file, line: line)

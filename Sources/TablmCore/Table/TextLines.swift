@@ -18,9 +18,20 @@ public final class TextLines {
             throw InputError("cannot open file", at: SourceLocation(file: path))
         }
         self.handle = handle
+        ownsHandle = true
     }
 
-    deinit { try? handle.close() }
+    /// Standard input, named `<stdin>` in errors: a pipe, a file or a device, bounded like a file
+    /// (`< /dev/zero` is one line past `longestLine`), and left open.
+    public init(standardInput: Void = ()) {
+        path = "<stdin>"
+        handle = FileHandle.standardInput
+        ownsHandle = false
+    }
+
+    private let ownsHandle: Bool
+
+    deinit { if ownsHandle { try? handle.close() } }
 
     /// The next line without its line ending, or nil at the end. A final line without LF counts.
     public func next() throws -> (number: Int, text: String)? {
