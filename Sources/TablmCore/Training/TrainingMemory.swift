@@ -22,14 +22,6 @@ public struct TrainingMemory: Sendable, Equatable {
     public var workers: Int
     public var keepsAverage: Bool
 
-    public init(config: GPT2Config, rows: Int, length: Int, workers: Int, keepsAverage: Bool) {
-        self.config = config
-        self.rows = rows
-        self.length = length
-        self.workers = workers
-        self.keepsAverage = keepsAverage
-    }
-
     /// Parameter-sized buffers: weights, a gradient a worker, AdamW's two moments, the average.
     public var parameterCopies: Int { 1 + max(workers, 1) + 2 + (keepsAverage ? 1 : 0) }
 
