@@ -44,7 +44,7 @@ final class OpacusResultTests: XCTestCase {
         // Taken into the imported checkpoint's training record, which every later command refused.
         broken = result
         broken.dp.expectedBatchSize = -1
-        XCTAssertEqual(broken.problem, "dp.expected_batch_size -1 is not from 1 to 65536")
+        XCTAssertEqual(broken.problem, "dp.expected_batch_size -1 is not from 1 to 1e9")
         broken = result
         broken.dp.accountant = "xyz"
         XCTAssertEqual(broken.problem, "dp.accountant 'xyz' is not 'rdp' or 'pld'")
