@@ -59,6 +59,9 @@ struct SweepCommand: ParsableCommand {
         let epsilonValues = try numbers(epsilons, "--epsilons"), lambdaValues = try numbers(lambdas, "--lambdas")
         guard !epsilonValues.isEmpty, !lambdaValues.isEmpty else { throw ValidationError("--epsilons and --lambdas need at least one value") }
         if lambdaValues.contains(.infinity) { throw ValidationError("--lambdas must be finite") }
+        if let e = epsilonValues.first(where: { $0.isFinite && $0 > PrivacyBudgetPlan.largestEpsilon }) {
+            throw ValidationError("--epsilons: \(e) is above \(PrivacyBudgetPlan.largestEpsilon), the largest ε a run takes (inf trains without DP)")
+        }
         return epsilonValues.flatMap { e in lambdaValues.map { (e, $0) } }
     }
 
@@ -80,8 +83,8 @@ struct SweepCommand: ParsableCommand {
             evaluation.checkpoint = checkpoint
             evaluation.json = folder.appendingPathComponent("evaluation.json").path
             evaluation.html = folder.appendingPathComponent("report.html").path
-            return SweepRun.Plan(training: try FinetuneOptions.parse(training).request(output: checkpoint),
-                                 generation: try GenerateOptions.parse(Self.words(generateArgs)).request(checkpoint: checkpoint, rows: pointRows, output: synthetic),
+            return SweepRun.Plan(training: try Self.parsed("--finetune-args") { try FinetuneOptions.parse(training).request(output: checkpoint) },
+                                 generation: try Self.parsed("--generate-args") { try GenerateOptions.parse(Self.words(generateArgs)).request(checkpoint: checkpoint, rows: pointRows, output: synthetic) },
                                  evaluation: evaluation, arguments: (["finetune"] + finetune + ["generate"] + generate).joined(separator: " ") + "\n")
         }
         sweep.inputs = [data, test, rowText.schema, rowText.template]
@@ -106,4 +109,10 @@ struct SweepCommand: ParsableCommand {
     }
 
     private static func words(_ text: String) -> [String] { text.split(separator: " ").map(String.init) }
+
+    /// A point's options as finetune or generate read them; their parser's refusal said in one line as the sweep's
+    /// option (it printed finetune's usage, as if `tablm finetune` had been run).
+    private static func parsed<T>(_ option: String, _ read: () throws -> T) throws -> T {
+        do { return try read() } catch let error as InputError { throw error } catch { throw OptionError("\(option): \(FinetuneOptions.message(for: error))") }
+    }
 }

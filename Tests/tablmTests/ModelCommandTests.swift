@@ -26,7 +26,13 @@ final class ModelCommandTests: XCTestCase {
         XCTAssertTrue(first.stderr.contains("epoch 0.") && first.stderr.contains("ETA"), first.stderr)
         let refused = try run(["finetune", "--dp", "--epsilon", "1", "--schema", "s.json", "--data", sample, "--epochs", "2", "-o", "dp"])
         XCTAssertNotEqual(refused.status, 0)
-        XCTAssertTrue(refused.stderr.contains("--epochs and --patience need held-out rows"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("--epochs needs held-out rows"), refused.stderr)
+        // --eval-every and --held-out were taken and ignored under --dp.
+        for extra in [["--eval-every", "2"], ["--held-out", "0.2"]] {
+            let ignored = try run(["finetune", "--dp", "--epsilon", "1", "--schema", "s.json", "--data", sample, "--steps", "2", "-o", "dp"] + extra)
+            XCTAssertEqual(ignored.status, 64, ignored.stderr)
+            XCTAssertTrue(ignored.stderr.contains("\(extra[0]) needs held-out rows, which --dp does not have"), ignored.stderr)
+        }
         let badDecay = try run(["finetune", "--schema", "s.json", "--data", sample, "--average-decay", "1", "-o", "bad"])
         XCTAssertNotEqual(badDecay.status, 0)
         XCTAssertTrue(badDecay.stderr.contains("--average-decay must be in [0, 1)"), badDecay.stderr)

@@ -68,11 +68,15 @@ final class SweepCommandTests: XCTestCase {
                                   // Options the sweep sets per point won over the grid when given again.
                                   (["--finetune-args=--steps 2 --epsilon 50"], "--finetune-args gives --epsilon, which the sweep sets for each point"),
                                   (["--finetune-args=--data=other.csv"], "--finetune-args gives --data,"),
-                                  (["--generate-args=--rows 5"], "--generate-args gives --rows,")] {
+                                  (["--generate-args=--rows 5"], "--generate-args gives --rows,"),
+                                  // Said as the sweep's options in one line (finetune's usage followed, naming --epsilon).
+                                  (["--epsilons", "1e5"], "Error: --epsilons: 100000.0 is above 10000.0"),
+                                  (["--finetune-args=--steps x"], "Error: --finetune-args: The value 'x' is invalid for '--steps <steps>'")] {
             let result = try CommandRunner.run(base + extra + ["-o", "grid"], in: folder)
             XCTAssertNotEqual(result.status, 0, "\(extra)")
             XCTAssertTrue(result.stderr.contains(expected), "\(extra): \(result.stderr)")
             XCTAssertFalse(result.stderr.contains("sweep: run 1/"), "\(extra) started a point: \(result.stderr)")
+            XCTAssertFalse(result.stderr.contains("Usage:"), "\(extra): \(result.stderr)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("grid").path), "\(extra)")
         }
     }
