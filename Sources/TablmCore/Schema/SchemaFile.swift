@@ -189,8 +189,9 @@ public enum SchemaFile {
             case "source": SchemaSource.allCases.map(\.rawValue)
             default: nil
             }
-            if let choices, let range = context.debugDescription.range(of: "invalid String value ") {
+            if let range = context.debugDescription.range(of: "invalid String value ") {
                 let value = String(context.debugDescription[range.upperBound...])
+                guard let choices else { return "unknown \(key) \(quoted: value) at \(pathText(context.codingPath)) (not one tablm writes)" }
                 return "unknown \(key) \(quoted: value) at \(pathText(context.codingPath)) (expected "
                     + choices.dropLast().joined(separator: ", ") + " or \(choices.last!))"
             }
@@ -201,9 +202,11 @@ public enum SchemaFile {
         case .dataCorrupted(let context) where !context.codingPath.isEmpty:
             return InputError(expected(context), at: location(context.codingPath))
         case .dataCorrupted(let context):
-            let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-                ?? context.debugDescription
-            return InputError("not valid JSON: \(detail)", at: SourceLocation(file: path))
+            // The syntax passed (StrictJSON): on Linux this is a number its field cannot hold, a
+            // fraction or ±1e19 where a whole number belongs ("precision": 2.5, "seed": -1), said as
+            // "not valid JSON" with no path.
+            return InputError("a number does not fit its field: a fraction, or a value out of range, where a whole number belongs (the decoder does not say which; \(context.debugDescription))",
+                              at: SourceLocation(file: path))
         case .keyNotFound(let key, let context):
             let at = pathText(context.codingPath)
             return InputError("missing key \(quoted: key.stringValue)\(at.isEmpty ? "" : " in \(at)")",

@@ -91,6 +91,19 @@ final class HostileCheckpointTests: XCTestCase {
         XCTAssertTrue(message.contains("model.safetensors: its logits are not finite"), message)
     }
 
+    /// A mechanism tablm never records is named as such, not by the Swift type that failed to hold it.
+    func testAnUnknownMechanismIsNamed() throws {
+        let folder = try saved()
+        try edit("training.json", in: folder) { record in
+            var privacy = record["privacy"] as! [String: Any]
+            privacy["events"] = [["mechanism": "laplace", "noise_multiplier": 1.0]]
+            record["privacy"] = privacy
+        }
+        let message = refusal(folder)
+        XCTAssertTrue(message.contains("unknown mechanism 'laplace' at .privacy.events[0].mechanism (not one tablm writes)"), message)
+        XCTAssertFalse(message.contains("Kind"), message)
+    }
+
     func testPrivacyRecordsNoRunWritesAreRefused() throws {
         for (key, value, expected) in [("delta", 2.0, "privacy.delta 2.0 is not in (0, 1)"), ("clip_norm", 0.0, "privacy.clip_norm 0.0 is not a finite C > 0"),
                                        ("noise_multiplier", -1.0, "privacy.noise_multiplier -1.0 is not a finite σ ≥ 0"),

@@ -114,6 +114,10 @@ final class SchemaFileTests: XCTestCase {
 
         let badKind = try loadError(#"{"source": "data", "columns": [{"name": "a", "kind": "text"}]}"#)
         XCTAssertTrue(badKind.message.contains("kind"), badKind.message)
+
+        // Valid JSON whose number a whole-number field cannot hold was "not valid JSON".
+        let fraction = try loadError(#"{"source": "data", "columns": [{"name": "a", "kind": "real", "min": 0, "max": 1, "precision": 2.5}]}"#)
+        XCTAssertTrue(fraction.message.hasPrefix("a number does not fit its field: a fraction"), fraction.message)
     }
 
     /// A misspelt kind in the fourth column is reported at its own line and column (not at the first
