@@ -88,11 +88,14 @@ public enum AIMMechanism {
         let plannedRounds = settings.plannedRounds ?? 16 * d
         var sigma = settings.initialSigma(rho: rho, columns: d)
         var epsilon = (8 * 0.1 * rho / Double(plannedRounds)).squareRoot()
+        // A table of one column has no marginal to select beyond its 1-way one (the rounds trapped on
+        // an empty choice, after the measurement): that measurement takes the whole budget.
+        if candidates.isEmpty { sigma = (Double(d) / (2 * rho)).squareRoot() }
         var events: [PrivacyEvent] = [.gaussianRelease(noiseMultiplier: sigma, times: d)]
         var rhoUsed = Double(d) / (2 * sigma * sigma)
         var measurements = (0..<d).map { MarginalMeasurement.release(table, attributes: [$0], sigma: sigma, noise: &noise) }
         let total = MarginalEstimator.total(of: measurements)
-        if let wider = widen(total), wider > rho {
+        if !candidates.isEmpty, let wider = widen(total), wider > rho {
             rho = wider
             sigma = settings.initialSigma(rho: rho, columns: d)
             epsilon = (8 * 0.1 * rho / Double(plannedRounds)).squareRoot()
@@ -112,12 +115,12 @@ public enum AIMMechanism {
                 rhoUsed += Double(pairs.count) / (2 * sigma * sigma)
             }
         }
-        precondition(rhoUsed < rho, "the first measurements need more than ρ: plan more rounds")
+        precondition(candidates.isEmpty || rhoUsed < rho, "the first measurements need more than ρ: plan more rounds")
         let roundFit = MarginalEstimator(iterations: settings.roundIterations)
         var tree = JunctionTree(domain: domain, measured: measurements.map(\.attributes))
         var model = roundFit.estimate(measurements, tree: tree, total: total).model
         var rounds: [AIMRound] = []
-        var finished = false
+        var finished = candidates.isEmpty
         while !finished {
             if rho - rhoUsed < 2 * (1 / (2 * sigma * sigma) + epsilon * epsilon / 8) {
                 let remaining = rho - rhoUsed

@@ -38,6 +38,19 @@ final class AIMMechanismTests: XCTestCase {
         XCTAssertLessThan(widened.measurements[3].sigma, prior.measurements[3].sigma, "the rounds measure with less noise")
     }
 
+    /// A table of one column: no round has a marginal to choose (they trapped on the empty choice,
+    /// after the 1-way measurement), so that measurement takes all of ρ: σ = √(1 / 2ρ).
+    func testATableOfOneColumnSpendsItAllOnItsMarginal() {
+        let table = DiscreteTable(domain: [3], cells: (0..<600).map { Int32($0 % 3) })
+        var generator = ChaCha20Generator(insecureSeed: 5)
+        let prior = AIMMechanism.run(table, rho: 0.05, settings: AIMSettings(), generator: &generator, widen: { _ in 1 })
+        XCTAssertTrue(prior.rounds.isEmpty)
+        XCTAssertEqual(prior.measurements.count, 1)
+        XCTAssertEqual(prior.measurements[0].sigma, (1 / (2 * 0.05)).squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(prior.events.reduce(0.0) { $0 + Double($1.steps) * $1.rho! }, 0.05, accuracy: 1e-12)
+        XCTAssertEqual(prior.model.project([0]).values.reduce(0, +), 600, accuracy: 100)
+    }
+
     /// Every column's pair with the target is measured before any round, at σ₀ = √(T / (2·0.9·ρ)),
     /// as one accounted event, and the budget still adds up to ρ. On a table where a rare column
     /// decides the target (R = 1 in 3 % of rows, the target then 1 in 95 %, against 10 % elsewhere),
