@@ -40,6 +40,7 @@ struct SweepCommand: ParsableCommand {
     func validate() throws {
         _ = try grid()
         try SweepRun.refuseOwnedOptions(finetune: Self.words(finetuneArgs), generate: Self.words(generateArgs))
+        try EvaluateRun.refuseTestIsTrain(train: data, test: test)
         try requireRange("--rows", rows, .closed(1), .closed(Double(GenerateRequest.largestRows)))
         try requireRange("--delta", delta, .open(0), .open(1))
     }

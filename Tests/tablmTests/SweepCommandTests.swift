@@ -43,7 +43,8 @@ final class SweepCommandTests: XCTestCase {
         let folder = try CommandRunner.scratchFolder(self)
         let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
         let schema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
-        let result = try CommandRunner.run(["sweep", "--data", sample, "--test", sample, "--schema", schema, "--epsilons", "4", "--lambdas", "0",
+        try FileManager.default.copyItem(atPath: sample, toPath: folder.appendingPathComponent("test.csv").path)
+        let result = try CommandRunner.run(["sweep", "--data", sample, "--test", "test.csv", "--schema", schema, "--epsilons", "4", "--lambdas", "0",
                                             "--finetune-args=--steps 1 --prior-steps 2 --accountant rdp --layers 1 --width 16 --heads 2",
                                             "-o", "grid"], in: folder)
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -60,7 +61,8 @@ final class SweepCommandTests: XCTestCase {
         let folder = try CommandRunner.scratchFolder(self)
         let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
         let schema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
-        let base = ["sweep", "--data", sample, "--test", sample, "--schema", schema, "--epsilons", "1,inf", "--rows", "10"]
+        try FileManager.default.copyItem(atPath: sample, toPath: folder.appendingPathComponent("test.csv").path)
+        let base = ["sweep", "--data", sample, "--test", "test.csv", "--schema", schema, "--epsilons", "1,inf", "--rows", "10"]
         for (extra, expected) in [(["--target", "age"], "target 'age' must be a categorical column of the schema"),
                                   (["--sensitive", "nosuch"], "nosuch"),
                                   (["--lambdas", "1e300"], "--fairness-lambda"),
@@ -71,7 +73,9 @@ final class SweepCommandTests: XCTestCase {
                                   (["--generate-args=--rows 5"], "--generate-args gives --rows,"),
                                   // Said as the sweep's options in one line (finetune's usage followed, naming --epsilon).
                                   (["--epsilons", "1e5"], "Error: --epsilons: 100000.0 is above 10000.0"),
-                                  (["--finetune-args=--steps x"], "Error: --finetune-args: The value 'x' is invalid for '--steps <steps>'")] {
+                                  (["--finetune-args=--steps x"], "Error: --finetune-args: The value 'x' is invalid for '--steps <steps>'"),
+                                  // The training rows as test rows: every point's TRTR scored on its own rows.
+                                  (["--test", sample], "is the file of --data: test rows must be rows no model was trained on")] {
             let result = try CommandRunner.run(base + extra + ["-o", "grid"], in: folder)
             XCTAssertNotEqual(result.status, 0, "\(extra)")
             XCTAssertTrue(result.stderr.contains(expected), "\(extra): \(result.stderr)")

@@ -130,7 +130,13 @@ class Report(dict):
         gap_real = fairness.get("realParityGap")
         gap_synthetic = fairness.get("syntheticParityGap")
         fair = None
-        if gap_real is not None and gap_synthetic is not None:
+        groups = fairness.get("groups") or []
+        single_class = any((c.get("kind") == "single_class_target") for c in self.get("caveats") or [])
+        if sum(1 for g in groups if (g.get("realShare") or 0) > 0) < 2 and groups:
+            pass  # one group of real rows: a gap needs two (it was 0 and a yes)
+        elif single_class and gap_synthetic is not None:
+            fair = False  # one target value in every synthetic row: a gap of 0 by its absence
+        elif gap_real is not None and gap_synthetic is not None:
             fair = bool(gap_synthetic <= gap_real + fair_slack)
             # A group the synthetic rows lack has no rate: the gap over the others says nothing of it.
             if any((g.get("realShare") or 0) > 0 and not g.get("syntheticShare")
@@ -178,6 +184,11 @@ def evaluate(train: Table, test: Table, synthetic: Table, *,
     for name, table in (("train", train), ("test", test), ("synthetic", synthetic)):
         _args.check_data(name, table)
     _args.check_data("before", before, required=False)
+    same_path = (isinstance(train, (str, os.PathLike)) and isinstance(test, (str, os.PathLike))
+                 and os.path.exists(train) and os.path.exists(test) and os.path.samefile(train, test))
+    if train is test or same_path:
+        raise ValueError("test is the training table: test rows must be rows no model was trained on "
+                         "(a held-out split); TRTR would be scored on its own rows")
     if schema is None:
         if checkpoint is None:
             raise ValueError("evaluate needs a schema (a path or a dict), or a checkpoint "

@@ -102,12 +102,18 @@ def test_sample_mistakes(fitted, no_process):
 
 
 def test_evaluate_mistakes(adult, no_process):
+    held_out = adult.copy()
     with pytest.raises(ValueError, match="schema"):
-        tablm.evaluate(adult, adult, adult)
+        tablm.evaluate(adult, held_out, adult)
     with pytest.raises(ValueError):
-        tablm.evaluate(adult, adult, [1], schema=PUBLIC_SCHEMA)
+        tablm.evaluate(adult, held_out, [1], schema=PUBLIC_SCHEMA)
     with pytest.raises(ValueError):
-        tablm.evaluate(adult, adult, adult, schema=PUBLIC_SCHEMA, sensitive=["sex", "race"])
+        tablm.evaluate(adult, held_out, adult, schema=PUBLIC_SCHEMA, sensitive=["sex", "race"])
+    # The training rows as test rows: TRTR scored on its own rows, the membership attack blind.
+    with pytest.raises(ValueError, match="test is the training table"):
+        tablm.evaluate(adult, adult, adult, schema=PUBLIC_SCHEMA)
+    with pytest.raises(ValueError, match="test is the training table"):
+        tablm.evaluate(SAMPLE, str(SAMPLE), adult, schema=PUBLIC_SCHEMA)
 
 
 def test_binary_not_found(monkeypatch, tmp_path):

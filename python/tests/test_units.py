@@ -192,3 +192,15 @@ def test_verdict_says_no_to_seeded_noise():
     verdict = report.verdict()
     assert verdict.private is False and verdict.insecure_seed
     assert "noise was seeded" in str(verdict)
+
+
+def test_verdict_measures_no_gap_over_one_group_and_none_without_the_other_class():
+    from tablm.evaluation import Report
+    one = Report({"fairness": {"realParityGap": 0.0, "syntheticParityGap": 0.0,
+                               "groups": [{"group": "M", "realShare": 1.0, "syntheticShare": 1.0}]}})
+    assert one.verdict().fair is None  # a gap needs two groups: it was 0 and a yes
+    single = Report({"caveats": [{"kind": "single_class_target", "message": "every synthetic row has income = <=50K"}],
+                     "fairness": {"realParityGap": 0.25, "syntheticParityGap": 0.0,
+                                  "groups": [{"group": "F", "realShare": 0.3, "syntheticShare": 0.3},
+                                             {"group": "M", "realShare": 0.7, "syntheticShare": 0.7}]}})
+    assert single.verdict().fair is False

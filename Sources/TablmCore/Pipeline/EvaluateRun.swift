@@ -44,6 +44,14 @@ public enum EvaluateRun {
         return (schema, target, sensitive)
     }
 
+    /// Test rows that are the training rows scored TRTR on its own rows (1.000) and blinded the
+    /// membership attack (members and non-members the same rows) beside a 100 % copy rate.
+    public static func refuseTestIsTrain(train: String, test: String) throws {
+        if OutputDestination.sameFile(train, test) {
+            throw OptionError("--test \(test) is the file of --data: test rows must be rows no model was trained on (a held-out split)")
+        }
+    }
+
     public static func run(_ request: EvaluateRequest, report message: (String) -> Void = { _ in }) throws -> EvaluationReport {
         let inputs = [request.train, request.test, request.synthetic, request.schema, request.checkpoint, request.before]
         if let json = request.json, let html = request.html, OutputDestination.resolved(json) == OutputDestination.resolved(html) {
@@ -51,6 +59,7 @@ public enum EvaluateRun {
         }
         if let json = request.json { try OutputDestination.checkFile(json, option: "--json", inputs: inputs) }
         if let html = request.html { try OutputDestination.checkFile(html, option: "-o", inputs: inputs + [request.json]) }
+        try refuseTestIsTrain(train: request.train, test: request.test)
         let (schema, target, sensitive) = try columns(request)
         func read(_ path: String) throws -> TableData {
             let table = try TableData.read(path: path, schema: schema, policy: .skip)

@@ -172,6 +172,19 @@ public struct ReportVerdict: Sendable, Equatable {
                 widenings.append(("the TSTR \(c.name) equalized-odds difference", tstr - trtr, "TRTR's"))
             }
         }
+        // A gap needs two groups: the real rows of one group only (all men; `age<17` where ages start
+        // at 17) gave a gap of 0 and a green yes.
+        let realGroups = fairness.groups.filter { $0.realShare > 0 }
+        if realGroups.count < 2 {
+            return Line(question: "Fair?", light: .none, answer: "not measured", figures: figures,
+                        reading: "Not measured: the real rows hold \(realGroups.count == 1 ? "one \(by) group only (\(realGroups[0].group))" : "no \(by) group"), and a gap needs two.",
+                        thresholds: thresholds)
+        }
+        // One target value in every synthetic row: their parity gap is 0 by the positive class's absence.
+        if let single = report.caveats.first(where: { $0.kind == .singleClassTarget }) {
+            return Line(question: "Fair?", light: .red, answer: answer(.red), figures: figures,
+                        reading: "No: \(single.message); a gap of 0 without the other class is not fairness.", thresholds: thresholds)
+        }
         // A group the real rows hold and the synthetic rows lack has no rate to compare: the gap
         // over the groups left says nothing about it (one group left gives a gap of 0).
         if let missing = fairness.groups.first(where: { $0.realShare > 0 && $0.syntheticShare == 0 }) {
@@ -190,6 +203,9 @@ public struct ReportVerdict: Sendable, Equatable {
         switch light {
         case .green:
             reading = "Yes, as fair as the real rows: neither the synthetic rows nor a classifier trained on them widens a gap between \(by) groups by more than \(f(fairGreen))."
+        case .amber where worst.1 <= fairGreen + tolerance:
+            // Amber for the caveat alone (below): no gap widened past green, so none is named as wider.
+            reading = "Partly: no gap widens by more than \(f(fairGreen)), but a caveat applies."
         case .amber:
             reading = "Partly: \(worst.0) is \(f(worst.1)) wider than \(worst.2)."
         default:

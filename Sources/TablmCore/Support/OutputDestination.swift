@@ -126,7 +126,8 @@ public enum OutputDestination {
         return "/" + tail.reversed().joined(separator: "/")
     }
 
-    private static func sameFile(_ a: String, _ b: String) -> Bool {
+    /// Whether two paths name one file (device and inode), through links.
+    public static func sameFile(_ a: String, _ b: String) -> Bool {
         var first = stat(), second = stat()
         guard stat(a, &first) == 0, stat(b, &second) == 0 else { return false }
         return first.st_dev == second.st_dev && first.st_ino == second.st_ino

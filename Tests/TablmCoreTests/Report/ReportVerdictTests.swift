@@ -139,6 +139,18 @@ final class ReportVerdictTests: XCTestCase {
         report.caveats = [EvaluationCaveat(kind: .groupSelection, classifier: "boosted trees", message: "never selects F")]
         XCTAssertEqual(ReportVerdict(report).fair.light, .amber)
         XCTAssertTrue(ReportVerdict(report).fair.reading.contains("never selects F"))
+        // Amber for the caveat alone names no gap as wider (it said "-0.067 wider").
+        XCTAssertFalse(ReportVerdict(report).fair.reading.contains("wider than"), ReportVerdict(report).fair.reading)
+        // Every synthetic row of one target value: a gap of 0 by the class's absence was a green yes.
+        report.caveats = [EvaluationCaveat(kind: .singleClassTarget, classifier: nil, message: "every synthetic row has y = no")]
+        XCTAssertEqual(ReportVerdict(report).fair.light, .red)
+        XCTAssertTrue(ReportVerdict(report).fair.reading.hasPrefix("No: every synthetic row has y = no"), ReportVerdict(report).fair.reading)
+        // Real rows of one group only: no gap to measure (it was 0 and green).
+        report.caveats = []
+        var oneGroup = report
+        oneGroup.fairness!.groups[0].realShare = 0
+        XCTAssertEqual(ReportVerdict(oneGroup).fair.light, .none)
+        XCTAssertTrue(ReportVerdict(oneGroup).fair.reading.contains("one sex group only (M)"), ReportVerdict(oneGroup).fair.reading)
         // A group the synthetic rows lack is no fair answer, whatever the gap over the others says.
         report.caveats = []
         report.fairness!.groups[0].syntheticShare = 0
