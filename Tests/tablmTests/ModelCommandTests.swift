@@ -70,6 +70,11 @@ final class ModelCommandTests: XCTestCase {
         let lowercase = try run(["generate", "--checkpoint", "ckpt", "--rows", "2", "--condition", "sex=female", "-o", "bad.csv"])
         XCTAssertEqual(lowercase.status, 1)
         XCTAssertTrue(lowercase.stderr.contains("'female' is not a category of 'sex' (did you mean 'Female'?)"), lowercase.stderr)
+        // A refusal is the one line: the order warning came before it.
+        XCTAssertEqual(lowercase.stderr.split(separator: "\n").count, 1, lowercase.stderr)
+        let contradiction = try run(["generate", "--checkpoint", "ckpt", "--rows", "2", "--condition", "sex=Female", "--condition", "sex=Male", "-o", "bad.csv"])
+        XCTAssertEqual(contradiction.status, 1)
+        XCTAssertEqual(contradiction.stderr.split(separator: "\n"), ["Error: the conditions on 'sex' leave no value"], contradiction.stderr)
         // Without --rows, as many rows as the table the checkpoint was trained on (training and held out).
         let asMany = try run(["generate", "--checkpoint", "ckpt", "--workers", "1", "-o", "all.csv"])
         XCTAssertEqual(asMany.status, 0, asMany.stderr)

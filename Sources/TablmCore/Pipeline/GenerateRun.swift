@@ -45,12 +45,6 @@ public struct GenerateRun {
             }
         }
         let reference = unshiftedMask.flatMap { Self.priorRates(released, mask: $0, schema: loaded.schema) }
-        // Conditioned columns are written first: a prefix of the trained order is one the model has seen.
-        let conditioned = Set(conditions.compactMap { loaded.schema.index(of: $0.column) })
-        if onlyOneOrder, let trainedOrder, !conditioned.isEmpty, Set(trainedOrder.prefix(conditioned.count)) != conditioned {
-            let first = trainedOrder.prefix(3).map { loaded.schema.columns[$0].name }.joined(separator: ", ")
-            message("warning: this checkpoint was trained in one column order only (\(first), ...); conditioned columns, written first, come in an order it never saw: train with --random-order-share 0.25 for conditioned generation, or condition on the order's first columns")
-        }
         var constraint: RowConstraint?
         if request.unconstrained {
             guard request.conditions.isEmpty else { throw OptionError("--condition needs the schema constraint (drop --unconstrained)") }
@@ -75,6 +69,13 @@ public struct GenerateRun {
             if needed > loaded.model.config.contextLength {
                 message("warning: the longest row the schema allows needs \(needed) positions, the model's context is \(loaded.model.config.contextLength); rows that run out of context are dropped")
             }
+        }
+        // Conditioned columns are written first: a prefix of the trained order is one the model has seen.
+        // Said once the conditions are known to leave values (a contradiction was refused after it).
+        let conditioned = Set(conditions.compactMap { loaded.schema.index(of: $0.column) })
+        if onlyOneOrder, let trainedOrder, !conditioned.isEmpty, Set(trainedOrder.prefix(conditioned.count)) != conditioned {
+            let first = trainedOrder.prefix(3).map { loaded.schema.columns[$0].name }.joined(separator: ", ")
+            message("warning: this checkpoint was trained in one column order only (\(first), ...); conditioned columns, written first, come in an order it never saw: train with --random-order-share 0.25 for conditioned generation, or condition on the order's first columns")
         }
         let started = DispatchTime.now().uptimeNanoseconds
         var groupShares: GroupShareCorrection?
