@@ -109,7 +109,10 @@ class Report(dict):
             tstr = (headline.get("tstr") or {}).get("rocAUC")
             trtr = (headline.get("trtr") or {}).get("rocAUC")
         useful = None
-        if tstr is not None and trtr is not None:
+        kinds = {c.get("kind") for c in self.get("caveats") or []}
+        if "single_class_training" in kinds or "single_class_target" in kinds:
+            useful = False  # one class in the training or the synthetic rows voids the comparison
+        elif tstr is not None and trtr is not None:
             useful = bool(tstr > 0.5 and tstr >= useful_share * trtr)
 
         privacy = self.get("privacy") or {}
@@ -132,8 +135,8 @@ class Report(dict):
         fair = None
         groups = fairness.get("groups") or []
         single_class = any((c.get("kind") == "single_class_target") for c in self.get("caveats") or [])
-        if sum(1 for g in groups if (g.get("realShare") or 0) > 0) < 2 and groups:
-            pass  # one group of real rows: a gap needs two (it was 0 and a yes)
+        if "single_class_training" in kinds or (sum(1 for g in groups if (g.get("realShare") or 0) > 0) < 2 and groups):
+            pass  # one class of training rows, or one group of real rows: no gap to measure
         elif single_class and gap_synthetic is not None:
             fair = False  # one target value in every synthetic row: a gap of 0 by its absence
         elif gap_real is not None and gap_synthetic is not None:

@@ -264,6 +264,12 @@ public enum Evaluation {
             target: target, positive: "\(target) = \(positiveName)",
             negative: categories.count == 2 ? "\(target) = \(categories.first { $0 != positiveName }!)" : "\(target) ≠ \(positiveName)",
             sensitive: sensitiveGroups != nil)
+        let trainingTargets = Set(train.compactMap { if case .category(let value) = $0[targetIndex] { value } else { nil } })
+        if trainingTargets.count < 2 {
+            caveats.insert(EvaluationCaveat(kind: .singleClassTraining, classifier: nil,
+                                            message: "every training row has \(target) = \(trainingTargets.first ?? "(none)"): TRTR predicts one class, and every comparison with it means nothing"),
+                           at: 0)
+        }
         if let sensitiveGroups, let testGroups {
             caveats += EvaluationCaveat.groupsNeverOrAlwaysSelected(
                 classifiers: zip(classifiers, predictions).filter { pair in !caveats.contains { $0.kind == .constantPredictor && $0.classifier == pair.0.name } }

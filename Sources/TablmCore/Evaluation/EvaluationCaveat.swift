@@ -6,6 +6,9 @@ public struct EvaluationCaveat: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
         /// Every synthetic row has the same target value: no classifier can be trained on them.
         case singleClassTarget = "single_class_target"
+        /// Every training row has the same target value: TRTR, the reference of every comparison, is a
+        /// constant predictor (and the positive class a value the rows do not hold).
+        case singleClassTraining = "single_class_training"
         /// A TSTR classifier predicts the same class for every test row.
         case constantPredictor = "constant_predictor"
         /// A TSTR classifier's ROC-AUC is within `chanceMargin` of 0.5.

@@ -70,7 +70,7 @@ public struct ReportVerdict: Sendable, Equatable {
         }
         let figures = [Figure(name: "TSTR ROC-AUC (\(c.name))", value: f(c.tstr.rocAUC), referenceName: "TRTR", reference: f(c.trtr.rocAUC))]
         let target = "\(report.target) = \(report.positiveClass)"
-        if let voiding = report.caveats.first(where: { $0.kind == .singleClassTarget || ($0.classifier == c.name && ($0.kind == .constantPredictor || $0.kind == .chanceAUC)) }) {
+        if let voiding = report.caveats.first(where: { $0.kind == .singleClassTraining || $0.kind == .singleClassTarget || ($0.classifier == c.name && ($0.kind == .constantPredictor || $0.kind == .chanceAUC)) }) {
             return Line(question: "Useful?", light: .red, answer: "no", figures: figures,
                         reading: "No: \(voiding.message).", thresholds: thresholds)
         }
@@ -171,6 +171,11 @@ public struct ReportVerdict: Sendable, Equatable {
                 figures.append(Figure(name: "TSTR equalized-odds difference", value: f(tstr), referenceName: "TRTR", reference: f(trtr)))
                 widenings.append(("the TSTR \(c.name) equalized-odds difference", tstr - trtr, "TRTR's"))
             }
+        }
+        // Training rows of one class: no gap of rates, and a TRTR reference that predicts one class.
+        if let single = report.caveats.first(where: { $0.kind == .singleClassTraining }) {
+            return Line(question: "Fair?", light: .none, answer: "not measured", figures: figures,
+                        reading: "Not measured: \(single.message).", thresholds: thresholds)
         }
         // A gap needs two groups: the real rows of one group only (all men; `age<17` where ages start
         // at 17) gave a gap of 0 and a green yes.

@@ -145,6 +145,10 @@ final class ReportVerdictTests: XCTestCase {
         report.caveats = [EvaluationCaveat(kind: .singleClassTarget, classifier: nil, message: "every synthetic row has y = no")]
         XCTAssertEqual(ReportVerdict(report).fair.light, .red)
         XCTAssertTrue(ReportVerdict(report).fair.reading.hasPrefix("No: every synthetic row has y = no"), ReportVerdict(report).fair.reading)
+        // Training rows of one class: TRTR is a constant, every comparison with it void.
+        report.caveats = [EvaluationCaveat(kind: .singleClassTraining, classifier: nil, message: "every training row has y = no")]
+        XCTAssertEqual(ReportVerdict(report).fair.answer, "not measured")
+        XCTAssertEqual(ReportVerdict(report).useful.light, .red)
         // Real rows of one group only: no gap to measure (it was 0 and green).
         report.caveats = []
         var oneGroup = report
@@ -159,6 +163,25 @@ final class ReportVerdictTests: XCTestCase {
         XCTAssertTrue(ReportVerdict(report).fair.reading.contains("hold no row of the sex group F"), ReportVerdict(report).fair.reading)
         report.fairness = nil
         XCTAssertEqual(ReportVerdict(report).fair.light, .none)
+        XCTAssertEqual(ReportVerdict(report).fair.answer, "not measured")
+    }
+
+    /// Training rows of one target value: the evaluation says so before any figure (TRTR was a constant
+    /// predictor scored as the reference, with no caveat, and the positive class a value the rows lack).
+    func testTrainingRowsOfOneClassAreCalledOut() throws {
+        let schema = Schema(columns: [.integer("age", min: 0, max: 99), .categorical("sex", ["F", "M"]), .categorical("y", ["no", "yes"])],
+                            source: .public)
+        var generator = SplitMix64(seed: 9)
+        func rows(_ count: Int, yes: Double) -> [Row] {
+            (0..<count).map { _ in
+                [.number(Int64.random(in: 20...60, using: &generator)), .category(Bool.random(using: &generator) ? "F" : "M"),
+                 .category(Double.random(in: 0..<1, using: &generator) < yes ? "yes" : "no")]
+            }
+        }
+        let report = try Evaluation.run(schema: schema, train: rows(200, yes: 0), test: rows(100, yes: 0.4), synthetic: rows(200, yes: 0.4),
+                                        syntheticTotal: 200, target: "y", sensitive: "sex", privacy: nil, comparedRows: 50)
+        XCTAssertEqual(report.caveats.first?.kind, .singleClassTraining)
+        XCTAssertEqual(report.caveats.first?.message.hasPrefix("every training row has y = no"), true)
         XCTAssertEqual(ReportVerdict(report).fair.answer, "not measured")
     }
 
