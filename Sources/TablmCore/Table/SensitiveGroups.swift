@@ -98,6 +98,13 @@ public struct SensitiveGroups: Sendable, Equatable {
                 throw OptionError("\(flag) \(quoted: text): \(boundText) is outside \(quoted: name)'s range")
             }
             let shown = FixedPoint.format(units: bound, decimals: column.decimals)
+            // Both sides must be able to hold a row: `age<17` where ages start at 17 made a group empty by
+            // the schema, and its gap of 0 read as fair.
+            let ends = column.unitRange
+            guard comparison.holds(ends.lowerBound, bound) != comparison.holds(ends.upperBound, bound) else {
+                let range = "[\(FixedPoint.format(units: ends.lowerBound, decimals: column.decimals)), \(FixedPoint.format(units: ends.upperBound, decimals: column.decimals))]"
+                throw OptionError("\(flag) \(quoted: text): every value of \(quoted: name)'s range \(range) is on one side of \(shown), so one group is empty")
+            }
             var names = [name + comparison.rawValue + shown, name + comparison.complement + shown]
             var values: [Cell] = [.number(1), .number(0)]   // inside, outside: compared in `index(of:)`
             if column.allowsMissing {

@@ -69,6 +69,9 @@ final class SensitiveGroupsTests: XCTestCase {
         let cases: [(String, String)] = [
             ("height", "no column"), ("age", "numeric column"), ("sex<1", "categorical"), ("age<abc", "not a number"),
             ("age<200", "outside"), ("sex&sex", "twice"), ("sex&", "empty part"), ("score<2.55", "not a number"),
+            // A side no value of the range can take: an empty group whose gap of 0 read as fair.
+            ("age<18", "every value of 'age''s range [18, 90] is on one side of 18, so one group is empty"),
+            ("age>=18", "one group is empty"), ("age>90", "one group is empty"), ("age<=90", "one group is empty"), ("score<0", "one group is empty"),
         ]
         for (text, fragment) in cases {
             XCTAssertThrowsError(try SensitiveGroups(parsing: text, schema: schema), text) { error in
