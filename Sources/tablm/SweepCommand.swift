@@ -69,8 +69,8 @@ struct SweepCommand: ParsableCommand {
     func run() throws {
         // A private point writes the count its checkpoint released (generate's default): the true
         // count is private. Only non-private points take the table's own.
-        let rowCount = try rows ?? (try grid().contains { !$0.epsilon.isFinite } ? recordCount(data) : nil)
-        var sweep = SweepRun(points: try grid(), output: output, title: "tablm sweep: \(data)") { point, checkpoint, synthetic, folder in
+        let points = try grid(), rowCount = try rows ?? (points.contains { !$0.epsilon.isFinite } ? recordCount(data) : nil)
+        var sweep = SweepRun(points: points, output: output, title: "tablm sweep: \(data)") { point, checkpoint, synthetic, folder in
             let text = ["--schema", rowText.schema] + (rowText.template.map { ["--template", $0] } ?? [])
             var training = ["--data", data] + text
             if point.epsilon.isFinite { training += ["--dp", "--epsilon", "\(point.epsilon)", "--delta", "\(delta)"] }

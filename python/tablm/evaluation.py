@@ -134,16 +134,14 @@ class Report(dict):
         gap_synthetic = fairness.get("syntheticParityGap")
         fair = None
         groups = fairness.get("groups") or []
-        single_class = any((c.get("kind") == "single_class_target") for c in self.get("caveats") or [])
         if "single_class_training" in kinds or (sum(1 for g in groups if (g.get("realShare") or 0) > 0) < 2 and groups):
             pass  # one class of training rows, or one group of real rows: no gap to measure
-        elif single_class and gap_synthetic is not None:
+        elif "single_class_target" in kinds and gap_synthetic is not None:
             fair = False  # one target value in every synthetic row: a gap of 0 by its absence
         elif gap_real is not None and gap_synthetic is not None:
             fair = bool(gap_synthetic <= gap_real + fair_slack)
             # A group the synthetic rows lack has no rate: the gap over the others says nothing of it.
-            if any((g.get("realShare") or 0) > 0 and not g.get("syntheticShare")
-                   for g in fairness.get("groups") or []):
+            if any((g.get("realShare") or 0) > 0 and not g.get("syntheticShare") for g in groups):
                 fair = False
 
         return Verdict(

@@ -21,7 +21,7 @@ extension FinetuneRun {
             guard let previous = checkpoint.record.privacy else {
                 throw InputError("this checkpoint was not trained with --dp; a private run cannot continue it", at: SourceLocation(file: resume))
             }
-            try refuseWhatResumeIgnores(checkpoint.checkpoint)
+            try refuseWhatResumeIgnores(checkpoint.checkpoint, schema: serializer.schema)
             model = checkpoint.checkpoint.model
             tokenizer = checkpoint.checkpoint.tokenizer
             serializer = checkpoint.serializer

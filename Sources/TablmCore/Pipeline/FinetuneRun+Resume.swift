@@ -5,11 +5,12 @@ extension FinetuneRun {
     /// accountant and σ from the checkpoint. An option that says otherwise was taken and ignored:
     /// `--delta 1e-3 --accountant rdp` printed a guarantee at δ = 1e-3 by RDP while the record stayed
     /// PLD at 1e-5, and `--schema` of another table ran on the checkpoint's. Refused before any work.
-    func refuseWhatResumeIgnores(_ checkpoint: Checkpoint) throws {
+    /// `schema`: the schema `--schema` names, as the run already loaded it.
+    func refuseWhatResumeIgnores(_ checkpoint: Checkpoint, schema: Schema) throws {
         for (option, given) in [("--tokenizer", request.tokenizer), ("--template", request.template), ("--init-from", request.initFrom)] where given != nil {
             throw OptionError("\(option) with --resume: the run continues with the checkpoint's own; leave \(option) out")
         }
-        guard try SchemaFile.load(path: request.schema) == checkpoint.schema else {
+        guard schema == checkpoint.schema else {
             throw OptionError("--schema \(request.schema) is not the schema of the checkpoint --resume continues; give its schema.json")
         }
         guard let privacy = request.privacy, let record = checkpoint.record.privacy else { return }

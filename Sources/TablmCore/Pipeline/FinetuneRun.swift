@@ -44,7 +44,7 @@ public final class FinetuneRun {
             guard resumed.record.privacy == nil else {
                 throw OptionError("--resume \(request.resume!): this checkpoint was trained with --dp; continue it with --dp and its --epsilon")
             }
-            try refuseWhatResumeIgnores(resumed.checkpoint)
+            try refuseWhatResumeIgnores(resumed.checkpoint, schema: serializer.schema)
             serializer = resumed.serializer
             record = resumed.record
             try requireStepsBeyond(resumed.startStep, total: request.steps)
