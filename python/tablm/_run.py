@@ -352,11 +352,11 @@ def run_tablm(binary: str, args: Sequence[str], *, progress: ProgressOption = Tr
     # still the file that was there before (or is missing) was not written.
     before = {path: _identity(path) for path in outputs}
     with _SigtermUnwinds():
-        return _run(command, before, progress, folder, outputs, binary)
+        return _run(command, before, progress, folder, outputs)
 
 
 def _run(command: List[str], before, progress: ProgressOption, folder: Optional[PrivateFolder],
-         outputs: Sequence[str], binary: str) -> RunResult:
+         outputs: Sequence[str]) -> RunResult:
     sink = _Progress(progress)
     stdout_chunks: List[bytes] = []
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -411,7 +411,7 @@ def _run(command: List[str], before, progress: ProgressOption, folder: Optional[
     for path in outputs:
         after = _identity(path)
         if after is None or after == before[path]:
-            raise TablmError(f"{binary} exited 0 but wrote no {path}: is it tablm "
+            raise TablmError(f"{command[0]} exited 0 but wrote no {path}: is it tablm "
                              "(TABLM_BINARY), and new enough for this command?",
                              returncode, command, lines[-20:])
     return RunResult(b"".join(stdout_chunks).decode("utf-8", errors="replace"), lines)
