@@ -222,4 +222,21 @@ final class ReportVerdictTests: XCTestCase {
         XCTAssertEqual(lines[6], "WARNING       a caveat")
         XCTAssertTrue(lines[7].hasPrefix("validity      200 of 200 synthetic rows fit the schema"), lines[7])
     }
+
+    /// An undefined figure (a rate over a group with no synthetic rows, a ROC-AUC of one class, a
+    /// difference not measured) reads "n/a" in the text as in the page and the JSON's null, not
+    /// printf's "nan"; a defined one keeps its digits.
+    func testTheTextSummarySaysNotAvailableForUndefinedFigures() throws {
+        var report = try Self.baseReport()
+        report.classifiers[1].tstr.rocAUC = .nan
+        report.classifiers[1].tstrEqualizedOddsDifference = nil
+        report.fairness?.groups[0].syntheticRate = .nan
+        let lines = EvaluationSummary.lines(report, test: "test.csv")
+        XCTAssertFalse(lines.contains { $0.lowercased().contains("nan") }, lines.joined(separator: "\n"))
+        let tstr = try XCTUnwrap(lines.first { $0.hasPrefix("  \(report.classifiers[1].name.padding(toLength: 20, withPad: " ", startingAt: 0)) TSTR") })
+        XCTAssertTrue(tstr.contains("ROC-AUC n/a"), tstr)
+        XCTAssertTrue(tstr.contains(String(format: "accuracy %.4f", report.classifiers[1].tstr.accuracy)), tstr)
+        XCTAssertTrue(lines.contains { $0.contains("equalized-odds difference n/a") })
+        XCTAssertTrue(lines.contains { $0.hasPrefix("  F: ") && $0.contains("synthetic n/a") })
+    }
 }
