@@ -93,6 +93,9 @@ extension PrivacyRecord {
         guard noiseMultiplier.isFinite, noiseMultiplier >= 0 else { return "privacy.noise_multiplier \(noiseMultiplier) is not a finite σ ≥ 0" }
         guard sampleRate >= 0, sampleRate <= 1 else { return "privacy.sample_rate \(sampleRate) is not in [0, 1]" }
         guard clipNorm.isFinite, clipNorm > 0 else { return "privacy.clip_norm \(clipNorm) is not a finite C > 0" }
+        guard PrivacyAccountant.Method(rawValue: accountant) != nil else {
+            return "unknown accountant \(quoted: accountant) at .privacy.accountant (expected pld or rdp)"
+        }
         if let targetEpsilon, !(targetEpsilon.isFinite && targetEpsilon > 0) { return "privacy.target_epsilon \(targetEpsilon) is not a finite ε > 0" }
         if let schemaEpsilon, !(schemaEpsilon.isFinite && schemaEpsilon >= 0 && schemaEpsilon <= epsilon) {
             return "privacy.schema_epsilon \(schemaEpsilon) is not in [0, ε]"

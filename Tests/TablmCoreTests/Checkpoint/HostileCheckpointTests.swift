@@ -104,6 +104,19 @@ final class HostileCheckpointTests: XCTestCase {
         XCTAssertFalse(message.contains("Kind"), message)
     }
 
+    /// An accountant tablm does not have is refused on loading with the file and the key named (it
+    /// was refused later, by whichever command recomputed ε, with neither).
+    func testAnUnknownAccountantIsNamedWithItsFile() throws {
+        let folder = try saved()
+        try edit("training.json", in: folder) { record in
+            var privacy = record["privacy"] as! [String: Any]
+            privacy["accountant"] = "xyz"
+            record["privacy"] = privacy
+        }
+        let message = refusal(folder)
+        XCTAssertTrue(message.contains("training.json: unknown accountant 'xyz' at .privacy.accountant (expected pld or rdp)"), message)
+    }
+
     func testPrivacyRecordsNoRunWritesAreRefused() throws {
         for (key, value, expected) in [("delta", 2.0, "privacy.delta 2.0 is not in (0, 1)"), ("clip_norm", 0.0, "privacy.clip_norm 0.0 is not a finite C > 0"),
                                        ("noise_multiplier", -1.0, "privacy.noise_multiplier -1.0 is not a finite σ ≥ 0"),
