@@ -70,6 +70,28 @@ final class TokenizerCommandTests: XCTestCase {
         XCTAssertEqual(accepted.stdout.split(separator: "\n").count, 1)
     }
 
+    /// `finetune --tokenizer` with a tokenizer trained from another schema is refused before the
+    /// table is read (here it does not exist) or any ε is spent, naming the tokenizer, the category
+    /// and its column; it stopped at the first row that used the missing character, as a "column name".
+    func testATokenizerThatCannotSpellTheSchemaIsRefusedFirst() throws {
+        XCTAssertEqual(try run(["tokenizer", "train", "--schema", "s.json", "-o", "t.model"]).status, 0)
+        try #"""
+        {"source": "public", "columns": [
+          {"name": "age", "kind": "integer", "min": 0, "max": 99},
+          {"name": "sex", "kind": "categorical", "categories": ["Female", "Male", "Żeński"]}
+        ]}
+        """#.write(to: folder.appendingPathComponent("other.json"), atomically: false, encoding: .utf8)
+        let expected = "Error: t.model: this tokenizer cannot spell the category 'Żeński' of 'sex' (character 'Ż' (U+017B) at position 1 "
+            + "is not in this tokenizer's alphabet) of the schema other.json: train one from it (tablm tokenizer train --schema other.json)\n"
+        for privately in [false, true] {
+            let result = try run(["finetune", "--schema", "other.json", "--data", "missing.csv", "--tokenizer", "t.model", "--steps", "1", "-o", "ck"]
+                                 + (privately ? ["--dp", "--epsilon", "1", "--rows", "100"] : []))
+            XCTAssertEqual(result.status, 1, result.stderr)
+            XCTAssertEqual(result.stderr, expected)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("ck").path))
+        }
+    }
+
     private func expectFailure(_ arguments: [String], input: String? = nil, _ expected: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let result = try run(arguments, input: input)
         XCTAssertNotEqual(result.status, 0, file: file, line: line)

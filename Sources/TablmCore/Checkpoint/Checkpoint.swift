@@ -65,20 +65,12 @@ public struct Checkpoint {
         return Checkpoint(model: model, tokenizer: tokenizer, schema: schema, template: template, record: TrainingRecord())
     }
 
-    /// Every column name and category of a checkpoint's schema must be one its tokenizer can spell:
-    /// a category added to schema.json by hand was found only mid-sampling, as a character missing
-    /// from "this tokenizer's alphabet", naming neither the file nor the column.
+    /// Every column name and category of a checkpoint's schema must be one its tokenizer can spell
+    /// (`Tokenizer.spellingProblem`): a category added to schema.json by hand is refused on loading.
     static func checkSpelling(_ schema: Schema, by tokenizer: Tokenizer, at path: String) throws {
-        for column in schema.columns {
-            let texts = [(column.name, "column name \(quoted: column.name)")] + (column.categories ?? []).map { ($0, "category \(quoted: $0) of \(quoted: column.name)") }
-            for (text, what) in texts {
-                do {
-                    _ = try tokenizer.encode(text)
-                } catch {
-                    throw InputError("the checkpoint's tokenizer cannot spell the \(what) (\(error)): this schema is not the one its tokenizer was trained from",
-                                     at: SourceLocation(file: path))
-                }
-            }
+        if let problem = tokenizer.spellingProblem(schema) {
+            throw InputError("the checkpoint's tokenizer cannot spell \(problem): this schema is not the one its tokenizer was trained from",
+                             at: SourceLocation(file: path))
         }
     }
 

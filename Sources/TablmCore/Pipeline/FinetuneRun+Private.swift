@@ -262,7 +262,7 @@ extension FinetuneRun {
             message("tokenizer: trained from the \(serializer.schema.source == .dp ? "DP-estimated" : "public") schema alone (\(trained.report.vocabularySize) pieces)")
             return try Tokenizer(modelBytes: trained.model)
         }
-        let loaded = try Tokenizer.load(path: path)
+        let loaded = try givenTokenizer(path, spelling: serializer.schema)
         guard case .schema(_, let source) = loaded.corpus, source != .data else {
             throw InputError("--dp needs a tokenizer trained from a public schema alone (tablm tokenizer train --schema PUBLIC.json); this one was trained on \(loaded.corpus.isRowFree ? "a schema read off rows" : "rows or elsewhere")",
                              at: SourceLocation(file: path))

@@ -52,11 +52,13 @@ public final class FinetuneRun {
         // A resumed run keeps its seed, so its batches continue as they began.
         let seed = resumed?.record.seed ?? request.seed
         let startStep = resumed?.startStep ?? 0
+        // A tokenizer given is checked against the schema before the table is read.
+        let given = try request.tokenizer.map { try givenTokenizer($0, spelling: serializer.schema) }
         let table = try TableData.read(path: request.data, schema: serializer.schema)
         let (train, held) = table.split(heldOutFraction: request.heldOutShare, seed: seed)
         guard !train.isEmpty else { throw InputError("no training rows are left after holding out \(held.count)", at: SourceLocation(file: request.data)) }
         let large = TrainingRecipe.isLarge(trainingRows: train.count)
-        let tokenizer = try resumed?.checkpoint.tokenizer ?? loadTokenizer(serializer, large: large)
+        let tokenizer = try resumed?.checkpoint.tokenizer ?? given ?? trainedTokenizer(serializer, large: large)
         let model: GPT2<Float>
         if let resumed {
             guard resumed.record.dataSHA256 == table.sha256 else {
@@ -169,13 +171,23 @@ public final class FinetuneRun {
         return request.targetWeight ?? resumed.map { $0.targetWeight ?? 1 } ?? recipe
     }
 
-    /// The request's tokenizer, else one trained from the schema alone by the recipe's rule.
-    func loadTokenizer(_ serializer: RowSerializer, large: Bool) throws -> Tokenizer {
-        if let path = request.tokenizer { return try Tokenizer.load(path: path) }
+    /// A tokenizer trained from the schema alone by the recipe's rule, where none is given.
+    func trainedTokenizer(_ serializer: RowSerializer, large: Bool) throws -> Tokenizer {
         let options = TrainingRecipe.tokenizerOptions(large: large, privately: false, keepApart: request.fairness.columns.named)
         let trained = try TokenizerTrainer.train(schema: serializer.schema, template: serializer.template, options: options)
         message("tokenizer: trained from the schema alone (\(trained.report.vocabularySize) pieces)")
         return try Tokenizer(modelBytes: trained.model)
+    }
+
+    /// `--tokenizer`'s model, refused before any row is read when it cannot spell a column name or
+    /// category of the run's schema (a tokenizer trained from another schema).
+    func givenTokenizer(_ path: String, spelling schema: Schema) throws -> Tokenizer {
+        let tokenizer = try Tokenizer.load(path: path)
+        if let problem = tokenizer.spellingProblem(schema) {
+            throw InputError("this tokenizer cannot spell \(problem) of the schema \(request.schema): train one from it (tablm tokenizer train --schema \(request.schema))",
+                             at: SourceLocation(file: path))
+        }
+        return tokenizer
     }
 
     /// The shape of the model `makeModel` builds, without building it (`PrivatePlan` times steps at it).
