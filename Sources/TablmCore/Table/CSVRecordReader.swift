@@ -21,6 +21,9 @@ public final class CSVRecordReader {
     private var nextLine: Int
     private var recordCount = 0
 
+    /// The refusal of a table with a header and no record.
+    static let noRows = "the table has a header but no rows"
+
     public convenience init(path: String) throws {
         try InputFile.check(path, stream: true)
         guard let stream = InputStream(fileAtPath: path) else {
@@ -121,7 +124,7 @@ public final class CSVRecordReader {
     public func forEachRecord(_ body: (CSVRecord) throws -> Void) throws {
         while let record = try next() { try body(record) }
         if recordCount == 0 {
-            throw InputError("the table has a header but no rows", at: SourceLocation(file: path, line: 2))
+            throw InputError(Self.noRows, at: SourceLocation(file: path, line: 2))
         }
     }
 

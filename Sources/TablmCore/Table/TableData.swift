@@ -31,13 +31,21 @@ public struct TableData: Sendable {
         let decoder = try RowDecoder(schema: schema, header: reader.header, file: path)
         let policy = schema.source == .dp && policy == .strict ? .fit : policy
         var rows: [Row] = [], records = 0
-        try reader.forEachRecord { record in
-            records += 1
-            switch policy {
-            case .strict: rows.append(try decoder.row(from: record, file: path))
-            case .fit: if let row = try decoder.fittedRow(from: record, file: path) { rows.append(row) }
-            case .skip: if let row = try? decoder.row(from: record, file: path) { rows.append(row) }
+        do {
+            try reader.forEachRecord { record in
+                records += 1
+                switch policy {
+                case .strict: rows.append(try decoder.row(from: record, file: path))
+                case .fit: if let row = try decoder.fittedRow(from: record, file: path) { rows.append(row) }
+                case .skip: if let row = try? decoder.row(from: record, file: path) { rows.append(row) }
+                }
             }
+        } catch let error as InputError where policy == .fit && (error.location?.line ?? 1) > 1 {
+            // A record CSV cannot read stops private training too, but where it stands (the last
+            // row's line is the row count) stays in the process, as a value it holds would.
+            let empty = records == 0 && error.message == CSVRecordReader.noRows
+            throw InputError(error.message + (empty ? "" : "; where is not shown under DP, since a row's line tells how many come before it "
+                                                + "(tablm serialize --schema SCHEMA \(path) > /dev/null names it)"), at: SourceLocation(file: path))
         }
         let sha256 = try streamed.map { SHA256.hex($0) } ?? SHA256.hex(fileAt: path)
         return TableData(rows: rows, sha256: sha256, records: records)
