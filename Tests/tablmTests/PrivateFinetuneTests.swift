@@ -58,6 +58,33 @@ final class PrivateFinetuneTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path), file: file, line: line)
     }
 
+    /// A record CSV cannot read stops a private run before any mechanism, naming the file and what is
+    /// wrong but not the line (the last row's line is the row count): `serialize` names it.
+    func testARecordThatCannotBeReadIsNotPlacedUnderDP() throws {
+        var csv = "group,outcome\n"
+        for i in 0..<40 { csv += "\(i % 2 == 0 ? "A" : "B"),\(i % 3 == 0 ? "yes" : "no")\n" }
+        try (csv + "A,yes,extra\n").write(to: folder.appendingPathComponent("bad.csv"), atomically: false, encoding: .utf8)
+        try """
+        {"source": "public", "target": "outcome", "columns": [
+          {"name": "group", "kind": "categorical", "categories": ["A", "B"]},
+          {"name": "outcome", "kind": "categorical", "categories": ["no", "yes"]}]}
+        """.write(to: folder.appendingPathComponent("s.json"), atomically: false, encoding: .utf8)
+        let arguments = ["finetune", "--schema", "s.json", "--data", "bad.csv", "--steps", "1", "--layers", "1", "--width", "16", "--heads", "2", "-o", "out"]
+        let privately = try run(arguments + ["--dp", "--epsilon", "1"])
+        XCTAssertEqual(privately.status, 1, privately.stderr)
+        XCTAssertEqual(privately.stderr.split(separator: "\n").filter { $0.hasPrefix("Error") },
+                       ["Error: bad.csv: row has 3 fields, the header has 2; where is not shown under DP, since a row's line tells how many come before it (tablm serialize --schema SCHEMA bad.csv > /dev/null names it)"])
+        XCTAssertFalse(privately.stderr.contains("42"), privately.stderr)
+        XCTAssertFalse(privately.stderr.contains("prior"), "no mechanism ran: \(privately.stderr)")
+        let plainly = try run(arguments)
+        XCTAssertTrue(plainly.stderr.contains("Error: bad.csv:42:3"), plainly.stderr)
+        let serialized = try run(["serialize", "--schema", "s.json", "bad.csv"])
+        XCTAssertTrue(serialized.stderr.contains("bad.csv:42:3"), serialized.stderr)
+        try "group,outcome\n".write(to: folder.appendingPathComponent("empty.csv"), atomically: false, encoding: .utf8)
+        let empty = try run(["finetune", "--schema", "s.json", "--data", "empty.csv", "--dp", "--epsilon", "1", "-o", "out"])
+        XCTAssertTrue(empty.stderr.hasSuffix("\nError: empty.csv: the table has a header but no rows\n"), empty.stderr)
+    }
+
     func testRefusesWhatWouldLeakRows() throws {
         XCTAssertEqual(try run(["schema", "infer", sample, "-o", "data-schema.json"]).status, 0)
         try expectFailure(["finetune", "--dp", "--epsilon", "1", "--schema", "data-schema.json", "--data", sample, "-o", "out"] + tiny,
@@ -205,6 +232,25 @@ extension PrivateFinetuneTests {
                           "--balance-groups, --accept-noise, --rows, --plan, --dp-blocks and --minutes need --dp")
     }
 
+    /// A resumed run keeps the expected batch its noisy sum is divided by and its schedule's peak
+    /// rate: resumed without `--expected-batch-size` and `--lr`, the record took the defaults (256,
+    /// 2e-4) over a run begun at 8 and 1e-3, and the next resume divided by 256.
+    func testResumingKeepsTheExpectedBatchAndTheRate() throws {
+        let base = ["finetune", "--dp", "--noise-multiplier", "1", "--accept-noise", "--schema", publicSchema, "--data", sample, "--rows", "80",
+                    "--prior", "none", "--layers", "1", "--width", "16", "--heads", "2", "--insecure-seed", "3"]
+        let first = try run(base + ["--steps", "4", "--expected-batch-size", "8", "--lr", "1e-3", "-o", "ckpt"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stderr.contains("(expected 8 rows a step)"), first.stderr)
+        for (steps, from) in [(6, "ckpt"), (8, "ckpt2")] {
+            let resumed = try run(base + ["--steps", "\(steps)", "--resume", from, "-o", "ckpt2"])
+            XCTAssertEqual(resumed.status, 0, resumed.stderr)
+            XCTAssertTrue(resumed.stderr.contains("(expected 8 rows a step)") && resumed.stderr.contains("lr 1.00e-03"), resumed.stderr)
+            let record = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("ckpt2/training.json"))) as! [String: Any]
+            XCTAssertEqual(record["batch_size"] as? Int, 8)
+            XCTAssertEqual((record["schedule"] as? [String: Any])?["peak"] as? Double, 1e-3)
+        }
+    }
+
     /// Balanced training teaches the model the balanced mix; `generate` restores the table's group
     /// shares from the released counts (log 1/q_g on each group's logit), unless --keep-balanced-mix.
     /// A table with 25 % of group A: ~50 % A kept, ~25 % restored.
@@ -231,5 +277,36 @@ extension PrivateFinetuneTests {
         }
         XCTAssertEqual(try shareA(["--keep-balanced-mix"]), 0.5, accuracy: 0.08)
         XCTAssertEqual(try shareA([]), 0.25, accuracy: 0.06)
+    }
+
+    /// `--balance-groups` on a table too small for DP-SGD: the prior takes the whole budget as it
+    /// does without balancing (it kept DP-SGD's share, left DP-SGD out and spent ε 0.78 of 1), and
+    /// `generate` restores no shares, since no row was sampled by group (it took group A from the
+    /// table's 0.25 to about 0.14).
+    func testBalancingWhereThePriorTakesTheWholeBudgetRestoresNothing() throws {
+        var csv = "group,outcome\n"
+        for i in 0..<400 { csv += "\(i % 4 == 0 ? "A" : "B"),\(i % 3 == 0 ? "yes" : "no")\n" }
+        try csv.write(to: folder.appendingPathComponent("skew.csv"), atomically: false, encoding: .utf8)
+        try """
+        {"source": "public", "target": "outcome", "sensitive": ["group"], "columns": [
+          {"name": "group", "kind": "categorical", "categories": ["A", "B"]},
+          {"name": "outcome", "kind": "categorical", "categories": ["no", "yes"]}]}
+        """.write(to: folder.appendingPathComponent("s.json"), atomically: false, encoding: .utf8)
+        let trained = try run(["finetune", "--dp", "--epsilon", "1", "--insecure-seed", "1", "--balance-groups", "--schema", "s.json", "--data", "skew.csv",
+                               "--prior-steps", "200", "--prior-batch-size", "64", "--prior-lr", "1e-2", "--average-decay", "0",
+                               "--layers", "1", "--width", "32", "--heads", "2", "-o", "ckpt"])
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        XCTAssertTrue(trained.stderr.contains("the prior took the whole budget"), trained.stderr)
+        XCTAssertTrue(trained.stderr.contains("--balance-groups: no DP-SGD step ran"), trained.stderr)
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("ckpt/training.json"))) as! [String: Any]
+        let privacy = try XCTUnwrap(record["privacy"] as? [String: Any])
+        let epsilon = try XCTUnwrap(privacy["epsilon"] as? Double)
+        XCTAssertLessThanOrEqual(epsilon, 1 + 1e-9, "the count release and the prior within the budget (they spent 1.0225)")
+        XCTAssertGreaterThan(epsilon, 0.99, "the whole budget spent (0.78 was)")
+        let generated = try run(["generate", "--checkpoint", "ckpt", "--rows", "2000", "--no-match-prior", "-o", "g.csv"])
+        XCTAssertEqual(generated.status, 0, generated.stderr)
+        XCTAssertFalse(generated.stderr.contains("shares restored"), generated.stderr)
+        let rows = try String(contentsOf: folder.appendingPathComponent("g.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+        XCTAssertEqual(Double(rows.filter { $0.hasPrefix("A,") }.count) / Double(rows.count), 0.25, accuracy: 0.06)
     }
 }

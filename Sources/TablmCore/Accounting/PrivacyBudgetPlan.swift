@@ -76,16 +76,24 @@ public struct PrivacyBudgetPlan: Sendable {
 
     /// The zCDP budget ρ of a component that alone should cost `share` of the mechanisms' ε: the ρ
     /// whose (ε, δ) conversion (Balle et al. 2020, at the RDP accountant's orders) is share·ε.
+    /// At a share of 1 the component takes what the events already recorded leave (a balanced run's
+    /// group counts are released before the prior): its ρ alone at all of ε spent ε 1.0225 of 1.
+    /// Nil when nothing is left.
     public func rho(share: Double) -> Double? {
         guard let mechanismEpsilon, share > 0 else { return nil }
-        return Self.rho(epsilon: share * mechanismEpsilon, delta: mechanismDelta)
+        let after = share >= 1 ? accountant.history : []
+        let rho = Self.rho(epsilon: share * mechanismEpsilon, delta: mechanismDelta, after: after)
+        return after.isEmpty || rho > 0 ? rho : nil
     }
 
-    /// The ρ-zCDP that converts to (ε, δ): bisection on the Gaussian mechanism, whose RDP is α·ρ.
-    public static func rho(epsilon: Double, delta: Double) -> Double {
+    /// The ρ-zCDP whose Gaussian, composed with `after` by RDP (a bound on what the run's accountant
+    /// then reports, AIM's pieces being ρ-zCDP in total), converts to (ε, δ): bisection on the
+    /// Gaussian mechanism, whose RDP is α·ρ. 0 when `after` alone spends ε.
+    public static func rho(epsilon: Double, delta: Double, after: [PrivacyEvent] = []) -> Double {
         func converted(_ rho: Double) -> Double {
-            RDPAccountant.epsilon(history: [.gaussianRelease(noiseMultiplier: (1 / (2 * rho)).squareRoot())], delta: delta)
+            RDPAccountant.epsilon(history: after + [.gaussianRelease(noiseMultiplier: (1 / (2 * rho)).squareRoot())], delta: delta)
         }
+        if !after.isEmpty, RDPAccountant.epsilon(history: after, delta: delta) >= epsilon { return 0 }
         var low = 0.0, high = 1.0
         while converted(high) < epsilon { high *= 2 }
         for _ in 0..<60 {

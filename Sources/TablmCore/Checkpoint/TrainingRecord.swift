@@ -29,6 +29,9 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
     public var targetWeight: Double?
     /// DP-SGD trained the last this many blocks only (`--dp-blocks`; nil: every parameter).
     public var trainedBlocks: Int?
+    /// The fairness terms the model trained with (nil: none): `generate` must not pull the groups'
+    /// rates back to the prior's, and `--resume` continues with the same terms.
+    public var fairness: FairnessTermRecord?
 
     public init(steps: Int = 0, tokensSeen: Int? = nil) {
         self.steps = steps
@@ -39,7 +42,34 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
         case dataSHA256 = "data_sha256", dataRows = "data_rows", heldOutRows = "held_out_rows", steps
         case batchSize = "batch_size", schedule, seed, tokensSeen = "tokens_seen", trainLoss = "train_loss"
         case heldOutLoss = "held_out_loss", initializedFrom = "initialized_from", privacy, columnOrders = "column_orders", randomOrderShare = "random_order_share"
-        case averageDecay = "average_decay", targetWeight = "target_weight", trainedBlocks = "trained_blocks"
+        case averageDecay = "average_decay", targetWeight = "target_weight", trainedBlocks = "trained_blocks", fairness
+    }
+}
+
+/// A run's fairness terms as `training.json` keeps them: the demographic-parity term's λ
+/// (`--fairness-lambda`), the representation term's μ (`--representation-lambda`), the sensitive
+/// column and the columns made independent of it. Names from the schema: nothing read off rows.
+public struct FairnessTermRecord: Codable, Sendable, Equatable {
+    public var lambda: Double
+    public var representationLambda: Double?
+    public var sensitive: String
+    public var columns: [String]
+
+    public init(lambda: Double, representationLambda: Double?, sensitive: String, columns: [String]) {
+        self.lambda = lambda
+        self.representationLambda = representationLambda
+        self.sensitive = sensitive
+        self.columns = columns
+    }
+
+    /// The options that ask for these terms, as a refusal names them.
+    public var options: String {
+        ([lambda > 0 ? "--fairness-lambda \(lambda)" : nil, representationLambda.map { "--representation-lambda \($0)" }].compactMap { $0 }
+            + ["--sensitive \(sensitive)", "--fair-columns \(columns.joined(separator: ","))"]).joined(separator: " ")
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case lambda, representationLambda = "representation_lambda", sensitive, columns
     }
 }
 
@@ -81,6 +111,10 @@ extension TrainingRecord {
             return "target_weight \(weight) is not in (0, \(Int(RowBatcher.largestTargetWeight))]"
         }
         if let blocks = trainedBlocks, blocks < 1 { return "trained_blocks \(blocks) is not positive" }
+        if let fairness, !(fairness.lambda.isFinite && fairness.lambda >= 0 && (fairness.representationLambda.map { $0.isFinite && $0 > 0 } ?? true)
+                           && (fairness.lambda > 0 || fairness.representationLambda != nil)) {
+            return "fairness holds a λ or μ that is not finite and positive"
+        }
         if let privacy, let problem = privacy.problem(schema: schema) { return problem }
         return nil
     }

@@ -56,11 +56,12 @@ extension FinetuneRequest {
     }
 
     /// Whether the plan may give a small table's whole budget to the prior: a private run with the
-    /// prior, and nothing the split depends on asked for (the prior's share, DP-SGD's steps or σ,
-    /// balanced sampling).
+    /// prior, and nothing the split depends on asked for (the prior's share, DP-SGD's steps or σ).
+    /// Balanced sampling is sized by its own rate: without this, a small table kept DP-SGD's share,
+    /// left DP-SGD out and spent a quarter of ε on nothing.
     public var planSizesTheSplit: Bool {
         guard let privacy, let prior = privacy.prior else { return false }
-        return prior.share == nil && steps == nil && privacy.noiseMultiplier == nil && !privacy.balanceGroups
+        return prior.share == nil && steps == nil && privacy.noiseMultiplier == nil
     }
 }
 

@@ -67,8 +67,11 @@ extension FinetuneRun {
         } catch {
             throw InputError("a row of \(request.data) cannot be tokenized within the context of \(model.config.contextLength) tokens sized from the schema (nothing was spent; how long it is stays private); give a larger --context, or a tokenizer trained from this schema")
         }
-        // The fairness terms' columns too: a bad one stopped the run only after the prior spent its ε.
-        _ = try fairnessProbes(serializer: serializer, tokenizer: tokenizer)
+        // The fairness terms too, which both stages train with: a bad column stopped the run only
+        // after the prior spent its ε, and a resumed run keeps the terms it began with.
+        let fairness = try fairnessTerm(model: model, serializer: serializer, tokenizer: tokenizer)
+        try refuseAChangedFairnessTerm(fairnessRecord(fairness, schema: serializer.schema), resumed: request.resume == nil ? nil : record)
+        record.fairness = fairnessRecord(fairness, schema: serializer.schema)
         if resumed == nil, let prior = privacy.prior, let share = privacy.priorShare {
             _ = try PriorStage.budget(plan: plan, share: share, settings: prior.aim, columns: serializer.schema.columns.count)
         }
@@ -89,10 +92,14 @@ extension FinetuneRun {
             // total of its first measurements; not when the split, the steps or σ were asked for.
             let before = plan
             priorRecord = try learnPrior(prior, share: priorShare, rows: table.rows, model: model, tokenizer: tokenizer, serializer: serializer,
-                                         plan: &plan, generator: &generator, timing: timing, wholeBudgetIf: { total in
-                request.planSizesTheSplit
-                    && TrainingRecipe.leavesDPSGDOut(plan: before, priorShare: priorShare, rows: total, expectedBatchSize: privacy.expectedBatchSize,
-                                                     steps: TrainingRecipe.privateStepsAfterPrior)
+                                         fairness: fairness, plan: &plan, generator: &generator, timing: timing, wholeBudgetIf: { total in
+                guard request.planSizesTheSplit else { return false }
+                let steps = TrainingRecipe.privateStepsAfterPrior
+                if let balance {
+                    return TrainingRecipe.leavesDPSGDOut(plan: before, priorShare: priorShare, sampleRate: balance.maxRate,
+                                                         expectedBatchSize: max(balance.expectedBatchSize, 1), steps: steps)
+                }
+                return TrainingRecipe.leavesDPSGDOut(plan: before, priorShare: priorShare, rows: total, expectedBatchSize: privacy.expectedBatchSize, steps: steps)
             })
         }
         // The whole budget went to the prior: no DP-SGD.
@@ -153,7 +160,9 @@ extension FinetuneRun {
         settings.microBatch = privacy.microBatch
         settings.trainable = trainedBlocks.map { model.layout.lastBlocks($0, of: model.config.layers) }
         record.trainedBlocks = trainedBlocks
-        settings.learningRate = request.learningRate ?? TrainingRecipe.privateLearningRate(afterPrior: priorRecord != nil)
+        // A resumed run keeps its schedule's peak rate unless told otherwise.
+        settings.learningRate = request.learningRate ?? (resumed != nil ? record.schedule?.peak : nil)
+            ?? TrainingRecipe.privateLearningRate(afterPrior: priorRecord != nil)
         settings.warmupSteps = request.warmupSteps
         settings.adam.weightDecay = request.weightDecay
         settings.seed = request.seed
@@ -163,7 +172,7 @@ extension FinetuneRun {
         settings.averageDecay = averageDecay(resumed: resumed == nil ? nil : record)
         record.averageDecay = settings.averageDecay
         let tuner = PrivateFineTuner(model: model, batcher: batcher, rows: table.rows, settings: settings, generator: generator,
-                                     accountant: plan.accountant, fairness: try fairnessTerm(model: model, serializer: serializer, tokenizer: tokenizer))
+                                     accountant: plan.accountant, fairness: fairness)
         try restoreOptimizer(into: tuner.optimizer, average: tuner.average, model: model)
         let remaining = PrivacyEvent(noiseMultiplier: sigma, sampleRate: sampleRate, steps: max(dpSteps - startStep, 0))
         // A resumed run keeps its recorded σ, so more steps than it was calibrated for spend more
@@ -178,12 +187,14 @@ extension FinetuneRun {
         if dpSteps > 0 {
             if noise.verdict != .usable { message("warning: weak signal, " + noise.explanation(rows: Int(countedRows.rounded()), steps: dpSteps)) }
             message(String(format: "finetune --dp: %d parameters; sampling rate q = %.5f%@ (expected %d rows a step), noise multiplier σ = %.4f, clip C = %.3g, %d steps, lr %.2e: (ε = %.4f, δ = %.1e) when done; OpenBLAS %@",
-                           model.parameterCount, sampleRate, balance == nil ? "" : ", the largest group's, charged every step", Int((balance?.expectedBatchSize ?? Double(privacy.expectedBatchSize)).rounded()), sigma, request.clipNorm, dpSteps,
+                           model.parameterCount, sampleRate, balance == nil ? "" : ", the largest group's, charged every step", Int(expectedBatch.rounded()), sigma, request.clipNorm, dpSteps,
                            settings.learningRate, plan.epsilon(adding: [remaining]), privacy.delta, BLASInfo.coreName))
         }
         record.schedule = tuner.schedule
         record.seed = request.seed
-        record.batchSize = privacy.expectedBatchSize
+        // The expected batch the noisy sum is divided by: a resumed run keeps its own (it wrote the
+        // default 256 over a run begun at 64, and the next --resume divided by 256).
+        if resumed == nil { record.batchSize = privacy.expectedBatchSize }
         var recordedEpsilon: Double?
         // Every checkpoint holds the average, with the iterate beside it: the run saves inside
         // `withAverage`, and so does the one before any DP-SGD step (--steps 0), where a fresh average
@@ -209,6 +220,9 @@ extension FinetuneRun {
             } else if !drowned {
                 message(priorShare == 1 ? "finetune --dp: the prior takes the whole budget (--prior-share 1, the plan's below ε = 1); no DP-SGD steps"
                         : "finetune --dp: --steps 0: the prior alone; the rest of the budget is left for DP-SGD (tablm export)")
+            }
+            if balance != nil, resumed == nil {
+                message("finetune --dp: --balance-groups: no DP-SGD step ran, so no row was sampled by group; the rows the model learned are in the prior's mix, the table's (generate restores nothing)")
             }
             try tuner.average.withAverage(in: model.parameters) { try save(step: 0, accountant: plan.accountant) }
         }
@@ -262,11 +276,12 @@ extension FinetuneRun {
             message("tokenizer: trained from the \(serializer.schema.source == .dp ? "DP-estimated" : "public") schema alone (\(trained.report.vocabularySize) pieces)")
             return try Tokenizer(modelBytes: trained.model)
         }
-        let loaded = try givenTokenizer(path, spelling: serializer.schema)
+        let loaded = try Tokenizer.load(path: path)
         guard case .schema(_, let source) = loaded.corpus, source != .data else {
             throw InputError("--dp needs a tokenizer trained from a public schema alone (tablm tokenizer train --schema PUBLIC.json); this one was trained on \(loaded.corpus.isRowFree ? "a schema read off rows" : "rows or elsewhere")",
                              at: SourceLocation(file: path))
         }
+        try requireSpelling(by: loaded, at: path, of: serializer.schema)
         return loaded
     }
 }

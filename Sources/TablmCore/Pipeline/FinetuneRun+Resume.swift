@@ -24,4 +24,15 @@ extension FinetuneRun {
             throw OptionError("--noise-multiplier \(sigma) with --resume: the run continues at the checkpoint's σ = \(record.noiseMultiplier); leave --noise-multiplier out")
         }
     }
+
+    /// A resumed run trains with the fairness terms it began with: resumed without them, the term
+    /// was silently dropped for the rest of the run while the checkpoint's rows were read as fair.
+    /// `given`: the terms this run would apply; `resumed`: the checkpoint's record (nil: a new run).
+    func refuseAChangedFairnessTerm(_ given: FairnessTermRecord?, resumed: TrainingRecord?) throws {
+        guard let resumed, given != resumed.fairness else { return }
+        guard let began = resumed.fairness else {
+            throw OptionError("--resume \(request.resume!): the run began without a fairness term; leave --fairness-lambda and --representation-lambda out")
+        }
+        throw OptionError("--resume \(request.resume!): the run began with \(began.options); give the same to continue it")
+    }
 }

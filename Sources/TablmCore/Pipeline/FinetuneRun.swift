@@ -72,7 +72,9 @@ public final class FinetuneRun {
         let batchSize = request.batchSize ?? TrainingRecipe.batchSize(large: large)
         let planned = TrainingRecipe.steps(epochs: request.epochs, trainingRows: train.count, batchSize: batchSize)
         let steps = request.steps ?? resumed?.record.schedule?.totalSteps ?? planned.steps
-        var settings = FineTuneSettings(steps: steps, batchSize: batchSize, learningRate: request.learningRate ?? TrainingRecipe.learningRate(large: large))
+        // A resumed run keeps its schedule's peak rate unless told otherwise.
+        var settings = FineTuneSettings(steps: steps, batchSize: batchSize,
+                                        learningRate: request.learningRate ?? resumed?.record.schedule?.peak ?? TrainingRecipe.learningRate(large: large))
         settings.warmupSteps = request.warmupSteps
         settings.clipNorm = request.clipNorm
         settings.seed = seed
@@ -87,8 +89,10 @@ public final class FinetuneRun {
         try applyColumnOrders(to: &batcher, record: &record, resumed: resumed?.record)
         batcher.targetWeight = try targetWeight(schema: serializer.schema, resumed: resumed?.record)
         record.targetWeight = batcher.targetWeight == 1 ? nil : batcher.targetWeight
-        let tuner = FineTuner(model: model, batcher: batcher, train: train, heldOut: held, settings: settings,
-                              fairness: try fairnessTerm(model: model, serializer: serializer, tokenizer: tokenizer))
+        let fairness = try fairnessTerm(model: model, serializer: serializer, tokenizer: tokenizer)
+        record.fairness = fairnessRecord(fairness, schema: serializer.schema)
+        try refuseAChangedFairnessTerm(record.fairness, resumed: resumed?.record)
+        let tuner = FineTuner(model: model, batcher: batcher, train: train, heldOut: held, settings: settings, fairness: fairness)
         try restoreOptimizer(into: tuner.optimizer, average: tuner.average, model: model)
         record.dataSHA256 = table.sha256
         record.dataRows = train.count
@@ -183,11 +187,17 @@ public final class FinetuneRun {
     /// category of the run's schema (a tokenizer trained from another schema).
     func givenTokenizer(_ path: String, spelling schema: Schema) throws -> Tokenizer {
         let tokenizer = try Tokenizer.load(path: path)
+        try requireSpelling(by: tokenizer, at: path, of: schema)
+        return tokenizer
+    }
+
+    /// The refusal of a tokenizer (`path`) that cannot spell a name or category of `schema`; a
+    /// private run checks first that the tokenizer was trained from a schema alone.
+    func requireSpelling(by tokenizer: Tokenizer, at path: String, of schema: Schema) throws {
         if let problem = tokenizer.spellingProblem(schema) {
             throw InputError("this tokenizer cannot spell \(problem) of the schema \(request.schema): train one from it (tablm tokenizer train --schema \(request.schema))",
                              at: SourceLocation(file: path))
         }
-        return tokenizer
     }
 
     /// The shape of the model `makeModel` builds, without building it (`PrivatePlan` times steps at it).

@@ -13,7 +13,10 @@ public enum PriorStage {
     public static func budget(plan: PrivacyBudgetPlan, share: Double, settings: AIMSettings, columns: Int,
                               advice: String = runAdvice) throws -> (rho: Double, sigma: Double) {
         guard let rho = plan.rho(share: share) else {
-            throw OptionError("the marginal prior needs --epsilon (a budget to divide), not --noise-multiplier; or use --prior none")
+            guard plan.mechanismEpsilon != nil else {
+                throw OptionError("the marginal prior needs --epsilon (a budget to divide), not --noise-multiplier; or use --prior none")
+            }
+            throw OptionError(String(format: "the releases before the prior (ε %.4g) leave nothing of the budget for it; raise --epsilon", plan.epsilon()))
         }
         let sigma = settings.initialSigma(rho: rho, columns: columns)
         guard sigma <= TrainingRecipe.largestOneWaySigma else {
@@ -55,9 +58,10 @@ public enum PriorStage {
 
 extension FinetuneRun {
     /// The prior's release, then non-private training on its pseudo rows.
-    /// `share` is the prior's share of ε as the plan resolved it.
+    /// `share` is the prior's share of ε as the plan resolved it; `fairness`, the run's fairness terms,
+    /// which read no rows and so train on the pseudo rows too (at ε below 1 the prior is all there is).
     func learnPrior(_ prior: PriorRequest, share: Double, rows: [Row], model: GPT2<Float>, tokenizer: Tokenizer, serializer: RowSerializer,
-                    plan: inout PrivacyBudgetPlan, generator: inout ChaCha20Generator, timing: StepTiming? = nil,
+                    fairness: TrainingTerm? = nil, plan: inout PrivacyBudgetPlan, generator: inout ChaCha20Generator, timing: StepTiming? = nil,
                     wholeBudgetIf: (Double) -> Bool = { _ in false }) throws -> PriorRecord {
         let wanted = plan.rho(share: share)
         let release = try PriorStage.release(rows: rows, schema: serializer.schema, plan: &plan, share: share, settings: prior.aim,
@@ -84,9 +88,9 @@ extension FinetuneRun {
             var unused = TrainingRecord()
             try applyColumnOrders(to: &batcher, record: &unused, resumed: nil)
             batcher.targetWeight = try priorTargetWeight(prior, schema: serializer.schema)
-            let tuner = FineTuner(model: model, batcher: batcher, train: pseudo, heldOut: [], settings: settings)
+            let tuner = FineTuner(model: model, batcher: batcher, train: pseudo, heldOut: [], settings: settings, fairness: fairness)
             let reportEvery = max(1, settings.steps / 20)
-            message("prior training: \(count) pseudo rows, \(settings.steps) steps of \(settings.batchSize) rows (no privacy cost: the rows are drawn from the noisy marginals' fit)")
+            message("prior training: \(count) pseudo rows, \(settings.steps) steps of \(settings.batchSize) rows (no privacy cost: the rows are drawn from the noisy marginals' fit)\(fairness == nil ? "" : ", with the fairness terms")")
             events(.stageStarted(.prior, startStep: 0, totalSteps: settings.steps))
             try tuner.run(progress: { p in
                 guard p.step % reportEvery == 0 || p.step == settings.steps else { return }

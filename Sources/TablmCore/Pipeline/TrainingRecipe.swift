@@ -93,11 +93,17 @@ public enum TrainingRecipe {
     /// The same, before a prior of `priorShare` of ε on `rows` rows: the prior counted as one Gaussian
     /// release of its ρ, as `PrivatePlan` projects it.
     public static func leavesDPSGDOut(plan: PrivacyBudgetPlan, priorShare: Double, rows: Double, expectedBatchSize: Int, steps: Int) -> Bool {
+        let rate = min(1, Double(expectedBatchSize) / max(rows, 1))
+        return leavesDPSGDOut(plan: plan, priorShare: priorShare, sampleRate: rate, expectedBatchSize: rate * max(rows, 1), steps: steps)
+    }
+
+    /// The same at a given rate and expected batch (balanced sampling's largest group rate and
+    /// its expected batch, from the released group counts).
+    public static func leavesDPSGDOut(plan: PrivacyBudgetPlan, priorShare: Double, sampleRate: Double, expectedBatchSize: Double, steps: Int) -> Bool {
         guard let rho = plan.rho(share: priorShare) else { return false }
         var plan = plan
         plan.record([.gaussianRelease(noiseMultiplier: (1 / (2 * rho)).squareRoot())])
-        let rate = min(1, Double(expectedBatchSize) / max(rows, 1))
-        return leavesDPSGDOut(after: plan, sampleRate: rate, expectedBatchSize: rate * max(rows, 1), steps: steps)
+        return leavesDPSGDOut(after: plan, sampleRate: sampleRate, expectedBatchSize: expectedBatchSize, steps: steps)
     }
 
     /// `export --gpu`: DP-SGD sized for a GPU, where a large batch costs little. On one H200

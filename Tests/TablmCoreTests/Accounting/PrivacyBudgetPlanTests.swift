@@ -20,6 +20,27 @@ final class PrivacyBudgetPlanTests: XCTestCase {
         }
     }
 
+    /// The whole budget after a release already recorded (a balanced run's group counts) is what that
+    /// release leaves: the release and a prior spending the ρ compose to the target and not past it
+    /// (the ρ of all of ε on its own spent 1.0225 of 1); a release that spends it all leaves none.
+    func testTheWholeBudgetAfterAReleaseIsWhatItLeaves() throws {
+        var plan = try PrivacyBudgetPlan(method: .pld, targetEpsilon: 1, delta: 1e-5, schemaCost: nil)
+        let alone = try XCTUnwrap(plan.rho(share: 1))
+        plan.record([.gaussianRelease(noiseMultiplier: 10)])
+        let left = try XCTUnwrap(plan.rho(share: 1))
+        XCTAssertLessThan(left, alone)
+        XCTAssertEqual(try XCTUnwrap(plan.rho(share: 0.5)), PrivacyBudgetPlan.rho(epsilon: 0.5, delta: 1e-5), accuracy: 1e-12, "a share below 1 is still that share of ε on its own")
+        // The prior's pieces at ρ: 20 Gaussian measurements and 10 exponential selections, ρ-zCDP in all.
+        let sigma = (Double(20) / (2 * 0.8 * left)).squareRoot(), selection = (8 * 0.2 * left / 10).squareRoot()
+        let prior = [PrivacyEvent.gaussianRelease(noiseMultiplier: sigma, times: 20)] + (0..<10).map { _ in PrivacyEvent.exponential(epsilon: selection) }
+        XCTAssertLessThanOrEqual(RDPAccountant.epsilon(history: plan.accountant.history + prior, delta: 1e-5), 1 + 1e-9)
+        XCTAssertGreaterThan(RDPAccountant.epsilon(history: plan.accountant.history + [.gaussianRelease(noiseMultiplier: (1 / (2 * left)).squareRoot())], delta: 1e-5),
+                             1 - 1e-6, "nothing left unspent")
+        var spent = try PrivacyBudgetPlan(method: .pld, targetEpsilon: 1, delta: 1e-5, schemaCost: nil)
+        spent.record([.gaussianRelease(noiseMultiplier: 0.5)])
+        XCTAssertNil(spent.rho(share: 1))
+    }
+
     /// ρ for a share of ε converts back to that ε; DP-SGD calibrated after the prior fills the rest to the
     /// target; the record lists every event and reproduces the total.
     func testPlanComposesTheComponentsToTheTarget() throws {
