@@ -9,10 +9,10 @@ from typing import Any, Dict, Optional, Sequence, Union
 
 import pandas as pd
 
-from . import _args
+from . import _args, _dtype_file
 from ._binary import find_binary
-from ._frames import (Schema, csv_writer, frame_dtypes, load_schema, read_rows,
-                      restore_dtypes, schema_argument)
+from ._frames import (Schema, csv_writer, datetime_units, frame_dtypes, is_path, load_schema,
+                      read_rows, restore_dtypes, schema_argument)
 from ._run import PrivateFolder, ProgressOption, run_tablm
 from .schema import infer_schema
 
@@ -63,7 +63,9 @@ class Synthesizer:
     steps, seed:
         Optimizer steps (default: tablm's) and the seed of training and, by default, sampling.
     checkpoint:
-        The folder ``fit`` writes the model to (or give it to ``fit``). Nothing else is written.
+        The folder ``fit`` writes the model to (or give it to ``fit``). After a fit on a
+        DataFrame, its dtypes are kept beside it (``<checkpoint>.dtypes.json``) for ``load``,
+        except after a private fit (a frame's dtypes are read off its rows). Nothing else is written.
     binary:
         The tablm binary (default: ``TABLM_BINARY``, ``tablm`` on PATH, or the repository's build).
     progress:
@@ -164,6 +166,11 @@ class Synthesizer:
             raise ValueError("name the folder the model is written to: "
                              "fit(df, checkpoint='out/my-model') or Synthesizer(checkpoint=...)")
         checkpoint = _args.check_folder_name("checkpoint", checkpoint)
+        units: Dict[str, str] = {}
+        if isinstance(data, pd.DataFrame):
+            # The unit dates are written in: read off the rows only when the schema is too (no
+            # schema given); a date column the given schema calls categorical is refused here.
+            units = datetime_units(data, load_schema(self._schema_source))
         executable = self._executable()
         _make_parent(checkpoint)
 
@@ -177,7 +184,7 @@ class Synthesizer:
         with PrivateFolder() as folder:
             if isinstance(data, pd.DataFrame):
                 data_arg = folder.feed("data.csv", "data DataFrame",
-                                       csv_writer(data, schema_dict)).path
+                                       csv_writer(data, schema_dict, units)).path
             else:
                 data_arg = os.fspath(data)
             args = ["finetune", "--data", data_arg,
@@ -196,7 +203,13 @@ class Synthesizer:
         self.checkpoint = checkpoint
         # tablm copies the schema into the checkpoint; that copy is what sampling follows.
         self.schema = load_schema(os.path.join(checkpoint, "schema.json"))
-        self._dtypes = frame_dtypes(data) if isinstance(data, pd.DataFrame) else {}
+        inputs = [os.fspath(source) for source in (data, schema_source) if is_path(source)]
+        if isinstance(data, pd.DataFrame):
+            self._dtypes = frame_dtypes(data, units)
+            _dtype_file.write(checkpoint, self._dtypes, self.private, inputs)
+        else:
+            self._dtypes = {}
+            _dtype_file.remove(checkpoint, inputs)
         return self
 
     def sample(self, num_rows: Optional[int] = None, *,
@@ -218,7 +231,9 @@ class Synthesizer:
         Dtypes follow the schema: categorical columns are strings (object), integer columns
         int64 (Int64 when a value is missing), real columns float64; missing values are NaN/NA.
         After ``fit`` on a DataFrame, its column labels and dtypes come back where the values
-        allow: bool, a Categorical, numbers the schema listed as categories.
+        allow: bool, a Categorical, numbers the schema listed as categories, datetime64 (time
+        zone included) and timedelta64; also after ``load``, from the file ``fit`` kept beside
+        the checkpoint (not after a private fit: a loaded private synthesizer gives the schema's).
         """
         checkpoint = self._checkpoint_or_fail()
         rows = _args.check_count("num_rows", num_rows, maximum=_MAX_ROWS)
@@ -275,7 +290,11 @@ class Synthesizer:
         """A Synthesizer for an existing checkpoint folder, ready to ``sample``.
 
         Its epsilon and delta are the checkpoint's recorded target (None when not private); its
-        schema is the checkpoint's.
+        schema is the checkpoint's. Sampled rows get the dtypes of the DataFrame the checkpoint
+        was fit on where ``fit`` kept them beside it (``<checkpoint>.dtypes.json``); without that
+        file (a checkpoint from the command line, a private fit, an older package), the schema's. A file
+        that is unreadable or was written for an earlier model in that folder is ignored with a
+        ``tablm.TablmWarning`` naming it.
         """
         folder = _args.check_folder_name("checkpoint", checkpoint)
         record_path = os.path.join(folder, "training.json")
@@ -293,4 +312,5 @@ class Synthesizer:
                     target=schema.get("target"),
                     seed=record.get("seed", 0) if seed is None else seed,
                     checkpoint=folder, binary=binary, progress=progress)
+        synth._dtypes = _dtype_file.read(folder, schema)
         return synth

@@ -1,6 +1,7 @@
 """Differential privacy through the package, and the rule that private rows never reach the disk
 outside the folders the user names."""
 
+import json
 import os
 import re
 import signal
@@ -9,10 +10,11 @@ import subprocess
 import threading
 import time
 
+import pandas as pd
 import pytest
 
 import tablm
-from conftest import PUBLIC_SCHEMA, TINY
+from conftest import PUBLIC_SCHEMA, TINY, TINY_DP
 
 
 def test_private_fit_spends_at_most_the_epsilon_asked(dp_fitted):
@@ -30,6 +32,22 @@ def test_load_keeps_the_privacy_record(dp_fitted):
     assert loaded.epsilon_spent() == pytest.approx(dp_fitted.epsilon_spent())
     rows = loaded.sample(30, seed=4)
     assert len(rows) == 30 and rows.equals(dp_fitted.sample(30, seed=4))
+
+
+def test_a_private_fit_keeps_no_dtypes_beside_its_checkpoint(binary, split, tmp_path):
+    # A frame's dtypes are read off its rows (a missing value makes an int column float): under DP
+    # they may not leave the process, so no file is written and a loaded private synthesizer gives
+    # the schema's dtypes, while the one that ran fit keeps the frame's in memory.
+    train = split[0].copy()
+    train["race"] = pd.Categorical(train["race"])
+    checkpoint = tmp_path / "ck"
+    synth = tablm.Synthesizer(epsilon=1.0, delta=1e-5, schema=PUBLIC_SCHEMA, seed=0, progress=False,
+                              binary=binary, **TINY_DP)
+    synth.fit(train, checkpoint=checkpoint)
+    assert not os.path.lexists(f"{checkpoint}.dtypes.json")
+    assert isinstance(synth.sample(30, seed=4)["race"].dtype, pd.CategoricalDtype)
+    loaded = tablm.Synthesizer.load(checkpoint, progress=False).sample(30, seed=4)
+    assert loaded["race"].dtype == object
 
 
 class Watcher:

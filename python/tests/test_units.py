@@ -1,12 +1,17 @@
 """Pieces that need no binary: CSV conversion, dtypes, conditions, progress lines."""
 
 import io
+import json
+import os
+import re
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from tablm import _args, _frames, _run
+import tablm
+from tablm import _args, _dtype_file, _frames, _run
 
 SCHEMA = {"columns": [
     {"name": "age", "kind": "integer"},
@@ -204,3 +209,154 @@ def test_verdict_measures_no_gap_over_one_group_and_none_without_the_other_class
                                   "groups": [{"group": "F", "realShare": 0.3, "syntheticShare": 0.3},
                                              {"group": "M", "realShare": 0.7, "syntheticShare": 0.7}]}})
     assert single.verdict().fair is False
+
+
+# --- dates and durations --------------------------------------------------------------------
+
+def _dated_frame():
+    return pd.DataFrame({
+        "admitted": pd.to_datetime(["2024-01-05", None, "1969-12-31"]),           # dates: days
+        "seen": pd.to_datetime(["2024-01-05 10:00:01", "2024-03-31 03:30:00", None])
+                  .tz_localize("Europe/Paris"),                                    # instants: seconds
+        "local_day": pd.to_datetime(["2024-01-05", "2024-03-31", "2024-10-27"])
+                       .tz_localize("Europe/Paris"),                               # midnights, DST days
+        "stay": pd.to_timedelta([1.5, None, 3600], unit="s"),                      # durations: seconds
+    })
+
+
+def test_dates_are_written_as_numbers_and_the_frame_is_left_alone():
+    # A datetime64 column was written as text ("2024-01-05 10:00:01+01:00"): the inferred schema
+    # made every timestamp a category, and sampled rows came back as strings.
+    frame = _dated_frame()
+    before = frame.copy(deep=True)
+    out = io.StringIO()
+    _frames.csv_writer(frame, None)(out)
+    assert out.getvalue().splitlines() == [
+        "admitted,seen,local_day,stay",
+        "19727,1704445201,19727,1.5",     # days since 1970-01-01; seconds of the instant (UTC)
+        ",1711848600,19813,",             # NaT: an empty field, as any missing value
+        "-1,,20023,3600.0",               # a local date counts on its own clock, not UTC's
+    ]
+    assert frame.equals(before) and frame["seen"].dt.tz is not None
+
+
+def test_sampled_numbers_come_back_as_the_fitted_dates():
+    frame = _dated_frame()
+    out = io.StringIO()
+    _frames.csv_writer(frame, None)(out)
+    rows = pd.read_csv(io.StringIO(out.getvalue()), keep_default_na=False, na_values=[""])
+    back = _frames.restore_dtypes(rows, _frames.frame_dtypes(frame))
+    assert str(back["seen"].dtype) == "datetime64[ns, Europe/Paris]"
+    assert back.equals(frame)  # every value, NaT and time zone included
+    # numbers the schema listed as categories come as text; a number no date can be stays one
+    rows = pd.DataFrame({"admitted": ["19727", np.nan], "stay": [1e300, 2.0]})
+    back = _frames.restore_dtypes(rows, _frames.frame_dtypes(frame))
+    assert back["admitted"].tolist()[0] == pd.Timestamp("2024-01-05") and pd.isna(back["admitted"][1])
+    assert back["stay"].tolist() == [1e300, 2.0]
+
+
+def test_with_a_schema_the_schema_says_the_unit_never_the_rows():
+    # Under DP, a unit read off the rows would let one row (a time that is not midnight) change
+    # every other row's number. With a schema, its range decides: days, or seconds.
+    frame = pd.DataFrame({"admitted": pd.to_datetime(["2024-01-05 00:00", "2024-01-06 12:00"]),
+                          "seen": pd.to_datetime(["2024-01-05", "2024-01-06"])})
+    schema = {"columns": [{"name": "admitted", "kind": "real", "min": 18000, "max": 21000, "precision": 1},
+                          {"name": "seen", "kind": "integer", "min": 1.5e9, "max": 1.8e9}]}
+    assert _frames.datetime_units(frame, schema) == {"admitted": "days", "seen": "seconds"}
+    assert _frames.datetime_units(frame, None) == {"admitted": "seconds", "seen": "days"}
+    out = io.StringIO()
+    _frames.csv_writer(frame, schema)(out)
+    assert out.getvalue().splitlines() == ["admitted,seen", "19727.0,1704412800", "19728.5,1704499200"]
+    # a schema tablm inferred from such numbers lists few of them as categories: still the unit
+    listed = {"columns": [{"name": "seen", "kind": "categorical", "categories": ["19727", "19728"]}]}
+    assert _frames.datetime_units(frame[["seen"]], listed) == {"seen": "days"}
+
+
+@pytest.mark.parametrize("column", [pd.to_datetime(["2024-01-05"]), pd.to_timedelta([3], unit="D")])
+def test_a_date_column_the_schema_calls_categorical_is_refused(column, tmp_path):
+    frame = pd.DataFrame({"wave": column})
+    schema = {"columns": [{"name": "wave", "kind": "categorical", "categories": ["2024-01-05"]}]}
+    with pytest.raises(ValueError, match="column 'wave' holds .* the schema calls it categorical"):
+        _frames.csv_writer(frame, schema)
+    with pytest.raises(ValueError, match="column 'wave'"):
+        tablm.Synthesizer(schema=schema).fit(frame, checkpoint=tmp_path / "out" / "ck")
+    assert not (tmp_path / "out").exists()  # refused before anything ran
+
+
+# --- dtypes kept beside a checkpoint for Synthesizer.load -----------------------------------
+
+def _fitted_frame():
+    return pd.DataFrame({0: [True, False], "n_visits": [3, 4],
+                         "grade": pd.Categorical(["low", "high"], categories=["low", "mid", "high"], ordered=True),
+                         "code": ["x", "y"], "admitted": pd.to_datetime(["2024-01-05", "2024-01-06"]).tz_localize("UTC")})
+
+
+def _checkpoint(tmp_path, record='{"steps": 3, "seed": 0}'):
+    """A folder Synthesizer.load takes (it reads training.json and schema.json only)."""
+    folder = tmp_path / "ck"
+    folder.mkdir(exist_ok=True)
+    (folder / "training.json").write_text(record)
+    (folder / "schema.json").write_text(json.dumps({"version": 1, "source": "public", "columns": [
+        {"name": "0", "kind": "categorical", "categories": ["False", "True"]},
+        {"name": "n_visits", "kind": "integer", "min": 0, "max": 9},
+        {"name": "grade", "kind": "categorical", "categories": ["high", "low", "mid"]},
+        {"name": "code", "kind": "categorical", "categories": ["x", "y"]},
+        {"name": "admitted", "kind": "integer", "min": 19000, "max": 21000}]}))
+    return str(folder)
+
+
+SAMPLED = pd.DataFrame({"0": ["False", "True"], "n_visits": [4, 3], "grade": ["mid", "high"],
+                        "code": ["y", "x"], "admitted": [19728, 19727]})
+
+
+def test_load_gives_sampled_rows_the_fitted_frame_s_dtypes(tmp_path):
+    # A loaded synthesizer gave bool columns back as "True"/"False" and Categoricals as text.
+    checkpoint = _checkpoint(tmp_path)
+    frame = _fitted_frame()
+    _dtype_file.write(checkpoint, _frames.frame_dtypes(frame), private=False)
+    # beside the folder, not in it: tablm replaces a checkpoint folder holding only its own files
+    assert os.path.isfile(checkpoint + ".dtypes.json")
+    assert sorted(os.listdir(checkpoint)) == ["schema.json", "training.json"]
+    loaded = tablm.Synthesizer.load(checkpoint, progress=False)
+    back = _frames.restore_dtypes(SAMPLED.copy(), loaded._dtypes)
+    assert list(back.columns) == [0, "n_visits", "grade", "code", "admitted"]
+    assert back[0].dtype == bool and back[0].tolist() == [False, True]
+    assert back["grade"].dtype == frame["grade"].dtype  # not private: its categories, ordered
+    assert back["admitted"].dtype == frame["admitted"].dtype
+    assert back["admitted"].tolist() == [pd.Timestamp("2024-01-06", tz="UTC"), pd.Timestamp("2024-01-05", tz="UTC")]
+
+
+def test_a_private_fit_writes_no_dtypes_file_and_removes_an_earlier_one(tmp_path):
+    checkpoint = _checkpoint(tmp_path)
+    _dtype_file.write(checkpoint, _frames.frame_dtypes(_fitted_frame()), private=False)
+    assert os.path.isfile(checkpoint + ".dtypes.json")
+    _dtype_file.write(checkpoint, _frames.frame_dtypes(_fitted_frame()), private=True)
+    assert not os.path.lexists(checkpoint + ".dtypes.json")
+    assert tablm.Synthesizer.load(checkpoint, progress=False)._dtypes == {}
+
+
+def test_a_missing_corrupt_or_stale_dtypes_file_leaves_the_schema_s_dtypes(tmp_path):
+    checkpoint = _checkpoint(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no file (tablm's own checkpoints, older ones): silent
+        assert tablm.Synthesizer.load(checkpoint, progress=False)._dtypes == {}
+    sidecar = checkpoint + ".dtypes.json"
+    for content in ('{"format": "tablm-python-dtypes", "version": 1, "checkpoint": ',
+                    '["not", "ours"]',
+                    '{"format": "tablm-python-dtypes", "version": 1, "checkpoint": "0", "columns": []}'):
+        with open(sidecar, "w", encoding="utf-8") as handle:
+            handle.write(content)
+        with pytest.warns(tablm.TablmWarning, match=re.escape(sidecar) + " ignored"):
+            assert tablm.Synthesizer.load(checkpoint, progress=False)._dtypes == {}
+    # a file that is not the package's is never overwritten
+    with open(sidecar, "w", encoding="utf-8") as handle:
+        handle.write('{"mine": 1}')
+    with pytest.warns(tablm.TablmWarning, match="not a file tablm's Python package wrote"):
+        _dtype_file.write(checkpoint, _frames.frame_dtypes(_fitted_frame()), private=False)
+    assert open(sidecar).read() == '{"mine": 1}'
+    # written for an earlier model of this folder: refit since, so ignored
+    os.remove(sidecar)
+    _dtype_file.write(checkpoint, _frames.frame_dtypes(_fitted_frame()), private=False)
+    _checkpoint(tmp_path, record='{"steps": 4, "seed": 0}')
+    with pytest.warns(tablm.TablmWarning, match="earlier model"):
+        assert tablm.Synthesizer.load(checkpoint, progress=False)._dtypes == {}
