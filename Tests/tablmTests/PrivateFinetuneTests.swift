@@ -251,10 +251,8 @@ extension PrivateFinetuneTests {
         }
     }
 
-    /// Balanced training teaches the model the balanced mix; `generate` restores the table's group
-    /// shares from the released counts (log 1/q_g on each group's logit), unless --keep-balanced-mix.
-    /// A table with 25 % of group A: ~50 % A kept, ~25 % restored.
-    func testGenerationRestoresTheTableShares() throws {
+    /// skew.csv: 400 rows, group A a quarter of them; s.json its public schema, group sensitive.
+    private func writeSkewedTable() throws {
         var csv = "group,outcome\n"
         for i in 0..<400 { csv += "\(i % 4 == 0 ? "A" : "B"),\(i % 3 == 0 ? "yes" : "no")\n" }
         try csv.write(to: folder.appendingPathComponent("skew.csv"), atomically: false, encoding: .utf8)
@@ -263,6 +261,13 @@ extension PrivateFinetuneTests {
           {"name": "group", "kind": "categorical", "categories": ["A", "B"]},
           {"name": "outcome", "kind": "categorical", "categories": ["no", "yes"]}]}
         """.write(to: folder.appendingPathComponent("s.json"), atomically: false, encoding: .utf8)
+    }
+
+    /// Balanced training teaches the model the balanced mix; `generate` restores the table's group
+    /// shares from the released counts (log 1/q_g on each group's logit), unless --keep-balanced-mix.
+    /// A table with 25 % of group A: ~50 % A kept, ~25 % restored.
+    func testGenerationRestoresTheTableShares() throws {
+        try writeSkewedTable()
         let trained = try run(["finetune", "--dp", "--noise-multiplier", "0.5", "--accountant", "rdp", "--insecure-seed", "1", "--balance-groups",
                                "--balance-count-noise", "2", "--schema", "s.json", "--data", "skew.csv", "--steps", "150", "--lr", "1e-2",
                                "--layers", "1", "--width", "32", "--heads", "2", "--expected-batch-size", "40", "--prior", "none", "-o", "ckpt"])
@@ -284,14 +289,7 @@ extension PrivateFinetuneTests {
     /// `generate` restores no shares, since no row was sampled by group (it took group A from the
     /// table's 0.25 to about 0.14).
     func testBalancingWhereThePriorTakesTheWholeBudgetRestoresNothing() throws {
-        var csv = "group,outcome\n"
-        for i in 0..<400 { csv += "\(i % 4 == 0 ? "A" : "B"),\(i % 3 == 0 ? "yes" : "no")\n" }
-        try csv.write(to: folder.appendingPathComponent("skew.csv"), atomically: false, encoding: .utf8)
-        try """
-        {"source": "public", "target": "outcome", "sensitive": ["group"], "columns": [
-          {"name": "group", "kind": "categorical", "categories": ["A", "B"]},
-          {"name": "outcome", "kind": "categorical", "categories": ["no", "yes"]}]}
-        """.write(to: folder.appendingPathComponent("s.json"), atomically: false, encoding: .utf8)
+        try writeSkewedTable()
         let trained = try run(["finetune", "--dp", "--epsilon", "1", "--insecure-seed", "1", "--balance-groups", "--schema", "s.json", "--data", "skew.csv",
                                "--prior-steps", "200", "--prior-batch-size", "64", "--prior-lr", "1e-2", "--average-decay", "0",
                                "--layers", "1", "--width", "32", "--heads", "2", "-o", "ckpt"])
