@@ -66,6 +66,8 @@ final class SweepCommandTests: XCTestCase {
         for (extra, expected) in [(["--target", "age"], "target 'age' must be a categorical column of the schema"),
                                   (["--sensitive", "nosuch"], "nosuch"),
                                   (["--lambdas", "1e300"], "--fairness-lambda"),
+                                  // The term needs one categorical column; the metrics take a threshold.
+                                  (["--lambdas", "0,1", "--sensitive", "age<25"], "--lambdas 1.0 needs one categorical --sensitive column"),
                                   (["--finetune-args=--steps=-3"], "--steps"),
                                   // Options the sweep sets per point won over the grid when given again.
                                   (["--finetune-args=--steps 2 --epsilon 50"], "--finetune-args gives --epsilon, which the sweep sets for each point"),

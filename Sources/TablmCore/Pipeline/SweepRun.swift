@@ -69,7 +69,12 @@ public struct SweepRun {
         // Every point's options and columns are checked before any point trains: a bad one would
         // otherwise fail each run after its training.
         for point in points {
-            _ = try EvaluateRun.columns(plan(point, in: root.appendingPathComponent(Self.folderName(point))).evaluation)
+            let columns = try EvaluateRun.columns(plan(point, in: root.appendingPathComponent(Self.folderName(point))).evaluation)
+            // The fairness term needs one categorical column (a threshold or an intersection is for
+            // the metrics): found out only after the λ = 0 points had trained.
+            if point.lambda > 0 {
+                _ = try FairnessColumns(sensitive: columns.sensitive).sensitiveColumn(for: "--lambdas \(point.lambda)", schema: columns.schema)
+            }
         }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         var results: [SweepResult] = []
