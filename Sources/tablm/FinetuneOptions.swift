@@ -65,6 +65,9 @@ struct FinetuneOptions: ParsableArguments {
                                     ("--held-out", heldOut != TrainingRecipe.heldOutShare)].first(where: \.1) {
             throw ValidationError("\(given.0) needs held-out rows, which --dp does not have; give --steps")
         }
+        if privacy.dp, batchSize != nil {
+            throw ValidationError("--batch-size is not used with --dp, whose steps draw rows by Poisson sampling; give --expected-batch-size")
+        }
         try fairness.refuseWithout("--fairness-lambda", enabled: fairnessLambda > 0,
                                    otherUse: ("--representation-lambda or --balance-groups", representationLambda > 0 || privacy.balanceGroups))
     }

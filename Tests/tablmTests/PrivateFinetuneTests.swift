@@ -100,6 +100,9 @@ final class PrivateFinetuneTests: XCTestCase {
         try expectFailure(["finetune", "--epsilon", "1", "--schema", publicSchema, "--data", sample, "-o", "out"] + tiny,
                           "--epsilon, --noise-multiplier, --insecure-seed, --balance-groups, --accept-noise, --rows, --plan, --dp-blocks and --minutes need --dp")
         try expectFailure(["finetune", "--dp-blocks", "1", "--schema", publicSchema, "--data", sample, "-o", "out"] + tiny, "--dp-blocks and --minutes need --dp")
+        // Taken and ignored before: a private step's rows are drawn by Poisson sampling.
+        try expectFailure(["finetune", "--dp", "--epsilon", "1", "--batch-size", "8", "--schema", publicSchema, "--data", sample, "-o", "out"] + tiny,
+                          "--batch-size is not used with --dp, whose steps draw rows by Poisson sampling; give --expected-batch-size")
     }
 }
 
