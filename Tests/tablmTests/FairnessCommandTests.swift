@@ -235,5 +235,9 @@ final class FairnessCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("x.csv").path))
         let other = try run(["generate", "--checkpoint", "ckpt", "--mask-fairness", "--condition", "race=White", "--rows", "20", "-o", "x.csv"])
         XCTAssertEqual(other.status, 0, other.stderr)
+        // Taken and ignored before.
+        let unbalanced = try run(["generate", "--checkpoint", "ckpt", "--keep-balanced-mix", "--rows", "20", "-o", "y.csv"])
+        XCTAssertEqual(unbalanced.status, 64, unbalanced.stderr)
+        XCTAssertTrue(unbalanced.stderr.hasPrefix("Error: --keep-balanced-mix: this checkpoint was not trained with --balance-groups"), unbalanced.stderr)
     }
 }
