@@ -60,14 +60,10 @@ struct FinetuneOptions: ParsableArguments {
         try requireRange("--fairness-lambda", fairnessLambda, .closed(0), .closed(1e6))
         try requireRange("--representation-lambda", representationLambda, .closed(0), .closed(1e6))
         try requireRange("--fairness-contexts", fairnessContexts, .closed(0), .closed(batch))
-        // Taken and ignored before: a private run holds no rows out (each would be a row unprotected).
+        // Taken and ignored before: a private run holds no rows out (each would be a row unprotected), draws its rows by Poisson sampling.
         if privacy.dp, let given = [("--epochs", epochs != nil), ("--patience", patience != nil), ("--eval-every", evalEvery != nil),
-                                    ("--held-out", heldOut != TrainingRecipe.heldOutShare)].first(where: \.1) {
-            throw ValidationError("\(given.0) needs held-out rows, which --dp does not have; give --steps")
-        }
-        if privacy.dp, batchSize != nil {
-            throw ValidationError("--batch-size is not used with --dp, whose steps draw rows by Poisson sampling; give --expected-batch-size")
-        }
+                                    ("--held-out", heldOut != TrainingRecipe.heldOutShare)].first(where: \.1) { throw ValidationError("\(given.0) needs held-out rows, which --dp does not have; give --steps") }
+        if privacy.dp, batchSize != nil { throw ValidationError("--batch-size is not used with --dp, whose steps draw rows by Poisson sampling; give --expected-batch-size") }
         try fairness.refuseWithout("--fairness-lambda", enabled: fairnessLambda > 0,
                                    otherUse: ("--representation-lambda or --balance-groups", representationLambda > 0 || privacy.balanceGroups))
     }

@@ -73,7 +73,7 @@ final class PrivateFinetuneTests: XCTestCase {
         let privately = try run(arguments + ["--dp", "--epsilon", "1"])
         XCTAssertEqual(privately.status, 1, privately.stderr)
         XCTAssertEqual(privately.stderr.split(separator: "\n").filter { $0.hasPrefix("Error") },
-                       ["Error: bad.csv: row has 3 fields, the header has 2; where is not shown under DP, since a row's line tells how many come before it (tablm serialize --schema SCHEMA bad.csv > /dev/null names it)"])
+                       ["Error: bad.csv: a record cannot be read as CSV (too many or too few fields, a quote never closed, or invalid UTF-8); which and where are not shown under DP, since a row's line tells how many come before it (tablm serialize --schema SCHEMA bad.csv > /dev/null names it)"])
         XCTAssertFalse(privately.stderr.contains("42"), privately.stderr)
         XCTAssertFalse(privately.stderr.contains("prior"), "no mechanism ran: \(privately.stderr)")
         let plainly = try run(arguments)
@@ -252,6 +252,14 @@ extension PrivateFinetuneTests {
             XCTAssertEqual(record["batch_size"] as? Int, 8)
             XCTAssertEqual((record["schedule"] as? [String: Any])?["peak"] as? Double, 1e-3)
         }
+        // A rate capped at 1 divides by the rows, not the batch asked for, before and after --resume.
+        let capped = base.map { $0 == "80" ? "20" : $0 }
+        let whole = try run(capped + ["--steps", "2", "--expected-batch-size", "50", "-o", "whole"])
+        XCTAssertTrue(whole.stderr.contains("(expected 20 rows a step)"), whole.stderr)
+        let resumed = try run(capped + ["--steps", "3", "--resume", "whole", "-o", "whole"])
+        XCTAssertTrue(resumed.stderr.contains("(expected 20 rows a step)"), resumed.stderr)
+        let otherRows = try run(base + ["--steps", "3", "--resume", "whole", "-o", "whole"])
+        XCTAssertTrue(otherRows.stderr.contains("--rows 80 with --resume: the checkpoint's rate is over 20.0 rows"), otherRows.stderr)
     }
 
     /// skew.csv: 400 rows, group A a quarter of them; s.json its public schema, group sensitive.

@@ -11,8 +11,8 @@ import pandas as pd
 
 from . import _args, _dtype_file
 from ._binary import find_binary
-from ._frames import (Schema, csv_writer, datetime_units, frame_dtypes, is_path, load_schema,
-                      read_rows, restore_dtypes, schema_argument)
+from ._frames import (Fitted, Schema, csv_writer, datetime_units, frame_dtypes, is_path,
+                      load_schema, read_rows, restore_dtypes, schema_argument)
 from ._run import PrivateFolder, ProgressOption, run_tablm
 from .schema import infer_schema
 
@@ -206,6 +206,12 @@ class Synthesizer:
         inputs = [os.fspath(source) for source in (data, schema_source) if is_path(source)]
         if isinstance(data, pd.DataFrame):
             self._dtypes = frame_dtypes(data, units)
+            if self.private:
+                # A frame's dtypes are read off its rows (a missing value makes an integer column
+                # float, a Categorical's categories are the values seen): under DP sampled rows get
+                # the schema's. Labels and dates (whose unit the public schema set) are kept.
+                self._dtypes = {name: Fitted(fitted.label, fitted.dtype if fitted.unit else None, fitted.unit)
+                                for name, fitted in self._dtypes.items()}
             _dtype_file.write(checkpoint, self._dtypes, self.private, inputs)
         else:
             self._dtypes = {}
@@ -233,7 +239,8 @@ class Synthesizer:
         After ``fit`` on a DataFrame, its column labels and dtypes come back where the values
         allow: bool, a Categorical, numbers the schema listed as categories, datetime64 (time
         zone included) and timedelta64; also after ``load``, from the file ``fit`` kept beside
-        the checkpoint (not after a private fit: a loaded private synthesizer gives the schema's).
+        the checkpoint. After a private fit, the schema's dtypes (dates and labels excepted):
+        a frame's dtypes are read off its rows.
         """
         checkpoint = self._checkpoint_or_fail()
         rows = _args.check_count("num_rows", num_rows, maximum=_MAX_ROWS)

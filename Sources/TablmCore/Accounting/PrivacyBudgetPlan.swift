@@ -76,14 +76,16 @@ public struct PrivacyBudgetPlan: Sendable {
 
     /// The zCDP budget ρ of a component that alone should cost `share` of the mechanisms' ε: the ρ
     /// whose (ε, δ) conversion (Balle et al. 2020, at the RDP accountant's orders) is share·ε.
-    /// At a share of 1 the component takes what the events already recorded leave (a balanced run's
-    /// group counts are released before the prior): its ρ alone at all of ε spent ε 1.0225 of 1.
-    /// Nil when nothing is left.
+    /// After events already recorded (a balanced run's group counts are released before the prior)
+    /// it is at most what they leave of ε: the ρ of all of ε on its own, on top of them, spent
+    /// 1.0225 of 1, and 0.75 of ε on its own 1.09 where DP-SGD then had nothing left. Nil when
+    /// nothing is left.
     public func rho(share: Double) -> Double? {
         guard let mechanismEpsilon, share > 0 else { return nil }
-        let after = share >= 1 ? accountant.history : []
-        let rho = Self.rho(epsilon: share * mechanismEpsilon, delta: mechanismDelta, after: after)
-        return after.isEmpty || rho > 0 ? rho : nil
+        let alone = Self.rho(epsilon: share * mechanismEpsilon, delta: mechanismDelta)
+        guard !accountant.history.isEmpty else { return alone }
+        let left = Self.rho(epsilon: mechanismEpsilon, delta: mechanismDelta, after: accountant.history)
+        return left > 0 ? min(alone, left) : nil
     }
 
     /// The ρ-zCDP whose Gaussian, composed with `after` by RDP (a bound on what the run's accountant

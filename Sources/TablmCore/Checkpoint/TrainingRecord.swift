@@ -113,7 +113,7 @@ extension TrainingRecord {
         if let blocks = trainedBlocks, blocks < 1 { return "trained_blocks \(blocks) is not positive" }
         if let fairness, !(fairness.lambda.isFinite && fairness.lambda >= 0 && (fairness.representationLambda.map { $0.isFinite && $0 > 0 } ?? true)
                            && (fairness.lambda > 0 || fairness.representationLambda != nil)) {
-            return "fairness holds a λ or μ that is not finite and positive"
+            return "fairness holds a λ that is not finite and ≥ 0, a μ that is not finite and > 0, or neither above 0"
         }
         if let privacy, let problem = privacy.problem(schema: schema) { return problem }
         return nil

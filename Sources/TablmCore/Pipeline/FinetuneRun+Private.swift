@@ -70,10 +70,21 @@ extension FinetuneRun {
         // The fairness terms too, which both stages train with: a bad column stopped the run only
         // after the prior spent its ε, and a resumed run keeps the terms it began with.
         let fairness = try fairnessTerm(model: model, serializer: serializer, tokenizer: tokenizer)
-        try refuseAChangedFairnessTerm(fairnessRecord(fairness, schema: serializer.schema), resumed: request.resume == nil ? nil : record)
-        record.fairness = fairnessRecord(fairness, schema: serializer.schema)
+        let terms = fairnessRecord(fairness, schema: serializer.schema)
+        try refuseAChangedFairnessTerm(terms, resumed: request.resume == nil ? nil : record)
+        record.fairness = terms
+        // The budget is checked with the group counts' release in it, before the counts are released
+        // (a release that cost four times the target was printed before the refusal).
+        var counted = plan
+        if resumed == nil, privacy.balanceGroups {
+            counted.record([.gaussianRelease(noiseMultiplier: privacy.balanceCountNoise)])
+            if let target = privacy.epsilon, counted.epsilon() >= target {
+                throw OptionError(String(format: "--balance-groups: the group counts' release at σ = %g alone spends ε %.4g of --epsilon %g; raise --balance-count-noise or --epsilon",
+                                         privacy.balanceCountNoise, counted.epsilon(), target))
+            }
+        }
         if resumed == nil, let prior = privacy.prior, let share = privacy.priorShare {
-            _ = try PriorStage.budget(plan: plan, share: share, settings: prior.aim, columns: serializer.schema.columns.count)
+            _ = try PriorStage.budget(plan: counted, share: share, settings: prior.aim, columns: serializer.schema.columns.count)
         }
         var generator: ChaCha20Generator
         if let insecureSeed = privacy.insecureSeed {
@@ -110,7 +121,7 @@ extension FinetuneRun {
         // The rate is the expected batch over a row count, and the true count is private: the count is
         // one declared public (--rows), or one released with noise (the prior's total, the balanced
         // groups' counts, or else a count of its own, charged here).
-        var rateRows = privacy.rows.map(Double.init) ?? resumed?.rateRows ?? priorRecord?.noisyRows.map(Double.init)
+        var rateRows = resumed?.rateRows ?? privacy.rows.map(Double.init) ?? priorRecord?.noisyRows.map(Double.init)
             ?? balance.map { $0.noisyCounts.reduce(0, +) }
         if rateRows == nil, resumed == nil, dpSteps > 0 {
             rateRows = RowCountRelease.release(table.rows.count, generator: &generator)
@@ -119,9 +130,11 @@ extension FinetuneRun {
         }
         let countedRows = max(rateRows ?? Double(privacy.expectedBatchSize), 1)
         let sampleRate = resumed?.sampleRate ?? balance?.maxRate ?? min(1, Double(privacy.expectedBatchSize) / countedRows)
-        // What the noisy gradient sum is divided by: never the rows drawn, nor the true count.
+        // What the noisy gradient sum is divided by: never the rows drawn, nor the true count. A
+        // resumed run's is its recorded rate over its recorded count, as it began (the batch asked for
+        // was read back instead: 200 where a rate capped at 1 over 100 rows had divided by 100).
         let expectedBatch = balance?.expectedBatchSize
-            ?? (resumed != nil ? Double(record.batchSize ?? privacy.expectedBatchSize) : sampleRate * countedRows)
+            ?? (resumed != nil && resumed?.rateRows == nil ? Double(record.batchSize ?? privacy.expectedBatchSize) : sampleRate * countedRows)
         // After the prior, DP-SGD too loud to add to it is left out, its share of ε unspent: decided
         // on the prior's noisy total (post-processing), unless steps or σ were asked for.
         let leftOut = resumed == nil && priorRecord != nil && request.steps == nil && privacy.noiseMultiplier == nil

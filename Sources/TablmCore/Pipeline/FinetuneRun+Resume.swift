@@ -20,6 +20,9 @@ extension FinetuneRun {
         if privacy.accountant.rawValue != record.accountant {
             throw OptionError("--accountant \(privacy.accountant.rawValue) with --resume: the checkpoint's events were composed by \(record.accountant), which the run keeps; give --accountant \(record.accountant)")
         }
+        if let rows = privacy.rows, let counted = record.rateRows, Double(rows) != counted {
+            throw OptionError("--rows \(rows) with --resume: the checkpoint's rate is over \(counted) rows, which the run keeps; leave --rows out")
+        }
         if let sigma = privacy.noiseMultiplier, sigma != record.noiseMultiplier {
             throw OptionError("--noise-multiplier \(sigma) with --resume: the run continues at the checkpoint's σ = \(record.noiseMultiplier); leave --noise-multiplier out")
         }
@@ -28,11 +31,9 @@ extension FinetuneRun {
     /// A resumed run trains with the fairness terms it began with: resumed without them, the term
     /// was silently dropped for the rest of the run while the checkpoint's rows were read as fair.
     /// `given`: the terms this run would apply; `resumed`: the checkpoint's record (nil: a new run).
+    /// A record with no terms may predate them (before 0.42), so terms given then are taken.
     func refuseAChangedFairnessTerm(_ given: FairnessTermRecord?, resumed: TrainingRecord?) throws {
-        guard let resumed, given != resumed.fairness else { return }
-        guard let began = resumed.fairness else {
-            throw OptionError("--resume \(request.resume!): the run began without a fairness term; leave --fairness-lambda and --representation-lambda out")
-        }
+        guard let began = resumed?.fairness, given != began else { return }
         throw OptionError("--resume \(request.resume!): the run began with \(began.options); give the same to continue it")
     }
 }

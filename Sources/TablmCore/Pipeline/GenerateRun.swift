@@ -35,7 +35,8 @@ public struct GenerateRun {
         var released = request.matchPrior && !request.unconstrained ? loaded.record.privacy?.prior?.released ?? [] : []
         // The prior's rates in each group are the table's, gap included: matched on a model trained
         // to remove the gap, they put it back (a fair run's 0.72 / 0.71 / 0.73 became 0.87 / 0.42 / 0.15).
-        if !released.isEmpty, !request.maskFairness, let term = loaded.record.fairness {
+        if !released.isEmpty, !request.maskFairness, let term = loaded.record.fairness, term.lambda > 0,
+           let target = loaded.schema.target, term.columns.contains(target) {
             message("generate: the target's rates are not matched to the prior's in each group: the model trained with \(term.options), and the prior's rates would restore the gap it removed")
             released = []
         }

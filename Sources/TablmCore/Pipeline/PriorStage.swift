@@ -39,7 +39,8 @@ public enum PriorStage {
         let names = schema.columnNames
         let whole = share < 1 ? plan.rho(share: 1) : nil
         let widen = { (total: Double) -> Double? in
-            guard let whole, wholeBudgetIf(total) else { return nil }
+            // Only a larger ρ widens it (after a balanced run's counts the share may already be all that is left).
+            guard let whole, whole > rho * (1 + 1e-12), wholeBudgetIf(total) else { return nil }
             report(String(format: "prior: on about %.0f rows (the 1-way measurements' noisy total) DP-SGD would run at σ/B above %g, noise that would undo the prior's model; the prior takes the whole budget, ρ = %.4g",
                           total, TrainingRecipe.largestNoiseAfterPrior, whole))
             return whole

@@ -51,8 +51,8 @@ public enum EvaluationSummary {
         return lines
     }
 
-    /// A figure as the HTML page writes it: "n/a" where it is undefined (a rate over an empty group, a
-    /// ROC-AUC of one class), not printf's "nan".
+    /// A figure as the HTML page writes a number: "n/a" where it is undefined (a rate over an empty
+    /// group, a ROC-AUC of one class) or not measured, not printf's "nan".
     private static func n(_ value: Double?, _ digits: Int = 3) -> String { EvaluationHTML.f(value ?? .nan, digits) }
 
     /// A question of the verdict: its answer and figures beside their references on one line, the

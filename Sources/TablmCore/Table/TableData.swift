@@ -29,6 +29,8 @@ public struct TableData: Sendable {
             ? try InputFile.streamContents(path, what: "a table", limit: InputFile.streamedTableLimit) : nil
         let reader = try streamed.map { try CSVRecordReader(path: path, bytes: $0) } ?? CSVRecordReader(path: path)
         let decoder = try RowDecoder(schema: schema, header: reader.header, file: path)
+        // `.fit` asked for is a private run's reading (a DP-estimated schema's is not).
+        let privately = policy == .fit
         let policy = schema.source == .dp && policy == .strict ? .fit : policy
         var rows: [Row] = [], records = 0
         do {
@@ -40,12 +42,14 @@ public struct TableData: Sendable {
                 case .skip: if let row = try? decoder.row(from: record, file: path) { rows.append(row) }
                 }
             }
-        } catch let error as InputError where policy == .fit && (error.location?.line ?? 1) > 1 {
+        } catch let error as InputError where privately && (error.location?.line ?? 1) > 1 {
             // A record CSV cannot read stops private training too, but where it stands (the last
-            // row's line is the row count) stays in the process, as a value it holds would.
-            let empty = records == 0 && error.message == CSVRecordReader.noRows
-            throw InputError(error.message + (empty ? "" : "; where is not shown under DP, since a row's line tells how many come before it "
-                                                + "(tablm serialize --schema SCHEMA \(path) > /dev/null names it)"), at: SourceLocation(file: path))
+            // row's line is the row count) and what it holds (its field count, the line breaks an
+            // open quote runs over) stay in the process, as a value it holds would.
+            guard !(records == 0 && error.message == CSVRecordReader.noRows) else { throw InputError(error.message, at: SourceLocation(file: path)) }
+            throw InputError("a record cannot be read as CSV (too many or too few fields, a quote never closed, or invalid UTF-8); which and where are not "
+                             + "shown under DP, since a row's line tells how many come before it (tablm serialize --schema SCHEMA \(path) > /dev/null names it)",
+                             at: SourceLocation(file: path))
         }
         let sha256 = try streamed.map { SHA256.hex($0) } ?? SHA256.hex(fileAt: path)
         return TableData(rows: rows, sha256: sha256, records: records)

@@ -1,5 +1,5 @@
-/// Whether a tokenizer can write every row of a schema: each column name and category must be
-/// spelt by its pieces. A tokenizer from another schema (`finetune --tokenizer`, a checkpoint whose
+/// Whether a tokenizer can spell a schema's words: each column name and category (numbers are
+/// written in digits, which every tokenizer tablm trains holds). A tokenizer from another schema (`finetune --tokenizer`, a checkpoint whose
 /// schema.json was edited by hand) was found out only at the first row that used the missing
 /// character, mid-training or mid-sampling, as a "column name" naming no file and no category.
 extension Tokenizer {

@@ -36,6 +36,14 @@ final class PrivacyBudgetPlanTests: XCTestCase {
         XCTAssertLessThanOrEqual(RDPAccountant.epsilon(history: plan.accountant.history + prior, delta: 1e-5), 1 + 1e-9)
         XCTAssertGreaterThan(RDPAccountant.epsilon(history: plan.accountant.history + [.gaussianRelease(noiseMultiplier: (1 / (2 * left)).squareRoot())], delta: 1e-5),
                              1 - 1e-6, "nothing left unspent")
+        // A share below 1 gets no more than what is left either (0.75 of ε on its own, after a release
+        // that costs more than the quarter, spent 1.09 of 1).
+        var loud = try PrivacyBudgetPlan(method: .pld, targetEpsilon: 1, delta: 1e-5, schemaCost: nil)
+        loud.record([.gaussianRelease(noiseMultiplier: 5)])
+        let share = try XCTUnwrap(loud.rho(share: 0.75)), whole = try XCTUnwrap(loud.rho(share: 1))
+        XCTAssertLessThan(whole, PrivacyBudgetPlan.rho(epsilon: 0.75, delta: 1e-5))
+        XCTAssertEqual(share, whole, accuracy: 1e-15)
+        XCTAssertLessThanOrEqual(RDPAccountant.epsilon(history: loud.accountant.history + [.gaussianRelease(noiseMultiplier: (1 / (2 * share)).squareRoot())], delta: 1e-5), 1 + 1e-9)
         var spent = try PrivacyBudgetPlan(method: .pld, targetEpsilon: 1, delta: 1e-5, schemaCost: nil)
         spent.record([.gaussianRelease(noiseMultiplier: 0.5)])
         XCTAssertNil(spent.rho(share: 1))
