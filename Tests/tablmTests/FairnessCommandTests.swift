@@ -171,7 +171,7 @@ final class FairnessCommandTests: XCTestCase {
         try train("nonprivate", extra: ["--fairness-lambda", "1"])
         let dropped = try run(["finetune", "--schema", "s.json", "--data", "biased.csv", "--resume", "nonprivate", "--steps", "450", "-o", "nonprivate"])
         XCTAssertEqual(dropped.status, 64, dropped.stderr)
-        XCTAssertTrue(dropped.stderr.hasPrefix("Error: --resume nonprivate: the run began with --fairness-lambda 1.0 --sensitive group --fair-columns outcome; give the same to continue it\n"),
+        XCTAssertTrue(dropped.stderr.hasPrefix("Error: --resume nonprivate: the run began with --fairness-lambda 1.0 --sensitive group --fair-columns outcome --fairness-contexts 4; give the same to continue it\n"),
                       dropped.stderr)
         let kept = try run(["finetune", "--schema", "s.json", "--data", "biased.csv", "--resume", "nonprivate", "--steps", "410", "--fairness-lambda", "1", "-o", "nonprivate"])
         XCTAssertEqual(kept.status, 0, kept.stderr)

@@ -77,6 +77,11 @@ final class PlanCommandTests: XCTestCase {
         let none = try run(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", sample, "--prior", "none", "--minutes", "5", "-o", "ckpt"] + tiny)
         XCTAssertEqual(none.status, 64, none.stderr)
         XCTAssertTrue(none.stderr.contains("--prior none has none"), none.stderr)
+        // The steps are timed without the fairness term, which now runs in every prior step.
+        let fair = try run(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", sample, "--fairness-lambda", "1", "--minutes", "5", "-o", "ckpt"] + tiny)
+        XCTAssertEqual(fair.status, 64, fair.stderr)
+        XCTAssertTrue(fair.stderr.contains("--minutes times the steps without the fairness terms"), fair.stderr)
+        XCTAssertFalse(fair.stderr.contains("prior:"), fair.stderr)
         let noDP = try run(["finetune", "--schema", publicSchema, "--data", sample, "--minutes", "5", "-o", "ckpt"])
         XCTAssertEqual(noDP.status, 64, noDP.stderr)
         XCTAssertTrue(noDP.stderr.contains("--minutes need --dp"), noDP.stderr)

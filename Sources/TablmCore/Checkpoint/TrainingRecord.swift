@@ -54,22 +54,25 @@ public struct FairnessTermRecord: Codable, Sendable, Equatable {
     public var representationLambda: Double?
     public var sensitive: String
     public var columns: [String]
+    /// Generated rows a probe's contexts come from (`--fairness-contexts`).
+    public var contexts: Int?
 
-    public init(lambda: Double, representationLambda: Double?, sensitive: String, columns: [String]) {
+    public init(lambda: Double, representationLambda: Double?, sensitive: String, columns: [String], contexts: Int?) {
         self.lambda = lambda
         self.representationLambda = representationLambda
         self.sensitive = sensitive
         self.columns = columns
+        self.contexts = contexts
     }
 
     /// The options that ask for these terms, as a refusal names them.
     public var options: String {
         ([lambda > 0 ? "--fairness-lambda \(lambda)" : nil, representationLambda.map { "--representation-lambda \($0)" }].compactMap { $0 }
-            + ["--sensitive \(sensitive)", "--fair-columns \(columns.joined(separator: ","))"]).joined(separator: " ")
+            + ["--sensitive \(sensitive)", "--fair-columns \(columns.joined(separator: ","))"] + (contexts.map { ["--fairness-contexts \($0)"] } ?? [])).joined(separator: " ")
     }
 
     enum CodingKeys: String, CodingKey {
-        case lambda, representationLambda = "representation_lambda", sensitive, columns
+        case lambda, representationLambda = "representation_lambda", sensitive, columns, contexts
     }
 }
 

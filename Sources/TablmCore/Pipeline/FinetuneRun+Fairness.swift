@@ -45,6 +45,7 @@ extension FinetuneRun {
         guard let term else { return nil }
         let terms = request.fairness
         return FairnessTermRecord(lambda: terms.lambda, representationLambda: terms.representationLambda > 0 ? terms.representationLambda : nil,
-                                  sensitive: schema.columns[term.probes.sensitive].name, columns: term.probes.columns.map { schema.columns[$0.column].name })
+                                  sensitive: schema.columns[term.probes.sensitive].name, columns: term.probes.columns.map { schema.columns[$0.column].name },
+                                  contexts: terms.contexts)
     }
 }

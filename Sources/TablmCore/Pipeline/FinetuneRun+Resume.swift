@@ -33,7 +33,10 @@ extension FinetuneRun {
     /// `given`: the terms this run would apply; `resumed`: the checkpoint's record (nil: a new run).
     /// A record with no terms may predate them (before 0.42), so terms given then are taken.
     func refuseAChangedFairnessTerm(_ given: FairnessTermRecord?, resumed: TrainingRecord?) throws {
-        guard let began = resumed?.fairness, given != began else { return }
+        guard let began = resumed?.fairness else { return }
+        var given = given
+        if began.contexts == nil { given?.contexts = nil }   // recorded before the contexts were
+        guard given != began else { return }
         throw OptionError("--resume \(request.resume!): the run began with \(began.options); give the same to continue it")
     }
 }

@@ -56,6 +56,11 @@ public struct TimeBudget: Sendable, Equatable {
     /// to the whole budget, which only frees time) and the least stage.
     public func check(_ request: FinetuneRequest, timing: StepTiming?) throws {
         try requireAPriorStage(request.privacy?.prior, resuming: request.resume != nil)
+        // The steps are timed without the fairness terms, which run in every prior step (on Adult the
+        // stage took three times as long with them): the budget would be overrun.
+        if request.fairness.isEnabled {
+            throw OptionError("--minutes times the steps without the fairness terms, which run in every prior step and take longer than the step itself; give --prior-steps instead")
+        }
         guard let timing else { return }
         try requireRoom(privateSteps: TrainingRecipe.privateSteps(requested: request.steps, priorShare: request.privacy?.priorShare, afterPrior: true),
                         timing: timing)
