@@ -325,13 +325,16 @@ def frame_dtypes(frame: pd.DataFrame, units: Optional[Mapping[str, str]] = None)
             for name in frame.columns}
 
 
+# How a bool is spelt in a sampled column: the CSV's "True"/"False", tablm's lower case, or a bool.
+_BOOL_SPELLINGS = {"True": True, "False": False, "true": True, "false": False, True: True, False: False}
+
+
 def typed(values: pd.Series, dtype: Any) -> pd.Series:
     """Sampled text or numbers as ``dtype`` where they all convert (numbers, bool), else as they
     are: how a Categorical's categories are given back their own type."""
     if pd.api.types.is_bool_dtype(dtype):
-        spelt = {"True": True, "False": False, "true": True, "false": False, True: True, False: False}
-        if values.map(lambda v: v in spelt).all():
-            return values.map(spelt).astype(bool)
+        if values.map(lambda v: v in _BOOL_SPELLINGS).all():
+            return values.map(_BOOL_SPELLINGS).astype(bool)
     elif pd.api.types.is_numeric_dtype(dtype):
         try:
             return pd.to_numeric(values).astype(dtype)
@@ -372,9 +375,8 @@ def restore_dtypes(rows: pd.DataFrame, dtypes: Mapping[str, Fitted]) -> pd.DataF
                 if unit in ("days", "seconds"):
                     rows[name] = time_from_numbers(column, dtype, unit)
             elif pd.api.types.is_bool_dtype(dtype):
-                spelt = {"True": True, "False": False, "true": True, "false": False, True: True, False: False}
-                if present.map(lambda v: v in spelt).all():
-                    mapped = column.map(lambda v: spelt.get(v, pd.NA))
+                if present.map(lambda v: v in _BOOL_SPELLINGS).all():
+                    mapped = column.map(lambda v: _BOOL_SPELLINGS.get(v, pd.NA))
                     rows[name] = mapped.astype(bool if len(present) == len(column) else "boolean")
             elif pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_numeric_dtype(column.dtype):
                 numbers = pd.to_numeric(column)

@@ -33,9 +33,10 @@ public struct GroupBalancedSampling: Codable, Sendable, Equatable {
     public var expectedBatchSize: Double { zip(rates, noisyCounts).reduce(0) { $0 + $1.0 * max($1.1, 0) } }
 
     /// The count release, as the accountant's event: the Gaussian mechanism with sensitivity 1.
-    public var countRelease: PrivacyEvent {
-        .gaussianRelease(noiseMultiplier: countNoise)
-    }
+    public var countRelease: PrivacyEvent { Self.countRelease(noise: countNoise) }
+
+    /// The same before the counts are released (a plan, a budget checked first).
+    public static func countRelease(noise: Double) -> PrivacyEvent { .gaussianRelease(noiseMultiplier: noise) }
 
     /// Rates from counts: q_g = B / (G · n_g), so each of the G groups brings B/G rows a step in
     /// expectation, capped at `maxBoost` times the uniform rate B / Σn (a group of a few rows would

@@ -77,7 +77,7 @@ extension FinetuneRun {
         // (a release that cost four times the target was printed before the refusal).
         var counted = plan
         if resumed == nil, privacy.balanceGroups {
-            counted.record([.gaussianRelease(noiseMultiplier: privacy.balanceCountNoise)])
+            counted.record([GroupBalancedSampling.countRelease(noise: privacy.balanceCountNoise)])
             if let target = privacy.epsilon, counted.epsilon() >= target {
                 throw OptionError(String(format: "--balance-groups: the group counts' release at σ = %g alone spends ε %.4g of --epsilon %g; raise --balance-count-noise or --epsilon",
                                          privacy.balanceCountNoise, counted.epsilon(), target))

@@ -203,9 +203,7 @@ public final class FinetuneRun {
     /// The shape of the model `makeModel` builds, without building it (`PrivatePlan` times steps at it).
     func modelConfig(tokenizer: Tokenizer, serializer: RowSerializer, rows: [Row]?, defaultLayers: Int) throws -> GPT2Config {
         if let initFrom = request.initFrom {
-            var config = try Checkpoint.loadConfig(path: URL(fileURLWithPath: initFrom).appendingPathComponent("config.json").path)
-            config.vocabularySize = tokenizer.vocabularySize
-            config.contextLength = request.context ?? config.contextLength
+            let config = adapted(try Checkpoint.loadConfig(path: URL(fileURLWithPath: initFrom).appendingPathComponent("config.json").path), to: tokenizer)
             if let problem = config.problem { throw OptionError(problem) }
             return config
         }
@@ -213,6 +211,14 @@ public final class FinetuneRun {
         let config = GPT2Config(vocabularySize: tokenizer.vocabularySize, contextLength: request.context ?? needed, width: request.width,
                                 layers: request.layers ?? defaultLayers, heads: request.heads, bosTokenID: Int(tokenizer.bosID), eosTokenID: Int(tokenizer.eosID))
         if let problem = config.problem { throw OptionError(problem) }
+        return config
+    }
+
+    /// The shape `--init-from`'s model takes here: this tokenizer's vocabulary, `--context` if given.
+    func adapted(_ source: GPT2Config, to tokenizer: Tokenizer) -> GPT2Config {
+        var config = source
+        config.vocabularySize = tokenizer.vocabularySize
+        config.contextLength = request.context ?? source.contextLength
         return config
     }
 
@@ -232,10 +238,7 @@ public final class FinetuneRun {
         }
         let folder = URL(fileURLWithPath: initFrom)
         let sourceConfig = try Checkpoint.loadConfig(path: folder.appendingPathComponent("config.json").path)
-        var adapted = sourceConfig
-        adapted.vocabularySize = tokenizer.vocabularySize
-        adapted.contextLength = request.context ?? sourceConfig.contextLength
-        try requireMemory(config: adapted, length: shortestRow, large: large)
+        try requireMemory(config: adapted(sourceConfig, to: tokenizer), length: shortestRow, large: large)
         let source = GPT2<Float>(config: sourceConfig)
         try GPT2Weights.load(SafeTensorsFile(path: folder.appendingPathComponent("model.safetensors").path), into: source)
         if let problem = source.outputProblem() { throw InputError(problem, at: SourceLocation(file: folder.appendingPathComponent("model.safetensors").path)) }

@@ -92,7 +92,7 @@ public struct PrivatePlan: Sendable {
                               detail: "estimated under DP (basic composition)"))
         }
         if privacy.balanceGroups {
-            let event = PrivacyEvent.gaussianRelease(noiseMultiplier: privacy.balanceCountNoise)
+            let event = GroupBalancedSampling.countRelease(noise: privacy.balanceCountNoise)
             budget.record([event])
             parts.append(Part(name: "group counts", epsilonAlone: alone([event]), epsilonSoFar: budget.epsilon(),
                               detail: String(format: "Gaussian σ = %g; the steps are then charged at the largest group's rate, which this plan does not know", privacy.balanceCountNoise)))
