@@ -77,7 +77,7 @@ struct PrivacyCommand: ParsableCommand {
                         log(String(format: "%6d × exponential mechanism ε = %.6g", times, epsilon))
                     }
                 }
-                log(String(format: "recomputed (%@ accountant, δ = %.1e): ε = %.6f; recorded ε = %.6f", plan.accountant.method.rawValue.uppercased(),
+                log(String(format: "recomputed (%@ accountant, δ = %.1e): ε = %.6f; recorded ε = %.6f", plan.accountant.composedBy.rawValue.uppercased(),
                            privacy.delta, epsilon, privacy.epsilon))
                 print(epsilon)
             }

@@ -44,7 +44,9 @@ final class PlanCommandTests: XCTestCase {
     }
 
     /// With the prior, the run takes DP-SGD's rate over the prior's noisy total, which it records; the
-    /// plan for that count gives the same rate.
+    /// plan for that count gives the same rate, the prior's ε the run reports and DP-SGD's σ (the plan
+    /// projected the prior as one Gaussian under PLD: ε 0.6846 for the run's 0.7500 on Adult at ε = 1,
+    /// and σ 0.8965 for the run's 0.9263).
     func testThePriorsNoisyTotalSizesTheRun() throws {
         let trained = try run(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", sample, "--steps", "2",
                                "--prior-steps", "3", "--insecure-seed", "2", "-o", "ckpt"] + tiny)
@@ -59,6 +61,8 @@ final class PlanCommandTests: XCTestCase {
         XCTAssertEqual(planned.status, 0, planned.stderr)
         XCTAssertTrue(planned.stdout.contains("then 3 steps of 128 pseudo rows"), planned.stdout)
         XCTAssertEqual(try value("q = ", in: planned.stdout), privacy.sampleRate, accuracy: 5e-6)
+        XCTAssertEqual(try value("σ = ", in: planned.stdout), privacy.noiseMultiplier, accuracy: 5e-5, "the plan prints σ to 4 decimals")
+        XCTAssertEqual(try value("prior: ε ", in: planned.stdout), try value("ε so far ", in: trained.stderr), accuracy: 5e-5)
     }
 
     /// --minutes: a budget too short for DP-SGD and the least prior stage is refused with one line

@@ -5,7 +5,8 @@ public struct PrivacyAccountant: Codable, Sendable, Equatable {
         /// Rényi DP of the sampled Gaussian (Mironov et al. 2019): fast, a valid upper bound.
         case rdp
         /// Privacy loss distributions with connect-the-dots discretisation (Doroshenko et al. 2022):
-        /// tighter, slower (an FFT over the loss grid), also a valid upper bound.
+        /// tighter, slower (an FFT over the loss grid), also a valid upper bound where every
+        /// mechanism's parameters were fixed in advance (`composesAdaptively`: else RDP's).
         case pld
     }
 
@@ -49,12 +50,27 @@ public struct PrivacyAccountant: Codable, Sendable, Equatable {
         let rdp = RDPAccountant.epsilon(history: history, delta: delta)
         switch method {
         case .rdp: return rdp
-        // Both are upper bounds on the same composed mechanism, so the smaller is one too. PLD is the
-        // smaller for DP-SGD; RDP can be for many exponential mechanisms (charged as ε²/8-zCDP there,
-        // as pure ε-DP in PLD).
-        case .pld: return min(PLDAccountant.epsilon(history: history, delta: delta), rdp)
+        // Both are upper bounds on the same composed mechanism where PLD's holds, so the smaller is one
+        // too. PLD is the smaller for DP-SGD.
+        case .pld: return composesAdaptively ? rdp : min(PLDAccountant.epsilon(history: history, delta: delta), rdp)
         }
     }
+
+    /// Whether some mechanism's parameters were chosen from earlier outputs: AIM's rounds, where each
+    /// round's noise σ and selection ε, and how many rounds run, follow from what the rounds before
+    /// released. PLD composes the trade-off curves of mechanisms whose parameters are fixed in advance;
+    /// composing the curves of the ones that ran and stopping at the target is not a valid filter
+    /// (Tran, Räisä, Koskela & Honkela 2026, "f-Differential Privacy Filters: Validity and Approximate
+    /// Solutions", arXiv 2602.06756), while Rényi DP's is (Feldman & Zrnic 2021, "Individual privacy
+    /// accounting via a Rényi filter"): AIM spends its ρ exactly, so its rounds are α·ρ at every order
+    /// whatever path they took. The exponential mechanism runs only in AIM's rounds, so a history with
+    /// one is composed by RDP alone, under either method, and DP-SGD after it is calibrated so.
+    public var composesAdaptively: Bool {
+        history.contains { if case .exponential = $0 { $0.isActive } else { false } }
+    }
+
+    /// The accountant whose bound `epsilon` reports, for messages: RDP where PLD's does not hold.
+    public var composedBy: Method { composesAdaptively ? .rdp : method }
 
     /// The smallest noise multiplier (to 0.1 % relative) whose ε after `steps` steps at rate q, composed
     /// with the mechanisms in `prior` (e.g. a count release), is at most `targetEpsilon`. Found by

@@ -53,7 +53,10 @@ public struct PrivacyBudgetPlan: Sendable {
         let plan = try PrivacyBudgetPlan(record: record, steps: steps)
         let epsilon = plan.epsilon()
         guard epsilon <= record.epsilon * (1 + 1e-9) else {
-            throw InputError(String(format: "the record claims ε = %.6f but its events compose to %.6f", record.epsilon, epsilon),
+            // Releases before 0.43 composed AIM's rounds by PLD, which does not hold for them.
+            let why = plan.accountant.method == .pld && plan.accountant.composesAdaptively
+                ? " (RDP's composition: the prior's rounds choose their noise from what they released, and PLD's does not hold for them; docs/privacy.md, \"The prior's rounds\")" : ""
+            throw InputError(String(format: "the record claims ε = %.6f but its events compose to %.6f", record.epsilon, epsilon) + why,
                              at: SourceLocation(file: file))
         }
         return (plan, epsilon)

@@ -63,7 +63,7 @@ public struct OpacusResult: Codable, Sendable, Equatable {
         record.prior = dp.prior
         guard record.epsilon <= dp.targetEpsilon * (1 + 1e-9) else {
             throw InputError(String(format: "the record claims ε = %.6f, but its events compose to %.6f with tablm's %@ accountant",
-                                    dp.targetEpsilon, record.epsilon, method.rawValue.uppercased()))
+                                    dp.targetEpsilon, record.epsilon, plan.accountant.composedBy.rawValue.uppercased()))
         }
         return record
     }

@@ -248,7 +248,7 @@ extension FinetuneRun {
         // The last checkpoint of this run recorded the ε spent; PLD takes a fraction of a second to recompute it.
         let spent = recordedEpsilon ?? tuner.accountant.epsilon(delta: plan.mechanismDelta) + plan.schemaCost.epsilon
         message(String(format: "finetune --dp: (ε = %.4f, δ = %.1e)-DP for each row of %@ (%@ accountant%@%@); checkpoint -> %@",
-                       spent, privacy.delta, request.data, privacy.accountant.rawValue.uppercased(), priorRecord == nil ? "" : ", marginal prior included",
+                       spent, privacy.delta, request.data, tuner.accountant.composedBy.rawValue.uppercased(), priorRecord == nil ? "" : ", marginal prior included",
                        serializer.schema.source == .dp ? ", schema estimation included" : "", request.output))
     }
 

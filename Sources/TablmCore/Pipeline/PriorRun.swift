@@ -47,6 +47,6 @@ public struct PriorRun {
         for row in release.pseudoRows(count: count, using: &sampler) { try writer.write(RowDecoder.fields(of: row, schema: schema)) }
         try writer.commit()
         report(String(format: "prior: %d rows -> %@; (ε = %.4f, δ = %.1e)-DP for each row of %@ (%@ accountant)", count, output, plan.epsilon(), delta, data,
-                      accountant.rawValue.uppercased()))
+                      plan.accountant.composedBy.rawValue.uppercased()))
     }
 }

@@ -99,9 +99,9 @@ public struct PrivatePlan: Sendable {
         }
         if let priorShare {
             let rho = try PriorStage.budget(plan: budget, share: priorShare, settings: prior?.aim ?? AIMSettings(), columns: schema.columns.count).rho
-            let event = PrivacyEvent.gaussianRelease(noiseMultiplier: (1 / (2 * rho)).squareRoot())
-            budget.record([event])
-            parts.append(Part(name: "prior", epsilonAlone: alone([event]), epsilonSoFar: budget.epsilon(),
+            let events = AIMMechanism.projectedEvents(rho: rho)
+            budget.record(events)
+            parts.append(Part(name: "prior", epsilonAlone: alone(events), epsilonSoFar: budget.epsilon(),
                               detail: String(format: "%.3g of ε: ρ = %.4g zCDP (AIM's measurements and selections); then %d steps of %d pseudo rows at lr %.2g, no privacy cost",
                                              priorShare, rho, priorSteps, priorBatchSize, priorLearningRate)))
         }

@@ -102,7 +102,7 @@ public enum TrainingRecipe {
     public static func leavesDPSGDOut(plan: PrivacyBudgetPlan, priorShare: Double, sampleRate: Double, expectedBatchSize: Double, steps: Int) -> Bool {
         guard let rho = plan.rho(share: priorShare) else { return false }
         var plan = plan
-        plan.record([.gaussianRelease(noiseMultiplier: (1 / (2 * rho)).squareRoot())])
+        plan.record(AIMMechanism.projectedEvents(rho: rho))
         return leavesDPSGDOut(after: plan, sampleRate: sampleRate, expectedBatchSize: expectedBatchSize, steps: steps)
     }
 

@@ -5,6 +5,9 @@ final class PrivacyBudgetPlanTests: XCTestCase {
     /// A marginal prior's Gaussian releases and exponential-mechanism selections, then DP-SGD, against
     /// Google's dp_accounting for the same events (Tests/Fixtures/make_accountant_values.py): RDP to 1e-6
     /// (selections as ε²/8-zCDP), PLD never below and at most 1 % above (selections as pure ε-DP).
+    /// The accountant reports RDP's under either method: AIM's rounds choose their parameters from
+    /// what they released, and PLD's composition does not hold for them (it reported PLD's smaller
+    /// figure, 1.050 for the first history where RDP's is 1.212, 2.537 for the second against 2.977).
     func testComposedPriorAgainstDPAccounting() throws {
         let points = try AccountantFixture.loadPrior()
         XCTAssertEqual(points.count, 3)
@@ -14,10 +17,28 @@ final class PrivacyBudgetPlanTests: XCTestCase {
             let pld = PLDAccountant.epsilon(history: point.history, delta: point.delta)
             XCTAssertGreaterThanOrEqual(pld, point.pld_epsilon * (1 - 1e-9))
             XCTAssertLessThanOrEqual(pld, point.pld_epsilon * 1.01)
-            // The accountant reports the smaller of two valid bounds.
             let reported = PrivacyAccountant(method: .pld, history: point.history).epsilon(delta: point.delta)
-            XCTAssertEqual(reported, min(pld, RDPAccountant.epsilon(history: point.history, delta: point.delta)), accuracy: 1e-12)
+            XCTAssertEqual(reported, RDPAccountant.epsilon(history: point.history, delta: point.delta), accuracy: 1e-12, "RDP's figure, not PLD's \(pld)")
+            // Without the selections (parameters fixed in advance) PLD's tighter figure stands.
+            let fixed = point.history.filter { if case .exponential = $0 { false } else { true } }
+            XCTAssertEqual(PrivacyAccountant(method: .pld, history: fixed).epsilon(delta: point.delta),
+                           min(PLDAccountant.epsilon(history: fixed, delta: point.delta), RDPAccountant.epsilon(history: fixed, delta: point.delta)), accuracy: 1e-12)
         }
+    }
+
+    /// A record whose ε is PLD's composition of a prior's rounds and DP-SGD, as releases before 0.43
+    /// wrote it, claims less than the events support: refused, saying why.
+    func testARecordThatComposedThePriorsRoundsByPLDIsRefusedSayingWhy() throws {
+        let point = try XCTUnwrap(AccountantFixture.loadPrior().first { $0.training != nil })
+        let accountant = PrivacyAccountant(method: .pld, history: point.history)
+        var record = PrivacyRecord(epsilon: PLDAccountant.epsilon(history: point.history, delta: point.delta), delta: point.delta,
+                                   noiseMultiplier: 1, sampleRate: 0.01, clipNorm: 1, accountant: "pld")
+        record.events = accountant.history
+        XCTAssertThrowsError(try PrivacyBudgetPlan.verified(record: record, steps: 0, file: "training.json")) { error in
+            XCTAssertTrue("\(error)".contains("PLD's does not hold for them"), "\(error)")
+        }
+        record.epsilon = RDPAccountant.epsilon(history: point.history, delta: point.delta)
+        XCTAssertEqual(try PrivacyBudgetPlan.verified(record: record, steps: 0, file: "training.json").epsilon, record.epsilon, accuracy: 1e-12)
     }
 
     /// The whole budget after a release already recorded (a balanced run's group counts) is what that
