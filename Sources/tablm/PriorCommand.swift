@@ -22,7 +22,7 @@ struct PriorCommand: ParsableCommand {
     @Option(help: "Private table (CSV).") var data: String
     @Option(help: "Target epsilon.") var epsilon: Double
     @Option(help: "Delta of the guarantee.") var delta = 1e-5
-    @Option(help: "Privacy accountant: pld or rdp.") var accountant: PrivacyAccountant.Method = .pld
+    @Option(help: "Privacy accountant: pld or rdp (AIM's rounds are composed by RDP under either; pld matters only for a one-column table).") var accountant: PrivacyAccountant.Method = .pld
     @Option(help: "Rows to write (default: the prior's noisy total).") var rows: Int?
     @Option(help: "Largest model of the prior, in cells.") var maxCells = AIMSettings().maximumModelCells
     @Option(help: "Mirror-descent iterations after each AIM round.") var roundIterations = AIMSettings().roundIterations

@@ -15,7 +15,7 @@ struct PrivacyOptions: ParsableArguments {
     @Option(help: "Noise multiplier sigma (instead of --epsilon).")
     var noiseMultiplier: Double?
 
-    @Option(help: "Privacy accountant: pld (privacy loss distributions, tight) or rdp (Rényi DP, looser, faster). Both give upper bounds on epsilon.")
+    @Option(help: "Privacy accountant: pld (privacy loss distributions, tight) or rdp (Rényi DP, looser, faster). Both give upper bounds on epsilon; a run with the prior is composed by RDP under either (its rounds choose their noise as they go).")
     var accountant: PrivacyAccountant.Method = .pld
 
     @Option(help: "Expected rows per step; the sampling rate is this over the row count.")

@@ -52,6 +52,13 @@ final class MarginalPriorCommandTests: XCTestCase {
         let forged = try run(["privacy", "epsilon", "checkpoint", "ckpt"])
         XCTAssertNotEqual(forged.status, 0)
         XCTAssertTrue(forged.stderr.contains("the record claims ε = 0.500000 but its events compose to"), forged.stderr)
+        XCTAssertTrue(forged.stderr.contains("PLD's does not hold for them"), forged.stderr)
+        // --resume takes its σ from the record: refused the same way before any step is charged on top.
+        let resumed = try run(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", sample, "--resume", "ckpt", "--steps", "6",
+                               "-o", "ckpt2", "--micro-batch", "16", "--expected-batch-size", "40"])
+        XCTAssertNotEqual(resumed.status, 0)
+        XCTAssertTrue(resumed.stderr.contains("ckpt/training.json: the record claims ε = 0.500000 but its events compose to"), resumed.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("ckpt2").path))
 
         let generated = try run(["generate", "--checkpoint", "ckpt", "--rows", "20", "-o", "rows.csv"])
         XCTAssertEqual(generated.status, 0, generated.stderr)

@@ -212,7 +212,7 @@ extension PrivateFinetuneTests {
                           "--delta 0.001 with --resume: the checkpoint's guarantee is at δ = 1e-05, which the run keeps")
         try expectFailure(["finetune", "--dp", "--epsilon", "3", "--accountant", "rdp", "--schema", publicSchema, "--data", sample, "--steps", "6",
                            "--resume", "ckpt", "--balance-groups", "--insecure-seed", "4", "-o", "out"] + tiny,
-                          "--accountant rdp with --resume: the checkpoint's events were composed by pld")
+                          "--accountant rdp with --resume: the checkpoint was trained with --accountant pld")
         // Two steps more than the 4 calibrated for at ε = 3 would spend more than 3: refused before any step.
         try expectFailure(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", sample, "--steps", "6",
                            "--resume", "ckpt", "--balance-groups", "--insecure-seed", "4", "-o", "out"] + tiny,

@@ -64,7 +64,9 @@ public struct PrivacyAccountant: Codable, Sendable, Equatable {
     /// Solutions", arXiv 2602.06756), while Rényi DP's is (Feldman & Zrnic 2021, "Individual privacy
     /// accounting via a Rényi filter"): AIM spends its ρ exactly, so its rounds are α·ρ at every order
     /// whatever path they took. The exponential mechanism runs only in AIM's rounds, so a history with
-    /// one is composed by RDP alone, under either method, and DP-SGD after it is calibrated so.
+    /// one is composed by RDP alone, under either method, and DP-SGD after it is calibrated so. (DP-SGD's
+    /// rate over a released count is chosen on the way too, as q; neither accountant treats that as
+    /// adaptive: docs/privacy.md, "The prior's rounds".)
     public var composesAdaptively: Bool {
         history.contains { if case .exponential = $0 { $0.isActive } else { false } }
     }

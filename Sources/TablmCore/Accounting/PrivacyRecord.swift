@@ -30,6 +30,12 @@ public struct PrivacyRecord: Codable, Sendable, Equatable {
     /// from the system's entropy. A run that continues such a checkpoint keeps it.
     public var insecureSeed: Bool?
 
+    /// The accountant whose bound `epsilon` is: `accountant`, or RDP where the events hold AIM's
+    /// adaptive rounds (`PrivacyAccountant.composesAdaptively`).
+    public var composedBy: String {
+        PrivacyAccountant.Method(rawValue: accountant).map { PrivacyAccountant(method: $0, history: events ?? []).composedBy.rawValue } ?? accountant
+    }
+
     /// The events, or for records written before they were kept, the count release and the DP-SGD
     /// steps (`steps` from the training record).
     public func events(steps: Int) -> [PrivacyEvent] {

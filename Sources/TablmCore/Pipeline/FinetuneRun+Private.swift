@@ -107,10 +107,10 @@ extension FinetuneRun {
                 guard request.planSizesTheSplit else { return false }
                 let steps = TrainingRecipe.privateStepsAfterPrior
                 if let balance {
-                    return TrainingRecipe.leavesDPSGDOut(plan: before, priorShare: priorShare, sampleRate: balance.maxRate,
+                    return TrainingRecipe.leavesDPSGDOut(plan: before, priorShare: priorShare, columns: serializer.schema.columns.count, sampleRate: balance.maxRate,
                                                          expectedBatchSize: max(balance.expectedBatchSize, 1), steps: steps)
                 }
-                return TrainingRecipe.leavesDPSGDOut(plan: before, priorShare: priorShare, rows: total, expectedBatchSize: privacy.expectedBatchSize, steps: steps)
+                return TrainingRecipe.leavesDPSGDOut(plan: before, priorShare: priorShare, columns: serializer.schema.columns.count, rows: total, expectedBatchSize: privacy.expectedBatchSize, steps: steps)
             })
         }
         // The whole budget went to the prior: no DP-SGD.

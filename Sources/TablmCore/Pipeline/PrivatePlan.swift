@@ -36,10 +36,9 @@ public struct PrivatePlan: Sendable {
     /// Passes over the rows DP-SGD makes in expectation.
     public var epochs: Double { Double(steps) * sampleRate }
 
-    /// The plan of `request` for a table of `rows` rows. The prior's events are projected as one
-    /// Gaussian release of its ρ (AIM spends ρ over several measurements and selections, whose
-    /// composition under PLD comes out at or below this in the runs measured); DP-SGD's σ is
-    /// calibrated on the rest, as the run does.
+    /// The plan of `request` for a table of `rows` rows. The prior's events are projected as the run
+    /// is charged for them (`AIMMechanism.projectedEvents`: RDP's α·ρ, whatever rounds AIM runs);
+    /// DP-SGD's σ is calibrated on the rest, as the run does.
     /// `timing`, when given, measures this machine's speed (`measureTiming(request:)`), once the
     /// request has passed the checks that need none: the plan then says how long the stages take,
     /// and sizes the prior stage by the request's time budget as the run does (a budget's own
@@ -54,13 +53,27 @@ public struct PrivatePlan: Sendable {
         self.rows = rows
         let prior = privacy.prior
         priorShare = privacy.priorShare
+        // The group counts are released before the prior, as in the run: what they leave sizes the
+        // prior and decides whether DP-SGD runs.
+        let mechanismDelta = budget.mechanismDelta
+        func alone(_ events: [PrivacyEvent]) -> Double { PrivacyAccountant(method: privacy.accountant, history: events).epsilon(delta: mechanismDelta) }
+        if schema.privacyCost.map({ $0.epsilon > 0 }) ?? false {
+            parts.append(Part(name: "schema", epsilonAlone: budget.schemaCost.epsilon, epsilonSoFar: budget.epsilon(),
+                              detail: "estimated under DP (basic composition)"))
+        }
+        if privacy.balanceGroups {
+            let event = GroupBalancedSampling.countRelease(noise: privacy.balanceCountNoise)
+            budget.record([event])
+            parts.append(Part(name: "group counts", epsilonAlone: alone([event]), epsilonSoFar: budget.epsilon(),
+                              detail: String(format: "Gaussian σ = %g; the steps are then charged at the largest group's rate, which this plan does not know", privacy.balanceCountNoise)))
+        }
         // The run checks the prior's budget at the share asked for, before a small table may widen it.
         if let share = priorShare { _ = try PriorStage.budget(plan: budget, share: share, settings: prior?.aim ?? AIMSettings(), columns: schema.columns.count) }
         // A table too small for DP-SGD's noise: the prior takes all of ε, as the run decides on the
         // prior's noisy total.
         var tooSmall = false
         if let share = priorShare, share < 1, request.planSizesTheSplit,
-           TrainingRecipe.leavesDPSGDOut(plan: budget, priorShare: share, rows: Double(rows), expectedBatchSize: privacy.expectedBatchSize,
+           TrainingRecipe.leavesDPSGDOut(plan: budget, priorShare: share, columns: schema.columns.count, rows: Double(rows), expectedBatchSize: privacy.expectedBatchSize,
                                          steps: TrainingRecipe.privateStepsAfterPrior) {
             priorShare = 1
             tooSmall = true
@@ -85,21 +98,9 @@ public struct PrivatePlan: Sendable {
                 priorSteps = budget.stageSteps(planned: priorSteps, privateSteps: steps, timing: timing)
             }
         }
-        let mechanismDelta = budget.mechanismDelta
-        func alone(_ events: [PrivacyEvent]) -> Double { PrivacyAccountant(method: privacy.accountant, history: events).epsilon(delta: mechanismDelta) }
-        if schema.privacyCost.map({ $0.epsilon > 0 }) ?? false {
-            parts.append(Part(name: "schema", epsilonAlone: budget.schemaCost.epsilon, epsilonSoFar: budget.epsilon(),
-                              detail: "estimated under DP (basic composition)"))
-        }
-        if privacy.balanceGroups {
-            let event = GroupBalancedSampling.countRelease(noise: privacy.balanceCountNoise)
-            budget.record([event])
-            parts.append(Part(name: "group counts", epsilonAlone: alone([event]), epsilonSoFar: budget.epsilon(),
-                              detail: String(format: "Gaussian σ = %g; the steps are then charged at the largest group's rate, which this plan does not know", privacy.balanceCountNoise)))
-        }
         if let priorShare {
             let rho = try PriorStage.budget(plan: budget, share: priorShare, settings: prior?.aim ?? AIMSettings(), columns: schema.columns.count).rho
-            let events = AIMMechanism.projectedEvents(rho: rho)
+            let events = AIMMechanism.projectedEvents(rho: rho, columns: schema.columns.count)
             budget.record(events)
             parts.append(Part(name: "prior", epsilonAlone: alone(events), epsilonSoFar: budget.epsilon(),
                               detail: String(format: "%.3g of ε: ρ = %.4g zCDP (AIM's measurements and selections); then %d steps of %d pseudo rows at lr %.2g, no privacy cost",

@@ -66,7 +66,8 @@ public enum TrainingRecipe {
     /// After the prior, DP-SGD runs only where its effective noise σ/B (`DPNoiseLevel`) is at most
     /// this; above it the prior takes the whole budget (decided on its 1-way measurements' noisy
     /// total), or, with the split asked for, DP-SGD's share stays unspent. Adult at ε = 1
-    /// and 3 (σ/B 0.0035 and 0.0026): DP-SGD level with the prior alone or a little ahead; at ε = 0.3
+    /// and 3 (σ/B 0.0045 and 0.0030 since the prior's rounds are composed by RDP; 0.0035 and 0.0026
+    /// when measured): DP-SGD level with the prior alone or a little ahead; at ε = 0.3
     /// (0.0060) it took TSTR from 0.894 to 0.863; on German credit at ε = 1 (700 rows, 0.076) 2-way TV
     /// was 0.233–0.258 with it, 0.183–0.224 with the prior taking the whole budget, TSTR level within
     /// the noise (docs/budget-plan.md).
@@ -90,19 +91,19 @@ public enum TrainingRecipe {
         return plan.epsilon(adding: [PrivacyEvent(noiseMultiplier: loudest, sampleRate: sampleRate, steps: steps)]) > target
     }
 
-    /// The same, before a prior of `priorShare` of ε on `rows` rows: the prior counted as one Gaussian
-    /// release of its ρ, as `PrivatePlan` projects it.
-    public static func leavesDPSGDOut(plan: PrivacyBudgetPlan, priorShare: Double, rows: Double, expectedBatchSize: Int, steps: Int) -> Bool {
+    /// The same, before a prior of `priorShare` of ε on `rows` rows of `columns` columns: the prior
+    /// charged as `PrivatePlan` projects it (`AIMMechanism.projectedEvents`).
+    public static func leavesDPSGDOut(plan: PrivacyBudgetPlan, priorShare: Double, columns: Int, rows: Double, expectedBatchSize: Int, steps: Int) -> Bool {
         let rate = min(1, Double(expectedBatchSize) / max(rows, 1))
-        return leavesDPSGDOut(plan: plan, priorShare: priorShare, sampleRate: rate, expectedBatchSize: rate * max(rows, 1), steps: steps)
+        return leavesDPSGDOut(plan: plan, priorShare: priorShare, columns: columns, sampleRate: rate, expectedBatchSize: rate * max(rows, 1), steps: steps)
     }
 
     /// The same at a given rate and expected batch (balanced sampling's largest group rate and
     /// its expected batch, from the released group counts).
-    public static func leavesDPSGDOut(plan: PrivacyBudgetPlan, priorShare: Double, sampleRate: Double, expectedBatchSize: Double, steps: Int) -> Bool {
+    public static func leavesDPSGDOut(plan: PrivacyBudgetPlan, priorShare: Double, columns: Int, sampleRate: Double, expectedBatchSize: Double, steps: Int) -> Bool {
         guard let rho = plan.rho(share: priorShare) else { return false }
         var plan = plan
-        plan.record(AIMMechanism.projectedEvents(rho: rho))
+        plan.record(AIMMechanism.projectedEvents(rho: rho, columns: columns))
         return leavesDPSGDOut(after: plan, sampleRate: sampleRate, expectedBatchSize: expectedBatchSize, steps: steps)
     }
 

@@ -72,13 +72,15 @@ public struct MarginalPrior: Sendable {
 /// The rows are read only to compute marginals that are released with noise or scored by the
 /// exponential mechanism.
 public enum AIMMechanism {
-    /// What a run of budget ρ is charged, for a plan made before it runs: the measurements as one
-    /// Gaussian release and the selections as one exponential mechanism, at a round's split (0.9 and
-    /// 0.1 of ρ). The rounds spend ρ exactly, and RDP, which composes them
+    /// What a run of budget ρ over `columns` columns is charged, for a plan made before it runs: the
+    /// measurements as one Gaussian release and the selections as one exponential mechanism, at a
+    /// round's split (0.9 and 0.1 of ρ). The rounds spend ρ exactly, and RDP, which composes them
     /// (`PrivacyAccountant.composesAdaptively`), charges every path they can take α·ρ at each order,
-    /// as it charges these two.
-    public static func projectedEvents(rho: Double) -> [PrivacyEvent] {
-        [.gaussianRelease(noiseMultiplier: (1 / (2 * 0.9 * rho)).squareRoot()), .exponential(epsilon: (8 * 0.1 * rho).squareRoot())]
+    /// as it charges these two. A table of one column has no rounds: one Gaussian release of ρ, its
+    /// σ fixed in advance, which PLD composes as the run does.
+    public static func projectedEvents(rho: Double, columns: Int) -> [PrivacyEvent] {
+        guard columns > 1 else { return [.gaussianRelease(noiseMultiplier: (1 / (2 * rho)).squareRoot())] }
+        return [.gaussianRelease(noiseMultiplier: (1 / (2 * 0.9 * rho)).squareRoot()), .exponential(epsilon: (8 * 0.1 * rho).squareRoot())]
     }
 
     /// `widen`, given the noisy total of the 1-way measurements, may raise the budget for the rounds

@@ -34,6 +34,22 @@ final class PrivatePlanTests: XCTestCase {
         return request
     }
 
+    /// Balanced groups: the counts' release comes before the prior, as in the run, and what it leaves
+    /// decides whether DP-SGD runs. A loud release (σ = 5 spends 0.73 of ε = 1) leaves DP-SGD too
+    /// little: the prior takes the rest (the plan decided before the release and then found no σ,
+    /// "epsilon 1.0 cannot be reached", where the run gave the prior everything).
+    func testTheGroupCountsAreReleasedBeforeThePriorIsSized() throws {
+        var request = request(epsilon: 1, prior: true)
+        request.privacy?.balanceGroups = true
+        request.privacy?.balanceCountNoise = 5
+        let plan = try PrivatePlan(request: request, rows: 32_561)
+        XCTAssertEqual(plan.parts.map(\.name), ["group counts", "prior", "DP-SGD"])
+        XCTAssertEqual(plan.priorShare, 1)
+        XCTAssertEqual(plan.steps, 0)
+        XCTAssertLessThanOrEqual(plan.parts[1].epsilonSoFar, 1 + 1e-9)
+        XCTAssertGreaterThan(plan.parts[1].epsilonSoFar, 0.99)
+    }
+
     /// Without a prior the plan is DP-SGD alone: the rate is the batch over the rows, and its σ is the
     /// one whose composition over the steps gives the target, as the RDP accountant (independent of the
     /// PLD one the plan uses) bounds from above.
@@ -63,7 +79,7 @@ final class PrivatePlanTests: XCTestCase {
         // The prior's ρ converts (RDP) to its share of ε: the bound the plan is built on.
         let rho = PrivacyBudgetPlan.rho(epsilon: 0.75, delta: 1e-5)
         XCTAssertEqual(RDPAccountant.epsilon(history: [.gaussianRelease(noiseMultiplier: (1 / (2 * rho)).squareRoot())], delta: 1e-5), 0.75, accuracy: 1e-6)
-        XCTAssertLessThanOrEqual(plan.parts[0].epsilonAlone, 0.75 + 1e-9, "PLD is at most the RDP conversion")
+        XCTAssertEqual(plan.parts[0].epsilonAlone, 0.75, accuracy: 1e-6, "the prior's rounds are charged RDP's conversion of ρ")
         XCTAssertEqual(plan.lines.count, 4)
         XCTAssertTrue(plan.lines[0].hasPrefix("plan for ε = 1, δ = 1e-05, 32561 rows"), plan.lines[0])
         let sigma = try XCTUnwrap(plan.noiseMultiplier)
@@ -96,16 +112,16 @@ final class PrivatePlanTests: XCTestCase {
         XCTAssertTrue(plan.parts[1].detail.hasPrefix("none: on 700 rows"), plan.parts[1].detail)
         // The rule, from its definition: at σ/B = 0.005 DP-SGD would spend far more than the quarter left.
         var budget = try PrivacyBudgetPlan(method: .rdp, targetEpsilon: 1, delta: 1e-5, schemaCost: nil)
-        XCTAssertTrue(TrainingRecipe.leavesDPSGDOut(plan: budget, priorShare: 0.75, rows: 700, expectedBatchSize: 256, steps: 100))
-        XCTAssertFalse(TrainingRecipe.leavesDPSGDOut(plan: budget, priorShare: 0.75, rows: 32_561, expectedBatchSize: 256, steps: 100))
+        XCTAssertTrue(TrainingRecipe.leavesDPSGDOut(plan: budget, priorShare: 0.75, columns: 15, rows: 700, expectedBatchSize: 256, steps: 100))
+        XCTAssertFalse(TrainingRecipe.leavesDPSGDOut(plan: budget, priorShare: 0.75, columns: 15, rows: 32_561, expectedBatchSize: 256, steps: 100))
         // A table of a row or two: the loudest σ allowed (0.005 of a batch of one) is below what the
         // accountants answer for, and PLD's grid trapped on it; at ε = 10,000 it is left out too.
         for rows in [1.0, 2.0] {
             let pld = try PrivacyBudgetPlan(method: .pld, targetEpsilon: 10_000, delta: 1e-5, schemaCost: nil)
-            XCTAssertTrue(TrainingRecipe.leavesDPSGDOut(plan: pld, priorShare: 0.75, rows: rows, expectedBatchSize: 256, steps: 100))
+            XCTAssertTrue(TrainingRecipe.leavesDPSGDOut(plan: pld, priorShare: 0.75, columns: 15, rows: rows, expectedBatchSize: 256, steps: 100))
         }
         budget.record([.gaussianRelease(noiseMultiplier: 1)])
-        XCTAssertFalse(TrainingRecipe.leavesDPSGDOut(plan: budget, priorShare: 0.75, rows: 700, expectedBatchSize: 256, steps: 0), "no steps, nothing left out")
+        XCTAssertFalse(TrainingRecipe.leavesDPSGDOut(plan: budget, priorShare: 0.75, columns: 15, rows: 700, expectedBatchSize: 256, steps: 0), "no steps, nothing left out")
 
         let unspent = try PrivatePlan(request: small(share: 0.75), rows: 700)
         XCTAssertEqual(unspent.priorShare, 0.75)

@@ -49,6 +49,32 @@ final class AIMMechanismTests: XCTestCase {
         XCTAssertEqual(prior.measurements[0].sigma, (1 / (2 * 0.05)).squareRoot(), accuracy: 1e-12)
         XCTAssertEqual(prior.events.reduce(0.0) { $0 + Double($1.steps) * $1.rho! }, 0.05, accuracy: 1e-12)
         XCTAssertEqual(prior.model.project([0]).values.reduce(0, +), 600, accuracy: 100)
+        // Its one release's σ was fixed in advance, so PLD composes it; the plan projects it so (it
+        // projected a selection too, and RDP's larger figure: 1.3085 against 1.1994).
+        let run = PrivacyAccountant(method: .pld, history: prior.events), projected = PrivacyAccountant(method: .pld, history: AIMMechanism.projectedEvents(rho: 0.05, columns: 1))
+        XCTAssertFalse(run.composesAdaptively)
+        XCTAssertEqual(projected.epsilon(delta: 1e-5), run.epsilon(delta: 1e-5), accuracy: 1e-9)
+        XCTAssertLessThan(run.epsilon(delta: 1e-5), RDPAccountant.epsilon(history: prior.events, delta: 1e-5))
+    }
+
+    /// A plan's projection of a table of several columns is charged RDP's α·ρ, as every path of the
+    /// rounds is: the same ε as a run's events (`testSpendsExactlyTheBudget`'s table).
+    func testTheProjectionIsChargedAsTheRoundsAre() {
+        var settings = AIMSettings()
+        settings.plannedRounds = 12
+        settings.maximumModelCells = 30
+        settings.target = 2
+        var generator = ChaCha20Generator(insecureSeed: 4)
+        let prior = AIMMechanism.run(ChainTable.sample(rows: 3000, seed: 21), rho: 0.05, settings: settings, generator: &generator)
+        let run = PrivacyAccountant(method: .pld, history: prior.events)
+        let projected = PrivacyAccountant(method: .pld, history: AIMMechanism.projectedEvents(rho: 0.05, columns: 3))
+        XCTAssertTrue(run.composesAdaptively)
+        XCTAssertTrue(projected.composesAdaptively)
+        XCTAssertEqual(projected.epsilon(delta: 1e-5), run.epsilon(delta: 1e-5), accuracy: 1e-9)
+        // ρ-zCDP is α·ρ at every order, the RDP of one Gaussian release of σ = √(1 / 2ρ).
+        XCTAssertEqual(run.epsilon(delta: 1e-5), RDPAccountant.epsilon(history: [.gaussianRelease(noiseMultiplier: (1 / (2 * 0.05)).squareRoot())], delta: 1e-5), accuracy: 1e-9)
+        // An exponential mechanism that never ran is not a round.
+        XCTAssertFalse(PrivacyAccountant(method: .pld, history: [.gaussianRelease(noiseMultiplier: 3), .exponential(epsilon: 0.1, times: 0)]).composesAdaptively)
     }
 
     /// Every column's pair with the target is measured before any round, at σ₀ = √(T / (2·0.9·ρ)),
