@@ -317,5 +317,10 @@ extension PrivateFinetuneTests {
         XCTAssertFalse(generated.stderr.contains("shares restored"), generated.stderr)
         let rows = try String(contentsOf: folder.appendingPathComponent("g.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
         XCTAssertEqual(Double(rows.filter { $0.hasPrefix("A,") }.count) / Double(rows.count), 0.25, accuracy: 0.06)
+        // No balanced mix to keep: taken and ignored before, now refused.
+        let kept = try run(["generate", "--checkpoint", "ckpt", "--rows", "20", "--keep-balanced-mix", "-o", "k.csv"])
+        XCTAssertEqual(kept.status, 64, kept.stderr)
+        XCTAssertTrue(kept.stderr.contains("--keep-balanced-mix: no DP-SGD step of this checkpoint sampled by group"), kept.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("k.csv").path))
     }
 }

@@ -94,6 +94,9 @@ public struct GenerateRun {
         if request.keepBalancedMix, loaded.record.privacy?.balance == nil {
             throw OptionError("--keep-balanced-mix: this checkpoint was not trained with --balance-groups, so there is no balanced mix to keep")
         }
+        if request.keepBalancedMix, loaded.record.steps == 0 {
+            throw OptionError("--keep-balanced-mix: no DP-SGD step of this checkpoint sampled by group (its prior took the whole budget), so its rows are in the table's mix already; leave --keep-balanced-mix out")
+        }
         if let balance = loaded.record.privacy?.balance, loaded.record.steps > 0, !request.keepBalancedMix {
             guard constraint != nil else { throw OptionError("restoring the group shares of a --balance-groups checkpoint needs the schema constraint (drop --unconstrained, or add --keep-balanced-mix)") }
             groupShares = try GroupShareCorrection(balance: balance, template: loaded.template, tokenizer: loaded.tokenizer)
