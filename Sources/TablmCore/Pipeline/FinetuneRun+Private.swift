@@ -52,7 +52,11 @@ extension FinetuneRun {
         let timing = try budgetTiming(privacy, config: model.config)
         let targetWeight = try targetWeight(schema: serializer.schema, resumed: request.resume == nil ? nil : record,
                                             recipe: TrainingRecipe.privateTargetWeight)
-        var plan = try resumed.map { try PrivacyBudgetPlan(record: $0, steps: startStep) }
+        // A resumed record that claims less than its events compose to (before 0.43, the prior's rounds
+        // by PLD) is refused with the figure that holds, before any step is charged on top of it.
+        var plan = try resumed.map {
+            try PrivacyBudgetPlan.verified(record: $0, steps: startStep, file: URL(fileURLWithPath: request.resume!).appendingPathComponent(Checkpoint.recordFile).path).plan
+        }
             ?? PrivacyBudgetPlan(method: privacy.accountant, targetEpsilon: privacy.epsilon, delta: privacy.delta, schemaCost: serializer.schema.privacyCost)
         if serializer.schema.source == .dp {
             message(String(format: "privacy budget: schema (ε = %.4g, δ = %.2g) + training (ε %@, δ = %.2g)", plan.schemaCost.epsilon, plan.schemaCost.delta,

@@ -91,11 +91,11 @@ public struct GenerateRun {
         var groupShares: GroupShareCorrection?
         // Shares are restored only where DP-SGD sampled by group: a run whose prior took the whole
         // budget trained on the prior's rows, in the table's mix (restoring took women from 0.31 to 0.18).
-        if request.keepBalancedMix, loaded.record.privacy?.balance == nil {
-            throw OptionError("--keep-balanced-mix: this checkpoint was not trained with --balance-groups, so there is no balanced mix to keep")
-        }
-        if request.keepBalancedMix, loaded.record.steps == 0 {
-            throw OptionError("--keep-balanced-mix: no DP-SGD step of this checkpoint sampled by group (its prior took the whole budget), so its rows are in the table's mix already; leave --keep-balanced-mix out")
+        if request.keepBalancedMix {
+            guard loaded.record.privacy?.balance != nil else {
+                throw OptionError("--keep-balanced-mix: this checkpoint was not trained with --balance-groups, so there is no balanced mix to keep")
+            }
+            guard loaded.record.steps > 0 else { throw OptionError("--keep-balanced-mix: no DP-SGD step of this checkpoint sampled by group (its prior took the whole budget), so its rows are in the table's mix already; leave --keep-balanced-mix out") }
         }
         if let balance = loaded.record.privacy?.balance, loaded.record.steps > 0, !request.keepBalancedMix {
             guard constraint != nil else { throw OptionError("restoring the group shares of a --balance-groups checkpoint needs the schema constraint (drop --unconstrained, or add --keep-balanced-mix)") }
