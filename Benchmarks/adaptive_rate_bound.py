@@ -6,7 +6,8 @@ on a small table it gives AIM the whole budget instead (docs/privacy.md, "The pr
 outcome composes to ε or less on its own; the filter's bound at each Rényi order is the largest curve
 over the outcomes that can occur. This script computes, independently of tablm (RDP of the Poisson-
 subsampled Gaussian at integer orders by the binomial expansion, Mironov, Talwar & Zhang 2019;
-conversion of Balle et al. 2020), the ε of that largest curve for Adult's default plan at ε = 1.
+conversion of Balle et al. 2020), the ε of that largest curve for Adult's default plan at ε = 1,
+and what the filter at one order that tablm uses since 0.44 gives (σ, and the largest sum at its order).
     python3 Benchmarks/adaptive_rate_bound.py [--epsilon 1] [--rows 32541]
 """
 import argparse
@@ -26,8 +27,13 @@ def sampled_gaussian_rdp(order, q, sigma):
     return log_sum_exp(terms) / (order - 1)
 
 
+def conversion(order, rdp, delta):
+    """ε at δ of RDP `rdp` at one order (Balle et al. 2020, Theorem 21)."""
+    return rdp + log((order - 1) / order) - (log(delta) + log(order)) / (order - 1)
+
+
 def epsilon(curve, delta):
-    return min(r + log((a - 1) / a) - (log(delta) + log(a)) / (a - 1) for a, r in zip(ORDERS, curve))
+    return min(conversion(a, r, delta) for a, r in zip(ORDERS, curve))
 
 
 def bisect(accepts, low, high, rounds=60):
@@ -72,6 +78,22 @@ def main():
     print(f"largest curve over both branches at {args.rows}: ε {epsilon(largest([run, alone]), args.delta):.4f}")
     wide = [curve(n, calibrated(n)) for n in (2_000, 5_000, 10_000, 20_000, args.rows, 60_000, 200_000, 1_000_000)]
     print(f"largest curve over totals from 2,000 to 10^6: ε {epsilon(largest(wide), args.delta):.4f}")
+
+    # The filter tablm uses since 0.44: one order fixed by ε and δ (where the whole budget's Gaussian
+    # converts best), σ calibrated so that each path's sum at that order stays within the budget.
+    order = min(ORDERS, key=lambda a: conversion(a, a * whole, args.delta))
+    budget = args.epsilon - log((order - 1) / order) + (log(args.delta) + log(order)) / (order - 1)
+
+    def filtered(rows):
+        q = min(1.0, args.batch / rows)
+        return bisect(lambda s: order * share + args.steps * sampled_gaussian_rdp(order, q, s) > budget, 0.1, 50.0)[1]
+
+    totals = (2_000, 5_000, 10_000, 20_000, args.rows, 60_000, 200_000, 1_000_000)
+    sigmas = {n: filtered(n) for n in totals}
+    at_order = max(order * share + args.steps * sampled_gaussian_rdp(order, min(1.0, args.batch / n), sigmas[n]) for n in totals)
+    print(f"filter at order {order}: σ at {args.rows} rows {sigmas[args.rows]:.4f} (at 2,000 and 10^6 rows {sigmas[2_000]:.4f}, "
+          f"{sigmas[1_000_000]:.4f}); largest sum at the order over totals from 2,000 to 10^6, and the prior alone: "
+          f"ε {conversion(order, max(at_order, order * whole), args.delta):.4f}")
 
 
 if __name__ == "__main__":

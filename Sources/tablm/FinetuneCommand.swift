@@ -35,7 +35,7 @@ struct FinetuneCommand: ParsableCommand {
         cost). DP-SGD on the real rows then spends the rest; every mechanism is composed in one \
         accountant and recorded in training.json. --prior none gives DP-SGD alone. Below epsilon 1 the \
         prior takes the whole budget; so it does on a table too small for DP-SGD's noise (sigma over the \
-        expected batch above 0.005). DP-SGD's sampling rate is --expected-batch-size over the prior's \
+        expected batch above 0.0055). DP-SGD's sampling rate is --expected-batch-size over the prior's \
         noisy row count (or --rows, declared public; or a count released with noise): the true count \
         is private. --plan --rows N prints the plan and each part's epsilon without reading a row.
 

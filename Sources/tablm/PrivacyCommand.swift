@@ -68,7 +68,7 @@ struct PrivacyCommand: ParsableCommand {
                 let path = URL(fileURLWithPath: checkpoint).appendingPathComponent("training.json").path
                 let record = try TrainingRecord.load(path: path, schema: nil)
                 guard let privacy = record.privacy else { throw InputError("this checkpoint was not trained with --dp", at: SourceLocation(file: path)) }
-                let (plan, epsilon) = try PrivacyBudgetPlan.verified(record: privacy, steps: record.steps, file: path)
+                let (plan, epsilon, composed) = try PrivacyBudgetPlan.verified(record: privacy, steps: record.steps, file: path)
                 for event in plan.accountant.history {
                     switch event {
                     case .sampledGaussian(let sigma, let q, let steps):
@@ -77,8 +77,7 @@ struct PrivacyCommand: ParsableCommand {
                         log(String(format: "%6d × exponential mechanism ε = %.6g", times, epsilon))
                     }
                 }
-                log(String(format: "recomputed (%@ accountant, δ = %.1e): ε = %.6f; recorded ε = %.6f", plan.accountant.composedBy.rawValue.uppercased(),
-                           privacy.delta, epsilon, privacy.epsilon))
+                log(String(format: "recomputed (%@, δ = %.1e): ε = %.6f; recorded ε = %.6f", plan.accountant.compositionName, privacy.delta, composed, privacy.epsilon))
                 print(epsilon)
             }
         }

@@ -29,9 +29,12 @@ final class MarginalPriorCommandTests: XCTestCase {
         }
         let record = try JSONDecoder().decode(TrainingRecord.self, from: Data(contentsOf: folder.appendingPathComponent("ckpt/training.json")))
         let privacy = try XCTUnwrap(record.privacy)
-        XCTAssertLessThanOrEqual(privacy.epsilon, 2)
-        XCTAssertGreaterThan(privacy.epsilon, 1.9)
+        // A filter at one order: the rate is over the prior's noisy total. The record claims the
+        // target, which every path stays within; its own events compose at the order to a little less.
+        XCTAssertEqual(privacy.epsilon, 2)
         XCTAssertEqual(privacy.targetEpsilon, 2)
+        let order = try XCTUnwrap(privacy.filterOrder)
+        XCTAssertEqual(order, PrivacyBudgetPlan.filterOrder(epsilon: 2, delta: 1e-5))
         let events = try XCTUnwrap(privacy.events)
         guard case .sampledGaussian(let oneWaySigma, 1, 15) = events[0] else { return XCTFail("the 15 1-way marginals: \(events[0])") }
         XCTAssertGreaterThan(oneWaySigma, 0)
@@ -43,16 +46,21 @@ final class MarginalPriorCommandTests: XCTestCase {
         XCTAssertEqual(prior.measurements.count, 15 + events.filter { if case .exponential = $0 { true } else { false } }.reduce(0) { $0 + $1.steps })
         let check = try run(["privacy", "epsilon", "checkpoint", "ckpt"])
         XCTAssertEqual(check.status, 0, check.stderr)
-        XCTAssertEqual(try XCTUnwrap(Double(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines))), privacy.epsilon, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(Double(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines))), 2, accuracy: 1e-9)
         XCTAssertTrue(check.stderr.contains("exponential mechanism ε = "), check.stderr)
+        let composed = RDPAccountant.epsilon(history: events, delta: 1e-5, orders: [order])
+        XCTAssertTrue(check.stderr.contains(String(format: "recomputed (a Rényi filter at order %g, δ = 1.0e-05): ε = %.6f; recorded ε = 2.000000", order, composed)), check.stderr)
+        XCTAssertLessThanOrEqual(composed, 2)
+        XCTAssertGreaterThan(composed, 1.9)
+        XCTAssertLessThanOrEqual(RDPAccountant.epsilon(history: events, delta: 1e-5), composed, "the path's best order")
         // A record that claims less than its events compose to is refused.
-        var text = try String(contentsOf: folder.appendingPathComponent("ckpt/training.json"), encoding: .utf8)
-        text = text.replacingOccurrences(of: "\"epsilon\" : \(privacy.epsilon)", with: "\"epsilon\" : 0.5")
-        try text.write(to: folder.appendingPathComponent("ckpt/training.json"), atomically: false, encoding: .utf8)
+        var forgedRecord = record
+        forgedRecord.privacy?.epsilon = 0.5
+        try JSONEncoder().encode(forgedRecord).write(to: folder.appendingPathComponent("ckpt/training.json"))
         let forged = try run(["privacy", "epsilon", "checkpoint", "ckpt"])
         XCTAssertNotEqual(forged.status, 0)
         XCTAssertTrue(forged.stderr.contains("the record claims ε = 0.500000 but its events compose to"), forged.stderr)
-        XCTAssertTrue(forged.stderr.contains("PLD's does not hold for them"), forged.stderr)
+        XCTAssertTrue(forged.stderr.contains("at the order of its filter"), forged.stderr)
         // --resume takes its σ from the record: refused the same way before any step is charged on top.
         let resumed = try run(["finetune", "--dp", "--epsilon", "3", "--schema", publicSchema, "--data", sample, "--resume", "ckpt", "--steps", "6",
                                "-o", "ckpt2", "--micro-batch", "16", "--expected-batch-size", "40"])

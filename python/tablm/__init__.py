@@ -19,7 +19,7 @@ from .evaluation import Report, Verdict, evaluate
 from .schema import infer_schema, read_schema
 from .synthesizer import Synthesizer
 
-__version__ = "0.43.0"
+__version__ = "0.44.0"
 
 __all__ = [
     "Synthesizer",

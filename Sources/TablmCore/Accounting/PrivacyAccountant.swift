@@ -12,6 +12,19 @@ public struct PrivacyAccountant: Codable, Sendable, Equatable {
 
     public var method: Method
     public private(set) var history: [PrivacyEvent] = []
+    /// The one Rényi order of a filter fixed before any release (nil: none): `epsilon` is then RDP's
+    /// conversion at that order alone. A run whose rate, noise or branch follows from what it
+    /// released (a noisy row count, AIM's rounds) is a sequence of mechanisms chosen on the way; for
+    /// that, Rényi DP holds at an order α fixed in advance when every path's sum at α stays within
+    /// the budget (Feldman & Zrnic 2021, "Individual privacy accounting via a Rényi filter", Thm 3.1),
+    /// while the minimum over orders of the path that ran bounds only that path: over the rates a
+    /// noisy total can give, Adult's ε = 1 plan composed to 1.099 (docs/privacy.md, "A filter at one order").
+    public var filterOrder: Double?
+    /// RDP at `filterOrder` that the guarantee counts beyond the history's own sum: for a run that
+    /// continues a checkpoint past its claim, what the checkpoint's filter budget held over the events
+    /// it recorded (its guarantee was the budget, not its path), so the new steps are charged on top
+    /// of the whole budget (`PrivacyBudgetPlan.chargePastClaim`).
+    public var filterCredit: Double?
 
     public init(method: Method = .rdp) { self.method = method }
 
@@ -46,6 +59,10 @@ public struct PrivacyAccountant: Codable, Sendable, Equatable {
     public static func accepts(noiseMultiplier sigma: Double) -> Bool { sigma == 0 || noiseMultipliers.contains(sigma) }
 
     public func epsilon(delta: Double) -> Double {
+        if let filterOrder {
+            let sum = rdp(order: filterOrder) + (filterCredit ?? 0)
+            return sum > 0 ? RDPAccountant.epsilon(rdp: [sum], orders: [filterOrder], delta: delta).epsilon : 0
+        }
         guard !history.isEmpty else { return 0 }
         let rdp = RDPAccountant.epsilon(history: history, delta: delta)
         switch method {
@@ -54,6 +71,11 @@ public struct PrivacyAccountant: Codable, Sendable, Equatable {
         // too. PLD is the smaller for DP-SGD.
         case .pld: return composesAdaptively ? rdp : min(PLDAccountant.epsilon(history: history, delta: delta), rdp)
         }
+    }
+
+    /// The history's RDP at one order: its events' sum (Mironov 2017, composition).
+    public func rdp(order: Double) -> Double {
+        history.reduce(0.0) { $0 + Double($1.steps) * RDPAccountant.rdp(of: $1, order: order) }
     }
 
     /// Whether some mechanism's parameters were chosen from earlier outputs: AIM's rounds, where each
@@ -65,26 +87,38 @@ public struct PrivacyAccountant: Codable, Sendable, Equatable {
     /// accounting via a Rényi filter"): AIM spends its ρ exactly, so its rounds are α·ρ at every order
     /// whatever path they took. The exponential mechanism runs only in AIM's rounds, so a history with
     /// one is composed by RDP alone, under either method, and DP-SGD after it is calibrated so. (DP-SGD's
-    /// rate over a released count is chosen on the way too, as q; neither accountant treats that as
-    /// adaptive: docs/privacy.md, "The prior's rounds".)
+    /// rate over a released count, and with it σ, is chosen on the way too: a run that does so is
+    /// accounted by a filter at one order, `filterOrder`.)
     public var composesAdaptively: Bool {
         history.contains { if case .exponential = $0 { $0.isActive } else { false } }
     }
 
     /// The accountant whose bound `epsilon` reports, for messages: RDP where PLD's does not hold.
-    public var composedBy: Method { composesAdaptively ? .rdp : method }
+    public var composedBy: Method { composesAdaptively || filterOrder != nil ? .rdp : method }
+
+    /// How `epsilon` composes, for messages: "a Rényi filter at order 18", or "PLD accountant".
+    public var compositionName: String {
+        filterOrder.map { String(format: "a Rényi filter at order %g", $0) } ?? composedBy.rawValue.uppercased() + " accountant"
+    }
 
     /// The smallest noise multiplier (to 0.1 % relative) whose ε after `steps` steps at rate q, composed
     /// with the mechanisms in `prior` (e.g. a count release), is at most `targetEpsilon`. Found by
     /// bisection on a monotone function; the result is checked, never rounded down.
+    /// Under a filter (`filterOrder`, `filterCredit`), ε is the conversion at that order.
     public static func calibrate(targetEpsilon: Double, delta: Double, sampleRate: Double, steps: Int, method: Method,
-                                 prior: [PrivacyEvent] = []) -> Double? {
+                                 prior: [PrivacyEvent] = [], filterOrder: Double? = nil, filterCredit: Double? = nil) -> Double? {
         guard targetEpsilon > 0, targetEpsilon.isFinite else { return nil }
+        func accountant(_ method: Method) -> PrivacyAccountant {
+            var accountant = PrivacyAccountant(method: method, history: prior)
+            accountant.filterOrder = filterOrder
+            accountant.filterCredit = filterCredit
+            return accountant
+        }
         // A target that what comes before already passes has no σ: said at once (a count release at
         // σ = 0.1 spends ε = 91.8, and the search took minutes to find none).
-        if !prior.isEmpty, PrivacyAccountant(method: method, history: prior).epsilon(delta: delta) >= targetEpsilon { return nil }
+        if !prior.isEmpty, accountant(method).epsilon(delta: delta) >= targetEpsilon { return nil }
         func epsilon(_ sigma: Double, _ method: Method) -> Double {
-            var accountant = PrivacyAccountant(method: method, history: prior)
+            var accountant = accountant(method)
             accountant.record(noiseMultiplier: sigma, sampleRate: sampleRate, steps: steps)
             return accountant.epsilon(delta: delta)
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One private run's budget: the components that spend it, each an event of one accountant, and the
 /// record that reproduces the total. The components, in the order they run:
 /// 1. a schema estimated under DP (`"source": "dp"`): its (ε, δ), composed basically;
@@ -38,6 +40,64 @@ public struct PrivacyBudgetPlan: Sendable {
         try self.init(method: method, targetEpsilon: record.targetEpsilon, delta: record.delta,
                       schemaCost: record.schemaEpsilon.map { PrivacyCost(epsilon: $0, delta: record.schemaDelta ?? 0) },
                       events: record.events(steps: steps))
+        // A continuation within the record's claim goes on as the same filter (Feldman & Zrnic's
+        // filter lets every later choice be adaptive while each path stays within the budget).
+        accountant.filterOrder = record.filterOrder
+        filterClaim = record.filterOrder == nil ? nil : record.epsilon
+    }
+
+    // MARK: A filter at one order
+
+    /// Under a filter read back from a record: the ε it claims, below which no later record of the
+    /// same run may go (nil: a fresh run's, or no filter).
+    public private(set) var filterClaim: Double?
+
+    /// Charges what comes next on top of the whole budget the record's claim stands for, not on
+    /// what its own path spent of it: for a continuation past that claim (a larger `--epsilon`, or σ
+    /// for more steps than the budget holds), whose budget is a choice made after seeing the run.
+    public mutating func chargePastClaim() {
+        guard let order = accountant.filterOrder, let claim = filterClaim else { return }
+        accountant.filterCredit = max(0, Self.rdpBudget(epsilon: claim - schemaCost.epsilon, delta: mechanismDelta, order: order) - accountant.rdp(order: order))
+    }
+
+    /// Whether a run's choices follow from what it released, so that its budget is a filter at one
+    /// order (`useFilter`): DP-SGD's rate over a released count (the prior's noisy total, the
+    /// balanced groups' counts, a count of its own) and σ calibrated at it, or a prior whose noisy
+    /// total decides whether DP-SGD runs. Only DP-SGD alone over a count declared public (`--prior
+    /// none --rows N`) chooses nothing on the way, and so does a run without DP-SGD steps (`--steps
+    /// 0`), whose prior's rounds are their own zCDP filter; a run given σ has no budget to filter.
+    public static func choosesOnReleases(targetEpsilon: Double?, prior: Bool, publicRows: Bool, balanceGroups: Bool, steps: Int? = nil) -> Bool {
+        targetEpsilon != nil && steps != 0 && (prior || !publicRows || balanceGroups)
+    }
+
+    /// The filter's order for a budget of ε at δ: the order at which the Gaussian that spends all of
+    /// it converts best (the zCDP ρ of `rho(epsilon:delta:)`). Fixed by ε and δ alone, before any
+    /// row is read, as a filter's order must be; a prior that takes the whole budget spends it with
+    /// nothing lost, and DP-SGD after a prior is calibrated at it (on Adult at ε = 1 σ 1.35 against
+    /// 1.16 at the order its own path would pick, docs/privacy.md).
+    /// Integer orders only: the sampled Gaussian's RDP there is a finite sum (Mironov, Talwar & Zhang
+    /// 2019), where a fractional order's series can fail to converge near q = 1/2, and with one
+    /// order there is no other to fall back on.
+    public static func filterOrder(epsilon: Double, delta: Double) -> Double {
+        let rho = rho(epsilon: epsilon, delta: delta)
+        let orders = RDPAccountant.defaultOrders.filter { $0 == $0.rounded() }
+        return RDPAccountant.epsilon(rdp: orders.map { $0 * rho }, orders: orders, delta: delta).order
+    }
+
+    /// Accounts the run by a filter at `filterOrder(epsilon:delta:)` of the mechanisms' budget, before
+    /// any release: `epsilon` is then the conversion at that order, σ is calibrated at it, and the
+    /// record claims the target (what every path the run could have taken stays within).
+    /// `order` and `credit`, when given, continue a filter begun by the run whose checkpoint this one
+    /// extends (`PrivacyAccountant.filterCredit`).
+    public mutating func useFilter(order: Double? = nil, credit: Double? = nil) {
+        guard let mechanismEpsilon else { return }
+        accountant.filterOrder = order ?? Self.filterOrder(epsilon: mechanismEpsilon, delta: mechanismDelta)
+        accountant.filterCredit = credit
+    }
+
+    /// RDP at `order` that converts to exactly ε at δ (Balle et al. 2020, Theorem 21, solved for the RDP).
+    static func rdpBudget(epsilon: Double, delta: Double, order alpha: Double) -> Double {
+        epsilon - log((alpha - 1) / alpha) + (log(delta) + log(alpha)) / (alpha - 1)
     }
 
     /// The warning a run gives when δ is not below 1/rows (`rows`: a count released with noise or
@@ -48,18 +108,29 @@ public struct PrivacyBudgetPlan: Sendable {
 
     /// The plan a checkpoint's record describes, with its ε recomputed from the events, before a
     /// report states the record's ε (a record is a file someone hands you: its claim may be less).
+    /// `epsilon` is the guarantee: the events' composition, or under a filter the record's claim, its
+    /// budget, which every path stays within (`composed` is then what the events compose to at the
+    /// filter's order).
     /// - Throws: when the events compose to more than the record claims (at `file`, the record's path).
-    public static func verified(record: PrivacyRecord, steps: Int, file: String) throws -> (plan: PrivacyBudgetPlan, epsilon: Double) {
+    public static func verified(record: PrivacyRecord, steps: Int, file: String) throws -> (plan: PrivacyBudgetPlan, epsilon: Double, composed: Double) {
         let plan = try PrivacyBudgetPlan(record: record, steps: steps)
-        let epsilon = plan.epsilon()
-        guard epsilon <= record.epsilon * (1 + 1e-9) else {
-            // Releases before 0.43 composed AIM's rounds by PLD, which does not hold for them.
-            let why = plan.accountant.method == .pld && plan.accountant.composesAdaptively
-                ? " (RDP's composition: the prior's rounds choose their noise from what they released, and PLD's does not hold for them; docs/privacy.md, \"The prior's rounds\")" : ""
-            throw InputError(String(format: "the record claims ε = %.6f but its events compose to %.6f", record.epsilon, epsilon) + why,
+        let composed = plan.epsilon()
+        guard composed <= record.epsilon * (1 + 1e-9) else {
+            let why: String
+            if let order = plan.accountant.filterOrder {
+                why = String(format: " at the order of its filter, %g (docs/privacy.md, \"A filter at one order\")", order)
+            } else if plan.accountant.method == .pld && plan.accountant.composesAdaptively {
+                // Releases before 0.43 composed AIM's rounds by PLD, which does not hold for them.
+                why = " (RDP's composition: the prior's rounds choose their noise from what they released, and PLD's does not hold for them; docs/privacy.md, \"The prior's rounds\")"
+            } else {
+                why = ""
+            }
+            throw InputError(String(format: "the record claims ε = %.6f but its events compose to %.6f", record.epsilon, composed) + why,
                              at: SourceLocation(file: file))
         }
-        return (plan, epsilon)
+        // Under a filter the record claims the budget (and what a resumed run added on top), at least
+        // the events' composition, which is all a reader can check.
+        return (plan, plan.accountant.filterOrder != nil ? record.epsilon : composed, composed)
     }
 
     /// δ left to the accountant's mechanisms once the schema's share is taken.
@@ -86,6 +157,13 @@ public struct PrivacyBudgetPlan: Sendable {
     public func rho(share: Double) -> Double? {
         guard let mechanismEpsilon, share > 0 else { return nil }
         let alone = Self.rho(epsilon: share * mechanismEpsilon, delta: mechanismDelta)
+        if let order = accountant.filterOrder {
+            // What the filter's budget at its order leaves: the Gaussian's RDP there is α·ρ.
+            let left = (Self.rdpBudget(epsilon: mechanismEpsilon, delta: mechanismDelta, order: order) - accountant.rdp(order: order)) / order
+            // With nothing released yet, a budget no ρ reaches is the prior's to refuse, as without the filter.
+            guard !accountant.history.isEmpty else { return max(min(alone, left), 0) }
+            return left > 0 ? min(alone, left) : nil
+        }
         guard !accountant.history.isEmpty else { return alone }
         let left = Self.rho(epsilon: mechanismEpsilon, delta: mechanismDelta, after: accountant.history)
         return left > 0 ? min(alone, left) : nil
@@ -112,14 +190,30 @@ public struct PrivacyBudgetPlan: Sendable {
     public func calibrateTraining(sampleRate: Double, steps: Int) -> Double? {
         guard let mechanismEpsilon else { return nil }
         return PrivacyAccountant.calibrate(targetEpsilon: mechanismEpsilon, delta: mechanismDelta, sampleRate: sampleRate, steps: steps,
-                                           method: accountant.method, prior: accountant.history)
+                                           method: accountant.method, prior: accountant.history, filterOrder: accountant.filterOrder,
+                                           filterCredit: accountant.filterCredit)
     }
 }
 
 extension PrivacyBudgetPlan {
+    /// The ε a record of `accountant`'s history claims: its composition, and under a filter at least
+    /// the target and a record's earlier claim: the guarantee is what every path the run could have
+    /// taken stays within, not what this path's releases sum to.
+    public func guarantee(of accountant: PrivacyAccountant) -> Double {
+        let epsilon = accountant.epsilon(delta: mechanismDelta) + schemaCost.epsilon
+        return accountant.filterOrder == nil ? epsilon : max(epsilon, targetEpsilon ?? 0, filterClaim ?? 0)
+    }
+
+    /// The same for this plan's events and `more`.
+    public func guarantee(adding more: [PrivacyEvent]) -> Double {
+        var accountant = accountant
+        more.forEach { accountant.record($0) }
+        return guarantee(of: accountant)
+    }
+
     /// The record of a run whose accountant (this plan's events, then DP-SGD's steps) is `accountant`.
     public func privacyRecord(accountant: PrivacyAccountant, noiseMultiplier: Double, sampleRate: Double, clipNorm: Double) -> PrivacyRecord {
-        var record = PrivacyRecord(epsilon: accountant.epsilon(delta: mechanismDelta) + schemaCost.epsilon, delta: delta,
+        var record = PrivacyRecord(epsilon: guarantee(of: accountant), delta: delta,
                                    noiseMultiplier: noiseMultiplier, sampleRate: sampleRate, clipNorm: clipNorm, accountant: accountant.method.rawValue)
         if schemaCost.epsilon > 0 || schemaCost.delta > 0 {
             record.schemaEpsilon = schemaCost.epsilon
@@ -127,6 +221,7 @@ extension PrivacyBudgetPlan {
         }
         record.targetEpsilon = targetEpsilon
         record.events = accountant.history
+        record.filterOrder = accountant.filterOrder
         return record
     }
 }

@@ -29,11 +29,24 @@ public struct PrivacyRecord: Codable, Sendable, Equatable {
     /// the noise is predictable and the guarantee does not hold, whatever `epsilon` says. nil: drawn
     /// from the system's entropy. A run that continues such a checkpoint keeps it.
     public var insecureSeed: Bool?
+    /// The Rényi order of the run's filter (`PrivacyAccountant.filterOrder`), fixed by its target
+    /// before any release: `epsilon` is then the target, and the events compose at this order to it
+    /// or less. nil: the events' composition is the guarantee (records before 0.44 always).
+    public var filterOrder: Double?
 
     /// The accountant whose bound `epsilon` is: `accountant`, or RDP where the events hold AIM's
-    /// adaptive rounds (`PrivacyAccountant.composesAdaptively`).
-    public var composedBy: String {
-        PrivacyAccountant.Method(rawValue: accountant).map { PrivacyAccountant(method: $0, history: events ?? []).composedBy.rawValue } ?? accountant
+    /// adaptive rounds (`PrivacyAccountant.composesAdaptively`) or the run was a filter.
+    public var composedBy: String { recordedAccountant?.composedBy.rawValue ?? accountant }
+
+    /// How `epsilon` composes, for messages (`PrivacyAccountant.compositionName`).
+    public var compositionName: String { recordedAccountant?.compositionName ?? accountant + " accountant" }
+
+    private var recordedAccountant: PrivacyAccountant? {
+        PrivacyAccountant.Method(rawValue: accountant).map {
+            var accountant = PrivacyAccountant(method: $0, history: events ?? [])
+            accountant.filterOrder = filterOrder
+            return accountant
+        }
     }
 
     /// The events, or for records written before they were kept, the count release and the DP-SGD
@@ -54,7 +67,7 @@ public struct PrivacyRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case epsilon, delta, schemaEpsilon = "schema_epsilon", schemaDelta = "schema_delta", noiseMultiplier = "noise_multiplier", sampleRate = "sample_rate", clipNorm = "clip_norm", accountant, balance
-        case targetEpsilon = "target_epsilon", events, prior, rateRows = "rate_rows", insecureSeed = "insecure_seed"
+        case targetEpsilon = "target_epsilon", events, prior, rateRows = "rate_rows", insecureSeed = "insecure_seed", filterOrder = "filter_order"
     }
 }
 

@@ -18,11 +18,16 @@ public struct OpacusBundle: Codable, Sendable, Equatable {
         public var prior: PriorRecord?
         public var schemaEpsilon: Double?
         public var schemaDelta: Double?
+        /// The Rényi order of the filter σ was calibrated under (`PrivacyAccountant.filterOrder`), where
+        /// the rate follows from a released count or the checkpoint's prior: the import composes at it.
+        public var filterOrder: Double?
+        /// What the checkpoint's own filter counted beyond its events (`PrivacyAccountant.filterCredit`).
+        public var filterCredit: Double?
 
         enum CodingKeys: String, CodingKey {
             case noiseMultiplier = "noise_multiplier", sampleRate = "sample_rate", steps, delta, clipNorm = "clip_norm"
             case expectedBatchSize = "expected_batch_size", targetEpsilon = "target_epsilon", accountant, priorEvents = "prior_events", prior
-            case schemaEpsilon = "schema_epsilon", schemaDelta = "schema_delta"
+            case schemaEpsilon = "schema_epsilon", schemaDelta = "schema_delta", filterOrder = "filter_order", filterCredit = "filter_credit"
         }
     }
 
@@ -74,8 +79,9 @@ public struct OpacusBundle: Codable, Sendable, Equatable {
     /// compose to at most `targetEpsilon` at `delta`.
     public static func plan(earlier: [PrivacyEvent], prior: PriorRecord?, schemaCost: PrivacyCost?, targetEpsilon: Double,
                             delta: Double, method: PrivacyAccountant.Method, rows: Int, expectedBatchSize: Int, steps: Int,
-                            clipNorm: Double) throws -> DPPlan {
-        let budget = try PrivacyBudgetPlan(method: method, targetEpsilon: targetEpsilon, delta: delta, schemaCost: schemaCost, events: earlier)
+                            clipNorm: Double, filter: Bool = false, continuing: PrivacyAccountant? = nil) throws -> DPPlan {
+        var budget = try PrivacyBudgetPlan(method: method, targetEpsilon: targetEpsilon, delta: delta, schemaCost: schemaCost, events: earlier)
+        if filter { budget.useFilter(order: continuing?.filterOrder, credit: continuing?.filterCredit) }
         let sampleRate = Double(expectedBatchSize) / Double(rows)
         guard sampleRate > 0, sampleRate <= 1 else {
             throw InputError("--expected-batch-size \(expectedBatchSize) must be between 1 and the \(rows) rows")
@@ -88,6 +94,7 @@ public struct OpacusBundle: Codable, Sendable, Equatable {
         }
         return DPPlan(noiseMultiplier: sigma, sampleRate: sampleRate, steps: steps, delta: delta, clipNorm: clipNorm,
                       expectedBatchSize: expectedBatchSize, targetEpsilon: targetEpsilon, accountant: method.rawValue, priorEvents: earlier,
-                      prior: prior, schemaEpsilon: schemaCost.map(\.epsilon), schemaDelta: schemaCost.map(\.delta))
+                      prior: prior, schemaEpsilon: schemaCost.map(\.epsilon), schemaDelta: schemaCost.map(\.delta), filterOrder: budget.accountant.filterOrder,
+                      filterCredit: budget.accountant.filterCredit)
     }
 }

@@ -49,6 +49,8 @@ public struct OpacusResult: Codable, Sendable, Equatable {
         }
         if let epsilon = dp.schemaEpsilon, !(epsilon.isFinite && epsilon >= 0) { return "dp.schema_epsilon \(epsilon) is not a finite ε ≥ 0" }
         if let delta = dp.schemaDelta, !(delta >= 0 && delta < 1) { return "dp.schema_delta \(delta) is not in [0, 1)" }
+        if let order = dp.filterOrder, !RDPAccountant.defaultOrders.contains(order) { return "dp.filter_order \(order) is not one of the accountant's orders" }
+        if let credit = dp.filterCredit, !(credit.isFinite && credit >= 0 && dp.filterOrder != nil) { return "dp.filter_credit \(credit) is not a finite RDP ≥ 0 beside a filter_order" }
         return nil
     }
 
@@ -58,12 +60,13 @@ public struct OpacusResult: Codable, Sendable, Equatable {
     public func privacyRecord(method: PrivacyAccountant.Method) throws -> PrivacyRecord {
         let schemaCost = dp.schemaEpsilon.map { PrivacyCost(epsilon: $0, delta: dp.schemaDelta ?? 0) }
         var plan = try PrivacyBudgetPlan(method: method, targetEpsilon: dp.targetEpsilon, delta: dp.delta, schemaCost: schemaCost, events: dp.priorEvents)
+        if let order = dp.filterOrder { plan.useFilter(order: order, credit: dp.filterCredit) }
         plan.record([PrivacyEvent(noiseMultiplier: dp.noiseMultiplier, sampleRate: dp.sampleRate, steps: dp.steps)])
         var record = plan.privacyRecord(accountant: plan.accountant, noiseMultiplier: dp.noiseMultiplier, sampleRate: dp.sampleRate, clipNorm: dp.clipNorm)
         record.prior = dp.prior
         guard record.epsilon <= dp.targetEpsilon * (1 + 1e-9) else {
-            throw InputError(String(format: "the record claims ε = %.6f, but its events compose to %.6f with tablm's %@ accountant",
-                                    dp.targetEpsilon, record.epsilon, plan.accountant.composedBy.rawValue.uppercased()))
+            throw InputError(String(format: "the record claims ε = %.6f, but its events compose to %.6f with tablm's %@",
+                                    dp.targetEpsilon, record.epsilon, plan.accountant.compositionName))
         }
         return record
     }

@@ -94,13 +94,28 @@ public enum ExportRun {
             earlier.append(RowCountRelease.event)
             message(RowCountRelease.note("export"))
         }
+        // A checkpoint whose record is a filter's goes on as that filter within its claim, and past it
+        // charges the new steps on top of its whole budget (`PrivacyBudgetPlan.chargePastClaim`).
+        func continuedFilter(_ record: PrivacyRecord?, steps: Int) throws -> PrivacyAccountant? {
+            guard let record, record.filterOrder != nil else { return nil }
+            guard request.epsilon >= record.epsilon * (1 - 1e-9) else {
+                throw OptionError(String(format: "--epsilon %g is below the checkpoint's own guarantee, ε = %g; give --epsilon %g or more", request.epsilon, record.epsilon, record.epsilon))
+            }
+            var plan = try PrivacyBudgetPlan(record: record, steps: steps)
+            if request.epsilon > record.epsilon * (1 + 1e-9) { plan.chargePastClaim() }
+            return plan.accountant
+        }
         let gpuBatch = min(TrainingRecipe.gpuExpectedBatchSize, max(1, Int(Double(rateRows) * TrainingRecipe.gpuLargestSampleRate)))
         let plan = try OpacusBundle.plan(earlier: earlier, prior: previous?.prior,
                                          schemaCost: schema.privacyCost, targetEpsilon: request.epsilon, delta: request.delta ?? previous?.delta ?? 1e-5,
                                          method: request.accountant, rows: rateRows,
                                          expectedBatchSize: request.expectedBatchSize ?? (request.forGPU ? gpuBatch : TrainingRecipe.expectedBatchSize),
                                          steps: TrainingRecipe.privateSteps(requested: request.steps ?? (request.forGPU ? TrainingRecipe.gpuPrivateSteps : nil),
-                                                                            priorShare: nil, afterPrior: afterPrior), clipNorm: request.clipNorm)
+                                                                            priorShare: nil, afterPrior: afterPrior), clipNorm: request.clipNorm,
+                                         // A rate over a released count, or after a prior, is a filter's; one the checkpoint began goes on at its order.
+                                         filter: PrivacyBudgetPlan.choosesOnReleases(targetEpsilon: request.epsilon, prior: afterPrior,
+                                                                                     publicRows: request.rows != nil, balanceGroups: false) || previous?.filterOrder != nil,
+                                         continuing: try continuedFilter(previous, steps: source.record.steps))
         // Padded to the model's context (sized from the schema), not to the longest row: that length,
         // like the row count, is a statistic of the private rows, and the script prints rates from it.
         let bundle = OpacusBundle(rows: table.rows.count, sequenceLength: source.model.config.contextLength, padTokenID: source.tokenizer.padID,

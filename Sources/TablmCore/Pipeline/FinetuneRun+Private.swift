@@ -58,6 +58,11 @@ extension FinetuneRun {
             try PrivacyBudgetPlan.verified(record: $0, steps: startStep, file: URL(fileURLWithPath: request.resume!).appendingPathComponent(Checkpoint.recordFile).path).plan
         }
             ?? PrivacyBudgetPlan(method: privacy.accountant, targetEpsilon: privacy.epsilon, delta: privacy.delta, schemaCost: serializer.schema.privacyCost)
+        // Fixed before any release: a run that chooses on what it releases is a filter at one order.
+        if resumed == nil, PrivacyBudgetPlan.choosesOnReleases(targetEpsilon: privacy.epsilon, prior: privacy.prior != nil,
+                                                               publicRows: privacy.rows != nil, balanceGroups: privacy.balanceGroups, steps: request.steps) {
+            plan.useFilter()
+        }
         if serializer.schema.source == .dp {
             message(String(format: "privacy budget: schema (ε = %.4g, δ = %.2g) + training (ε %@, δ = %.2g)", plan.schemaCost.epsilon, plan.schemaCost.delta,
                            plan.mechanismEpsilon.map { String(format: "≤ %.4g", $0) } ?? "from σ", plan.mechanismDelta))
@@ -104,7 +109,8 @@ extension FinetuneRun {
         let priorShare = resumed == nil ? privacy.priorShare : nil
         if let prior, let priorShare {
             // A table too small for DP-SGD's noise gives the prior all of ε, decided on the noisy
-            // total of its first measurements; not when the split, the steps or σ were asked for.
+            // total of its first measurements (a count declared public where there is one); not
+            // when the split, the steps or σ were asked for.
             let before = plan
             priorRecord = try learnPrior(prior, share: priorShare, rows: table.rows, model: model, tokenizer: tokenizer, serializer: serializer,
                                          fairness: fairness, plan: &plan, generator: &generator, timing: timing, wholeBudgetIf: { total in
@@ -114,7 +120,8 @@ extension FinetuneRun {
                     return TrainingRecipe.leavesDPSGDOut(plan: before, priorShare: priorShare, columns: serializer.schema.columns.count, sampleRate: balance.maxRate,
                                                          expectedBatchSize: max(balance.expectedBatchSize, 1), steps: steps)
                 }
-                return TrainingRecipe.leavesDPSGDOut(plan: before, priorShare: priorShare, columns: serializer.schema.columns.count, rows: total, expectedBatchSize: privacy.expectedBatchSize, steps: steps)
+                return TrainingRecipe.leavesDPSGDOut(plan: before, priorShare: priorShare, columns: serializer.schema.columns.count, rows: privacy.rows.map(Double.init) ?? total,
+                                                     expectedBatchSize: privacy.expectedBatchSize, steps: steps)
             })
         }
         // The whole budget went to the prior: no DP-SGD.
@@ -166,7 +173,7 @@ extension FinetuneRun {
             guard resumed == nil, priorRecord != nil else {
                 throw OptionError("the noise would drown the signal, " + explanation + "; --accept-noise trains anyway")
             }
-            message("no DP-SGD steps: the noise would drown the signal, \(explanation); the prior's training is kept and the rest of ε unspent (--accept-noise trains anyway)")
+            message("no DP-SGD steps: the noise would drown the signal, \(explanation); the prior's training is kept and the rest of ε unused (--accept-noise trains anyway)")
             dpSteps = 0
             sigma = 0
             drowned = true
@@ -188,10 +195,17 @@ extension FinetuneRun {
         settings.expectedBatchSize = expectedBatch
         settings.averageDecay = averageDecay(resumed: resumed == nil ? nil : record)
         record.averageDecay = settings.averageDecay
+        let remaining = PrivacyEvent(noiseMultiplier: sigma, sampleRate: sampleRate, steps: max(dpSteps - startStep, 0))
+        // A filter's checkpoint continued within its claim goes on as the same filter; past it (a
+        // larger --epsilon, or σ for more steps than its budget holds) the new steps are charged on
+        // top of the whole budget, which was its guarantee whatever its own path spent.
+        if resumed != nil, let claim = plan.filterClaim,
+           privacy.epsilon.map({ $0 > claim * (1 + 1e-9) }) ?? (plan.epsilon(adding: [remaining]) > claim * (1 + 1e-9)) {
+            plan.chargePastClaim()
+        }
         let tuner = PrivateFineTuner(model: model, batcher: batcher, rows: table.rows, settings: settings, generator: generator,
                                      accountant: plan.accountant, fairness: fairness)
         try restoreOptimizer(into: tuner.optimizer, average: tuner.average, model: model)
-        let remaining = PrivacyEvent(noiseMultiplier: sigma, sampleRate: sampleRate, steps: max(dpSteps - startStep, 0))
         // A resumed run keeps its recorded σ, so more steps than it was calibrated for spend more
         // than its target: said before any step, never found out from the record afterwards.
         if resumed != nil, let target = privacy.epsilon {
@@ -205,7 +219,7 @@ extension FinetuneRun {
             if noise.verdict != .usable { message("warning: weak signal, " + noise.explanation(rows: Int(countedRows.rounded()), steps: dpSteps)) }
             message(String(format: "finetune --dp: %d parameters; sampling rate q = %.5f%@ (expected %d rows a step), noise multiplier σ = %.4f, clip C = %.3g, %d steps, lr %.2e: (ε = %.4f, δ = %.1e) when done; OpenBLAS %@",
                            model.parameterCount, sampleRate, balance == nil ? "" : ", the largest group's, charged every step", Int(expectedBatch.rounded()), sigma, request.clipNorm, dpSteps,
-                           settings.learningRate, plan.epsilon(adding: [remaining]), privacy.delta, BLASInfo.coreName))
+                           settings.learningRate, plan.guarantee(adding: [remaining]), privacy.delta, BLASInfo.coreName))
         }
         record.schedule = tuner.schedule
         record.seed = request.seed
@@ -232,8 +246,10 @@ extension FinetuneRun {
                 message(String(format: "finetune --dp: no DP-SGD steps: the prior took the whole budget, since DP-SGD on this table would run at σ/B above %g; --steps runs DP-SGD anyway, on the share --prior-share leaves it",
                                TrainingRecipe.largestNoiseAfterPrior))
             } else if leftOut {
-                message(String(format: "finetune --dp: no DP-SGD steps: the ε left buys only noise above σ/B = %g over an expected %.0f rows a step, which would undo the prior's model; ε %.4f of %g spent; --prior-share 1 gives the prior the whole budget, --steps runs DP-SGD anyway",
-                               TrainingRecipe.largestNoiseAfterPrior, expectedBatch, plan.epsilon(), privacy.epsilon ?? 0))
+                message(String(format: "finetune --dp: no DP-SGD steps: the ε left buys only noise above σ/B = %g over an expected %.0f rows a step, which would undo the prior's model; its share stays unused%@; --prior-share 1 gives the prior the whole budget, --steps runs DP-SGD anyway",
+                               TrainingRecipe.largestNoiseAfterPrior, expectedBatch,
+                               plan.accountant.filterOrder == nil ? String(format: " (ε %.4f spent)", plan.epsilon())
+                                   : String(format: ", and the guarantee is still ε = %g: the choice was made on a released count", privacy.epsilon ?? 0)))
             } else if !drowned {
                 message(priorShare == 1 ? "finetune --dp: the prior takes the whole budget (--prior-share 1, the plan's below ε = 1); no DP-SGD steps"
                         : "finetune --dp: --steps 0: the prior alone; the rest of the budget is left for DP-SGD (tablm export)")
@@ -251,8 +267,10 @@ extension FinetuneRun {
         }, checkpoint: { step in try save(step: step, accountant: tuner.accountant) })
         // The last checkpoint of this run recorded the ε spent; PLD takes a fraction of a second to recompute it.
         let spent = recordedEpsilon ?? tuner.accountant.epsilon(delta: plan.mechanismDelta) + plan.schemaCost.epsilon
-        message(String(format: "finetune --dp: (ε = %.4f, δ = %.1e)-DP for each row of %@ (%@ accountant%@%@); checkpoint -> %@",
-                       spent, privacy.delta, request.data, tuner.accountant.composedBy.rawValue.uppercased(), priorRecord == nil ? "" : ", marginal prior included",
+        message(String(format: "finetune --dp: (ε = %.4f, δ = %.1e)-DP for each row of %@ (%@%@%@); checkpoint -> %@",
+                       spent, privacy.delta, request.data,
+                       tuner.accountant.compositionName,
+                       priorRecord == nil ? "" : ", marginal prior included",
                        serializer.schema.source == .dp ? ", schema estimation included" : "", request.output))
     }
 

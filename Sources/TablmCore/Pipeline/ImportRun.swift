@@ -25,8 +25,9 @@ public enum ImportRun {
         record.privacy = privacy
         trained.record = record
         try trained.save(to: output)
-        var line = String(format: "import: %d DP-SGD steps at σ = %.4f, q = %.5f; recomputed (%@ accountant, every event): ε = %.4f at δ = %.1e, target %.4f",
-                          run.dp.steps, run.dp.noiseMultiplier, run.dp.sampleRate, privacy.composedBy.uppercased(), privacy.epsilon, run.dp.delta,
+        var line = String(format: "import: %d DP-SGD steps at σ = %.4f, q = %.5f; recomputed (%@, every event): ε = %.4f at δ = %.1e, target %.4f",
+                          run.dp.steps, run.dp.noiseMultiplier, run.dp.sampleRate,
+                          privacy.compositionName, privacy.epsilon, run.dp.delta,
                           run.dp.targetEpsilon)
         if let opacus = run.opacusEpsilon { line += String(format: "; Opacus reported %.4f for its steps alone", opacus) }
         report(line + "; checkpoint -> \(output)")

@@ -32,6 +32,8 @@ public struct PrivatePlan: Sendable {
     public var projectedSeconds: Double?
     /// The request's time budget, which the prior stage's steps were cut to (nil: none).
     public var timeBudget: TimeBudget?
+    /// The Rényi order of the run's filter (`PrivacyBudgetPlan.useFilter`; nil: none).
+    public var filterOrder: Double?
 
     /// Passes over the rows DP-SGD makes in expectation.
     public var epochs: Double { Double(steps) * sampleRate }
@@ -52,6 +54,13 @@ public struct PrivatePlan: Sendable {
         delta = privacy.delta
         self.rows = rows
         let prior = privacy.prior
+        // As the run: with a prior, or balanced, it chooses on what it releases (without a prior the
+        // plan's rows stand for a count declared public).
+        if PrivacyBudgetPlan.choosesOnReleases(targetEpsilon: privacy.epsilon, prior: prior != nil, publicRows: true, balanceGroups: privacy.balanceGroups,
+                                               steps: request.steps) {
+            budget.useFilter()
+        }
+        filterOrder = budget.accountant.filterOrder
         priorShare = privacy.priorShare
         // The group counts are released before the prior, as in the run: what they leave sizes the
         // prior and decides whether DP-SGD runs.
@@ -124,7 +133,7 @@ public struct PrivatePlan: Sendable {
             if prior != nil, request.steps == nil, privacy.noiseMultiplier == nil,
                !TrainingRecipe.runsDPSGDAfterPrior(noiseMultiplier: level.noiseMultiplier, expectedBatchSize: level.expectedBatchSize) {
                 parts.append(Part(name: "DP-SGD", epsilonAlone: 0, epsilonSoFar: budget.epsilon(),
-                                  detail: String(format: "none: at σ/B = %.3g (σ = %.4g) its noise would undo the prior's model (it runs at σ/B ≤ %g; the run decides on the prior's noisy total); the rest of ε stays unspent (--prior-share 1 gives it to the prior)",
+                                  detail: String(format: "none: at σ/B = %.3g (σ = %.4g) its noise would undo the prior's model (it runs at σ/B ≤ %g; the run decides on the prior's noisy total); the rest of ε stays unused (--prior-share 1 gives it to the prior)",
                                                  level.effectiveNoise, level.noiseMultiplier, TrainingRecipe.largestNoiseAfterPrior)))
                 steps = 0
                 noiseMultiplier = nil
@@ -152,7 +161,12 @@ public struct PrivatePlan: Sendable {
         for part in parts {
             lines.append(String(format: "  %@: ε %.4f alone, %.4f in all so far; %@", part.name, part.epsilonAlone, part.epsilonSoFar, part.detail))
         }
-        lines.append(String(format: "  total: ε = %.4f (projected), δ = %g", parts.last?.epsilonSoFar ?? 0, delta))
+        if let filterOrder, let epsilon {
+            lines.append(String(format: "  total: ε = %g, δ = %g: a Rényi filter at order %g, fixed before any release (the run's rate, σ and split follow from its noisy counts; every path stays within ε, this one at %.4f)",
+                                epsilon, delta, filterOrder, parts.last?.epsilonSoFar ?? 0))
+        } else {
+            lines.append(String(format: "  total: ε = %.4f (projected), δ = %g", parts.last?.epsilonSoFar ?? 0, delta))
+        }
         if let projectedSeconds {
             lines.append(String(format: "  time: about %.1f min for the prior stage and DP-SGD on this machine%@ (AIM's rounds and generation not counted)",
                                 projectedSeconds / 60, timeBudget.map { String(format: ", within --minutes %g", $0.seconds / 60) } ?? ""))

@@ -41,7 +41,7 @@ extension EvaluationHTML {
         html += report.fairness.map { "; groups by \(e(context?.sensitive ?? $0.sensitive))" } ?? "; no sensitive column"
         html += "</li>"
         if let p = report.privacy {
-            html += "<li>the model was trained with \(glossary.mark("(ε = \(f(p.epsilon, 4)), δ = \(String(format: "%.1e", p.delta)))-differential privacy")) (\(e(p.composedBy)) accountant, \(glossary.mark("noise multiplier")) \(f(p.noiseMultiplier, 4))\(p.balance.map { ", group-balanced sampling on \(e($0.column)), every step charged at the largest rate \(f($0.maxRate, 5)) and the group counts' release included" } ?? ""))</li>"
+            html += "<li>the model was trained with \(glossary.mark("(ε = \(f(p.epsilon, 4)), δ = \(String(format: "%.1e", p.delta)))-differential privacy")) (\(e(p.compositionName)), \(glossary.mark("noise multiplier")) \(f(p.noiseMultiplier, 4))\(p.balance.map { ", group-balanced sampling on \(e($0.column)), every step charged at the largest rate \(f($0.maxRate, 5)) and the group counts' release included" } ?? ""))</li>"
         } else {
             html += "<li>no differential-privacy record: the model was trained without DP, or no checkpoint was given</li>"
         }

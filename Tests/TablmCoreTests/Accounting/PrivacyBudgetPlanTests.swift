@@ -95,6 +95,94 @@ final class PrivacyBudgetPlanTests: XCTestCase {
         XCTAssertEqual(try PrivacyBudgetPlan(record: decoded, steps: 300).epsilon(), total, accuracy: 1e-12)
     }
 
+    /// A run whose rate follows from a noisy total: its σ is calibrated at the rate that total gives,
+    /// so over the totals a run could release the paths differ, and the guarantee is what all of
+    /// them stay within. Calibrated per path at the order each path's own sum converts best (before
+    /// 0.44), the largest of Adult's ε = 1 curves over totals from 2,000 to 10⁶ rows composes to
+    /// 1.099 (`Benchmarks/adaptive_rate_bound.py`, apart from tablm). Under the filter every path's sum
+    /// at one order, 18, fixed by ε and δ alone, stays within the RDP that converts to ε there (Balle
+    /// et al. 2020, Theorem 21, in closed form below), and σ at 32,541 rows is the script's 1.3535.
+    func testAFilterAtOneOrderHoldsOverEveryRateANoisyTotalCanGive() throws {
+        let delta = 1e-5, steps = 100, batch = 256.0
+        XCTAssertEqual(PrivacyBudgetPlan.filterOrder(epsilon: 1, delta: delta), 18)
+        let totals = [2_000.0, 10_000, 20_000, 32_541, 100_000, 1_000_000]
+        func path(rows: Double, filtered: Bool) throws -> (plan: PrivacyBudgetPlan, events: [PrivacyEvent], sigma: Double) {
+            var plan = try PrivacyBudgetPlan(method: .pld, targetEpsilon: 1, delta: delta, schemaCost: nil)
+            if filtered { plan.useFilter() }
+            plan.record(AIMMechanism.projectedEvents(rho: try XCTUnwrap(plan.rho(share: 0.75)), columns: 15))
+            let sigma = try XCTUnwrap(plan.calibrateTraining(sampleRate: batch / rows, steps: steps))
+            return (plan, plan.accountant.history + [PrivacyEvent(noiseMultiplier: sigma, sampleRate: batch / rows, steps: steps)], sigma)
+        }
+        func sum(_ events: [PrivacyEvent], order: Double) -> Double {
+            events.reduce(0) { $0 + Double($1.steps) * RDPAccountant.rdp(of: $1, order: order) }
+        }
+        func conversion(_ rdp: Double, order alpha: Double) -> Double { rdp + log((alpha - 1) / alpha) - (log(delta) + log(alpha)) / (alpha - 1) }
+        // Per path: each composes to 1, the largest curve over them to more.
+        let unfiltered = try totals.map { try path(rows: $0, filtered: false).events }
+        let envelope = RDPAccountant.defaultOrders.map { order in unfiltered.map { sum($0, order: order) }.max()! }
+        XCTAssertGreaterThan(RDPAccountant.epsilon(rdp: envelope, orders: RDPAccountant.defaultOrders, delta: delta).epsilon, 1.05)
+        // The filter: the largest sum at its order converts to 1 or less, with the prior alone's at all of ε.
+        let filtered = try totals.map { try path(rows: $0, filtered: true) }
+        let largest = max(filtered.map { sum($0.events, order: 18) }.max()!, 18 * PrivacyBudgetPlan.rho(epsilon: 1, delta: delta))
+        XCTAssertLessThanOrEqual(conversion(largest, order: 18), 1 + 1e-9)
+        let sigma = filtered[3].sigma
+        XCTAssertEqual(sigma, 1.3535, accuracy: 1.3535 * 2e-3, "the script's σ at 32,541 rows")
+        // The record claims the target, what every path stays within, not this path's sum.
+        var accountant = filtered[3].plan.accountant
+        accountant.record(noiseMultiplier: sigma, sampleRate: batch / 32_541, steps: steps)
+        let record = filtered[3].plan.privacyRecord(accountant: accountant, noiseMultiplier: sigma, sampleRate: batch / 32_541, clipNorm: 1)
+        XCTAssertEqual(record.epsilon, 1)
+        XCTAssertEqual(record.filterOrder, 18)
+        XCTAssertLessThanOrEqual(RDPAccountant.epsilon(history: accountant.history, delta: delta), accountant.epsilon(delta: delta), "one order is never below the best")
+        let decoded = try JSONDecoder().decode(PrivacyRecord.self, from: JSONEncoder().encode(record))
+        // Read back: the claim is the guarantee, and the events compose to a little less at the order.
+        let verified = try PrivacyBudgetPlan.verified(record: decoded, steps: 0, file: "training.json")
+        XCTAssertEqual(verified.epsilon, 1)
+        XCTAssertEqual(verified.composed, conversion(sum(accountant.history, order: 18), order: 18), accuracy: 1e-9)
+        XCTAssertLessThanOrEqual(verified.composed, 1)
+        XCTAssertNil(decoded.problem(schema: nil as Schema?))
+        var odd = decoded
+        odd.filterOrder = 17.5
+        XCTAssertNotNil(odd.problem(schema: nil as Schema?), "an order the accountant has not")
+    }
+
+    /// A filter's checkpoint continued: within its claim it goes on as the same filter (an interrupted
+    /// run resumes to its planned length); past it (a larger target, or σ for more steps) the new
+    /// steps are charged on top of the whole budget the claim stands for, not on what the path spent
+    /// of it; and a continuation of that continuation starts from the new claim. The conversion is
+    /// linear in the RDP at one order, so each charge is the claim plus the new steps' RDP there.
+    func testAFilterContinuedWithinItsClaimGoesOnAndPastItIsChargedOnTheWholeBudget() throws {
+        var plan = try PrivacyBudgetPlan(method: .pld, targetEpsilon: 1, delta: 1e-5, schemaCost: nil)
+        plan.useFilter()
+        let order = try XCTUnwrap(plan.accountant.filterOrder)
+        plan.record(AIMMechanism.projectedEvents(rho: try XCTUnwrap(plan.rho(share: 0.75)), columns: 15))
+        let q = 256.0 / 32_541
+        let sigma = try XCTUnwrap(plan.calibrateTraining(sampleRate: q, steps: 100))
+        var interrupted = plan.accountant
+        interrupted.record(noiseMultiplier: sigma, sampleRate: q, steps: 40)
+        let record = plan.privacyRecord(accountant: interrupted, noiseMultiplier: sigma, sampleRate: q, clipNorm: 1)
+        XCTAssertEqual(record.epsilon, 1)
+        let resumed = try PrivacyBudgetPlan(record: record, steps: 40)
+        let rest = PrivacyEvent(noiseMultiplier: sigma, sampleRate: q, steps: 60)
+        XCTAssertLessThanOrEqual(resumed.epsilon(adding: [rest]), 1 + 1e-9, "the planned length fits the same filter")
+        XCTAssertGreaterThan(resumed.epsilon(adding: [rest]), 0.99)
+        var past = resumed
+        past.chargePastClaim()
+        let step = RDPAccountant.rdp(sampleRate: q, noiseMultiplier: sigma, order: order)
+        XCTAssertEqual(past.epsilon(adding: [rest]), 1 + 60 * step, accuracy: 1e-9)
+        var after = past.accountant
+        after.record(rest)
+        let chained = past.privacyRecord(accountant: after, noiseMultiplier: sigma, sampleRate: q, clipNorm: 1)
+        XCTAssertEqual(chained.epsilon, 1 + 60 * step, accuracy: 1e-9)
+        let within = try PrivacyBudgetPlan(record: chained, steps: 100)
+        XCTAssertEqual(within.privacyRecord(accountant: within.accountant, noiseMultiplier: sigma, sampleRate: q, clipNorm: 1).epsilon, chained.epsilon,
+                       accuracy: 1e-12, "a record read back never claims less than it did")
+        var again = within
+        again.chargePastClaim()
+        XCTAssertEqual(again.epsilon(adding: [PrivacyEvent(noiseMultiplier: sigma, sampleRate: q, steps: 10)]), 1 + 70 * step, accuracy: 1e-9,
+                       "charged from the chained claim, not from the first target")
+    }
+
     func testRefusesASchemaThatUsedTheBudget() {
         XCTAssertThrowsError(try PrivacyBudgetPlan(method: .rdp, targetEpsilon: 1, delta: 1e-5, schemaCost: PrivacyCost(epsilon: 1, delta: 0)))
         XCTAssertThrowsError(try PrivacyBudgetPlan(method: .rdp, targetEpsilon: 1, delta: 1e-5, schemaCost: PrivacyCost(epsilon: 0.1, delta: 1e-5)))
