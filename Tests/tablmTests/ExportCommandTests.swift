@@ -9,6 +9,35 @@ final class ExportCommandTests: XCTestCase {
         return try XCTUnwrap(meta["dp"] as? [String: Any])
     }
 
+    /// A checkpoint whose rate was over a released count is a Rényi filter: export goes on with it at
+    /// its order, within its claim with no charge, past it on top of the whole budget; below its claim,
+    /// or at another δ (another budget, chosen after seeing the run), it is refused before any work.
+    func testAFilterCheckpointIsExportedAtItsOrderAndNotBelowItsClaim() throws {
+        let folder = try CommandRunner.scratchFolder(self)
+        let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path
+        let schema = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-public-schema.json").path
+        let start = try CommandRunner.run(["finetune", "--dp", "--epsilon", "2", "--prior", "none", "--accept-noise", "--steps", "1", "--accountant", "rdp",
+                                           "--schema", schema, "--data", sample, "--layers", "1", "--width", "16", "--heads", "2", "-o", "start"], in: folder)
+        XCTAssertEqual(start.status, 0, start.stderr)
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("start/training.json"))) as! [String: Any]
+        let order = try XCTUnwrap((record["privacy"] as? [String: Any])?["filter_order"] as? Double)
+        for (extra, expected) in [(["--epsilon", "1"], "--epsilon 1 is below the checkpoint's own guarantee, ε = 2.000000"),
+                                  (["--epsilon", "4", "--delta", "1e-4"], "--delta 0.0001: the checkpoint's guarantee is a filter at δ = 1e-05")] {
+            let refused = try CommandRunner.run(["export", "--checkpoint", "start", "--data", sample, "--accountant", "rdp", "-o", "refused"] + extra, in: folder)
+            XCTAssertEqual(refused.status, 64, refused.stderr)
+            XCTAssertTrue(refused.stderr.contains(expected), refused.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("refused").path))
+        }
+        for (epsilon, charged) in [("2", false), ("4", true)] {
+            let run = try CommandRunner.run(["export", "--checkpoint", "start", "--data", sample, "--epsilon", epsilon, "--accountant", "rdp", "--steps", "2",
+                                             "-o", "at\(epsilon)"], in: folder)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let plan = try dp(folder, "at\(epsilon)")
+            XCTAssertEqual(plan["filter_order"] as? Double, order)
+            XCTAssertEqual(plan["filter_credit"] != nil, charged, "\(plan)")
+        }
+    }
+
     func testGPUPlanTakesLargeBatchesAndMoreSteps() throws {
         let folder = try CommandRunner.scratchFolder(self)
         let sample = CommandRunner.repositoryRoot.appendingPathComponent("Examples/adult-sample.csv").path

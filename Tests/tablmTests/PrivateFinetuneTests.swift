@@ -133,6 +133,7 @@ extension PrivateFinetuneTests {
         let weak = try run(base + ["--noise-multiplier", "4", "-o", "weak"])
         XCTAssertEqual(weak.status, 0, weak.stderr)
         XCTAssertTrue(weak.stderr.contains("warning: weak signal, σ/B = 0.2:"), weak.stderr)
+        XCTAssertFalse(weak.stderr.contains("--noise-multiplier without --epsilon"), "a public --rows: \(weak.stderr)")
         let usable = try run(base + ["--noise-multiplier", "1", "-o", "usable"])
         XCTAssertFalse(usable.stderr.contains("weak signal"), usable.stderr)
         let wide = tiny.map { $0 == "20" ? "256" : $0 }
@@ -291,6 +292,7 @@ extension PrivateFinetuneTests {
                                "--balance-count-noise", "2", "--schema", "s.json", "--data", "skew.csv", "--steps", "150", "--lr", "1e-2",
                                "--layers", "1", "--width", "32", "--heads", "2", "--expected-batch-size", "40", "--prior", "none", "-o", "ckpt"])
         XCTAssertEqual(trained.status, 0, trained.stderr)
+        XCTAssertTrue(trained.stderr.contains("warning: --noise-multiplier without --epsilon: DP-SGD's rate is over a count released with noise"), trained.stderr)
         func shareA(_ extra: [String]) throws -> Double {
             let generated = try run(["generate", "--checkpoint", "ckpt", "--rows", "2000", "-o", "g.csv"] + extra)
             XCTAssertEqual(generated.status, 0, generated.stderr)

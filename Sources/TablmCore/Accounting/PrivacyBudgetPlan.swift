@@ -62,12 +62,12 @@ public struct PrivacyBudgetPlan: Sendable {
 
     /// Whether a run's choices follow from what it released, so that its budget is a filter at one
     /// order (`useFilter`): DP-SGD's rate over a released count (the prior's noisy total, the
-    /// balanced groups' counts, a count of its own) and σ calibrated at it, or a prior whose noisy
-    /// total decides whether DP-SGD runs. Only DP-SGD alone over a count declared public (`--prior
-    /// none --rows N`) chooses nothing on the way, and so does a run without DP-SGD steps (`--steps
-    /// 0`), whose prior's rounds are their own zCDP filter; a run given σ has no budget to filter.
-    public static func choosesOnReleases(targetEpsilon: Double?, prior: Bool, publicRows: Bool, balanceGroups: Bool, steps: Int? = nil) -> Bool {
-        targetEpsilon != nil && steps != 0 && (prior || !publicRows || balanceGroups)
+    /// balanced groups' counts, a count of its own) and σ calibrated at it, and with a prior whether
+    /// DP-SGD runs, decided on that count. Over a count declared public (`--rows N`, without
+    /// `--balance-groups`) nothing is chosen on the way (AIM's rounds spend α·ρ on every path), nor
+    /// without DP-SGD steps (`--steps 0`); a run given σ has no budget to filter.
+    public static func choosesOnReleases(targetEpsilon: Double?, publicRows: Bool, balanceGroups: Bool, steps: Int? = nil) -> Bool {
+        targetEpsilon != nil && steps != 0 && (!publicRows || balanceGroups)
     }
 
     /// The filter's order for a budget of ε at δ: the order at which the Gaussian that spends all of
@@ -114,6 +114,9 @@ public struct PrivacyBudgetPlan: Sendable {
     /// - Throws: when the events compose to more than the record claims (at `file`, the record's path).
     public static func verified(record: PrivacyRecord, steps: Int, file: String) throws -> (plan: PrivacyBudgetPlan, epsilon: Double, composed: Double) {
         let plan = try PrivacyBudgetPlan(record: record, steps: steps)
+        if plan.accountant.filterOrder != nil, let target = record.targetEpsilon, record.epsilon < target * (1 - 1e-9) {
+            throw InputError(String(format: "the record claims ε = %.6f, below its filter's target %.6f", record.epsilon, target), at: SourceLocation(file: file))
+        }
         let composed = plan.epsilon()
         guard composed <= record.epsilon * (1 + 1e-9) else {
             let why: String

@@ -134,8 +134,8 @@ extension PrivacyRecord {
             return "unknown accountant \(quoted: accountant) at .privacy.accountant (expected pld or rdp)"
         }
         if let targetEpsilon, !(targetEpsilon.isFinite && targetEpsilon > 0) { return "privacy.target_epsilon \(targetEpsilon) is not a finite ε > 0" }
-        if let filterOrder, !(RDPAccountant.defaultOrders.contains(filterOrder) && targetEpsilon != nil) {
-            return "privacy.filter_order \(filterOrder) is not one of the accountant's orders, or the record has no target_epsilon"
+        if let filterOrder, !(RDPAccountant.defaultOrders.contains(filterOrder) && filterOrder == filterOrder.rounded() && targetEpsilon != nil) {
+            return "privacy.filter_order \(filterOrder) is not one of the accountant's integer orders, or the record has no target_epsilon"
         }
         if let schemaEpsilon, !(schemaEpsilon.isFinite && schemaEpsilon >= 0 && schemaEpsilon <= epsilon) {
             return "privacy.schema_epsilon \(schemaEpsilon) is not in [0, ε]"

@@ -99,7 +99,12 @@ public enum ExportRun {
         func continuedFilter(_ record: PrivacyRecord?, steps: Int) throws -> PrivacyAccountant? {
             guard let record, record.filterOrder != nil else { return nil }
             guard request.epsilon >= record.epsilon * (1 - 1e-9) else {
-                throw OptionError(String(format: "--epsilon %g is below the checkpoint's own guarantee, ε = %g; give --epsilon %g or more", request.epsilon, record.epsilon, record.epsilon))
+                throw OptionError(String(format: "--epsilon %g is below the checkpoint's own guarantee, ε = %.6f; give --epsilon %.6f or more", request.epsilon, record.epsilon,
+                                         (record.epsilon * 1e6).rounded(.up) / 1e6))
+            }
+            // Its budget at another δ would be another budget, chosen after seeing the run.
+            guard (request.delta ?? record.delta) == record.delta else {
+                throw OptionError(String(format: "--delta %g: the checkpoint's guarantee is a filter at δ = %g, which the export keeps", request.delta ?? 0, record.delta))
             }
             var plan = try PrivacyBudgetPlan(record: record, steps: steps)
             if request.epsilon > record.epsilon * (1 + 1e-9) { plan.chargePastClaim() }
@@ -112,9 +117,9 @@ public enum ExportRun {
                                          expectedBatchSize: request.expectedBatchSize ?? (request.forGPU ? gpuBatch : TrainingRecipe.expectedBatchSize),
                                          steps: TrainingRecipe.privateSteps(requested: request.steps ?? (request.forGPU ? TrainingRecipe.gpuPrivateSteps : nil),
                                                                             priorShare: nil, afterPrior: afterPrior), clipNorm: request.clipNorm,
-                                         // A rate over a released count, or after a prior, is a filter's; one the checkpoint began goes on at its order.
-                                         filter: PrivacyBudgetPlan.choosesOnReleases(targetEpsilon: request.epsilon, prior: afterPrior,
-                                                                                     publicRows: request.rows != nil, balanceGroups: false) || previous?.filterOrder != nil,
+                                         // A rate over a released count is a filter's; one the checkpoint began goes on at its order.
+                                         filter: PrivacyBudgetPlan.choosesOnReleases(targetEpsilon: request.epsilon, publicRows: request.rows != nil, balanceGroups: false)
+                                             || previous?.filterOrder != nil,
                                          continuing: try continuedFilter(previous, steps: source.record.steps))
         // Padded to the model's context (sized from the schema), not to the longest row: that length,
         // like the row count, is a statistic of the private rows, and the script prints rates from it.

@@ -59,8 +59,8 @@ extension FinetuneRun {
         }
             ?? PrivacyBudgetPlan(method: privacy.accountant, targetEpsilon: privacy.epsilon, delta: privacy.delta, schemaCost: serializer.schema.privacyCost)
         // Fixed before any release: a run that chooses on what it releases is a filter at one order.
-        if resumed == nil, PrivacyBudgetPlan.choosesOnReleases(targetEpsilon: privacy.epsilon, prior: privacy.prior != nil,
-                                                               publicRows: privacy.rows != nil, balanceGroups: privacy.balanceGroups, steps: request.steps) {
+        if resumed == nil, PrivacyBudgetPlan.choosesOnReleases(targetEpsilon: privacy.epsilon, publicRows: privacy.rows != nil,
+                                                               balanceGroups: privacy.balanceGroups, steps: request.steps) {
             plan.useFilter()
         }
         if serializer.schema.source == .dp {
@@ -140,6 +140,10 @@ extension FinetuneRun {
             message(RowCountRelease.note("finetune --dp"))
         }
         let countedRows = max(rateRows ?? Double(privacy.expectedBatchSize), 1)
+        // σ given, no target: no budget to filter, so the rate a released count gave is this run's own.
+        if resumed == nil, privacy.epsilon == nil, dpSteps > 0, privacy.rows == nil || balance != nil {
+            message("warning: --noise-multiplier without --epsilon: DP-SGD's rate is over a count released with noise, so the ε recorded holds for the rate this run's count gave, not for every count it could have released; give --epsilon (a Rényi filter) or a public --rows N without --balance-groups (docs/privacy.md, \"A filter at one order\")")
+        }
         let sampleRate = resumed?.sampleRate ?? balance?.maxRate ?? min(1, Double(privacy.expectedBatchSize) / countedRows)
         // What the noisy gradient sum is divided by: never the rows drawn, nor the true count. A
         // resumed run's is its recorded rate over its recorded count, as it began (the batch asked for
@@ -196,11 +200,10 @@ extension FinetuneRun {
         settings.averageDecay = averageDecay(resumed: resumed == nil ? nil : record)
         record.averageDecay = settings.averageDecay
         let remaining = PrivacyEvent(noiseMultiplier: sigma, sampleRate: sampleRate, steps: max(dpSteps - startStep, 0))
-        // A filter's checkpoint continued within its claim goes on as the same filter; past it (a
-        // larger --epsilon, or σ for more steps than its budget holds) the new steps are charged on
-        // top of the whole budget, which was its guarantee whatever its own path spent.
-        if resumed != nil, let claim = plan.filterClaim,
-           privacy.epsilon.map({ $0 > claim * (1 + 1e-9) }) ?? (plan.epsilon(adding: [remaining]) > claim * (1 + 1e-9)) {
+        // A filter's checkpoint continued within its claim goes on as the same filter; past it (more
+        // steps than its budget holds) the new steps are charged on top of the whole budget, which
+        // was its guarantee whatever its own path spent; --epsilon is then only the ceiling.
+        if resumed != nil, let claim = plan.filterClaim, plan.epsilon(adding: [remaining]) > claim * (1 + 1e-9) {
             plan.chargePastClaim()
         }
         let tuner = PrivateFineTuner(model: model, batcher: batcher, rows: table.rows, settings: settings, generator: generator,
@@ -212,7 +215,7 @@ extension FinetuneRun {
             let projected = plan.epsilon(adding: [remaining])
             if projected > target * (1 + 1e-9) {
                 throw OptionError(String(format: "continuing to step %d at the recorded σ = %.4f spends ε = %.4f, more than --epsilon %@; give --steps %d (the planned length) or fewer, or --epsilon %.4f or more to accept it",
-                                         dpSteps, sigma, projected, "\(target)", record.schedule?.totalSteps ?? startStep, projected))
+                                         dpSteps, sigma, projected, "\(target)", record.schedule?.totalSteps ?? startStep, (projected * 1e4).rounded(.up) / 1e4))
             }
         }
         if dpSteps > 0 {

@@ -54,10 +54,9 @@ public struct PrivatePlan: Sendable {
         delta = privacy.delta
         self.rows = rows
         let prior = privacy.prior
-        // As the run: with a prior, or balanced, it chooses on what it releases (without a prior the
-        // plan's rows stand for a count declared public).
-        if PrivacyBudgetPlan.choosesOnReleases(targetEpsilon: privacy.epsilon, prior: prior != nil, publicRows: true, balanceGroups: privacy.balanceGroups,
-                                               steps: request.steps) {
+        // As the run: with a prior it sizes by the prior's noisy total, near the plan's rows (without
+        // one the plan's rows stand for a count declared public), or balanced, on the groups' counts.
+        if PrivacyBudgetPlan.choosesOnReleases(targetEpsilon: privacy.epsilon, publicRows: prior == nil, balanceGroups: privacy.balanceGroups, steps: request.steps) {
             budget.useFilter()
         }
         filterOrder = budget.accountant.filterOrder
