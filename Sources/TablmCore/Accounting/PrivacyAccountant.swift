@@ -104,28 +104,28 @@ public struct PrivacyAccountant: Codable, Sendable, Equatable {
     /// The smallest noise multiplier (to 0.1 % relative) whose ε after `steps` steps at rate q, composed
     /// with the mechanisms in `prior` (e.g. a count release), is at most `targetEpsilon`. Found by
     /// bisection on a monotone function; the result is checked, never rounded down.
-    /// Under a filter (`filterOrder`, `filterCredit`), ε is the conversion at that order.
     public static func calibrate(targetEpsilon: Double, delta: Double, sampleRate: Double, steps: Int, method: Method,
-                                 prior: [PrivacyEvent] = [], filterOrder: Double? = nil, filterCredit: Double? = nil) -> Double? {
+                                 prior: [PrivacyEvent] = []) -> Double? {
+        calibrate(targetEpsilon: targetEpsilon, delta: delta, sampleRate: sampleRate, steps: steps, after: PrivacyAccountant(method: method, history: prior))
+    }
+
+    /// The same after what `base` holds: its events, and under a filter its order and credit, where ε
+    /// is the conversion at that order.
+    public static func calibrate(targetEpsilon: Double, delta: Double, sampleRate: Double, steps: Int, after base: PrivacyAccountant) -> Double? {
         guard targetEpsilon > 0, targetEpsilon.isFinite else { return nil }
-        func accountant(_ method: Method) -> PrivacyAccountant {
-            var accountant = PrivacyAccountant(method: method, history: prior)
-            accountant.filterOrder = filterOrder
-            accountant.filterCredit = filterCredit
-            return accountant
-        }
         // A target that what comes before already passes has no σ: said at once (a count release at
         // σ = 0.1 spends ε = 91.8, and the search took minutes to find none).
-        if !prior.isEmpty, accountant(method).epsilon(delta: delta) >= targetEpsilon { return nil }
+        if !base.history.isEmpty, base.epsilon(delta: delta) >= targetEpsilon { return nil }
         func epsilon(_ sigma: Double, _ method: Method) -> Double {
-            var accountant = accountant(method)
+            var accountant = base
+            accountant.method = method
             accountant.record(noiseMultiplier: sigma, sampleRate: sampleRate, steps: steps)
             return accountant.epsilon(delta: delta)
         }
         // A target the least σ reaches under RDP needs no search: PLD's answer is never above RDP's (the
         // smaller of the two is reported), and RDP answers at once where PLD's grid is widest.
         if epsilon(noiseMultipliers.lowerBound, .rdp) <= targetEpsilon { return noiseMultipliers.lowerBound }
-        return smallestNoise(reaching: targetEpsilon) { epsilon($0, method) }
+        return smallestNoise(reaching: targetEpsilon) { epsilon($0, base.method) }
     }
 
     /// The smallest σ in `noiseMultipliers` (to 0.1 % relative) with `epsilon(σ)` ≤ `target`, for an ε

@@ -80,9 +80,11 @@ public struct PrivacyBudgetPlan: Sendable {
     /// order there is no other to fall back on.
     public static func filterOrder(epsilon: Double, delta: Double) -> Double {
         let rho = rho(epsilon: epsilon, delta: delta)
-        let orders = RDPAccountant.defaultOrders.filter { $0 == $0.rounded() }
-        return RDPAccountant.epsilon(rdp: orders.map { $0 * rho }, orders: orders, delta: delta).order
+        return RDPAccountant.epsilon(rdp: filterOrders.map { $0 * rho }, orders: filterOrders, delta: delta).order
     }
+
+    /// The orders a filter may be at (records and Opacus results are checked against them).
+    public static let filterOrders = RDPAccountant.defaultOrders.filter { $0 == $0.rounded() }
 
     /// Accounts the run by a filter at `filterOrder(epsilon:delta:)` of the mechanisms' budget, before
     /// any release: `epsilon` is then the conversion at that order, σ is calibrated at it, and the
@@ -192,31 +194,27 @@ public struct PrivacyBudgetPlan: Sendable {
     /// DP-SGD's noise multiplier for `steps` steps at rate q so the total ends at or below the target.
     public func calibrateTraining(sampleRate: Double, steps: Int) -> Double? {
         guard let mechanismEpsilon else { return nil }
-        return PrivacyAccountant.calibrate(targetEpsilon: mechanismEpsilon, delta: mechanismDelta, sampleRate: sampleRate, steps: steps,
-                                           method: accountant.method, prior: accountant.history, filterOrder: accountant.filterOrder,
-                                           filterCredit: accountant.filterCredit)
+        return PrivacyAccountant.calibrate(targetEpsilon: mechanismEpsilon, delta: mechanismDelta, sampleRate: sampleRate, steps: steps, after: accountant)
     }
 }
 
 extension PrivacyBudgetPlan {
-    /// The ε a record of `accountant`'s history claims: its composition, and under a filter at least
+    /// The ε a record claims for events that compose to `composed`: that, and under a filter at least
     /// the target and a record's earlier claim: the guarantee is what every path the run could have
     /// taken stays within, not what this path's releases sum to.
-    public func guarantee(of accountant: PrivacyAccountant) -> Double {
-        let epsilon = accountant.epsilon(delta: mechanismDelta) + schemaCost.epsilon
-        return accountant.filterOrder == nil ? epsilon : max(epsilon, targetEpsilon ?? 0, filterClaim ?? 0)
+    private func guarantee(composed: Double, filtered: Bool) -> Double {
+        filtered ? max(composed, targetEpsilon ?? 0, filterClaim ?? 0) : composed
     }
 
-    /// The same for this plan's events and `more`.
+    /// The ε a record of this plan's events and `more` would claim.
     public func guarantee(adding more: [PrivacyEvent]) -> Double {
-        var accountant = accountant
-        more.forEach { accountant.record($0) }
-        return guarantee(of: accountant)
+        guarantee(composed: epsilon(adding: more), filtered: accountant.filterOrder != nil)
     }
 
     /// The record of a run whose accountant (this plan's events, then DP-SGD's steps) is `accountant`.
     public func privacyRecord(accountant: PrivacyAccountant, noiseMultiplier: Double, sampleRate: Double, clipNorm: Double) -> PrivacyRecord {
-        var record = PrivacyRecord(epsilon: guarantee(of: accountant), delta: delta,
+        var record = PrivacyRecord(epsilon: guarantee(composed: accountant.epsilon(delta: mechanismDelta) + schemaCost.epsilon, filtered: accountant.filterOrder != nil),
+                                   delta: delta,
                                    noiseMultiplier: noiseMultiplier, sampleRate: sampleRate, clipNorm: clipNorm, accountant: accountant.method.rawValue)
         if schemaCost.epsilon > 0 || schemaCost.delta > 0 {
             record.schemaEpsilon = schemaCost.epsilon

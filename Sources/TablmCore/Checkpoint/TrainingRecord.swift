@@ -134,7 +134,7 @@ extension PrivacyRecord {
             return "unknown accountant \(quoted: accountant) at .privacy.accountant (expected pld or rdp)"
         }
         if let targetEpsilon, !(targetEpsilon.isFinite && targetEpsilon > 0) { return "privacy.target_epsilon \(targetEpsilon) is not a finite ε > 0" }
-        if let filterOrder, !(RDPAccountant.defaultOrders.contains(filterOrder) && filterOrder == filterOrder.rounded() && targetEpsilon != nil) {
+        if let filterOrder, !(PrivacyBudgetPlan.filterOrders.contains(filterOrder) && targetEpsilon != nil) {
             return "privacy.filter_order \(filterOrder) is not one of the accountant's integer orders, or the record has no target_epsilon"
         }
         if let schemaEpsilon, !(schemaEpsilon.isFinite && schemaEpsilon >= 0 && schemaEpsilon <= epsilon) {

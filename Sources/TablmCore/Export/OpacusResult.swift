@@ -49,7 +49,7 @@ public struct OpacusResult: Codable, Sendable, Equatable {
         }
         if let epsilon = dp.schemaEpsilon, !(epsilon.isFinite && epsilon >= 0) { return "dp.schema_epsilon \(epsilon) is not a finite ε ≥ 0" }
         if let delta = dp.schemaDelta, !(delta >= 0 && delta < 1) { return "dp.schema_delta \(delta) is not in [0, 1)" }
-        if let order = dp.filterOrder, !RDPAccountant.defaultOrders.contains(order) { return "dp.filter_order \(order) is not one of the accountant's orders" }
+        if let order = dp.filterOrder, !PrivacyBudgetPlan.filterOrders.contains(order) { return "dp.filter_order \(order) is not one of the accountant's integer orders" }
         if let credit = dp.filterCredit, !(credit.isFinite && credit >= 0 && dp.filterOrder != nil) { return "dp.filter_credit \(credit) is not a finite RDP ≥ 0 beside a filter_order" }
         return nil
     }
